@@ -1,0 +1,57 @@
+import { Schema } from "effect"
+import { Json, TaskId, TaskRunId } from "./Ids.js"
+import { AssetRef, TaskRunStatus } from "./TaskRun.js"
+
+/** Callback body when the handler returned: where its output and assets are. */
+export const CallbackSuccess = Schema.Struct({
+  status: Schema.Literal("success"),
+  attempt: Schema.Int,
+  outputPath: Schema.String,
+  outputSize: Schema.Int,
+  assets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AssetRef }), { default: () => ({}) }),
+  logsPath: Schema.optional(Schema.String),
+  selectedNext: Schema.optional(Schema.Array(TaskId))
+})
+
+/** Callback body when the handler failed. */
+export const CallbackFailure = Schema.Struct({
+  status: Schema.Literal("failure"),
+  attempt: Schema.Int,
+  error: Schema.String,
+  errorCode: Schema.optional(Schema.String),
+  retryable: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  retryAfterMs: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  details: Schema.optional(Json),
+  logsPath: Schema.optional(Schema.String)
+})
+
+/** `POST /api/callback/:runId` body (spec "Callback Payload"). */
+export const CallbackPayload = Schema.Union(CallbackSuccess, CallbackFailure)
+export type CallbackPayload = typeof CallbackPayload.Type
+
+/** The state the callback left the run in. */
+export const CallbackResult = Schema.Struct({
+  runId: TaskRunId,
+  status: TaskRunStatus
+})
+
+/** `POST /api/heartbeat` body. */
+export const HeartbeatRequest = Schema.Struct({
+  runId: TaskRunId,
+  attempt: Schema.Int
+})
+
+/** Answer to a heartbeat: `cancelled` tells the worker to stop the handler. */
+export const HeartbeatResult = Schema.Struct({
+  runId: TaskRunId,
+  status: TaskRunStatus,
+  cancelled: Schema.Boolean
+})
+
+/** `POST /api/progress` body. */
+export const ProgressRequest = Schema.Struct({
+  runId: TaskRunId,
+  attempt: Schema.Int,
+  percent: Schema.Number.pipe(Schema.between(0, 100, { message: () => "percent must be between 0 and 100" })),
+  message: Schema.optional(Schema.String.pipe(Schema.maxLength(2000)))
+})

@@ -1,0 +1,18 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { HealthApi } from "./api/HealthApi.js"
+import { ProcessApi } from "./api/ProcessApi.js"
+import { QueueApi } from "./api/QueueApi.js"
+import { ServicesApi } from "./api/ServicesApi.js"
+import { StorageApi } from "./api/StorageApi.js"
+import { WorkerApi } from "./api/WorkerApi.js"
+
+/** The orchestrator's whole HTTP contract, shared by the orchestrator, SDK, CLI and site. */
+export class OrchestratorApi extends HttpApi.make("pipeweave")
+  .add(HealthApi)
+  .add(WorkerApi)
+  .add(ServicesApi)
+  .add(QueueApi)
+  .add(StorageApi)
+  .add(ProcessApi)
+  .annotate(OpenApi.Title, "PipeWeave Orchestrator API")
+  .annotate(OpenApi.Version, "0.1.0") {}

@@ -1,0 +1,91 @@
+import { Schema } from "effect"
+import { Json, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
+import { TaskRunStatus } from "./TaskRun.js"
+
+const Priority = Schema.Int.pipe(Schema.between(-1_000_000, 1_000_000, { message: () => "priority must be an integer" }))
+
+/** `POST /api/queue/task` body. */
+export class QueueTaskRequest extends Schema.Class<QueueTaskRequest>("QueueTaskRequest")({
+  taskId: TaskId,
+  input: Schema.optionalWith(Json, { default: () => ({}) }),
+  priority: Schema.optional(Priority),
+  metadata: Schema.optional(Json)
+}) {}
+
+/** `POST /api/queue/task` answer. */
+export const QueueTaskResponse = Schema.Struct({
+  runId: TaskRunId,
+  status: Schema.Literal("queued"),
+  taskId: TaskId,
+  inputPath: Schema.String
+})
+export type QueueTaskResponse = typeof QueueTaskResponse.Type
+
+/** `POST /api/queue/batch` body: all tasks are queued, or none. */
+export class QueueBatchRequest extends Schema.Class<QueueBatchRequest>("QueueBatchRequest")({
+  tasks: Schema.Array(QueueTaskRequest).pipe(
+    Schema.minItems(1, { message: () => "tasks must hold at least one task" }),
+    Schema.maxItems(1000, { message: () => "tasks may hold at most 1000 tasks per batch" })
+  )
+}) {}
+
+/** `POST /api/queue/batch` answer. */
+export const QueueBatchResponse = Schema.Struct({
+  queued: Schema.Int,
+  results: Schema.Array(Schema.Struct({ runId: TaskRunId, taskId: TaskId, status: Schema.Literal("queued") }))
+})
+
+/** `GET /api/queue/status` answer. */
+export const QueueStatus = Schema.Struct({
+  pending: Schema.Int,
+  running: Schema.Int,
+  waiting: Schema.Int,
+  completed: Schema.Int,
+  failed: Schema.Int,
+  dlq: Schema.Int,
+  oldestPending: Schema.NullOr(Schema.Date)
+})
+export type QueueStatus = typeof QueueStatus.Type
+
+const PageLimit = Schema.NumberFromString.pipe(
+  Schema.int({ message: () => "limit must be an integer" }),
+  Schema.between(1, 500, { message: () => "limit must be between 1 and 500" })
+)
+const PageOffset = Schema.NumberFromString.pipe(
+  Schema.int({ message: () => "offset must be an integer" }),
+  Schema.greaterThanOrEqualTo(0, { message: () => "offset must be >= 0" })
+)
+
+/** `GET /api/queue/items` query string. */
+export const QueueItemsParams = Schema.Struct({
+  status: Schema.optional(TaskRunStatus),
+  taskId: Schema.optional(TaskId),
+  pipelineRunId: Schema.optional(PipelineRunId),
+  limit: Schema.optionalWith(PageLimit, { default: () => 50 }),
+  offset: Schema.optionalWith(PageOffset, { default: () => 0 })
+})
+export type QueueItemsParams = typeof QueueItemsParams.Type
+
+/** One row of `GET /api/queue/items`. */
+export const QueueItem = Schema.Struct({
+  runId: TaskRunId,
+  taskId: TaskId,
+  pipelineRunId: Schema.NullOr(PipelineRunId),
+  status: TaskRunStatus,
+  priority: Schema.Int,
+  attempt: Schema.Int,
+  createdAt: Schema.Date,
+  availableAt: Schema.Date,
+  startedAt: Schema.NullOr(Schema.Date),
+  completedAt: Schema.NullOr(Schema.Date),
+  error: Schema.NullOr(Schema.String)
+})
+export type QueueItem = typeof QueueItem.Type
+
+/** `GET /api/queue/items` answer, newest first. */
+export const QueueItemsPage = Schema.Struct({
+  items: Schema.Array(QueueItem),
+  total: Schema.Int,
+  limit: Schema.Int,
+  offset: Schema.Int
+})

@@ -1,0 +1,78 @@
+import { Schema } from "effect"
+import { CodeHash, PipelineId, ServiceId, ServiceVersion, TaskId } from "./Ids.js"
+import { TaskOptions } from "./TaskOptions.js"
+
+/** One task as a worker declares it at registration: options plus its code hash. */
+export const TaskRegistration = Schema.Struct({
+  id: TaskId,
+  codeHash: CodeHash,
+  hasIdempotencyKey: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  ...TaskOptions.fields
+})
+export type TaskRegistration = typeof TaskRegistration.Type
+
+/** A named entry point into the task graph (`worker.pipeline(id, { entry })`). */
+export const PipelineDeclaration = Schema.Struct({
+  id: PipelineId,
+  entry: Schema.NonEmptyArray(TaskId),
+  description: Schema.optional(Schema.String)
+})
+export type PipelineDeclaration = typeof PipelineDeclaration.Type
+
+const BaseUrl = Schema.String.pipe(
+  Schema.filter((s) => {
+    try {
+      const url = new URL(s)
+      return url.protocol === "http:" || url.protocol === "https:" || "baseUrl must be an http(s) URL"
+    } catch {
+      return "baseUrl must be an absolute http(s) URL"
+    }
+  })
+)
+
+/** `POST /api/register` body. */
+export class RegisterRequest extends Schema.Class<RegisterRequest>("RegisterRequest")({
+  serviceId: ServiceId,
+  version: Schema.optionalWith(ServiceVersion, { default: () => "0.1.0" }),
+  baseUrl: BaseUrl,
+  tasks: Schema.Array(TaskRegistration).pipe(
+    Schema.filter((tasks) => {
+      const ids = tasks.map((t) => t.id)
+      const dup = ids.find((id, i) => ids.indexOf(id) !== i)
+      return dup === undefined || `task '${dup}' is declared twice`
+    })
+  ),
+  pipelines: Schema.optionalWith(Schema.Array(PipelineDeclaration), { default: () => [] })
+}) {}
+
+/** A task whose code hash differs from the one last registered. */
+export const CodeChange = Schema.Struct({
+  taskId: TaskId,
+  oldHash: Schema.NullOr(CodeHash),
+  newHash: CodeHash,
+  oldVersion: Schema.NullOr(Schema.Int),
+  newVersion: Schema.Int
+})
+export type CodeChange = typeof CodeChange.Type
+
+/** The code version the orchestrator assigned to each registered task. */
+export const RegisteredTaskVersion = Schema.Struct({
+  taskId: TaskId,
+  codeHash: CodeHash,
+  codeVersion: Schema.Int
+})
+
+/** Pending runs cancelled because a new service version no longer has their task type. */
+export const OrphanCleanup = Schema.Struct({
+  taskId: TaskId,
+  cancelled: Schema.Int
+})
+
+/** `POST /api/register` answer. */
+export class RegisterResponse extends Schema.Class<RegisterResponse>("RegisterResponse")({
+  serviceId: ServiceId,
+  version: ServiceVersion,
+  tasks: Schema.Array(RegisteredTaskVersion),
+  codeChanges: Schema.Array(CodeChange),
+  orphansCancelled: Schema.Array(OrphanCleanup)
+}) {}

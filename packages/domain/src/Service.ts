@@ -1,0 +1,54 @@
+import { Schema } from "effect"
+import { CodeHash, ServiceId, ServiceVersion, TaskId } from "./Ids.js"
+import { RetryBackoff } from "./TaskOptions.js"
+
+/** One running copy of a service, reachable at `baseUrl`. */
+export const ServiceInstance = Schema.Struct({
+  baseUrl: Schema.String,
+  version: ServiceVersion,
+  registeredAt: Schema.Date,
+  lastSeenAt: Schema.Date
+})
+
+/** A registered worker service (`GET /api/services`). */
+export const ServiceInfo = Schema.Struct({
+  serviceId: ServiceId,
+  version: ServiceVersion,
+  baseUrl: Schema.String,
+  instances: Schema.Array(ServiceInstance),
+  tasks: Schema.Array(TaskId),
+  registeredAt: Schema.Date,
+  updatedAt: Schema.Date
+})
+export type ServiceInfo = typeof ServiceInfo.Type
+
+/** A registered task type with its code information (`GET /api/services/:id/tasks`). */
+export const TaskInfo = Schema.Struct({
+  taskId: TaskId,
+  serviceId: ServiceId,
+  codeHash: CodeHash,
+  codeVersion: Schema.Int,
+  allowedNext: Schema.Array(TaskId),
+  timeout: Schema.Int,
+  retries: Schema.Int,
+  retryBackoff: RetryBackoff,
+  retryDelayMs: Schema.Int,
+  maxRetryDelayMs: Schema.NullOr(Schema.Int),
+  heartbeatIntervalMs: Schema.Int,
+  concurrency: Schema.Int,
+  priority: Schema.Int,
+  idempotencyTTL: Schema.NullOr(Schema.Int),
+  hasIdempotencyKey: Schema.Boolean,
+  description: Schema.NullOr(Schema.String),
+  updatedAt: Schema.Date
+})
+export type TaskInfo = typeof TaskInfo.Type
+
+/** One row of `GET /api/tasks/:id/history`, newest first, in the spec's snake_case. */
+export const CodeHistoryEntry = Schema.Struct({
+  code_version: Schema.Int,
+  code_hash: CodeHash,
+  service_version: ServiceVersion,
+  recorded_at: Schema.Date
+})
+export type CodeHistoryEntry = typeof CodeHistoryEntry.Type

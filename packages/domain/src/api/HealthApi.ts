@@ -1,0 +1,13 @@
+import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { Schema } from "effect"
+
+/** `GET /health` answer. */
+export const Health = Schema.Struct({
+  status: Schema.Literal("ok"),
+  mode: Schema.Literal("standalone", "serverless"),
+  database: Schema.Literal("pglite", "postgres"),
+  orchestratorId: Schema.String
+})
+
+export class HealthApi extends HttpApiGroup.make("health", { topLevel: true })
+  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Health)) {}
