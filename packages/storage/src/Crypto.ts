@@ -1,0 +1,130 @@
+import { hkdfSync } from "node:crypto"
+import { Context, Data, Effect, Layer, Redacted, Schema } from "effect"
+import { EncryptJWT, jwtDecrypt, jwtVerify, SignJWT } from "jose"
+import { StorageBackendConfig } from "./StorageBackendConfig.js"
+
+/** `PIPEWEAVE_SECRET_KEY` is not 64 hex characters. */
+export class InvalidSecretKey extends Data.TaggedError("InvalidSecretKey")<{ readonly message: string }> {}
+
+/** A token or credential that does not open, verify, or match what it is used for. */
+export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly message: string }> {}
+
+/** What a storage token carries: the backend (with its credentials) a run may use. */
+export interface StorageGrant {
+  readonly runId: string
+  readonly backend: StorageBackendConfig
+}
+
+/** A signed worker credential's claims (mirrors `WorkerClaims` of the HTTP contract). */
+export type CredentialClaims =
+  | { readonly _tag: "Service"; readonly serviceId: string }
+  | { readonly _tag: "Run"; readonly runId: string; readonly attempt: number }
+
+const ISSUER = "pipeweave"
+const STORAGE_AUDIENCE = "pipeweave-storage"
+const WORKER_AUDIENCE = "pipeweave-worker"
+
+/**
+ * Sealing storage tokens (JWE `dir` + `A256GCM`) and signing worker credentials (HS256), with
+ * separate keys derived by HKDF from `PIPEWEAVE_SECRET_KEY`. Times come from the caller
+ * (`nowMs`), so tests drive expiry with `TestClock`.
+ */
+export interface CryptoShape {
+  readonly sealStorageToken: (grant: StorageGrant, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
+  readonly openStorageToken: (token: string, nowMs: number) => Effect.Effect<StorageGrant, InvalidToken>
+  readonly signCredential: (claims: CredentialClaims, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
+  readonly verifyCredential: (token: string, nowMs: number) => Effect.Effect<CredentialClaims, InvalidToken>
+}
+
+export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, CryptoShape>() {
+  /** Builds the service from a 64-hex-character secret. */
+  static fromSecret(secretHex: Redacted.Redacted<string>): Layer.Layer<Crypto, InvalidSecretKey> {
+    return Layer.effect(Crypto, makeCrypto(secretHex))
+  }
+}
+
+const derive = (root: Uint8Array, info: string): Uint8Array =>
+  new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
+
+const decodeGrant = Schema.decodeUnknown(Schema.Struct({ runId: Schema.String, backend: StorageBackendConfig }))
+const decodeClaims = Schema.decodeUnknown(
+  Schema.Union(
+    Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String }),
+    Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int })
+  )
+)
+
+const invalid = (what: string) => (cause: unknown) =>
+  new InvalidToken({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
+
+export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<CryptoShape, InvalidSecretKey> =>
+  Effect.gen(function*() {
+    const hex = Redacted.value(secretHex).trim()
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+      return yield* new InvalidSecretKey({
+        message: "PIPEWEAVE_SECRET_KEY must be 64 hex characters (generate one with `openssl rand -hex 32`)"
+      })
+    }
+    const root = Uint8Array.from(Buffer.from(hex, "hex"))
+    const encryptionKey = derive(root, "pipeweave storage token encryption")
+    const signingKey = derive(root, "pipeweave worker credential signing")
+    const seconds = (ms: number) => Math.floor(ms / 1000)
+
+    return {
+      sealStorageToken: (grant, nowMs, ttlSeconds) =>
+        Effect.promise(() =>
+          new EncryptJWT({ runId: grant.runId, backend: grant.backend })
+            .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+            .setIssuer(ISSUER)
+            .setAudience(STORAGE_AUDIENCE)
+            .setIssuedAt(seconds(nowMs))
+            .setExpirationTime(seconds(nowMs) + ttlSeconds)
+            .encrypt(encryptionKey)
+        ),
+      openStorageToken: (token, nowMs) =>
+        Effect.tryPromise({
+          try: () =>
+            jwtDecrypt(token, encryptionKey, {
+              issuer: ISSUER,
+              audience: STORAGE_AUDIENCE,
+              keyManagementAlgorithms: ["dir"],
+              contentEncryptionAlgorithms: ["A256GCM"],
+              currentDate: new Date(nowMs)
+            }),
+          catch: invalid("storage token rejected")
+        }).pipe(
+          Effect.flatMap(({ payload }) => decodeGrant(payload)),
+          Effect.mapError((e) => e._tag === "InvalidToken" ? e : invalid("storage token malformed")(e))
+        ),
+      signCredential: (claims, nowMs, ttlSeconds) =>
+        Effect.promise(() => {
+          const jwt = claims._tag === "Service"
+            ? new SignJWT({ kind: "service" }).setSubject(claims.serviceId)
+            : new SignJWT({ kind: "run", att: claims.attempt }).setSubject(claims.runId)
+          return jwt
+            .setProtectedHeader({ alg: "HS256" })
+            .setIssuer(ISSUER)
+            .setAudience(WORKER_AUDIENCE)
+            .setIssuedAt(seconds(nowMs))
+            .setExpirationTime(seconds(nowMs) + ttlSeconds)
+            .sign(signingKey)
+        }),
+      verifyCredential: (token, nowMs) =>
+        Effect.tryPromise({
+          try: () =>
+            jwtVerify(token, signingKey, {
+              issuer: ISSUER,
+              audience: WORKER_AUDIENCE,
+              algorithms: ["HS256"],
+              currentDate: new Date(nowMs)
+            }),
+          catch: invalid("credential rejected")
+        }).pipe(
+          Effect.flatMap(({ payload }) => decodeClaims(payload)),
+          Effect.map((c): CredentialClaims =>
+            c.kind === "service" ? { _tag: "Service", serviceId: c.sub } : { _tag: "Run", runId: c.sub, attempt: c.att }
+          ),
+          Effect.mapError((e) => e._tag === "InvalidToken" ? e : invalid("credential malformed")(e))
+        )
+    }
+  })

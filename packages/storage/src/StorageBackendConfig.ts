@@ -1,0 +1,50 @@
+import { Schema } from "effect"
+
+const common = {
+  id: Schema.String.pipe(Schema.minLength(1, { message: () => "id must not be empty" })),
+  endpoint: Schema.optional(Schema.String),
+  isDefault: Schema.optional(Schema.Boolean)
+}
+
+/** Local filesystem under `credentials.basePath` (development). */
+export const LocalBackend = Schema.Struct({
+  ...common,
+  provider: Schema.Literal("local"),
+  bucket: Schema.optional(Schema.String),
+  credentials: Schema.Struct({ basePath: Schema.String.pipe(Schema.minLength(1)) })
+})
+
+/** AWS S3 or any S3-compatible endpoint through the AWS SDK. */
+export const AwsS3Backend = Schema.Struct({
+  ...common,
+  provider: Schema.Literal("aws-s3"),
+  bucket: Schema.String,
+  region: Schema.optional(Schema.String),
+  forcePathStyle: Schema.optional(Schema.Boolean),
+  credentials: Schema.Struct({
+    accessKeyId: Schema.String,
+    secretAccessKey: Schema.String,
+    sessionToken: Schema.optional(Schema.String)
+  })
+})
+
+/** Google Cloud Storage with a service account. */
+export const GcsBackend = Schema.Struct({
+  ...common,
+  provider: Schema.Literal("gcs"),
+  bucket: Schema.String,
+  credentials: Schema.Struct({ projectId: Schema.String, clientEmail: Schema.String, privateKey: Schema.String })
+})
+
+/** MinIO through the MinIO client. */
+export const MinioBackend = Schema.Struct({
+  ...common,
+  provider: Schema.Literal("minio"),
+  bucket: Schema.String,
+  region: Schema.optional(Schema.String),
+  credentials: Schema.Struct({ accessKey: Schema.String, secretKey: Schema.String })
+})
+
+/** One entry of `STORAGE_BACKENDS` (spec "Multi-Storage Backend Support"). */
+export const StorageBackendConfig = Schema.Union(LocalBackend, AwsS3Backend, GcsBackend, MinioBackend)
+export type StorageBackendConfig = typeof StorageBackendConfig.Type
