@@ -48,9 +48,9 @@ export class RegisterRequest extends Schema.Class<RegisterRequest>("RegisterRequ
 /** A task whose code hash differs from the one last registered. */
 export const CodeChange = Schema.Struct({
   taskId: TaskId,
-  oldHash: Schema.NullOr(CodeHash),
+  oldHash: CodeHash,
   newHash: CodeHash,
-  oldVersion: Schema.NullOr(Schema.Int),
+  oldVersion: Schema.Int,
   newVersion: Schema.Int
 })
 export type CodeChange = typeof CodeChange.Type

@@ -1,0 +1,104 @@
+import { resolve } from "node:path"
+import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
+
+/** Everything the orchestrator reads from its environment, validated. */
+export interface OrchestratorSettings {
+  readonly port: number
+  readonly host: string | undefined
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  readonly dataDir: string
+  readonly storageBackendsJson: Option.Option<string>
+  readonly defaultStorageBackendId: Option.Option<string>
+  readonly secretKey: Option.Option<Redacted.Redacted<string>>
+  readonly apiToken: Option.Option<Redacted.Redacted<string>>
+  readonly mode: "standalone" | "serverless"
+  readonly maxConcurrency: number
+  readonly pollIntervalMs: number
+  readonly dlqRetentionDays: number
+  readonly idempotencyTtlSeconds: number
+  readonly maxRetryDelayMs: number
+  readonly production: boolean
+}
+
+export class OrchestratorConfig extends Context.Tag("@pipeweave/orchestrator/OrchestratorConfig")<
+  OrchestratorConfig,
+  OrchestratorSettings
+>() {}
+
+/** One or more environment variables hold values the orchestrator cannot use. */
+export class ConfigInvalid extends Data.TaggedError("ConfigInvalid")<{ readonly problems: ReadonlyArray<string> }> {
+  override get message(): string {
+    return `Invalid configuration:\n${this.problems.map((p) => `  - ${p}`).join("\n")}`
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const integer = (env: Env, name: string, fallback: number, min: number, problems: Array<string>): number => {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === "") return fallback
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < min) {
+    problems.push(`${name} must be an integer >= ${min} (got "${raw}")`)
+    return fallback
+  }
+  return value
+}
+
+const text = (env: Env, name: string): Option.Option<string> =>
+  Option.fromNullable(env[name]?.trim()).pipe(Option.filter((s) => s.length > 0))
+
+/** Reads and validates the orchestrator's variables; every problem is reported, not just the first. */
+export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, ConfigInvalid> => {
+  const problems: Array<string> = []
+  const mode = text(env, "MODE").pipe(Option.getOrElse(() => "standalone"))
+  if (mode !== "standalone" && mode !== "serverless") {
+    problems.push(`MODE must be "standalone" or "serverless" (got "${mode}")`)
+  }
+  const databaseUrl = text(env, "DATABASE_URL")
+  if (Option.isSome(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl.value)) {
+    problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)")
+  }
+  const secretKey = text(env, "PIPEWEAVE_SECRET_KEY")
+  if (Option.isSome(secretKey) && !/^[0-9a-fA-F]{64}$/.test(secretKey.value)) {
+    problems.push("PIPEWEAVE_SECRET_KEY must be 64 hex characters (generate one with `openssl rand -hex 32`)")
+  }
+  const port = integer(env, "PORT", 3000, 0, problems)
+  if (port > 65535) problems.push(`PORT must be at most 65535 (got "${port}")`)
+  const production = env["NODE_ENV"] === "production"
+  if (production && Option.isNone(secretKey)) {
+    problems.push("PIPEWEAVE_SECRET_KEY is required when NODE_ENV=production (every orchestrator and worker shares it)")
+  }
+  const config: OrchestratorSettings = {
+    port,
+    host: Option.getOrUndefined(text(env, "HOST")),
+    databaseUrl: Option.map(databaseUrl, Redacted.make),
+    dataDir: resolve(Option.getOrElse(text(env, "PIPEWEAVE_DATA_DIR"), () => ".pipeweave")),
+    storageBackendsJson: text(env, "STORAGE_BACKENDS"),
+    defaultStorageBackendId: text(env, "DEFAULT_STORAGE_BACKEND_ID"),
+    secretKey: Option.map(secretKey, Redacted.make),
+    apiToken: Option.map(text(env, "PIPEWEAVE_API_TOKEN"), Redacted.make),
+    mode: mode === "serverless" ? "serverless" : "standalone",
+    maxConcurrency: integer(env, "MAX_CONCURRENCY", 10, 1, problems),
+    pollIntervalMs: integer(env, "POLL_INTERVAL_MS", 1000, 10, problems),
+    dlqRetentionDays: integer(env, "DLQ_RETENTION_DAYS", 30, 1, problems),
+    idempotencyTtlSeconds: integer(env, "IDEMPOTENCY_TTL_SECONDS", 86_400, 0, problems),
+    maxRetryDelayMs: integer(env, "MAX_RETRY_DELAY_MS", 86_400_000, 0, problems),
+    production
+  }
+  return problems.length > 0 ? Either.left(new ConfigInvalid({ problems })) : Either.right(config)
+}
+
+/** Defaults for tests and embedding: no environment at all, data under `dataDir`. */
+export const defaultConfig = (overrides: Partial<OrchestratorSettings> = {}): OrchestratorSettings => ({
+  ...Either.getOrThrow(parseConfig({})),
+  ...overrides
+})
+
+export const layerFromEnv: Layer.Layer<OrchestratorConfig, ConfigInvalid> = Layer.effect(
+  OrchestratorConfig,
+  Effect.suspend(() => parseConfig(process.env))
+)
+
+export const layer = (config: OrchestratorSettings): Layer.Layer<OrchestratorConfig> =>
+  Layer.succeed(OrchestratorConfig, config)

@@ -1,0 +1,212 @@
+import { SqlClient } from "@effect/sql"
+import type { CodeChange, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
+import { RegisterResponse } from "@pipeweave/domain/Registration"
+import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/Service"
+import { Clock, Effect, Option, Schema } from "effect"
+import { DbDate, DbInt } from "../Rows.js"
+import { decodeTaskRows, type TaskRow } from "./TaskRow.js"
+
+const ServiceRow = Schema.Struct({
+  serviceId: Schema.String,
+  version: Schema.String,
+  baseUrl: Schema.String,
+  registeredAt: DbDate,
+  updatedAt: DbDate
+})
+const InstanceRow = Schema.Struct({
+  serviceId: Schema.String,
+  baseUrl: Schema.String,
+  version: Schema.String,
+  registeredAt: DbDate,
+  lastSeenAt: DbDate
+})
+const HistoryRow = Schema.Struct({
+  codeVersion: DbInt,
+  codeHash: Schema.String,
+  serviceVersion: Schema.String,
+  recordedAt: DbDate
+})
+
+export const toTaskInfo = (row: TaskRow): TaskInfo => ({
+  taskId: row.taskId,
+  serviceId: row.serviceId,
+  codeHash: row.codeHash,
+  codeVersion: row.codeVersion,
+  allowedNext: row.allowedNext,
+  timeout: row.timeoutSeconds,
+  retries: row.retries,
+  retryBackoff: row.retryBackoff,
+  retryDelayMs: row.retryDelayMs,
+  maxRetryDelayMs: row.maxRetryDelayMs,
+  heartbeatIntervalMs: row.heartbeatIntervalMs,
+  concurrency: row.concurrency,
+  priority: row.priority,
+  idempotencyTTL: row.idempotencyTtlSeconds,
+  hasIdempotencyKey: row.hasIdempotencyKey,
+  description: row.description,
+  updatedAt: row.updatedAt
+})
+
+/** Services, their instances and task types, with code versions and history. */
+export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrator/Registry", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const upsertTask = (task: TaskRegistration, serviceId: string, serviceVersion: string, now: Date) =>
+      Effect.gen(function*() {
+        const existing = yield* sql`SELECT code_hash, code_version FROM tasks WHERE task_id = ${task.id} FOR UPDATE`
+        const previous = yield* Schema.decodeUnknown(Schema.Array(Schema.Struct({ codeHash: Schema.String, codeVersion: DbInt })))(existing)
+        const before = previous[0]
+        const codeVersion = before === undefined ? 1 : before.codeHash === task.codeHash ? before.codeVersion : before.codeVersion + 1
+        const columns = {
+          task_id: task.id,
+          service_id: serviceId,
+          code_hash: task.codeHash,
+          code_version: codeVersion,
+          allowed_next: JSON.stringify(task.allowedNext),
+          timeout_seconds: task.timeout,
+          retries: task.retries,
+          retry_backoff: task.retryBackoff,
+          retry_delay_ms: task.retryDelayMs,
+          max_retry_delay_ms: task.maxRetryDelayMs ?? null,
+          heartbeat_interval_ms: task.heartbeatIntervalMs,
+          concurrency: task.concurrency,
+          priority: task.priority,
+          idempotency_ttl_seconds: task.idempotencyTTL ?? null,
+          has_idempotency_key: task.hasIdempotencyKey,
+          description: task.description ?? null,
+          active: true,
+          updated_at: now
+        }
+        if (before === undefined) {
+          yield* sql`INSERT INTO tasks ${sql.insert({ ...columns, registered_at: now })}`
+        } else {
+          yield* sql`UPDATE tasks SET ${sql.update(columns, ["task_id"])} WHERE task_id = ${task.id}`
+        }
+        if (before === undefined || before.codeHash !== task.codeHash) {
+          yield* sql`INSERT INTO task_code_history ${
+            sql.insert({
+              task_id: task.id,
+              code_version: codeVersion,
+              code_hash: task.codeHash,
+              service_version: serviceVersion,
+              recorded_at: now
+            })
+          }`
+        }
+        const change: Option.Option<CodeChange> = before !== undefined && before.codeHash !== task.codeHash
+          ? Option.some({
+            taskId: task.id,
+            oldHash: before.codeHash,
+            newHash: task.codeHash,
+            oldVersion: before.codeVersion,
+            newVersion: codeVersion
+          })
+          : Option.none()
+        return { taskId: task.id, codeHash: task.codeHash, codeVersion, change }
+      })
+
+    const cancelOrphans = (serviceId: string, keep: ReadonlyArray<string>, version: string, now: Date) =>
+      Effect.gen(function*() {
+        const removed = yield* sql<{ taskId: string }>`
+          UPDATE tasks SET active = false, updated_at = ${now}
+          WHERE service_id = ${serviceId} AND active AND NOT (task_id = ANY(${keep as Array<string>}))
+          RETURNING task_id`
+        if (removed.length === 0) return []
+        const reason = `Task type removed in version ${version}`
+        const cancelled = yield* sql<{ taskId: string }>`
+          UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = 'ORPHANED', completed_at = ${now}
+          WHERE status IN ('pending', 'waiting') AND task_id = ANY(${removed.map((r) => r.taskId)})
+          RETURNING task_id`
+        return removed.map(({ taskId }) => ({ taskId, cancelled: cancelled.filter((c) => c.taskId === taskId).length }))
+      })
+
+    const register = (request: RegisterRequest) =>
+      Effect.gen(function*() {
+        const now = new Date(yield* Clock.currentTimeMillis)
+        const previous = yield* sql<{ version: string }>`
+          SELECT version FROM services WHERE service_id = ${request.serviceId} FOR UPDATE`
+        yield* sql`
+          INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
+          VALUES (${request.serviceId}, ${request.version}, ${request.baseUrl}, ${now}, ${now})
+          ON CONFLICT (service_id) DO UPDATE SET version = EXCLUDED.version, base_url = EXCLUDED.base_url,
+            updated_at = EXCLUDED.updated_at`
+        yield* sql`
+          INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at)
+          VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now})
+          ON CONFLICT (service_id, base_url) DO UPDATE SET version = EXCLUDED.version,
+            registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at`
+        const tasks = yield* Effect.forEach(request.tasks, (task) =>
+          upsertTask(task, request.serviceId, request.version, now))
+        const versionChanged = previous[0] !== undefined && previous[0].version !== request.version
+        const orphansCancelled = versionChanged
+          ? yield* cancelOrphans(request.serviceId, request.tasks.map((t) => t.id), request.version, now)
+          : []
+        return new RegisterResponse({
+          serviceId: request.serviceId,
+          version: request.version,
+          tasks: tasks.map(({ codeHash, codeVersion, taskId }) => ({ taskId, codeHash, codeVersion })),
+          codeChanges: tasks.flatMap(({ change }) => Option.toArray(change)),
+          orphansCancelled
+        })
+      }).pipe(sql.withTransaction, Effect.orDie, Effect.withSpan("Registry.register"))
+
+    const services = Effect.gen(function*() {
+      const rows = yield* Schema.decodeUnknown(Schema.Array(ServiceRow))(
+        yield* sql`SELECT service_id, version, base_url, registered_at, updated_at FROM services ORDER BY service_id`
+      )
+      const instances = yield* Schema.decodeUnknown(Schema.Array(InstanceRow))(
+        yield* sql`SELECT * FROM service_instances ORDER BY last_seen_at DESC`
+      )
+      const tasks = yield* sql<{ taskId: string; serviceId: string }>`
+        SELECT task_id, service_id FROM tasks WHERE active ORDER BY task_id`
+      return rows.map((row): ServiceInfo => ({
+        ...row,
+        instances: instances.filter((i) => i.serviceId === row.serviceId).map(({ serviceId: _, ...i }) => i),
+        tasks: tasks.filter((t) => t.serviceId === row.serviceId).map((t) => t.taskId)
+      }))
+    }).pipe(Effect.orDie)
+
+    const serviceTasks = (serviceId: string) =>
+      Effect.gen(function*() {
+        const exists = yield* sql`SELECT 1 FROM services WHERE service_id = ${serviceId}`
+        if (exists.length === 0) return Option.none()
+        const rows = yield* decodeTaskRows(
+          yield* sql`SELECT * FROM tasks WHERE service_id = ${serviceId} AND active ORDER BY task_id`
+        )
+        return Option.some(rows.map(toTaskInfo))
+      }).pipe(Effect.orDie)
+
+    const history = (taskId: string) =>
+      Effect.gen(function*() {
+        const rows = yield* Schema.decodeUnknown(Schema.Array(HistoryRow))(
+          yield* sql`SELECT code_version, code_hash, service_version, recorded_at FROM task_code_history
+                     WHERE task_id = ${taskId} ORDER BY code_version DESC`
+        )
+        return rows.map((r): CodeHistoryEntry => ({
+          code_version: r.codeVersion,
+          code_hash: r.codeHash,
+          service_version: r.serviceVersion,
+          recorded_at: r.recordedAt
+        }))
+      }).pipe(Effect.orDie)
+
+    const tasksById = (taskIds: ReadonlyArray<string>) =>
+      Effect.gen(function*() {
+        if (taskIds.length === 0) return new Map<string, TaskRow>()
+        const rows = yield* decodeTaskRows(
+          yield* sql`SELECT * FROM tasks WHERE task_id = ANY(${[...new Set(taskIds)]})`
+        )
+        return new Map(rows.map((r) => [r.taskId, r]))
+      }).pipe(Effect.orDie)
+
+    const instances = (serviceId: string) =>
+      sql<{ baseUrl: string }>`
+        SELECT base_url FROM service_instances WHERE service_id = ${serviceId} ORDER BY last_seen_at DESC`.pipe(
+        Effect.map((rows) => rows.map((r) => r.baseUrl)),
+        Effect.orDie
+      )
+
+    return { register, services, serviceTasks, history, tasksById, instances } as const
+  })
+}) {}

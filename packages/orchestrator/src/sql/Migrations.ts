@@ -1,0 +1,44 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { SqlClient } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
+import { Effect } from "effect"
+
+const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
+
+/** The repository's `migrations/` folder, found by walking up from this module (source or build). */
+export const migrationsDir = (): string => {
+  const override = process.env["PIPEWEAVE_MIGRATIONS_DIR"]
+  if (override) return override
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const candidate = join(dir, "migrations")
+    if (existsSync(join(candidate, "0001_init.sql"))) return candidate
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error("cannot find the migrations/ folder; set PIPEWEAVE_MIGRATIONS_DIR")
+    dir = parent
+  }
+}
+
+/**
+ * Migrator loader for numbered plain `.sql` files (`0001_init.sql`). Each file runs unprepared,
+ * so a file may hold several statements and `$$` function bodies.
+ */
+export const fromSqlFiles = (directory: string): Migrator.Loader =>
+  Effect.sync(() =>
+    readdirSync(directory)
+      .flatMap((file) => {
+        const match = MIGRATION_FILE.exec(file)
+        if (!match) return []
+        const run = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql.unsafe(readFileSync(join(directory, file), "utf8")).unprepared)
+        return [[Number(match[1]), match[2]!, Effect.succeed(run)] as const]
+      })
+      .sort(([a], [b]) => a - b)
+  )
+
+/** Runs every pending migration; returns the ones applied. */
+export const runMigrations = Effect.suspend(() =>
+  Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: "pipeweave_migrations" })
+)

@@ -1,0 +1,90 @@
+import { PGlite, type PGliteOptions } from "@electric-sql/pglite"
+import { Reactivity } from "@effect/experimental"
+import { SqlClient } from "@effect/sql"
+import type { Connection } from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import { PgClient } from "@effect/sql-pg"
+import { Context, Effect, Layer, Stream } from "effect"
+
+/** Options of the embedded database: a data directory, or in memory when absent. */
+export interface PgliteClientOptions {
+  readonly dataDir?: string | undefined
+  readonly transformResultNames?: ((name: string) => string) | undefined
+}
+
+const PgJson = Statement.custom<Statement.Custom<"PgJson", unknown>>("PgJson")
+
+/**
+ * An @effect/sql driver over PGlite (PostgreSQL compiled to WASM, in-process). PGlite is one
+ * session, so a one-permit lock is held per statement and for a whole transaction. It satisfies
+ * the `PgClient` interface, LISTEN/NOTIFY included, so the repositories run unchanged on both.
+ */
+export const make = (options: PgliteClientOptions) =>
+  Effect.gen(function*() {
+    const db = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => PGlite.create(options.dataDir ?? "memory://", {} satisfies PGliteOptions),
+        catch: (cause) => new SqlError({ cause, message: `cannot open the embedded database at ${options.dataDir}` })
+      }),
+      (db) => Effect.promise(() => db.close())
+    )
+    const run = <A>(f: () => Promise<A>) =>
+      Effect.tryPromise({ try: f, catch: (cause) => new SqlError({ cause, message: errorMessage(cause) }) })
+    const transformRows = options.transformResultNames
+      ? Statement.defaultTransforms(options.transformResultNames, false).array
+      : undefined
+    const rowsOf = (sql: string, params: ReadonlyArray<unknown>) =>
+      run(() => db.query<any>(sql, params as Array<unknown>)).pipe(Effect.map((r) => r.rows))
+
+    const connection: Connection = {
+      execute: (sql, params, transform) =>
+        Effect.map(rowsOf(sql, params), (rows) => (transform ? transform(rows) : rows)),
+      executeRaw: (sql, params) => run(() => db.query(sql, params as Array<unknown>)),
+      executeValues: (sql, params) =>
+        run(() => db.query<Array<unknown>>(sql, params as Array<unknown>, { rowMode: "array" })).pipe(
+          Effect.map((r) => r.rows)
+        ),
+      executeUnprepared: (sql, params, transform) =>
+        params.length > 0
+          ? connection.execute(sql, params, transform)
+          : run(() => db.exec(sql)).pipe(
+            Effect.map((results) => results.at(-1)?.rows ?? []),
+            Effect.map((rows) => (transform ? transform(rows) : rows))
+          ),
+      executeStream: (sql, params, transform) =>
+        Stream.fromIterableEffect(connection.execute(sql, params, transform))
+    }
+
+    const lock = yield* Effect.makeSemaphore(1)
+    const acquirer = Effect.as(Effect.acquireRelease(lock.take(1), () => lock.release(1)), connection)
+    const client = yield* SqlClient.make({
+      acquirer,
+      compiler: PgClient.makeCompiler(undefined, false),
+      spanAttributes: [["db.system.name", "postgresql"], ["db.driver", "pglite"]],
+      transformRows
+    })
+
+    const pg: PgClient.PgClient = Object.assign(client, {
+      [PgClient.TypeId]: PgClient.TypeId as PgClient.TypeId,
+      config: { database: "pglite" },
+      json: (value: unknown) => PgJson(value, undefined, undefined),
+      listen: (channel: string) =>
+        Stream.asyncPush<string, SqlError>((emit) =>
+          Effect.acquireRelease(
+            lock.withPermits(1)(run(() => db.listen(channel, (payload) => emit.single(payload)))),
+            (unsubscribe) => Effect.promise(() => unsubscribe())
+          )
+        ),
+      notify: (channel: string, payload: string) => Effect.asVoid(client`SELECT pg_notify(${channel}, ${payload})`)
+    })
+    return pg
+  })
+
+const errorMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : "PGlite query failed")
+
+/** Provides `PgClient` and `SqlClient` backed by PGlite. */
+export const layer = (options: PgliteClientOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
+  Layer.scopedContext(
+    Effect.map(make(options), (pg) => Context.make(PgClient.PgClient, pg).pipe(Context.add(SqlClient.SqlClient, pg)))
+  ).pipe(Layer.provide(Reactivity.layer))

@@ -1,0 +1,142 @@
+import { SqlClient } from "@effect/sql"
+import { assert, layer } from "@effect/vitest"
+import { Clock, Effect, Layer, Option, TestClock } from "effect"
+import { TaskQueue } from "../src/queue/TaskQueue.js"
+import { TaskRunReads } from "../src/queue/TaskRunReads.js"
+import { Registry } from "../src/registry/Registry.js"
+import { registration, task } from "./support/fixtures.js"
+import { databases } from "./support/TestDatabase.js"
+
+const newRun = (id: string, taskId: string, priority = 100, retries = 3) => ({
+  id,
+  taskId,
+  pipelineRunId: null,
+  status: "pending" as const,
+  priority,
+  retries,
+  storageBackend: "local",
+  inputPath: `standalone/${id}/input.json`,
+  metadata: { id }
+})
+
+const success = (id: string) => ({
+  outputPath: `runs/${id}/outputs/${id}.json`,
+  outputSize: 2,
+  assets: {},
+  logsPath: null,
+  selectedNext: null
+})
+
+const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`TRUNCATE services, service_instances, tasks, task_code_history, task_runs, task_run_attempts, dead_letters CASCADE`)
+
+for (const [name, database] of databases) {
+  const Env = Layer.mergeAll(Registry.Default, TaskQueue.Default, TaskRunReads.Default).pipe(
+    Layer.provideMerge(database())
+  )
+
+  layer(Env, { timeout: "60 seconds" })(`TaskQueue on ${name}`, (it) => {
+    it.effect("registration assigns code versions, records history and reports code changes", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const t0 = yield* Clock.currentTimeMillis
+        const registry = yield* Registry
+        const first = yield* registry.register(registration("svc", [task("a"), task("b")]))
+        assert.deepStrictEqual(first.tasks.map((t) => [t.taskId, t.codeVersion]), [["a", 1], ["b", 1]])
+        assert.deepStrictEqual(first.codeChanges, [])
+        const same = yield* registry.register(registration("svc", [task("a"), task("b")]))
+        assert.deepStrictEqual(same.codeChanges, [])
+        yield* TestClock.adjust(1000)
+        const changed = yield* registry.register(registration("svc", [task("a", {}, "a2"), task("b")], { version: "1.1.0" }))
+        assert.deepStrictEqual(changed.codeChanges.map((c) => [c.taskId, c.oldVersion, c.newVersion]), [["a", 1, 2]])
+        const history = yield* registry.history("a")
+        assert.deepStrictEqual(history.map((h) => [h.code_version, h.service_version]), [[2, "1.1.0"], [1, "1.0.0"]])
+        assert.strictEqual(history[0]!.recorded_at.getTime(), t0 + 1000)
+      }))
+
+    it.effect("claims in priority order and never exceeds a task type's concurrency", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registry
+        const queue = yield* TaskQueue
+        yield* registry.register(registration("svc", [task("limited", { concurrency: 2 }), task("free")]))
+        yield* queue.insertRuns([
+          newRun("trun_limited1", "limited", 1),
+          newRun("trun_limited2", "limited", 2),
+          newRun("trun_limited3", "limited", 3),
+          newRun("trun_free00001", "free", 50),
+          newRun("trun_free00002", "free", 5)
+        ])
+        const claimed = yield* queue.claim(10, "orch_test")
+        assert.deepStrictEqual(claimed.map((c) => c.run.id), [
+          "trun_limited1",
+          "trun_limited2",
+          "trun_free00002",
+          "trun_free00001"
+        ])
+        assert.deepStrictEqual(claimed.map((c) => c.run.attempt), [1, 1, 1, 1])
+        assert.strictEqual(claimed[0]!.workerUrl, "http://127.0.0.1:9")
+        assert.deepStrictEqual(yield* queue.claim(10, "orch_test"), [])
+        yield* queue.complete("trun_limited1", 1, success("trun_limited1"))
+        const next = yield* queue.claim(10, "orch_test")
+        assert.deepStrictEqual(next.map((c) => c.run.id), ["trun_limited3"])
+      }))
+
+    it.effect("guarded transitions: a duplicate or stale callback conflicts and changes nothing", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registry
+        const queue = yield* TaskQueue
+        const reads = yield* TaskRunReads
+        const t0 = yield* Clock.currentTimeMillis
+        yield* registry.register(registration("svc", [task("t", { retries: 1, retryDelayMs: 500 })]))
+        yield* queue.insertRuns([newRun("trun_guarded1", "t", 100, 1)])
+        yield* queue.claim(1, "orch_test")
+        const failed = yield* queue.fail(
+          "trun_guarded1",
+          1,
+          { error: "boom", errorCode: "X", retryable: true, retryAfterMs: null, logsPath: null },
+          86_400_000
+        )
+        assert.strictEqual(failed.outcome, "retry-scheduled")
+        assert.strictEqual(failed.run.availableAt.getTime(), t0 + 500)
+        const stale = yield* Effect.flip(queue.complete("trun_guarded1", 1, success("trun_guarded1")))
+        assert.strictEqual(stale._tag, "Conflict")
+        assert.deepStrictEqual(yield* queue.claim(1, "orch_test"), [])
+        yield* TestClock.adjust(500)
+        const retried = yield* queue.claim(1, "orch_test")
+        assert.strictEqual(retried[0]!.run.attempt, 2)
+        assert.deepStrictEqual(retried[0]!.previousAttempts.map((a) => [a.attempt, a.error]), [[1, "boom"]])
+        yield* queue.complete("trun_guarded1", 2, success("trun_guarded1"))
+        const before = yield* reads.get("trun_guarded1")
+        const duplicate = yield* Effect.flip(queue.complete("trun_guarded1", 2, success("trun_guarded1")))
+        assert.strictEqual(duplicate._tag, "Conflict")
+        assert.deepStrictEqual(yield* reads.get("trun_guarded1"), before)
+        assert.strictEqual(Option.getOrThrow(before).status, "completed")
+        const missing = yield* Effect.flip(queue.complete("trun_missing1", 1, success("trun_missing1")))
+        assert.strictEqual(missing._tag, "NotFound")
+      }))
+
+    it.effect("queue status and items pages", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registry
+        const queue = yield* TaskQueue
+        const reads = yield* TaskRunReads
+        const t0 = yield* Clock.currentTimeMillis
+        yield* registry.register(registration("svc", [task("t")]))
+        for (const i of [1, 2, 3]) {
+          yield* queue.insertRuns([newRun(`trun_items00${i}`, "t")])
+          yield* TestClock.adjust(10)
+        }
+        yield* queue.claim(1, "orch_test")
+        const status = yield* reads.status
+        assert.deepStrictEqual({ ...status, oldestPending: status.oldestPending?.getTime() }, {
+          pending: 2, running: 1, waiting: 0, completed: 0, failed: 0, dlq: 0, oldestPending: t0 + 10
+        })
+        const page = yield* reads.items({ limit: 2, offset: 0, status: "pending" })
+        assert.strictEqual(page.total, 2)
+        assert.deepStrictEqual(page.items.map((i) => i.runId), ["trun_items003", "trun_items002"])
+      }))
+  })
+}
