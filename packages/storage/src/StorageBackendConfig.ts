@@ -28,11 +28,16 @@ export const AwsS3Backend = Schema.Struct({
   })
 })
 
-/** Google Cloud Storage with a service account. */
+/**
+ * Google Cloud Storage with a service account. `useAuthWithCustomEndpoint` decides whether requests
+ * to an `endpoint` other than storage.googleapis.com are authenticated; it defaults to true for
+ * `*.googleapis.com` hosts and false otherwise (emulators).
+ */
 export const GcsBackend = Schema.Struct({
   ...common,
   provider: Schema.Literal("gcs"),
   bucket: Schema.String,
+  useAuthWithCustomEndpoint: Schema.optional(Schema.Boolean),
   credentials: Schema.Struct({ projectId: Schema.String, clientEmail: Schema.String, privateKey: Schema.String })
 })
 
