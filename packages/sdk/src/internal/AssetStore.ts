@@ -1,0 +1,153 @@
+import { FileSystem, Path } from "@effect/platform"
+import { isSafeAssetKey } from "@pipeweave/domain/StorageKeys"
+import type { AssetRef } from "@pipeweave/domain/TaskRun"
+import type { StorageShape } from "@pipeweave/storage/Storage"
+import { Effect, Ref } from "effect"
+import { type AssetError, AssetNotFound, InvalidAsset, StorageFailure } from "./AttemptErrors.js"
+
+/** How an asset's bytes are read back: parsed JSON, a UTF-8 string, or a Buffer. */
+export type AssetType = AssetRef["type"]
+
+/** An asset a predecessor left, as the dispatch lists it. */
+export interface UpstreamAsset {
+  readonly taskId: string
+  readonly key: string
+  readonly ref: AssetRef
+}
+
+/** The assets of one attempt: new ones live in the run's temp dir until `upload`. */
+export interface AssetStore {
+  readonly add: (key: string, type: AssetType, data: unknown) => Effect.Effect<string, AssetError>
+  readonly addFromPath: (key: string, type: AssetType, path: string) => Effect.Effect<string, AssetError>
+  readonly get: (key: string) => Effect.Effect<unknown, AssetError>
+  readonly getPath: (key: string) => Effect.Effect<string, AssetError>
+  readonly upload: Effect.Effect<Record<string, AssetRef>, StorageFailure>
+}
+
+const contentTypes: Record<AssetType, string> = {
+  json: "application/json",
+  text: "text/plain; charset=utf-8",
+  binary: "application/octet-stream"
+}
+
+const encode = (key: string, type: AssetType, data: unknown): Uint8Array | InvalidAsset => {
+  const invalid = (why: string) => new InvalidAsset({ message: `asset '${key}' (${type}): ${why}` })
+  if (type === "json") {
+    try {
+      const text = JSON.stringify(data)
+      return text === undefined ? invalid("data is not JSON-serialisable") : Buffer.from(text, "utf8")
+    } catch (cause) {
+      return invalid(`data is not JSON-serialisable (${cause instanceof Error ? cause.message : String(cause)})`)
+    }
+  }
+  if (type === "text") return typeof data === "string" ? Buffer.from(data, "utf8") : invalid("data must be a string")
+  if (data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (typeof data === "string") return Buffer.from(data, "utf8")
+  return invalid("data must be a Buffer, Uint8Array, ArrayBuffer or string")
+}
+
+const decode = (type: AssetType, bytes: Uint8Array): unknown => {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (type === "binary") return buffer
+  const text = buffer.toString("utf8")
+  return type === "json" ? JSON.parse(text) : text
+}
+
+const reason = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
+
+const storageFailure = (what: string) => (cause: unknown) =>
+  new StorageFailure({ message: `${what}: ${reason(cause)}`, cause })
+
+export const makeAssetStore = (options: {
+  readonly storage: StorageShape
+  readonly runDir: string
+  readonly assetsPrefix: string
+  readonly upstream: ReadonlyArray<UpstreamAsset>
+}): Effect.Effect<AssetStore, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const { assetsPrefix, runDir, storage, upstream } = options
+    const added = yield* Ref.make(new Map<string, { readonly type: AssetType; readonly localPath: string }>())
+    const fsFailure = (what: string) => (cause: unknown) =>
+      new StorageFailure({ message: `${what} in temp dir ${runDir}: ${reason(cause)}`, cause })
+
+    const checkKey = (key: string, type: AssetType) =>
+      !isSafeAssetKey(key)
+        ? Effect.fail(new InvalidAsset({ message: `asset key '${key}' must be 1-200 of A-Z a-z 0-9 . _ -` }))
+        : !(type in contentTypes)
+        ? Effect.fail(new InvalidAsset({ message: `asset type '${type}' must be json, text or binary` }))
+        : Effect.void
+
+    const record = (key: string, type: AssetType, localPath: string) =>
+      Ref.update(added, (m) => new Map(m).set(key, { type, localPath })).pipe(Effect.as(assetsPrefix + key))
+
+    const findUpstream = (key: string): Effect.Effect<UpstreamAsset, AssetNotFound> => {
+      const slash = key.indexOf("/")
+      const found = slash === -1
+        ? upstream.find((a) => a.key === key)
+        : upstream.find((a) => a.taskId === key.slice(0, slash) && a.key === key.slice(slash + 1))
+      return found !== undefined ? Effect.succeed(found) : Effect.flatMap(Ref.get(added), (m) =>
+        Effect.fail(
+          new AssetNotFound({ key, available: [...m.keys(), ...upstream.map((a) => `${a.taskId}/${a.key}`)] })
+        ))
+    }
+
+    return {
+      add: (key, type, data) =>
+        Effect.gen(function*() {
+          yield* checkKey(key, type)
+          const bytes = encode(key, type, data)
+          if (bytes instanceof InvalidAsset) return yield* bytes
+          const localPath = path.join(runDir, key)
+          yield* fs.writeFile(localPath, bytes).pipe(Effect.mapError(fsFailure(`writing asset '${key}'`)))
+          return yield* record(key, type, localPath)
+        }),
+      addFromPath: (key, type, source) =>
+        Effect.gen(function*() {
+          yield* checkKey(key, type)
+          const localPath = path.join(runDir, key)
+          yield* fs.copyFile(source, localPath).pipe(Effect.mapError(fsFailure(`copying '${source}' to asset '${key}'`)))
+          return yield* record(key, type, localPath)
+        }),
+      get: (key) =>
+        Effect.gen(function*() {
+          const own = (yield* Ref.get(added)).get(key)
+          if (own !== undefined) {
+            const bytes = yield* fs.readFile(own.localPath).pipe(Effect.mapError(fsFailure(`reading asset '${key}'`)))
+            return yield* Effect.try({ try: () => decode(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
+          }
+          const asset = yield* findUpstream(key)
+          const bytes = yield* storage.get(asset.ref.path).pipe(Effect.mapError(storageFailure(`loading asset '${key}'`)))
+          return yield* Effect.try({
+            try: () => decode(asset.ref.type, bytes),
+            catch: storageFailure(`decoding asset '${key}' at ${asset.ref.path}`)
+          })
+        }),
+      getPath: (key) =>
+        Effect.gen(function*() {
+          const own = (yield* Ref.get(added)).get(key)
+          if (own !== undefined) return own.localPath
+          const asset = yield* findUpstream(key)
+          const dir = path.join(runDir, "@upstream", asset.taskId)
+          const localPath = path.join(dir, asset.key)
+          if (yield* fs.exists(localPath).pipe(Effect.orElseSucceed(() => false))) return localPath
+          yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(fsFailure("creating a directory")))
+          yield* storage.getToFile(asset.ref.path, localPath).pipe(
+            Effect.mapError(storageFailure(`downloading asset '${key}'`))
+          )
+          return localPath
+        }),
+      upload: Effect.flatMap(Ref.get(added), (assets) =>
+        Effect.forEach(
+          [...assets],
+          ([key, { localPath, type }]) =>
+            storage.putFile(assetsPrefix + key, localPath, contentTypes[type]).pipe(
+              Effect.map((info) => [key, { path: assetsPrefix + key, size: info.size, type }] as const),
+              Effect.mapError(storageFailure(`uploading asset '${key}'`))
+            ),
+          { concurrency: 4 }
+        ).pipe(Effect.map((entries) => Object.fromEntries(entries))))
+    }
+  })

@@ -1,0 +1,65 @@
+import type { PreviousAttempt } from "@pipeweave/domain/TaskRun"
+import type { Effect } from "effect"
+import type { AssetError } from "./AttemptErrors.js"
+import type { AssetStore, AssetType } from "./AssetStore.js"
+import type { TaskLog } from "./TaskLog.js"
+
+/** `ctx.log`: each line goes to the worker's logger and to the run's JSONL log in storage. */
+export interface TaskLogger<R> {
+  readonly debug: (message: string, fields?: Record<string, unknown>) => R
+  readonly info: (message: string, fields?: Record<string, unknown>) => R
+  readonly warn: (message: string, fields?: Record<string, unknown>) => R
+  readonly error: (message: string, fields?: Record<string, unknown>) => R
+}
+
+/** The data every handler context carries (spec "Task Context"). */
+export interface TaskContextData<I> {
+  readonly runId: string
+  readonly pipelineRunId?: string | undefined
+  readonly attempt: number
+  readonly codeVersion: number
+  readonly codeHash: string
+  readonly input: I
+  readonly upstream: Record<string, any>
+  readonly previousAttempts: ReadonlyArray<PreviousAttempt>
+  /** Aborted when the attempt times out or the orchestrator cancels the run. */
+  readonly signal: AbortSignal
+}
+
+/** The context of an Effect handler: the spec's `ctx`, with Effect-returning helpers. */
+export interface TaskContext<I = any> extends TaskContextData<I> {
+  /** Writes an asset into the run's temp dir; returns the storage path it gets on success. */
+  readonly addAsset: (key: string, type: AssetType, data: unknown) => Effect.Effect<string, AssetError>
+  /** Copies a local file in as an asset; returns its storage path. */
+  readonly addAssetFromPath: (key: string, type: AssetType, path: string) => Effect.Effect<string, AssetError>
+  /** Loads an asset of this run or of an upstream task (`key`, or `taskId/key` when ambiguous). */
+  readonly getAsset: <T = any>(key: string) => Effect.Effect<T, AssetError>
+  /** Downloads an asset into the run's temp dir and returns its local path. */
+  readonly getAssetPath: (key: string) => Effect.Effect<string, AssetError>
+  /** Reports progress (0-100) to the orchestrator. */
+  readonly progress: (percent: number, message?: string) => Effect.Effect<void>
+  readonly log: TaskLogger<Effect.Effect<void>>
+}
+
+/** The core form of every handler; Promise handlers are adapted into it. */
+export type CoreHandler = (ctx: TaskContext<any>) => Effect.Effect<unknown, unknown>
+
+export const makeTaskContext = <I>(
+  data: TaskContextData<I>,
+  assets: AssetStore,
+  log: TaskLog,
+  progress: (percent: number, message?: string) => Effect.Effect<void>
+): TaskContext<I> => ({
+  ...data,
+  addAsset: assets.add,
+  addAssetFromPath: assets.addFromPath,
+  getAsset: <T>(key: string) => assets.get(key) as Effect.Effect<T, AssetError>,
+  getAssetPath: assets.getPath,
+  progress,
+  log: {
+    debug: (message, fields) => log.write("debug", message, fields),
+    info: (message, fields) => log.write("info", message, fields),
+    warn: (message, fields) => log.write("warn", message, fields),
+    error: (message, fields) => log.write("error", message, fields)
+  }
+})

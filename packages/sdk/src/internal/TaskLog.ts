@@ -1,0 +1,47 @@
+import { Clock, Effect, Ref } from "effect"
+import type { LogLevel } from "./WorkerLog.js"
+
+/** One `ctx.log` line as written to the run's JSONL log. */
+export interface LogLine {
+  readonly ts: string
+  readonly level: LogLevel
+  readonly message: string
+  readonly [field: string]: unknown
+}
+
+/** Collects an attempt's log lines and forwards each to the worker's logger. */
+export interface TaskLog {
+  readonly write: (level: LogLevel, message: string, fields?: Record<string, unknown>) => Effect.Effect<void>
+  readonly jsonl: Effect.Effect<string>
+}
+
+const reserved = new Set(["ts", "level", "message"])
+
+const safeFields = (fields: Record<string, unknown> | undefined): Record<string, unknown> => {
+  if (fields === undefined || typeof fields !== "object") return {}
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) if (!reserved.has(key)) out[key] = value
+  return out
+}
+
+const lineText = (line: LogLine): string => {
+  try {
+    return JSON.stringify(line)
+  } catch {
+    return JSON.stringify({ ts: line.ts, level: line.level, message: line.message })
+  }
+}
+
+export const makeTaskLog = (
+  forward: (level: LogLevel, message: string) => Effect.Effect<void>
+): Effect.Effect<TaskLog> =>
+  Effect.map(Ref.make<ReadonlyArray<LogLine>>([]), (lines) => ({
+    write: (level, message, fields) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const line: LogLine = { ts: new Date(now).toISOString(), level, message: String(message), ...safeFields(fields) }
+        yield* Ref.update(lines, (all) => [...all, line])
+        yield* forward(level, line.message)
+      }),
+    jsonl: Effect.map(Ref.get(lines), (all) => all.map((line) => lineText(line) + "\n").join(""))
+  }))

@@ -1,0 +1,84 @@
+import { Data, Either } from "effect"
+import type { WorkerLogger } from "./WorkerLog.js"
+
+/** Options of `createWorker` / `Worker.make` (spec "createWorker(config)"). */
+export interface WorkerConfig {
+  /** Orchestrator endpoint, e.g. `http://localhost:3000`. */
+  readonly orchestratorUrl: string
+  /** Unique service identifier. */
+  readonly serviceId: string
+  /** Service version; default `"0.1.0"`. */
+  readonly version?: string | undefined
+  /** Shared 64-hex-character key (`PIPEWEAVE_SECRET_KEY`, read from the environment when omitted). */
+  readonly secretKey?: string | undefined
+  /** Base directory of the per-run temp directories; default `/tmp/pipeweave`. */
+  readonly tempDir?: string | undefined
+  /** Delete a run's temp directory when the attempt fails; default `true`. */
+  readonly tempCleanupOnFailure?: boolean | undefined
+  /** URL the orchestrator dispatches to; default `PIPEWEAVE_BASE_URL`, else `http://127.0.0.1:{port}`. */
+  readonly baseUrl?: string | undefined
+  /** Where start-up lines and worker diagnostics go; default `console`. */
+  readonly logger?: WorkerLogger | undefined
+  /** Print nothing at all. */
+  readonly silent?: boolean | undefined
+}
+
+/** A `WorkerConfig` with its defaults applied and its secret checked. */
+export interface ResolvedConfig {
+  readonly orchestratorUrl: string
+  readonly serviceId: string
+  readonly version: string
+  readonly secretKey: string
+  readonly tempDir: string
+  readonly tempCleanupOnFailure: boolean
+  readonly baseUrl: string | undefined
+  readonly logger: WorkerLogger | undefined
+  readonly silent: boolean
+}
+
+/** The worker configuration is unusable; `message` says what to fix. */
+export class InvalidWorkerConfig extends Data.TaggedError("InvalidWorkerConfig")<{ readonly message: string }> {}
+
+const secretHelp = "set `secretKey` (or PIPEWEAVE_SECRET_KEY) to the orchestrator's 64-hex-character key; " +
+  "generate one with `openssl rand -hex 32`"
+
+const httpUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" || url.protocol === "https:"
+  } catch {
+    return false
+  }
+}
+
+/** Applies the defaults of the spec's table and validates what cannot work. */
+export const resolveConfig = (
+  config: WorkerConfig,
+  env: Record<string, string | undefined> = process.env
+): Either.Either<ResolvedConfig, InvalidWorkerConfig> => {
+  const fail = (message: string) => Either.left(new InvalidWorkerConfig({ message }))
+  const secretKey = (config.secretKey ?? env["PIPEWEAVE_SECRET_KEY"])?.trim()
+  if (secretKey === undefined || secretKey === "") return fail(`secretKey is missing: ${secretHelp}`)
+  if (!/^[0-9a-fA-F]{64}$/.test(secretKey)) return fail(`secretKey must be 64 hex characters: ${secretHelp}`)
+  if (typeof config.orchestratorUrl !== "string" || !httpUrl(config.orchestratorUrl)) {
+    return fail(`orchestratorUrl must be an http(s) URL, got ${JSON.stringify(config.orchestratorUrl)}`)
+  }
+  if (typeof config.serviceId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(config.serviceId)) {
+    return fail(
+      `serviceId must be 1-128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(config.serviceId)}`
+    )
+  }
+  const baseUrl = config.baseUrl ?? env["PIPEWEAVE_BASE_URL"]
+  if (baseUrl !== undefined && !httpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
+  return Either.right({
+    orchestratorUrl: config.orchestratorUrl.replace(/\/+$/, ""),
+    serviceId: config.serviceId,
+    version: config.version ?? "0.1.0",
+    secretKey,
+    tempDir: config.tempDir ?? "/tmp/pipeweave",
+    tempCleanupOnFailure: config.tempCleanupOnFailure ?? true,
+    baseUrl: baseUrl?.replace(/\/+$/, ""),
+    logger: config.logger,
+    silent: config.silent ?? false
+  })
+}

@@ -1,0 +1,29 @@
+import { FetchHttpClient } from "@effect/platform"
+import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import { Crypto, type InvalidSecretKey } from "@pipeweave/storage/Crypto"
+import { Layer, Redacted } from "effect"
+import type { DispatchServices } from "./executeDispatch.js"
+import { layerOrchestratorClient } from "./OrchestratorClient.js"
+import { storageFactory } from "./storageFactory.js"
+import { layerStorageRegistry, type StorageFactory } from "./StorageRegistry.js"
+import type { ResolvedConfig } from "./WorkerConfig.js"
+import { layerWorkerLog } from "./WorkerLog.js"
+import { WorkerSettings } from "./WorkerSettings.js"
+
+/** Everything a running worker uses. */
+export type WorkerServices = DispatchServices | Crypto
+
+/** The services of one worker: settings, logger, crypto, storage cache, orchestrator client, file system. */
+export const workerServicesLayer = (
+  config: ResolvedConfig,
+  factory: StorageFactory = storageFactory
+): Layer.Layer<WorkerServices, InvalidSecretKey> =>
+  Layer.mergeAll(
+    Layer.succeed(WorkerSettings, config),
+    layerWorkerLog(config.logger, config.silent),
+    Crypto.fromSecret(Redacted.make(config.secretKey)),
+    layerStorageRegistry(factory),
+    layerOrchestratorClient(config.orchestratorUrl).pipe(Layer.provide(FetchHttpClient.layer)),
+    NodeFileSystem.layer,
+    NodePath.layer
+  )

@@ -1,0 +1,35 @@
+import type { UpstreamRef } from "@pipeweave/domain/Dispatch"
+import type { StorageShape } from "@pipeweave/storage/Storage"
+import { Effect } from "effect"
+import type { UpstreamAsset } from "./AssetStore.js"
+import { StorageFailure } from "./AttemptErrors.js"
+
+const reason = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
+
+/** Reads and parses the JSON object at `key`. */
+export const loadJson = (storage: StorageShape, key: string, what: string): Effect.Effect<unknown, StorageFailure> =>
+  storage.get(key).pipe(
+    Effect.flatMap((bytes) => Effect.try(() => JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown)),
+    Effect.mapError((cause) => new StorageFailure({ message: `loading ${what} from '${key}': ${reason(cause)}`, cause }))
+  )
+
+/** `ctx.input` from `inputPath` and `ctx.upstream[taskId]` from each predecessor's `outputPath`. */
+export const hydrate = (
+  storage: StorageShape,
+  inputPath: string,
+  upstream: Record<string, UpstreamRef>
+): Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure> =>
+  Effect.all({
+    input: loadJson(storage, inputPath, "input"),
+    upstream: Effect.forEach(
+      Object.entries(upstream),
+      ([taskId, ref]) => Effect.map(loadJson(storage, ref.outputPath, `output of '${taskId}'`), (v) => [taskId, v] as const),
+      { concurrency: 8 }
+    ).pipe(Effect.map((entries) => Object.fromEntries(entries)))
+  }, { concurrency: 2 })
+
+/** The assets the predecessors left, in the dispatch's order. */
+export const upstreamAssetsOf = (upstream: Record<string, UpstreamRef>): ReadonlyArray<UpstreamAsset> =>
+  Object.entries(upstream).flatMap(([taskId, ref]) =>
+    Object.entries(ref.assets).map(([key, assetRef]) => ({ taskId, key, ref: assetRef }))
+  )

@@ -1,0 +1,134 @@
+import { FileSystem, type Path } from "@effect/platform"
+import { TaskError, Timeout } from "@pipeweave/domain/TaskErrors"
+import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
+import type { StorageShape } from "@pipeweave/storage/Storage"
+import { Cause, Duration, Effect, Option } from "effect"
+import { type AssetStore, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
+import { InvalidNext, StorageFailure } from "./AttemptErrors.js"
+import type { TaskDefinition } from "./TaskDefinition.js"
+import { makeTaskContext } from "./TaskContext.js"
+import type { TaskLog } from "./TaskLog.js"
+import { interpretResult } from "./TaskResult.js"
+
+/** Everything one attempt needs, whether dispatched or run locally. */
+export interface AttemptSpec {
+  readonly task: TaskDefinition
+  readonly runId: string
+  readonly pipelineRunId: string | null
+  readonly attempt: number
+  readonly codeVersion: number
+  readonly codeHash: string
+  readonly previousAttempts: ReadonlyArray<PreviousAttempt>
+  readonly allowedNext: ReadonlyArray<string>
+  readonly storage: StorageShape
+  readonly hydrate: Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure>
+  readonly upstreamAssets: ReadonlyArray<UpstreamAsset>
+  readonly outputPath: string
+  readonly assetsPrefix: string
+  readonly runDir: string
+  readonly timeoutSeconds: Option.Option<number>
+  readonly cleanupOnFailure: boolean
+  readonly progress: (percent: number, message?: string) => Effect.Effect<void>
+  readonly log: TaskLog
+}
+
+/** A successful attempt: the handler's raw return value and what the success callback reports. */
+export interface AttemptSuccess {
+  readonly value: unknown
+  readonly outputPath: string
+  readonly outputSize: number
+  readonly assets: Record<string, AssetRef>
+  readonly selectedNext: ReadonlyArray<string> | undefined
+}
+
+const checkNext = (taskId: string, runNext: ReadonlyArray<unknown>, allowed: ReadonlyArray<string>) => {
+  const bad = runNext.filter((next) => typeof next !== "string" || !allowed.includes(next))
+  if (bad.length === 0) return Effect.void
+  const list = allowed.length === 0 ? "none" : allowed.join(", ")
+  return Effect.fail(
+    new InvalidNext({
+      message: `task '${taskId}' selected ${bad.map((b) => `'${String(b)}'`).join(", ")} in runNext, ` +
+        `which is not in its allowedNext (${list})`
+    })
+  )
+}
+
+const serialise = (taskId: string, output: unknown) =>
+  Effect.try({
+    try: () => JSON.stringify(output === undefined ? null : output),
+    catch: (cause) =>
+      new TaskError({
+        message: `task '${taskId}' returned an output that is not JSON-serialisable: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        code: "INVALID_OUTPUT",
+        retryable: false
+      })
+  }).pipe(Effect.map((text) => text ?? "null"))
+
+const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
+  Effect.gen(function*() {
+    const { input, upstream } = yield* spec.hydrate
+    const controller = new AbortController()
+    const ctx = makeTaskContext(
+      {
+        runId: spec.runId,
+        ...(spec.pipelineRunId === null ? {} : { pipelineRunId: spec.pipelineRunId }),
+        attempt: spec.attempt,
+        codeVersion: spec.codeVersion,
+        codeHash: spec.codeHash,
+        input,
+        upstream,
+        previousAttempts: spec.previousAttempts,
+        signal: controller.signal
+      },
+      assets,
+      spec.log,
+      spec.progress
+    )
+    return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
+      Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
+      Effect.onInterrupt(() => Effect.sync(() => controller.abort(new Timeout({ message: "attempt interrupted" }))))
+    )
+  })
+
+/**
+ * One attempt: creates the run's temp dir, hydrates, runs the handler (interrupted at the
+ * timeout), checks `runNext`, uploads the assets and the output, and removes the temp dir
+ * (on failure only when `cleanupOnFailure`). Fails with whatever the handler failed with.
+ */
+export const runAttempt = (
+  spec: AttemptSpec
+): Effect.Effect<AttemptSuccess, unknown, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.makeDirectory(spec.runDir, { recursive: true }).pipe(
+      Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${spec.runDir}: ${cause.message}` }))
+    )
+    const remove = fs.remove(spec.runDir, { recursive: true }).pipe(Effect.ignore)
+    return yield* Effect.gen(function*() {
+      const assets = yield* makeAssetStore({
+        storage: spec.storage,
+        runDir: spec.runDir,
+        assetsPrefix: spec.assetsPrefix,
+        upstream: spec.upstreamAssets
+      })
+      const value = yield* Option.match(spec.timeoutSeconds, {
+        onNone: () => runHandler(spec, assets),
+        onSome: (seconds) =>
+          runHandler(spec, assets).pipe(Effect.timeoutFail({
+            duration: Duration.seconds(seconds),
+            onTimeout: () => new Timeout({ message: `task '${spec.task.id}' timed out after ${seconds}s` })
+          }))
+      })
+      const { output, runNext } = interpretResult(value)
+      if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
+      const json = yield* serialise(spec.task.id, output)
+      const uploaded = yield* assets.upload
+      const info = yield* spec.storage.put(spec.outputPath, json, "application/json").pipe(
+        Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
+      )
+      yield* remove
+      return { value, outputPath: spec.outputPath, outputSize: info.size, assets: uploaded, selectedNext: runNext }
+    }).pipe(Effect.onError(() => spec.cleanupOnFailure ? remove : Effect.void))
+  })
