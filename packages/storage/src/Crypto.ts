@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto"
-import { Context, Data, Effect, Layer, Redacted, Schema } from "effect"
+import { Context, Data, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
 import { EncryptJWT, jwtDecrypt, jwtVerify, SignJWT } from "jose"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
 
@@ -57,6 +57,11 @@ const decodeClaims = Schema.decodeUnknown(
 const invalid = (what: string) => (cause: unknown) =>
   new InvalidToken({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
 
+const malformed = (what: string) => (error: ParseResult.ParseError) => {
+  const path = ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.path.join(".")
+  return new InvalidToken({ message: `${what}: ${path ? `'${path}' is invalid` : "unexpected claims"}` })
+}
+
 export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<CryptoShape, InvalidSecretKey> =>
   Effect.gen(function*() {
     const hex = Redacted.value(secretHex).trim()
@@ -93,8 +98,7 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
             }),
           catch: invalid("storage token rejected")
         }).pipe(
-          Effect.flatMap(({ payload }) => decodeGrant(payload)),
-          Effect.mapError((e) => e._tag === "InvalidToken" ? e : invalid("storage token malformed")(e))
+          Effect.flatMap(({ payload }) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed")))
         ),
       signCredential: (claims, nowMs, ttlSeconds) =>
         Effect.promise(() => {
@@ -120,11 +124,10 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
             }),
           catch: invalid("credential rejected")
         }).pipe(
-          Effect.flatMap(({ payload }) => decodeClaims(payload)),
+          Effect.flatMap(({ payload }) => Effect.mapError(decodeClaims(payload), malformed("credential malformed"))),
           Effect.map((c): CredentialClaims =>
             c.kind === "service" ? { _tag: "Service", serviceId: c.sub } : { _tag: "Run", runId: c.sub, attempt: c.att }
-          ),
-          Effect.mapError((e) => e._tag === "InvalidToken" ? e : invalid("credential malformed")(e))
+          )
         )
     }
   })

@@ -1,0 +1,146 @@
+import { hkdfSync } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { EncryptJWT } from "jose"
+import { Crypto, type CryptoShape, makeCrypto, type StorageGrant } from "../src/Crypto.js"
+
+const SECRET = "0123456789abcdef".repeat(4)
+const OTHER = "fedcba9876543210".repeat(4)
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0)
+const TTL = 300
+
+const crypto = (secret = SECRET) => Effect.orDie(makeCrypto(Redacted.make(secret)))
+const s3Grant: StorageGrant = {
+  runId: "trun_1",
+  backend: {
+    id: "primary-s3",
+    provider: "aws-s3",
+    bucket: "b",
+    region: "eu-west-1",
+    endpoint: "http://127.0.0.1:9000",
+    credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "TOPSECRETVALUE" }
+  }
+}
+const localGrant: StorageGrant = {
+  runId: "prun_9",
+  backend: { id: "local", provider: "local", credentials: { basePath: "/srv/app/.pipeweave/storage" } }
+}
+const flipAt = (token: string, segment: number) => {
+  const parts = token.split(".")
+  const s = parts[segment]!
+  parts[segment] = (s[0] === "A" ? "B" : "A") + s.slice(1)
+  return parts.join(".")
+}
+const rejected = <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message: string }>) =>
+  Effect.map(Effect.flip(effect), (error) => {
+    assert.strictEqual(error._tag, "InvalidToken")
+    return error.message
+  })
+
+describe("Crypto storage tokens", () => {
+  it.effect("seal and open round-trip the grant; the token is an opaque dir/A256GCM JWE", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      for (const grant of [s3Grant, localGrant]) {
+        const token = yield* c.sealStorageToken(grant, NOW, TTL)
+        assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + 1000), grant)
+      }
+      const token = yield* c.sealStorageToken(s3Grant, NOW, TTL)
+      const parts = token.split(".")
+      assert.strictEqual(parts.length, 5)
+      assert.strictEqual(parts[1], "")
+      assert.deepStrictEqual(JSON.parse(Buffer.from(parts[0]!, "base64url").toString()), { alg: "dir", enc: "A256GCM" })
+      assert.notInclude(parts.map((p) => Buffer.from(p, "base64url").toString("latin1")).join(""), "TOPSECRETVALUE")
+    }))
+
+  it.effect("a token sealed with another secret does not open", () =>
+    Effect.gen(function*() {
+      const token = yield* (yield* crypto(OTHER)).sealStorageToken(s3Grant, NOW, TTL)
+      assert.include(yield* rejected((yield* crypto()).openStorageToken(token, NOW)), "storage token rejected")
+    }))
+
+  it.effect("a token expires ttlSeconds after sealing (time comes from the caller)", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const token = yield* c.sealStorageToken(s3Grant, NOW, TTL)
+      assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + TTL * 1000 - 1), s3Grant)
+      assert.include(yield* rejected(c.openStorageToken(token, NOW + TTL * 1000)), "\"exp\"")
+      assert.include(yield* rejected(c.openStorageToken(token, NOW + 86_400_000)), "\"exp\"")
+    }))
+
+  it.effect("a tampered token does not open", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const token = yield* c.sealStorageToken(s3Grant, NOW, TTL)
+      for (const segment of [0, 2, 3, 4]) yield* rejected(c.openStorageToken(flipAt(token, segment), NOW))
+      yield* rejected(c.openStorageToken(token.slice(0, -2), NOW))
+      yield* rejected(c.openStorageToken("not-a-token", NOW))
+    }))
+
+  it.effect("a well-sealed token with a malformed grant is refused without echoing its contents", () =>
+    Effect.gen(function*() {
+      const key = new Uint8Array(
+        hkdfSync("sha256", Buffer.from(SECRET, "hex"), new Uint8Array(0), "pipeweave storage token encryption", 32)
+      )
+      const bad = { ...s3Grant.backend, credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: 987654321 } }
+      const token = yield* Effect.promise(() =>
+        new EncryptJWT({ runId: "trun_1", backend: bad }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+          .setIssuer("pipeweave").setAudience("pipeweave-storage").setExpirationTime(NOW / 1000 + TTL).encrypt(key)
+      )
+      const message = yield* rejected((yield* crypto()).openStorageToken(token, NOW))
+      assert.strictEqual(message, "storage token malformed: 'backend.credentials.secretAccessKey' is invalid")
+      assert.notInclude(message, "987654321")
+    }))
+})
+
+describe("Crypto worker credentials", () => {
+  it.effect("sign and verify both claim kinds", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const service = yield* c.signCredential({ _tag: "Service", serviceId: "pdf-worker" }, NOW, TTL)
+      const run = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: 3 }, NOW, TTL)
+      assert.deepStrictEqual(yield* c.verifyCredential(service, NOW), { _tag: "Service", serviceId: "pdf-worker" })
+      assert.deepStrictEqual(yield* c.verifyCredential(run, NOW), { _tag: "Run", runId: "trun_1", attempt: 3 })
+      assert.deepStrictEqual(JSON.parse(Buffer.from(run.split(".")[0]!, "base64url").toString()), { alg: "HS256" })
+    }))
+
+  it.effect("another secret, expiry and tampering are refused", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const token = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: 1 }, NOW, TTL)
+      assert.include(yield* rejected((yield* crypto(OTHER)).verifyCredential(token, NOW)), "credential rejected")
+      assert.deepStrictEqual(yield* c.verifyCredential(token, NOW + TTL * 1000 - 1), { _tag: "Run", runId: "trun_1", attempt: 1 })
+      assert.include(yield* rejected(c.verifyCredential(token, NOW + TTL * 1000)), "\"exp\"")
+      for (const segment of [0, 1, 2]) yield* rejected(c.verifyCredential(flipAt(token, segment), NOW))
+    }))
+
+  it.effect("a token made for one purpose is refused for the other", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const storageToken = yield* c.sealStorageToken(s3Grant, NOW, TTL)
+      const credential = yield* c.signCredential({ _tag: "Service", serviceId: "svc" }, NOW, TTL)
+      yield* rejected(c.verifyCredential(storageToken, NOW))
+      yield* rejected(c.openStorageToken(credential, NOW))
+    }))
+})
+
+describe("Crypto secret", () => {
+  it.effect("anything but 64 hex characters is InvalidSecretKey naming PIPEWEAVE_SECRET_KEY", () =>
+    Effect.gen(function*() {
+      for (const secret of ["", "abc", SECRET.slice(1), `${SECRET}0`, "g".repeat(64), `${SECRET.slice(2)} x`]) {
+        const error = yield* Effect.flip(makeCrypto(Redacted.make(secret)))
+        assert.strictEqual(error._tag, "InvalidSecretKey")
+        assert.include(error.message, "PIPEWEAVE_SECRET_KEY")
+        assert.include(error.message, "64 hex")
+      }
+    }))
+
+  it.effect("surrounding whitespace and upper case are accepted; the layer provides the service", () =>
+    Effect.gen(function*() {
+      const token = yield* (yield* crypto(` ${SECRET.toUpperCase()}\n`)).sealStorageToken(localGrant, NOW, TTL)
+      const opened = yield* Effect.flatMap(Crypto, (c: CryptoShape) => c.openStorageToken(token, NOW)).pipe(
+        Effect.provide(Crypto.fromSecret(Redacted.make(SECRET)))
+      )
+      assert.deepStrictEqual(opened, localGrant)
+    }))
+})
