@@ -12,28 +12,34 @@ export interface ObjectInfo {
  * are checked by every provider: a key that would escape the base fails with `InvalidKey`.
  */
 export interface StorageShape {
+  /** The id of the backend in `STORAGE_BACKENDS` (or of the backend sealed in a storage token). */
   readonly backendId: string
+  /** Stores bytes, or a string as UTF-8, replacing any object at `key`. */
   readonly put: (
     key: string,
     body: Uint8Array | string,
     contentType: string
   ) => Effect.Effect<ObjectInfo, StorageError | InvalidKey>
-  /** Uploads a local file without reading it into memory. */
+  /** Uploads a local file streamed from disk (the MinIO client buffers files up to one 64 MiB part). */
   readonly putFile: (
     key: string,
     localPath: string,
     contentType: string
   ) => Effect.Effect<ObjectInfo, StorageError | InvalidKey>
+  /** Reads a whole object into memory; `ObjectNotFound` when there is none. */
   readonly get: (key: string) => Effect.Effect<Uint8Array, StorageError | ObjectNotFound | InvalidKey>
   /** Downloads an object to a local file without holding it in memory. */
   readonly getToFile: (
     key: string,
     localPath: string
   ) => Effect.Effect<ObjectInfo, StorageError | ObjectNotFound | InvalidKey>
+  /** Size and content type, `None` when there is no object. */
   readonly head: (key: string) => Effect.Effect<Option.Option<ObjectInfo>, StorageError | InvalidKey>
+  /** Removes an object; deleting a missing object succeeds. */
   readonly delete: (key: string) => Effect.Effect<void, StorageError | InvalidKey>
-  /** Keys under a prefix, sorted. */
+  /** Every key starting with `prefix` (`""` for all, `"runs/x/"` for a folder), sorted. */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<string>, StorageError | InvalidKey>
 }
 
+/** The object storage service: one backend, built by a provider (`makeStorage`, `makeLocalStorage`, …). */
 export class Storage extends Context.Tag("@pipeweave/storage/Storage")<Storage, StorageShape>() {}
