@@ -1,10 +1,10 @@
 import { FetchHttpClient } from "@effect/platform"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { Crypto, type InvalidSecretKey } from "@pipeweave/storage/Crypto"
+import { makeStorage } from "@pipeweave/storage/StorageFactory"
 import { Layer, Redacted } from "effect"
 import type { DispatchServices } from "./executeDispatch.js"
 import { layerOrchestratorClient } from "./OrchestratorClient.js"
-import { storageFactory } from "./storageFactory.js"
 import { layerStorageRegistry, type StorageFactory } from "./StorageRegistry.js"
 import type { ResolvedConfig } from "./WorkerConfig.js"
 import { layerWorkerLog } from "./WorkerLog.js"
@@ -16,7 +16,7 @@ export type WorkerServices = DispatchServices | Crypto
 /** The services of one worker: settings, logger, crypto, storage cache, orchestrator client, file system. */
 export const workerServicesLayer = (
   config: ResolvedConfig,
-  factory: StorageFactory = storageFactory
+  factory: StorageFactory = makeStorage
 ): Layer.Layer<WorkerServices, InvalidSecretKey> =>
   Layer.mergeAll(
     Layer.succeed(WorkerSettings, config),

@@ -1,0 +1,120 @@
+import { HttpApi, HttpApiBuilder, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import type { CallbackPayload } from "@pipeweave/domain/Callback"
+import { Conflict, Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
+import { CurrentWorker, WorkerAuth, type WorkerClaims } from "@pipeweave/domain/api/Security"
+import { WorkerApi } from "@pipeweave/domain/api/WorkerApi"
+import { RegisterResponse, type RegisterRequest } from "@pipeweave/domain/Registration"
+import type { CryptoShape } from "@pipeweave/storage/Crypto"
+import { Clock, Effect, Layer, Redacted, type Scope } from "effect"
+import { createServer } from "node:http"
+
+/** A stand-in orchestrator API: only the contract's `WorkerApi` group. */
+class FakeOrchestratorApi extends HttpApi.make("fake-orchestrator").add(WorkerApi) {}
+
+/** How the fake answers a callback: accept it, 409, or a 500. */
+export type CallbackAnswer = "ok" | "conflict" | "error"
+
+/** Everything the fake saw, and knobs for how it answers. */
+export interface FakeState {
+  readonly registrations: Array<{ readonly body: RegisterRequest; readonly claims: WorkerClaims }>
+  readonly heartbeats: Array<{ readonly runId: string; readonly attempt: number; readonly claims: WorkerClaims }>
+  readonly progress: Array<{ readonly runId: string; readonly percent: number; readonly message: string | undefined }>
+  readonly callbacks: Array<{ readonly runId: string; readonly body: CallbackPayload; readonly claims: WorkerClaims }>
+  /** Answers for the next callbacks, consumed in order; `ok` once empty. */
+  callbackAnswers: Array<CallbackAnswer>
+  /** Runs whose heartbeats answer `cancelled: true`. */
+  readonly cancelled: Set<string>
+  /** When set, registration answers 400 with this message. */
+  rejectRegistration: string | undefined
+  /** Code version the fake assigns each task (default 1). */
+  readonly codeVersions: Map<string, number>
+}
+
+export interface FakeOrchestrator {
+  readonly url: string
+  readonly state: FakeState
+}
+
+export const makeFakeState = (): FakeState => ({
+  registrations: [],
+  heartbeats: [],
+  progress: [],
+  callbacks: [],
+  callbackAnswers: [],
+  cancelled: new Set(),
+  rejectRegistration: undefined,
+  codeVersions: new Map()
+})
+
+const handlers = (state: FakeState) =>
+  HttpApiBuilder.group(FakeOrchestratorApi, "worker", (h) =>
+    h
+      .handle("register", ({ payload }) =>
+        Effect.gen(function*() {
+          const claims = yield* CurrentWorker
+          state.registrations.push({ body: payload, claims })
+          if (state.rejectRegistration !== undefined) {
+            return yield* new ValidationError({ field: "tasks", message: state.rejectRegistration })
+          }
+          return new RegisterResponse({
+            serviceId: payload.serviceId,
+            version: payload.version,
+            tasks: payload.tasks.map((t) => ({
+              taskId: t.id,
+              codeHash: t.codeHash,
+              codeVersion: state.codeVersions.get(t.id) ?? 1
+            })),
+            codeChanges: [],
+            orphansCancelled: []
+          })
+        }))
+      .handle("heartbeat", ({ payload }) =>
+        Effect.gen(function*() {
+          const claims = yield* CurrentWorker
+          state.heartbeats.push({ runId: payload.runId, attempt: payload.attempt, claims })
+          const cancelled = state.cancelled.has(payload.runId)
+          return { runId: payload.runId, status: cancelled ? "cancelled" as const : "running" as const, cancelled }
+        }))
+      .handle("progress", ({ payload }) =>
+        Effect.sync(() => {
+          state.progress.push({ runId: payload.runId, percent: payload.percent, message: payload.message })
+          return { runId: payload.runId, status: "running" as const, cancelled: state.cancelled.has(payload.runId) }
+        }))
+      .handle("callback", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const claims = yield* CurrentWorker
+          state.callbacks.push({ runId: path.runId, body: payload, claims })
+          const answer = state.callbackAnswers.shift() ?? "ok"
+          if (answer === "conflict") return yield* new Conflict({ message: "stale attempt" })
+          if (answer === "error") return yield* Effect.die(new Error("fake orchestrator failure"))
+          return { runId: path.runId, status: payload.status === "success" ? "completed" as const : "pending" as const }
+        }))
+  )
+
+const auth = (crypto: CryptoShape) =>
+  Layer.succeed(WorkerAuth, {
+    bearer: (token) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => crypto.verifyCredential(Redacted.value(token), now)).pipe(
+        Effect.mapError((e) => new Unauthorized({ message: e.message }))
+      )
+  })
+
+/** Serves the fake on 127.0.0.1 (`port` 0 = any free port) for the life of the scope. */
+export const makeFakeOrchestrator = (
+  crypto: CryptoShape,
+  options: { readonly port?: number; readonly state?: FakeState } = {}
+): Effect.Effect<FakeOrchestrator, unknown, Scope.Scope> =>
+  Effect.gen(function*() {
+    const state = options.state ?? makeFakeState()
+    const api = HttpApiBuilder.api(FakeOrchestratorApi).pipe(Layer.provide(handlers(state)), Layer.provide(auth(crypto)))
+    const server = HttpApiBuilder.serve().pipe(
+      Layer.provide(api),
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: "127.0.0.1" }))
+    )
+    const context = yield* Layer.build(server)
+    const url = yield* HttpServer.addressFormattedWith((address) => Effect.succeed(address)).pipe(
+      Effect.provide(context)
+    )
+    return { url, state }
+  })
