@@ -1,18 +1,7 @@
-import { generateKeyPairSync } from "node:crypto"
-import { join, resolve } from "node:path"
+import { resolve } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
-import { Storage } from "../src/Storage.js"
-import {
-  localBackendConfig,
-  parseStorageBackends,
-  StorageBackends,
-  storageBackendsConfig
-} from "../src/StorageBackends.js"
-import { makeStorage } from "../src/StorageFactory.js"
-import { fakeGcs } from "./GcsFake.js"
-import { s3rver } from "./S3rverFixture.js"
-import { scratchDir } from "./StorageContract.js"
+import { ConfigProvider, Effect, Either } from "effect"
+import { localBackendConfig, parseStorageBackends, storageBackendsConfig } from "../src/StorageBackends.js"
 
 const cwd = "/srv/app"
 const example = [
@@ -150,62 +139,5 @@ describe("parseStorageBackends", () => {
       assert.strictEqual((yield* read({})).defaultId, "local")
       const error = yield* Effect.flip(read({ STORAGE_BACKENDS: JSON.stringify(withEntry(1, (e) => delete e.bucket)) }))
       assert.include(String(error), "STORAGE_BACKENDS[1].bucket is missing")
-    }))
-})
-
-describe("StorageBackends.layer and makeStorage", () => {
-  it.scoped("builds every provider, keyed by id, with the default also served as Storage", () =>
-    Effect.gen(function*() {
-      const dir = yield* scratchDir
-      const s3 = yield* s3rver("bucket")
-      const gcs = yield* fakeGcs("bucket")
-      const { privateKey } = generateKeyPairSync("rsa", {
-        modulusLength: 2048,
-        publicKeyEncoding: { type: "spki", format: "pem" },
-        privateKeyEncoding: { type: "pkcs8", format: "pem" }
-      })
-      const json = JSON.stringify([
-        { id: "disk", provider: "local", credentials: { basePath: join(dir, "disk") } },
-        {
-          id: "s3",
-          provider: "aws-s3",
-          bucket: "bucket",
-          endpoint: s3.endpoint,
-          isDefault: true,
-          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }
-        },
-        { id: "minio", provider: "minio", bucket: "bucket", endpoint: s3.endpoint, credentials: { accessKey: "S3RVER", secretKey: "S3RVER" } },
-        {
-          id: "gcs",
-          provider: "gcs",
-          bucket: "bucket",
-          endpoint: gcs.endpoint,
-          credentials: { projectId: "p", clientEmail: "sa@p.iam.gserviceaccount.com", privateKey }
-        }
-      ])
-      const config = Either.getOrThrow(parseStorageBackends(json, undefined))
-      const layer = StorageBackends.layerDefaultStorage.pipe(Layer.provideMerge(StorageBackends.layer(config)))
-      const { backends, storage } = yield* Effect.all({ backends: StorageBackends, storage: Storage }).pipe(
-        Effect.provide(layer)
-      )
-      assert.strictEqual(backends.default.backendId, "s3")
-      assert.strictEqual(storage.backendId, "s3")
-      assert.deepStrictEqual(backends.all.map((b) => [b.backendId, b.config.provider]), [
-        ["disk", "local"],
-        ["s3", "aws-s3"],
-        ["minio", "minio"],
-        ["gcs", "gcs"]
-      ])
-      for (const backend of backends.all) {
-        yield* backend.put(`via/${backend.backendId}.txt`, backend.backendId, "text/plain")
-        assert.strictEqual(new TextDecoder().decode(yield* backend.get(`via/${backend.backendId}.txt`)), backend.backendId)
-      }
-      assert.deepStrictEqual(yield* Option.getOrThrow(backends.get("disk")).list("via/"), ["via/disk.txt"])
-      assert.deepStrictEqual(yield* Option.getOrThrow(backends.get("gcs")).list("via/"), ["via/gcs.txt"])
-      assert.deepStrictEqual(yield* storage.list("via/"), ["via/minio.txt", "via/s3.txt"])
-      assert.isTrue(Option.isNone(backends.get("nope")))
-
-      const fromToken = yield* makeStorage(Option.getOrThrow(backends.get("disk")).config)
-      assert.deepStrictEqual(yield* fromToken.list("via/"), ["via/disk.txt"])
     }))
 })
