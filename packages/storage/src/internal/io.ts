@@ -31,7 +31,7 @@ export const attemptFound = <A>(
 export const errorCode = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
-export const temporarySibling = (path: string): string => `${path}.~${randomUUID()}.tmp`
+const temporarySibling = (path: string): string => `${path}.~${randomUUID()}.tmp`
 
 /** Writes `source` to a temporary sibling of `path`, renamed into place; resolves to the byte count. */
 export const writeFileAtomic = async (
