@@ -1,4 +1,5 @@
-import { resolve } from "node:path"
+import { join, resolve } from "node:path"
+import { localBackendConfig, parseStorageBackends, type StorageBackendsConfig } from "@pipeweave/storage/StorageBackends"
 import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 
 /** Everything the orchestrator reads from its environment, validated. */
@@ -7,8 +8,7 @@ export interface OrchestratorSettings {
   readonly host: string | undefined
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dataDir: string
-  readonly storageBackendsJson: Option.Option<string>
-  readonly defaultStorageBackendId: Option.Option<string>
+  readonly storage: StorageBackendsConfig
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
   readonly apiToken: Option.Option<Redacted.Redacted<string>>
   readonly mode: "standalone" | "serverless"
@@ -65,6 +65,19 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
   }
   const port = integer(env, "PORT", 3000, 0, problems)
   if (port > 65535) problems.push(`PORT must be at most 65535 (got "${port}")`)
+  const dataDir = resolve(Option.getOrElse(text(env, "PIPEWEAVE_DATA_DIR"), () => ".pipeweave"))
+  const storage = Option.match(text(env, "STORAGE_BACKENDS"), {
+    onNone: () =>
+      Option.match(text(env, "DEFAULT_STORAGE_BACKEND_ID"), {
+        onNone: () => Either.right({ backends: [localBackendConfig(join(dataDir, "storage"))], defaultId: "local" }),
+        onSome: (id) =>
+          id === "local"
+            ? Either.right({ backends: [localBackendConfig(join(dataDir, "storage"))], defaultId: "local" })
+            : Either.left({ message: `DEFAULT_STORAGE_BACKEND_ID "${id}" is set but STORAGE_BACKENDS is not` })
+      }),
+    onSome: (json) => parseStorageBackends(json, Option.getOrUndefined(text(env, "DEFAULT_STORAGE_BACKEND_ID")))
+  })
+  if (Either.isLeft(storage)) problems.push(storage.left.message)
   const production = env["NODE_ENV"] === "production"
   if (production && Option.isNone(secretKey)) {
     problems.push("PIPEWEAVE_SECRET_KEY is required when NODE_ENV=production (every orchestrator and worker shares it)")
@@ -73,9 +86,8 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     port,
     host: Option.getOrUndefined(text(env, "HOST")),
     databaseUrl: Option.map(databaseUrl, Redacted.make),
-    dataDir: resolve(Option.getOrElse(text(env, "PIPEWEAVE_DATA_DIR"), () => ".pipeweave")),
-    storageBackendsJson: text(env, "STORAGE_BACKENDS"),
-    defaultStorageBackendId: text(env, "DEFAULT_STORAGE_BACKEND_ID"),
+    dataDir,
+    storage: Either.getOrElse(storage, () => ({ backends: [], defaultId: "" })),
     secretKey: Option.map(secretKey, Redacted.make),
     apiToken: Option.map(text(env, "PIPEWEAVE_API_TOKEN"), Redacted.make),
     mode: mode === "serverless" ? "serverless" : "standalone",
@@ -90,10 +102,15 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
 }
 
 /** Defaults for tests and embedding: no environment at all, data under `dataDir`. */
-export const defaultConfig = (overrides: Partial<OrchestratorSettings> = {}): OrchestratorSettings => ({
-  ...Either.getOrThrow(parseConfig({})),
-  ...overrides
-})
+export const defaultConfig = (overrides: Partial<OrchestratorSettings> = {}): OrchestratorSettings => {
+  const base = Either.getOrThrow(parseConfig({}))
+  const dataDir = overrides.dataDir ?? base.dataDir
+  return {
+    ...base,
+    storage: { backends: [localBackendConfig(join(dataDir, "storage"))], defaultId: "local" },
+    ...overrides
+  }
+}
 
 export const layerFromEnv: Layer.Layer<OrchestratorConfig, ConfigInvalid> = Layer.effect(
   OrchestratorConfig,

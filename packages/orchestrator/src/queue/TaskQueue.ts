@@ -100,7 +100,9 @@ export class TaskQueue extends Effect.Service<TaskQueue>()("@pipeweave/orchestra
       }).pipe(Effect.orDie)
 
     const claim = (limit: number, orchestratorId: string) =>
-      Effect.flatMap(now, (at) => limit > 0 ? claimRuns(limit, at, orchestratorId) : Effect.succeed([]))
+      Effect.flatMap(now, (at) => limit > 0 ? claimRuns(limit, at, orchestratorId) : Effect.succeed([])).pipe(
+        Effect.provideService(SqlClient.SqlClient, sql)
+      )
 
     const heartbeat = (runId: string, attempt: number) =>
       Effect.gen(function*() {
@@ -157,14 +159,20 @@ export class TaskQueue extends Effect.Service<TaskQueue>()("@pipeweave/orchestra
         return run
       }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
 
-    const fail = (runId: string, attempt: number, failure: AttemptFailure, defaultMaxRetryDelayMs: number) =>
+    const fail = (
+      runId: string,
+      attempt: number,
+      failure: AttemptFailure,
+      defaultMaxRetryDelayMs: number,
+      onlyIn: ReadonlyArray<TaskRunStatus> = IN_FLIGHT
+    ) =>
       Effect.gen(function*() {
         const at = yield* now
         const policies = yield* Schema.decodeUnknown(Schema.Array(PolicyRow))(
           yield* sql`
             SELECT r.max_attempts, t.retry_backoff, t.retry_delay_ms, t.max_retry_delay_ms, r.code_version, r.code_hash
             FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
-            WHERE r.id = ${runId} AND r.attempt = ${attempt} AND r.status IN ${sql.in(IN_FLIGHT)}
+            WHERE r.id = ${runId} AND r.attempt = ${attempt} AND r.status IN ${sql.in(onlyIn)}
             FOR UPDATE OF r`
         )
         const policy = policies[0]

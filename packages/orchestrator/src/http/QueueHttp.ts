@@ -1,0 +1,33 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { NotFound } from "@pipeweave/domain/Errors"
+import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
+import { Effect, Option } from "effect"
+import { Submissions } from "../queue/Submissions.js"
+import { TaskRunReads } from "../queue/TaskRunReads.js"
+
+export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handlers) =>
+  Effect.gen(function*() {
+    const submissions = yield* Submissions
+    const reads = yield* TaskRunReads
+    return handlers
+      .handle("queueTask", ({ payload }) =>
+        submissions.submit([payload], () => "taskId").pipe(
+          Effect.map(([run]) => ({ ...run!, status: "queued" as const }))
+        ))
+      .handle("queueBatch", ({ payload }) =>
+        submissions.submit(payload.tasks, (i) => `tasks[${i}].taskId`).pipe(
+          Effect.map((runs) => ({
+            queued: runs.length,
+            results: runs.map(({ runId, taskId }) => ({ runId, taskId, status: "queued" as const }))
+          }))
+        ))
+      .handle("status", () => reads.status)
+      .handle("items", ({ urlParams }) => reads.items(urlParams))
+      .handle("taskRun", ({ path }) =>
+        reads.get(path.id).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.fail(NotFound.of("task run", path.id)),
+            onSome: Effect.succeed
+          }))
+        ))
+  }))

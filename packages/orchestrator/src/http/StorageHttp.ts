@@ -1,0 +1,47 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { NotFound, ValidationError } from "@pipeweave/domain/Errors"
+import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
+import type { StorageContent } from "@pipeweave/domain/api/StorageApi"
+import { isSafeKey } from "@pipeweave/domain/StorageKeys"
+import { Effect, Option } from "effect"
+import { StorageBackends } from "@pipeweave/storage/StorageBackends"
+
+const decodeContent = (path: string, contentType: string, bytes: Uint8Array): StorageContent => {
+  const text = () => Buffer.from(bytes).toString("utf8")
+  const base = { path, contentType, size: bytes.byteLength }
+  if (contentType.startsWith("application/json") || path.endsWith(".json")) {
+    try {
+      return { ...base, encoding: "json", content: JSON.parse(text()) }
+    } catch {
+      return { ...base, encoding: "utf8", content: text() }
+    }
+  }
+  if (contentType.startsWith("text/") || path.endsWith(".jsonl")) return { ...base, encoding: "utf8", content: text() }
+  return { ...base, encoding: "base64", content: Buffer.from(bytes).toString("base64") }
+}
+
+export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (handlers) =>
+  Effect.gen(function*() {
+    const backends = yield* StorageBackends
+    return handlers.handle("read", ({ path, urlParams }) =>
+      Effect.gen(function*() {
+        const key = decodeURIComponent(path["*"])
+        if (!isSafeKey(key)) {
+          return yield* new ValidationError({
+            field: "path",
+            message: `'${key}' is not a valid storage key: keys are relative, '/'-separated, without '.' or '..' segments`
+          })
+        }
+        const backendId = urlParams.backend ?? backends.default.config.id
+        const found = backends.get(backendId)
+        if (Option.isNone(found)) return yield* NotFound.of("storage backend", backendId)
+        const backend = found.value
+        const info = yield* backend.head(key).pipe(Effect.orDie)
+        if (Option.isNone(info)) return yield* NotFound.of("object", key)
+        const bytes = yield* backend.get(key).pipe(
+          Effect.catchTag("ObjectNotFound", () => Effect.fail(NotFound.of("object", key))),
+          Effect.catchTags({ StorageError: Effect.die, InvalidKey: Effect.die })
+        )
+        return decodeContent(key, info.value.contentType, bytes)
+      }))
+  }))

@@ -1,0 +1,117 @@
+import { request as httpRequest } from "node:http"
+import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
+import { assert, layer } from "@effect/vitest"
+import { makeCrypto } from "@pipeweave/storage/Crypto"
+import { Effect, Redacted } from "effect"
+import { Registry } from "../src/registry/Registry.js"
+import { registration, task } from "./support/fixtures.js"
+import { databases } from "./support/TestDatabase.js"
+import { databaseSnapshot, TEST_SECRET, testOrchestrator } from "./support/TestOrchestrator.js"
+
+interface Answer {
+  readonly status: number
+  readonly body: any
+}
+
+const send = (request: HttpClientRequest.HttpClientRequest) =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const response = yield* client.execute(request)
+    const text = yield* response.text
+    let body: unknown = text
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = text
+    }
+    return { status: response.status, body } as Answer
+  }).pipe(Effect.scoped, Effect.orDie)
+
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  send(HttpClientRequest.post(path).pipe(HttpClientRequest.bodyUnsafeJson(body), HttpClientRequest.setHeaders(headers)))
+
+const postRaw = (path: string, text: string) =>
+  send(HttpClientRequest.post(path).pipe(HttpClientRequest.bodyText(text, "application/json")))
+
+/** Sends a request and asserts a 4xx JSON answer that mentions `mention`, with the database unchanged. */
+const rejects = <R>(request: Effect.Effect<Answer, never, R>, status: number, mention: RegExp) =>
+  Effect.gen(function*() {
+    const before = yield* databaseSnapshot
+    const answer = yield* request
+    assert.strictEqual(answer.status, status, JSON.stringify(answer))
+    assert.strictEqual(typeof answer.body, "object", `expected a JSON body, got ${JSON.stringify(answer)}`)
+    assert.match(JSON.stringify(answer.body), mention)
+    assert.deepStrictEqual(yield* databaseSnapshot, before)
+  })
+
+/** A GET whose path is sent byte for byte (fetch would normalise `..` away). */
+const rawGet = (path: string) =>
+  Effect.gen(function*() {
+    const server = yield* HttpServer.HttpServer
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    return yield* Effect.async<Answer>((resume) => {
+      const req = httpRequest({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+        let text = ""
+        res.on("data", (chunk) => (text += chunk))
+        res.on("end", () => {
+          let body: unknown = text
+          try {
+            body = JSON.parse(text)
+          } catch {
+            body = text
+          }
+          resume(Effect.succeed({ status: res.statusCode ?? 0, body }))
+        })
+      })
+      req.end()
+    })
+  })
+
+for (const [name, database] of databases) {
+  layer(testOrchestrator(database()), { timeout: "60 seconds" })(`bad input on ${name}`, (it) => {
+    it.effect("is refused with a 4xx JSON body naming the problem, and changes nothing", () =>
+      Effect.gen(function*() {
+        yield* (yield* Registry).register(registration("svc", [task("known")]))
+        const crypto = yield* makeCrypto(Redacted.make(TEST_SECRET))
+        const wrongCrypto = yield* makeCrypto(Redacted.make("00".repeat(32)))
+
+        yield* rejects(postJson("/api/queue/task", {}), 400, /taskId/)
+        yield* rejects(postRaw("/api/queue/task", "{\"taskId\": \"known\", "), 400, /JSON|parse|Unexpected/i)
+        yield* rejects(postJson("/api/queue/task", { taskId: "unknown-task" }), 404, /unknown-task/)
+        yield* rejects(postJson("/api/queue/task", { taskId: "known", priority: "high" }), 400, /priority/)
+        yield* rejects(
+          postJson("/api/queue/batch", { tasks: [{ taskId: "known" }, { taskId: "nope" }] }),
+          404,
+          /tasks\[1\]\.taskId.*nope/
+        )
+        yield* rejects(postJson("/api/queue/batch", { tasks: [] }), 400, /at least one/)
+
+        const callback = { status: "success", attempt: 1, outputPath: "runs/trun_unknown1/outputs/trun_unknown1.json", outputSize: 2 }
+        yield* rejects(postJson("/api/callback/trun_unknown1", callback), 401, /Bearer/)
+        const wrong = yield* wrongCrypto.signCredential({ _tag: "Run", runId: "trun_unknown1", attempt: 1 }, 0, 600)
+        yield* rejects(
+          postJson("/api/callback/trun_unknown1", callback, { authorization: `Bearer ${wrong}` }),
+          401,
+          /credential/
+        )
+        const right = yield* crypto.signCredential({ _tag: "Run", runId: "trun_unknown1", attempt: 1 }, 0, 600)
+        yield* rejects(
+          postJson("/api/callback/trun_unknown1", callback, { authorization: `Bearer ${right}` }),
+          404,
+          /trun_unknown1/
+        )
+        const other = yield* crypto.signCredential({ _tag: "Run", runId: "trun_someother", attempt: 1 }, 0, 600)
+        yield* rejects(
+          postJson("/api/callback/trun_unknown1", callback, { authorization: `Bearer ${other}` }),
+          401,
+          /not for run trun_unknown1/
+        )
+        yield* rejects(rawGet("/api/storage/runs/../../etc/passwd"), 400, /storage key/)
+        yield* rejects(rawGet("/api/storage/../secret.key"), 400, /storage key/)
+        yield* rejects(rawGet("/api/storage/runs/%2e%2e/%2e%2e/secret.key"), 400, /storage key/)
+        yield* rejects(send(HttpClientRequest.get("/api/storage/runs/none/outputs/x.json")), 404, /runs\/none/)
+        yield* rejects(send(HttpClientRequest.get("/api/task-runs/trun_nosuchrun")), 404, /trun_nosuchrun/)
+        yield* rejects(send(HttpClientRequest.get("/api/queue/items?limit=0")), 400, /limit/)
+      }))
+  })
+}
