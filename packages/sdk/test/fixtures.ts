@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createWorker, type Worker, type WorkerConfig, type WorkerLogger } from "../src/index.js"
-import { type FakeOrchestrator, makeFakeOrchestrator } from "./FakeOrchestrator.js"
+import { type FakeOrchestrator, type FakeState, makeFakeOrchestrator } from "./FakeOrchestrator.js"
 
 export const secretKey = "8f3a1c2b4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"
 export const otherSecretKey = "0".repeat(63) + "1"
@@ -44,10 +44,11 @@ export interface Harness {
 /** A fake orchestrator, local storage and a listening Promise worker, all released with the scope. */
 export const startHarness = (
   setup: (worker: Worker) => void,
-  config: Partial<WorkerConfig> = {}
+  config: Partial<WorkerConfig> = {},
+  state?: FakeState
 ): Effect.Effect<Harness, unknown, Scope.Scope> =>
   Effect.gen(function*() {
-    const fake = yield* makeFakeOrchestrator(crypto)
+    const fake = yield* makeFakeOrchestrator(crypto, state === undefined ? {} : { state })
     const storageBase = yield* tempDirectory("storage")
     const tempDir = yield* tempDirectory("tmp")
     const storage = yield* makeLocalStorage({ id: "local", basePath: storageBase })
@@ -147,7 +148,7 @@ export const post = (url: string, body: unknown) =>
   })
 
 /** Dispatches `body` to the worker of the harness. */
-export const dispatch = (h: Harness, body: { readonly taskId: string }) => post(`${h.workerUrl}/tasks/${body.taskId}`, body)
+export const dispatch = (h: Harness, body: { readonly taskId: string; readonly [field: string]: unknown }) => post(`${h.workerUrl}/tasks/${body.taskId}`, body)
 
 /** Reads a JSON object from the harness's storage. */
 export const readJson = (h: Harness, key: string) =>

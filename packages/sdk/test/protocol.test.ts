@@ -1,0 +1,92 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { dispatch, makeDispatch, otherCrypto, post, startHarness } from "./fixtures.js"
+
+const echo = (worker: import("../src/index.js").Worker) => worker.register("echo", async (ctx) => ctx.input)
+
+describe("dispatch protocol", () => {
+  it.scopedLive("an unknown task is answered 404 with a JSON body", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      const body = yield* makeDispatch(h, { taskId: "nope", input: {} })
+      const response = yield* dispatch(h, body)
+      assert.strictEqual(response.status, 404)
+      assert.deepInclude(response.body, { _tag: "NotFound", resource: "task", id: "nope" })
+      assert.strictEqual(h.fake.state.callbacks.length, 0)
+    }))
+
+  it.scopedLive("a body that does not decode is answered 400 naming the field", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      const good = yield* makeDispatch(h, { taskId: "echo", input: {} })
+      const badAttempt = yield* dispatch(h, { ...good, attempt: "one" })
+      assert.strictEqual(badAttempt.status, 400)
+      assert.strictEqual(badAttempt.body._tag, "ValidationError")
+      assert.strictEqual(badAttempt.body.field, "attempt")
+
+      const { callbackToken: _, ...missing } = good
+      const noToken = yield* dispatch(h, missing)
+      assert.strictEqual(noToken.status, 400)
+      assert.strictEqual(noToken.body.field, "callbackToken")
+
+      const badRunId = yield* dispatch(h, { ...good, runId: "run-1" })
+      assert.deepStrictEqual(badRunId.body, {
+        _tag: "ValidationError",
+        field: "runId",
+        message: "task run id must look like trun_<letters and digits>"
+      })
+
+      const notJson = yield* post(`${h.workerUrl}/tasks/echo`, "{not json")
+      assert.deepStrictEqual(notJson, {
+        status: 400,
+        body: { _tag: "ValidationError", field: "body", message: "the request body is not valid JSON" }
+      })
+
+      const mismatch = yield* post(`${h.workerUrl}/tasks/echo`, { ...good, taskId: "other" })
+      assert.strictEqual(mismatch.status, 400)
+      assert.strictEqual(mismatch.body.field, "taskId")
+      assert.strictEqual(h.fake.state.callbacks.length, 0)
+    }))
+
+  it.scopedLive("a storage token sealed with another secret, or for another run, is answered 401", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      const foreign = yield* makeDispatch(h, { taskId: "echo", input: {} }, otherCrypto)
+      const response = yield* dispatch(h, foreign)
+      assert.strictEqual(response.status, 401)
+      assert.strictEqual(response.body._tag, "Unauthorized")
+
+      const first = yield* makeDispatch(h, { taskId: "echo", input: {} })
+      const second = yield* makeDispatch(h, { taskId: "echo", input: {} })
+      const swapped = yield* dispatch(h, { ...first, storageToken: second.storageToken })
+      assert.deepStrictEqual(swapped, {
+        status: 401,
+        body: { _tag: "Unauthorized", message: "storage token was issued for another run" }
+      })
+      assert.strictEqual(h.fake.state.callbacks.length, 0)
+      assert.strictEqual(h.fake.state.heartbeats.length, 0)
+    }))
+
+  it.scopedLive("a 409 from the callback is final: no retry, logged, and the dispatch is still answered", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      h.fake.state.callbackAnswers.push("conflict")
+      const body = yield* makeDispatch(h, { taskId: "echo", input: 7 })
+      const response = yield* dispatch(h, body)
+      assert.deepStrictEqual(response, { status: 200, body: { runId: body.runId, attempt: 1, status: "success" } })
+      yield* Effect.sleep("300 millis")
+      assert.strictEqual(h.fake.state.callbacks.length, 1)
+      assert.isTrue(h.logger.lines.some((l) => l.includes("callback rejected by the orchestrator") && l.includes("409")))
+    }))
+
+  it.scopedLive("a 5xx from the callback is retried until delivered", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      h.fake.state.callbackAnswers.push("error", "error")
+      const body = yield* makeDispatch(h, { taskId: "echo", input: 7 })
+      const response = yield* dispatch(h, body)
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(h.fake.state.callbacks.length, 3)
+      assert.deepStrictEqual(h.fake.state.callbacks.map((c) => c.body), Array(3).fill(h.fake.state.callbacks[2]!.body))
+    }))
+})
