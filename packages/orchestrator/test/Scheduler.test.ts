@@ -1,0 +1,95 @@
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Context, Effect, Layer, Queue, Ref, Stream, TestClock } from "effect"
+import * as Config from "../src/Config.js"
+import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
+import type { ClaimedRun } from "../src/queue/Claim.js"
+import { TaskQueue } from "../src/queue/TaskQueue.js"
+import { Dispatcher } from "../src/scheduler/Dispatcher.js"
+import { Scheduler } from "../src/scheduler/Scheduler.js"
+
+/**
+ * The scheduler's loop against in-memory fakes of its ports (a queue of due times, a recording
+ * dispatcher, a LISTEN channel the test feeds), so TestClock alone decides when passes run.
+ */
+const harness = (settings: Partial<Config.OrchestratorSettings>) =>
+  Effect.gen(function*() {
+    const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
+    const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
+    const notifications = yield* Queue.unbounded<string>()
+    const claimed = (id: string) => ({ run: { id, attempt: 1 } }) as unknown as ClaimedRun
+    const fakeQueue = Layer.succeed(TaskQueue, {
+      claim: (limit: number) =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const ready = (yield* Ref.get(due)).filter((r) => r.at <= now).slice(0, limit)
+          yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
+          return ready.map((r) => claimed(r.id))
+        })
+    } as unknown as TaskQueue)
+    const fakeDispatcher = Layer.succeed(Dispatcher, {
+      dispatch: (run: ClaimedRun) =>
+        Effect.gen(function*() {
+          const at = yield* Clock.currentTimeMillis
+          yield* Ref.update(dispatched, (all) => [...all, { id: run.run.id, at }])
+          return "delivered" as const
+        })
+    } as unknown as Dispatcher)
+    const fakeListen = Layer.succeed(PgClient.PgClient, {
+      listen: () => Stream.fromQueue(notifications)
+    } as unknown as PgClient.PgClient)
+    const context = yield* Layer.build(
+      Scheduler.Default.pipe(
+        Layer.provide([
+          fakeQueue,
+          fakeDispatcher,
+          fakeListen,
+          OrchestratorIdentity.Default,
+          Config.layer(Config.defaultConfig({ pollIntervalMs: 1000, ...settings }))
+        ])
+      )
+    )
+    return { due, dispatched, notifications, scheduler: Context.get(context, Scheduler) }
+  })
+
+const settle = Effect.gen(function*() {
+  for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+})
+
+describe("Scheduler", () => {
+  it.scoped("polls every POLL_INTERVAL_MS when no notification arrives", () =>
+    Effect.gen(function*() {
+      const { dispatched, due } = yield* harness({})
+      yield* Ref.set(due, [{ id: "trun_a", at: 2500 }, { id: "trun_b", at: 4000 }])
+      yield* settle
+      for (let t = 0; t < 5000; t += 100) {
+        yield* TestClock.adjust(100)
+        yield* settle
+      }
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_a", at: 3000 }, { id: "trun_b", at: 4000 }])
+    }))
+
+  it.scoped("a notification wakes the loop at once, without waiting for the next poll", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, notifications } = yield* harness({})
+      yield* settle
+      yield* TestClock.adjust(300)
+      yield* Ref.set(due, [{ id: "trun_now", at: 300 }])
+      yield* Queue.offer(notifications, "")
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_now", at: 300 }])
+    }))
+
+  it.scoped("serverless mode runs no loop: only an explicit pass dispatches", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, scheduler } = yield* harness({ mode: "serverless" })
+      yield* Ref.set(due, [{ id: "trun_x", at: 0 }, { id: "trun_y", at: 0 }])
+      yield* TestClock.adjust(10_000)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [])
+      const result = yield* scheduler.pass
+      assert.deepStrictEqual(result, { claimed: 2, dispatched: ["trun_x", "trun_y"] })
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_x", "trun_y"])
+    }))
+})
