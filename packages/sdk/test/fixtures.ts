@@ -85,7 +85,11 @@ export interface DispatchSpec {
 }
 
 /** Seeds the input (and upstream outputs/assets) in storage and returns the encoded dispatch body. */
-export const makeDispatch = (h: Harness, spec: DispatchSpec, sealer: CryptoShape = crypto) =>
+export const makeDispatch = (
+  h: Pick<Harness, "storage" | "storageBase">,
+  spec: DispatchSpec,
+  sealer: CryptoShape = crypto
+) =>
   Effect.gen(function*() {
     const runId = spec.runId ?? `trun_test${String(++counter).padStart(4, "0")}${Math.random().toString(36).slice(2, 8)}`
     const pipelineRunId = `prun_test${String(counter).padStart(6, "0")}`
@@ -151,5 +155,5 @@ export const post = (url: string, body: unknown) =>
 export const dispatch = (h: Harness, body: { readonly taskId: string; readonly [field: string]: unknown }) => post(`${h.workerUrl}/tasks/${body.taskId}`, body)
 
 /** Reads a JSON object from the harness's storage. */
-export const readJson = (h: Harness, key: string) =>
+export const readJson = (h: Pick<Harness, "storage">, key: string) =>
   Effect.map(h.storage.get(key), (bytes) => JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown)

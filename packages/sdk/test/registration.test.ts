@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { codeHashOf } from "@pipeweave/domain/CodeHash"
 import { Clock, Effect } from "effect"
 import { createServer } from "node:net"
-import { createWorker } from "../src/index.js"
+import { createWorker, runLocal } from "../src/index.js"
 import { makeFakeOrchestrator, makeFakeState } from "./FakeOrchestrator.js"
 import { collectingLogger, crypto, secretKey, startHarness, tempDirectory } from "./fixtures.js"
 
@@ -86,6 +86,8 @@ describe("registration", () => {
     Effect.gen(function*() {
       const state = makeFakeState()
       state.codeVersions.set("download", 3)
+      state.codeVersions.set("version", 5)
+      const version = async (ctx: { readonly codeVersion: number }) => ctx.codeVersion
       const fake = yield* makeFakeOrchestrator(crypto, { state })
       const logger = collectingLogger()
       const tempDir = yield* tempDirectory("tmp")
@@ -100,7 +102,10 @@ describe("registration", () => {
       })
         .register("download", { allowedNext: ["process"], heartbeatIntervalMs: 30_000 }, download)
         .register("process", processTask)
+        .register("version", version)
+      assert.strictEqual(yield* Effect.promise(() => runLocal(worker, "version", null)), 1)
       yield* Effect.acquireRelease(Effect.promise(() => worker.listen(0)), () => Effect.promise(() => worker.stop()))
+      assert.strictEqual(yield* Effect.promise(() => runLocal(worker, "version", null)), 5)
       assert.strictEqual(state.registrations[0]!.body.baseUrl, "http://worker.internal:8080")
       const port = /on port (\d+)$/.exec(logger.lines[0]!)![1]
       assert.deepStrictEqual(logger.lines, [
@@ -108,9 +113,11 @@ describe("registration", () => {
         "[PipeWeave] Task code hashes:",
         `  • download [${codeHashOf(download.toString())}] v3 → [process]`,
         `  • process [${codeHashOf(processTask.toString())}] v1 → (end)`,
+        `  • version [${codeHashOf(version.toString())}] v5 → (end)`,
         "[PipeWeave] Heartbeat intervals:",
         "  • download: 30000ms (timeout: 60000ms)",
-        "  • process: 60000ms (timeout: 120000ms)"
+        "  • process: 60000ms (timeout: 120000ms)",
+        "  • version: 60000ms (timeout: 120000ms)"
       ])
     }))
 

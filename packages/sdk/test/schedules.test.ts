@@ -1,0 +1,130 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { HeartbeatResult } from "@pipeweave/domain/Callback"
+import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
+import { deliverCallback } from "../src/internal/deliverCallback.js"
+import { heartbeatLoop } from "../src/internal/heartbeatLoop.js"
+import { OrchestratorError } from "../src/internal/OrchestratorClient.js"
+import { retryRegistration } from "../src/internal/registerWorker.js"
+
+const failure = (operation: "register" | "heartbeat" | "callback", status: number | undefined) =>
+  new OrchestratorError({ operation, status, message: `HTTP ${status ?? "network"}`, retryable: status === undefined || status >= 500 })
+
+/** An in-memory stand-in for one orchestrator call: records the instant of each call and answers from a script. */
+const scriptedCall = <A>(answers: ReadonlyArray<A | OrchestratorError>, then: A) =>
+  Effect.gen(function*() {
+    const instants = yield* Ref.make<ReadonlyArray<number>>([])
+    const call = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const n = (yield* Ref.updateAndGet(instants, (xs) => [...xs, now])).length
+      const answer = n <= answers.length ? answers[n - 1]! : then
+      return answer instanceof OrchestratorError ? yield* Effect.fail(answer) : answer
+    })
+    return { call, instants: Ref.get(instants) }
+  })
+
+const running: typeof HeartbeatResult.Type = { runId: "trun_abcdef", status: "running", cancelled: false }
+
+describe("heartbeat loop (TestClock)", () => {
+  it.effect("beats at 0, interval, 2×interval … and keeps going after failed beats", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall([running, failure("heartbeat", 503), failure("heartbeat", undefined)], running)
+      const errors = yield* Ref.make(0)
+      const fiber = yield* Effect.fork(heartbeatLoop({
+        beat: call,
+        intervalMs: 30_000,
+        onCancelled: Effect.die("not cancelled"),
+        onError: () => Ref.update(errors, (n) => n + 1)
+      }))
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(yield* instants, [0])
+      yield* TestClock.adjust("29999 millis")
+      assert.deepStrictEqual(yield* instants, [0])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(yield* instants, [0, 30_000])
+      yield* TestClock.adjust("90 seconds")
+      assert.deepStrictEqual(yield* instants, [0, 30_000, 60_000, 90_000, 120_000])
+      assert.strictEqual(yield* Ref.get(errors), 2)
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("60 seconds")
+      assert.strictEqual((yield* instants).length, 5)
+    }))
+
+  it.effect("an answer with cancelled: true runs onCancelled", () =>
+    Effect.gen(function*() {
+      const { call } = yield* scriptedCall<typeof HeartbeatResult.Type>([running], { ...running, status: "cancelled", cancelled: true })
+      const cancelledAt = yield* Ref.make<ReadonlyArray<number>>([])
+      const fiber = yield* Effect.fork(heartbeatLoop({
+        beat: call,
+        intervalMs: 1000,
+        onCancelled: Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(cancelledAt, (xs) => [...xs, now])),
+        onError: () => Effect.void
+      }))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Ref.get(cancelledAt), [1000])
+      yield* Fiber.interrupt(fiber)
+    }))
+})
+
+describe("callback delivery (TestClock)", () => {
+  it.effect("retries 5xx answers after 100, 200, 400 … ms, each wait capped at 10 s", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall(Array(9).fill(failure("callback", 503)), undefined)
+      const fiber = yield* Effect.fork(deliverCallback(call, () => Effect.void))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* Fiber.join(fiber), "delivered")
+      assert.deepStrictEqual(yield* instants, [0, 100, 300, 700, 1500, 3100, 6300, 12_700, 22_700, 32_700])
+    }))
+
+  it.effect("a 409 is final: one call, reported, not retried", () =>
+    Effect.gen(function*() {
+      const conflict = new OrchestratorError({ operation: "callback", status: 409, message: "HTTP 409 Conflict: stale", retryable: false })
+      const { call, instants } = yield* scriptedCall([conflict], undefined)
+      const reports = yield* Ref.make<ReadonlyArray<string>>([])
+      const fiber = yield* Effect.fork(deliverCallback(call, (_, m) => Ref.update(reports, (xs) => [...xs, m])))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* Fiber.join(fiber), "rejected")
+      assert.deepStrictEqual(yield* instants, [0])
+      assert.deepStrictEqual(yield* Ref.get(reports), ["callback rejected by the orchestrator (HTTP 409 Conflict: stale); not retrying"])
+    }))
+
+  it.effect("gives up after about five minutes of failures", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall([], failure("callback", undefined))
+      const fiber = yield* Effect.fork(deliverCallback(call, () => Effect.void))
+      yield* TestClock.adjust("10 minutes")
+      assert.strictEqual(yield* Fiber.join(fiber), "gave-up")
+      const all = yield* instants
+      const last = all[all.length - 1]!
+      assert.isAtLeast(last, 290_000)
+      assert.isAtMost(last, 310_000)
+      assert.deepStrictEqual(all.slice(9, 12), [32_700, 42_700, 52_700])
+    }))
+})
+
+describe("registration retry (TestClock)", () => {
+  it.effect("retries after 200, 400, 800 … ms capped at 5 s until the orchestrator answers", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall(Array(7).fill(failure("register", undefined)), "registered")
+      const fiber = yield* Effect.fork(retryRegistration(call, () => Effect.void))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* Fiber.join(fiber), "registered")
+      assert.deepStrictEqual(yield* instants, [0, 200, 600, 1400, 3000, 6200, 11_200, 16_200])
+    }))
+
+  it.effect("a 4xx answer stops retrying and fails with the orchestrator's message", () =>
+    Effect.gen(function*() {
+      const rejected = new OrchestratorError({
+        operation: "register",
+        status: 400,
+        message: "HTTP 400 ValidationError: tasks: unknown next task",
+        retryable: false
+      })
+      const { call, instants } = yield* scriptedCall([failure("register", 502), rejected], "registered")
+      const fiber = yield* Effect.fork(retryRegistration(call, () => Effect.void))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.strictEqual(error._tag, "RegistrationFailed")
+      assert.strictEqual(error.message, "[PipeWeave] registration rejected: HTTP 400 ValidationError: tasks: unknown next task")
+      assert.deepStrictEqual(yield* instants, [0, 200])
+    }))
+})

@@ -1,0 +1,108 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as DomainErrors from "@pipeweave/domain/TaskErrors"
+import { Either } from "effect"
+import { createWorker, RateLimited, TaskError, TaskResult, Timeout } from "../src/index.js"
+import { StorageFailure } from "../src/internal/AttemptErrors.js"
+import { failureOf } from "../src/internal/failureOf.js"
+import { resolveConfig } from "../src/internal/WorkerConfig.js"
+import { secretKey } from "./fixtures.js"
+
+const base = { orchestratorUrl: "http://localhost:3000", serviceId: "svc" }
+
+describe("TaskResult rule", () => {
+  it("is a plain object whose own keys are within {output, runNext} and include an array runNext", () => {
+    assert.isTrue(TaskResult.is({ output: 1, runNext: ["a"] }))
+    assert.isTrue(TaskResult.is({ runNext: [] }))
+    assert.isTrue(TaskResult.is(Object.assign(Object.create(null), { output: 1, runNext: [] })))
+    assert.isFalse(TaskResult.is({ output: 1 }))
+    assert.isFalse(TaskResult.is({ output: 1, runNext: "a" }))
+    assert.isFalse(TaskResult.is({ output: 1, runNext: ["a"], extra: true }))
+    assert.isFalse(TaskResult.is(new (class { output = 1; runNext = ["a"] })()))
+    assert.isFalse(TaskResult.is([["a"]]))
+    assert.isFalse(TaskResult.is(null))
+    assert.deepStrictEqual(TaskResult.make("x", ["a"]), { output: "x", runNext: ["a"] })
+  })
+})
+
+describe("worker configuration", () => {
+  it("a missing or malformed secretKey is refused with a message saying how to generate one", () => {
+    const missing = resolveConfig(base, {})
+    assert.isTrue(Either.isLeft(missing))
+    const message = Either.isLeft(missing) ? missing.left.message : ""
+    assert.include(message, "secretKey")
+    assert.include(message, "PIPEWEAVE_SECRET_KEY")
+    assert.include(message, "openssl rand -hex 32")
+    assert.throws(() => createWorker({ ...base, secretKey: "zz" }), /secretKey must be 64 hex characters.*openssl rand -hex 32/)
+    assert.throws(() => createWorker({ ...base, secretKey: undefined }), /secretKey is missing/)
+  })
+
+  it("applies the spec's defaults and reads PIPEWEAVE_SECRET_KEY / PIPEWEAVE_BASE_URL from the environment", () => {
+    const resolved = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_BASE_URL: "https://w.example/" })
+    assert.deepStrictEqual(Either.getOrThrow(resolved), {
+      orchestratorUrl: "http://localhost:3000",
+      serviceId: "svc",
+      version: "0.1.0",
+      secretKey,
+      tempDir: "/tmp/pipeweave",
+      tempCleanupOnFailure: true,
+      baseUrl: "https://w.example",
+      logger: undefined,
+      silent: false
+    })
+    assert.isTrue(Either.isLeft(resolveConfig({ ...base, orchestratorUrl: "localhost:3000", secretKey }, {})))
+  })
+
+  it("register and pipeline throw on invalid declarations, naming the problem", () => {
+    const worker = createWorker({ ...base, secretKey })
+    assert.throws(() => worker.register("t", { timeout: 0 }, async () => 1), /invalid task 't': timeout: timeout must be an integer >= 1/)
+    assert.throws(() => worker.register("t", { timeOut: 5 } as never, async () => 1), /timeOut/)
+    assert.throws(() => worker.register("bad id!", async () => 1), /task id must be/)
+    worker.register("t", async () => 1)
+    assert.throws(() => worker.register("t", async () => 2), /registered twice/)
+    assert.throws(() => worker.pipeline("p", { entry: [] }), /invalid pipeline 'p'/)
+  })
+})
+
+describe("failure mapping", () => {
+  it("maps Promise errors and the domain's tagged errors the same way", () => {
+    const details = { status: 429, at: new Date("2026-01-01T00:00:00Z") }
+    assert.deepStrictEqual(failureOf(new TaskError("x", { code: "C", retryable: false, details })), {
+      error: "x",
+      errorCode: "C",
+      retryable: false,
+      details: { status: 429, at: "2026-01-01T00:00:00.000Z" }
+    })
+    assert.deepStrictEqual(
+      failureOf(new DomainErrors.TaskError({ message: "x", code: "C", retryable: false })),
+      { error: "x", errorCode: "C", retryable: false }
+    )
+    assert.deepStrictEqual(failureOf(new RateLimited({ retryAfterMs: 10.4, message: "slow down" })), {
+      error: "slow down",
+      errorCode: "RATE_LIMITED",
+      retryable: true,
+      retryAfterMs: 10
+    })
+    assert.deepStrictEqual(failureOf(new DomainErrors.RateLimited({ retryAfterMs: 5 })), {
+      error: "rate limited",
+      errorCode: "RATE_LIMITED",
+      retryable: true,
+      retryAfterMs: 5
+    })
+    assert.deepStrictEqual(failureOf(new Timeout()), { error: "task timed out", errorCode: "TIMEOUT", retryable: true })
+    assert.deepStrictEqual(failureOf(new DomainErrors.Timeout({})), {
+      error: "task timed out",
+      errorCode: "TIMEOUT",
+      retryable: true
+    })
+    assert.deepStrictEqual(failureOf(new StorageFailure({ message: "disk full" })), {
+      error: "disk full",
+      errorCode: "STORAGE_ERROR",
+      retryable: true
+    })
+    assert.deepStrictEqual(failureOf({ code: 1 }), { error: "{\"code\":1}", retryable: true })
+    assert.strictEqual(new TaskError("m").name, "TaskError")
+    assert.strictEqual(new RateLimited({ retryAfterMs: 1 }).name, "RateLimited")
+    assert.strictEqual(new Timeout().name, "Timeout")
+    assert.instanceOf(new TaskError("m"), Error)
+  })
+})
