@@ -185,4 +185,45 @@ describe("registration", () => {
       assert.strictEqual(fake.state.registrations.length, 0)
       yield* Effect.promise(() => worker.stop())
     }))
+
+  it.scopedLive("stop closes the server, also through Symbol.asyncDispose, and the worker can listen again", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeOrchestrator(crypto)
+      const tempDir = yield* tempDirectory("tmp")
+      const worker = createWorker({ orchestratorUrl: fake.url, serviceId: "restart", secretKey, tempDir, silent: true })
+        .register("t", async () => 1)
+      const healthy = (url: string) =>
+        Effect.promise(() => fetch(`${url}/health`).then((r) => r.ok, () => false))
+      yield* Effect.promise(() => worker.listen(0, "127.0.0.1"))
+      const first = fake.state.registrations[0]!.body.baseUrl
+      assert.isTrue(yield* healthy(first))
+      yield* Effect.promise(() => worker[Symbol.asyncDispose]())
+      assert.isFalse(yield* healthy(first))
+      yield* Effect.promise(() => worker.stop())
+      yield* Effect.promise(() => worker.listen(0, "127.0.0.1"))
+      const second = fake.state.registrations[1]!.body.baseUrl
+      assert.isTrue(yield* healthy(second))
+      yield* Effect.promise(() => worker.stop())
+      assert.isFalse(yield* healthy(second))
+    }))
+
+  it.scopedLive("stop while listen is still waiting for the orchestrator rejects listen", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const tempDir = yield* tempDirectory("tmp")
+      const worker = createWorker({
+        orchestratorUrl: `http://127.0.0.1:${port}`,
+        serviceId: "never",
+        secretKey,
+        tempDir,
+        silent: true
+      }).register("t", async () => 1)
+      const listening = worker.listen(0, "127.0.0.1").then(() => "listening", (e: Error) => e.message)
+      yield* Effect.sleep("300 millis")
+      yield* Effect.promise(() => worker.stop())
+      assert.strictEqual(
+        yield* Effect.promise(() => listening),
+        "[PipeWeave] the worker was stopped before it finished registering"
+      )
+    }))
 })

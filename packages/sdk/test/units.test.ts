@@ -1,10 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
+import type { RegisterResponse } from "@pipeweave/domain/Registration"
 import * as DomainErrors from "@pipeweave/domain/TaskErrors"
 import { Either } from "effect"
 import { createWorker, RateLimited, TaskError, TaskResult, Timeout } from "../src/index.js"
 import { StorageFailure } from "../src/internal/AttemptErrors.js"
 import { failureOf } from "../src/internal/failureOf.js"
+import { startupLines } from "../src/internal/registerWorker.js"
 import { resolveConfig } from "../src/internal/WorkerConfig.js"
+import type { WorkerDefinition } from "../src/internal/WorkerDefinition.js"
 import { secretKey } from "./fixtures.js"
 
 const base = { orchestratorUrl: "http://localhost:3000", serviceId: "svc" }
@@ -104,5 +107,41 @@ describe("failure mapping", () => {
     assert.strictEqual(new RateLimited({ retryAfterMs: 1 }).name, "RateLimited")
     assert.strictEqual(new Timeout().name, "Timeout")
     assert.instanceOf(new TaskError("m"), Error)
+  })
+})
+
+describe("start-up lines", () => {
+  it("list hashes, versions, next tasks, heartbeat timeouts, code changes and orphan cleanups", () => {
+    const worker = createWorker({ ...base, version: "1.1.0", secretKey })
+      .register("download", { allowedNext: ["process", "archive"], heartbeatIntervalMs: 30_000 }, async () => 1)
+      .register("process", async () => 2)
+    const definition = (worker as unknown as { readonly definition: WorkerDefinition }).definition
+    const [download, processTask] = [...definition.tasks.values()].map((t) => t.registration.codeHash)
+    const config = Either.getOrThrow(definition.config)
+    const lines = startupLines(definition, config, 8080, {
+      serviceId: "svc",
+      version: "1.1.0",
+      tasks: [
+        { taskId: "download", codeHash: download!, codeVersion: 3 },
+        { taskId: "process", codeHash: processTask!, codeVersion: 1 }
+      ],
+      codeChanges: [
+        { taskId: "download", oldHash: "aaaaaaaaaaaaaaaa", newHash: download!, oldVersion: 2, newVersion: 3 },
+        { taskId: "process", oldHash: null, newHash: processTask!, oldVersion: null, newVersion: 1 }
+      ],
+      orphansCancelled: [{ taskId: "upload", cancelled: 2 }, { taskId: "other", cancelled: 0 }]
+    } as RegisterResponse)
+    assert.deepStrictEqual(lines, [
+      "[PipeWeave] Worker svc v1.1.0 on port 8080",
+      "[PipeWeave] Task code hashes:",
+      `  • download [${download}] v3 → [process, archive]`,
+      `  • process [${processTask}] v1 → (end)`,
+      "[PipeWeave] Heartbeat intervals:",
+      "  • download: 30000ms (timeout: 60000ms)",
+      "  • process: 60000ms (timeout: 120000ms)",
+      `[PipeWeave] Code changed: download v2 → v3 [aaaaaaaaaaaaaaaa → ${download}]`,
+      `[PipeWeave] New task: process v1 [${processTask}]`,
+      "[PipeWeave] Cancelled 2 pending 'upload' run(s): task removed in v1.1.0"
+    ])
   })
 })

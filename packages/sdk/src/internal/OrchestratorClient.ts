@@ -47,7 +47,7 @@ const describeAnswer = (status: number, text: string): string => {
       return `HTTP ${status}${tag}: ${field}${body.message}`
     }
   } catch {
-    // not JSON: fall through to the raw text
+    return `HTTP ${status}${text.length > 0 ? `: ${text.slice(0, 500)}` : ""}`
   }
   return `HTTP ${status}${text.length > 0 ? `: ${text.slice(0, 500)}` : ""}`
 }

@@ -65,6 +65,12 @@ export const executeDispatch = (
     const cancelled = yield* Deferred.make<void>()
     const cancel = Effect.asVoid(Deferred.succeed(cancelled, undefined))
     const taskLog = yield* makeTaskLog(say)
+    if (payload.codeHash !== task.registration.codeHash) {
+      yield* say(
+        "warn",
+        `dispatched for code ${payload.codeHash} (v${payload.codeVersion}) but this worker runs ${task.registration.codeHash}`
+      )
+    }
 
     yield* Effect.forkScoped(heartbeatLoop({
       beat: client.heartbeat({ runId, attempt }, token),
