@@ -79,7 +79,12 @@ export const executeDispatch = (
       onError: (e) => say("warn", `heartbeat failed: ${e.message}`)
     }))
     const progress = (percent: number, message?: string) =>
-      client.progress({ runId, attempt, percent: clampPercent(percent), ...(message === undefined ? {} : { message }) }, token)
+      client.progress({
+        runId,
+        attempt,
+        percent: clampPercent(percent),
+        ...(message === undefined ? {} : { message: String(message).slice(0, 2000) })
+      }, token)
         .pipe(
           Effect.flatMap((answer) => answer.cancelled ? cancel : Effect.void),
           Effect.catchAll((e) => say("warn", `progress report failed: ${e.message}`))
