@@ -226,4 +226,23 @@ describe("registration", () => {
         "[PipeWeave] the worker was stopped before it finished registering"
       )
     }))
+
+  it.scopedLive("a port that is taken fails listen with a message naming the port", () =>
+    Effect.gen(function*() {
+      const blocker = createServer()
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)))
+      )
+      yield* Effect.addFinalizer(() => Effect.sync(() => blocker.close()))
+      const worker = createWorker({
+        orchestratorUrl: "http://127.0.0.1:1",
+        serviceId: "busy",
+        secretKey,
+        tempDir: yield* tempDirectory("tmp"),
+        silent: true
+      })
+      const message = yield* Effect.promise(() => worker.listen(port, "127.0.0.1").then(() => "listening", (e: Error) => e.message))
+      assert.match(message, new RegExp(`^\\[PipeWeave\\] cannot listen on port ${port}: listen EADDRINUSE`))
+      yield* Effect.promise(() => worker.stop())
+    }))
 })

@@ -1,10 +1,9 @@
-import type { HttpServerError } from "@effect/platform"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import type { InvalidSecretKey } from "@pipeweave/storage/Crypto"
 import { Effect, Layer } from "effect"
 import { type RunLocalOptions, runLocalAttempt } from "./runLocalAttempt.js"
 import type { RegistrationFailed } from "./registerWorker.js"
-import { type ListenOptions, serveWorker } from "./serveWorker.js"
+import { type ListenFailed, type ListenOptions, serveWorker } from "./serveWorker.js"
 import type { TaskContext } from "./TaskContext.js"
 import { makeTaskDefinition, type TaskOptions } from "./TaskDefinition.js"
 import type { TaskResult } from "./TaskResult.js"
@@ -66,7 +65,7 @@ export const make = (config: WorkerConfig): Worker => new EffectWorker(config)
 export const layer = (
   worker: Worker,
   options: ListenOptions
-): Layer.Layer<never, InvalidWorkerConfig | InvalidSecretKey | HttpServerError.ServeError | RegistrationFailed> => {
+): Layer.Layer<never, InvalidWorkerConfig | InvalidSecretKey | ListenFailed | RegistrationFailed> => {
   const definition = definitionOf(worker)
   return Layer.unwrapEffect(Effect.map(definition.config, (config) =>
     Layer.scopedDiscard(serveWorker(definition, options)).pipe(Layer.provide(workerServicesLayer(config)))))

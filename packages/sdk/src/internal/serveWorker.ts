@@ -1,7 +1,7 @@
-import { HttpServer, type HttpServerError } from "@effect/platform"
+import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Crypto } from "@pipeweave/storage/Crypto"
-import { Effect, type Scope } from "effect"
+import { Data, Effect, type Scope } from "effect"
 import { createServer } from "node:http"
 import { makeDispatchRouter } from "./DispatchRouter.js"
 import { OrchestratorClient } from "./OrchestratorClient.js"
@@ -10,6 +10,9 @@ import type { WorkerDefinition } from "./WorkerDefinition.js"
 import { WorkerLog } from "./WorkerLog.js"
 import type { WorkerServices } from "./WorkerServices.js"
 import { WorkerSettings } from "./WorkerSettings.js"
+
+/** The HTTP server could not listen (the port is taken, say). */
+export class ListenFailed extends Data.TaggedError("ListenFailed")<{ readonly message: string; readonly cause: unknown }> {}
 
 /** Where `listen` binds. */
 export interface ListenOptions {
@@ -30,13 +33,16 @@ export interface WorkerAddress {
 export const serveWorker = (
   definition: WorkerDefinition,
   options: ListenOptions
-): Effect.Effect<WorkerAddress, HttpServerError.ServeError | RegistrationFailed, Scope.Scope | WorkerServices> =>
+): Effect.Effect<WorkerAddress, ListenFailed | RegistrationFailed, Scope.Scope | WorkerServices> =>
   Effect.gen(function*() {
     const config = yield* WorkerSettings
     const server = yield* NodeHttpServer.make(() => createServer(), {
       port: options.port,
       ...(options.host === undefined ? {} : { host: options.host })
-    })
+    }).pipe(Effect.mapError((error) => {
+      const reason = error.cause instanceof Error ? error.cause.message : String(error.cause)
+      return new ListenFailed({ message: `[PipeWeave] cannot listen on port ${options.port}: ${reason}`, cause: error.cause })
+    }))
     const executions = yield* Effect.scope
     const router = yield* makeDispatchRouter(definition, executions)
     yield* HttpServer.serveEffect(router).pipe(Effect.provideService(HttpServer.HttpServer, server))
