@@ -132,4 +132,19 @@ describe("execution on the TestClock", () => {
       assert.strictEqual((yield* Queue.take(env.callbacks)).at, 300)
       assert.deepStrictEqual(yield* Fiber.join(fiber), { runId: "trun_clock01", attempt: 1, status: "success" })
     }))
+
+  it.scoped("an Effect handler is interrupted at the timeout and sees ctx.signal aborted", () =>
+    Effect.gen(function*() {
+      const env = yield* makeEnv(0)
+      const started = yield* Deferred.make<AbortSignal>()
+      const handler: CoreHandler = (ctx) => Deferred.succeed(started, ctx.signal).pipe(Effect.zipRight(Effect.never))
+      const fiber = yield* Effect.fork(executeDispatch(task(handler), payload(10, 60_000), backend).pipe(Effect.provide(env.layer)))
+      const signal = yield* Deferred.await(started)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber)).status, "failure")
+      assert.isTrue(signal.aborted)
+      const callback = yield* Queue.take(env.callbacks)
+      assert.strictEqual(callback.at, 10_000)
+      assert.deepInclude(callback.body, { errorCode: "TIMEOUT", error: "task 'clocked' timed out after 10s" })
+    }))
 })

@@ -88,7 +88,7 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     )
     return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
       Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
-      Effect.onInterrupt(() => Effect.sync(() => controller.abort(new Timeout({ message: "attempt interrupted" }))))
+      Effect.onInterrupt(() => Effect.sync(() => controller.abort()))
     )
   })
 
