@@ -120,14 +120,22 @@ CREATE TABLE dead_letters (
 
 CREATE INDEX dead_letters_failed ON dead_letters (failed_at DESC, id DESC);
 
--- One notification per statement that inserts runs or changes a status: schedulers wake on it.
+-- Schedulers LISTEN on this channel. A statement notifies once when it leaves a run in a state
+-- the scheduler cares about: due work (pending) or a freed slot (any state but in flight).
+-- Claims (to dispatching) and heartbeats (running) do not notify, so a pass never wakes itself.
 CREATE FUNCTION pipeweave_notify_task_runs() RETURNS trigger AS $$
 BEGIN
-  PERFORM pg_notify('pipeweave_task_runs', '');
+  IF EXISTS (SELECT 1 FROM changed_runs WHERE status NOT IN ('dispatching', 'running')) THEN
+    PERFORM pg_notify('pipeweave_task_runs', '');
+  END IF;
   RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER task_runs_notify
-  AFTER INSERT OR UPDATE OF status ON task_runs
+CREATE TRIGGER task_runs_inserted
+  AFTER INSERT ON task_runs REFERENCING NEW TABLE AS changed_runs
+  FOR EACH STATEMENT EXECUTE FUNCTION pipeweave_notify_task_runs();
+
+CREATE TRIGGER task_runs_updated
+  AFTER UPDATE ON task_runs REFERENCING NEW TABLE AS changed_runs
   FOR EACH STATEMENT EXECUTE FUNCTION pipeweave_notify_task_runs();

@@ -59,7 +59,10 @@ export const spawnTs = (entry: string, env: Record<string, string>) =>
 /** Polls `url` until it answers 200 (the process is up) or fails after `attempts` tries. */
 export const waitForHttp = (url: string, proc?: Proc, attempts = 300) =>
   Effect.tryPromise(() => fetch(url).then((r) => (r.ok ? r : Promise.reject(new Error(`status ${r.status}`))))).pipe(
-    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.intersect(Schedule.recurs(attempts)))),
+    Effect.retry({
+      schedule: Schedule.spaced("100 millis").pipe(Schedule.intersect(Schedule.recurs(attempts))),
+      while: () => proc === undefined || proc.child.exitCode === null
+    }),
     Effect.mapError(() => new Error(`${url} did not come up.\n${proc?.output() ?? ""}`)),
     Effect.orDie,
     Effect.asVoid
