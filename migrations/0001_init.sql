@@ -123,10 +123,11 @@ CREATE INDEX dead_letters_failed ON dead_letters (failed_at DESC, id DESC);
 -- Schedulers LISTEN on this channel. A statement notifies once when it leaves a run in a state
 -- the scheduler cares about: due work (pending) or a freed slot (any state but in flight).
 -- Claims (to dispatching) and heartbeats (running) do not notify, so a pass never wakes itself.
+-- The payload is never empty: @effect/sql-pg drops notifications without one.
 CREATE FUNCTION pipeweave_notify_task_runs() RETURNS trigger AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM changed_runs WHERE status NOT IN ('dispatching', 'running')) THEN
-    PERFORM pg_notify('pipeweave_task_runs', '');
+    PERFORM pg_notify('pipeweave_task_runs', TG_OP);
   END IF;
   RETURN NULL;
 END
