@@ -24,7 +24,8 @@ export const resolveSecret = (settings: OrchestratorSettings): Effect.Effect<Red
         chmodSync(path, 0o600)
         yield* Effect.logWarning(
           `PIPEWEAVE_SECRET_KEY is not set: generated a development secret in ${path}. ` +
-            "Workers on this machine read it from there; set PIPEWEAVE_SECRET_KEY everywhere in production."
+            `Give workers the same key (export PIPEWEAVE_SECRET_KEY=$(cat ${path})); ` +
+            "in production set PIPEWEAVE_SECRET_KEY on every orchestrator and worker."
         )
         return Redacted.make(secret)
       })
