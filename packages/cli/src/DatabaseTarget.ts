@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { Options } from "@effect/cli"
+import type { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { PgClient } from "@effect/sql-pg"
+import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { CliFailure } from "./CliFailure.js"
+
+/** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--json`. */
+export const dbOptions = {
+  url: Options.redacted("url").pipe(
+    Options.withFallbackConfig(Config.redacted("DATABASE_URL")),
+    Options.optional,
+    Options.withDescription("PostgreSQL URL (default: env DATABASE_URL; when absent, the embedded PGlite database)")
+  ),
+  dataDir: Options.text("data-dir").pipe(
+    Options.withFallbackConfig(Config.string("PIPEWEAVE_DATA_DIR").pipe(Config.withDefault(".pipeweave"))),
+    Options.withDescription("Data directory of the embedded database, used at <data-dir>/db (default: env PIPEWEAVE_DATA_DIR, else ./.pipeweave)")
+  ),
+  json: Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
+}
+
+/** Parsed `dbOptions`. */
+export interface DbOptions {
+  readonly url: Option.Option<Redacted.Redacted<string>>
+  readonly dataDir: string
+  readonly json: boolean
+}
+
+/** The database a `db` command works on, with a plain (non-migrating) client. */
+export interface DatabaseTarget {
+  readonly label: string
+  readonly dialect: "postgres" | "pglite"
+  readonly exists: boolean
+  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError>
+}
+
+const masked = (url: string): string => {
+  const parsed = new URL(url)
+  if (parsed.password !== "") parsed.password = "***"
+  return parsed.toString()
+}
+
+const postgres = (url: Redacted.Redacted<string>): Effect.Effect<DatabaseTarget, CliFailure> => {
+  const text = Redacted.value(url)
+  return /^postgres(ql)?:\/\//.test(text) && URL.canParse(text)
+    ? Effect.succeed({
+      label: `PostgreSQL ${masked(text)}`,
+      dialect: "postgres",
+      exists: true,
+      client: PgClient.layer({ url, applicationName: "pipeweave-cli", maxConnections: 1 })
+    })
+    : Effect.fail(CliFailure.usage("--url (or DATABASE_URL) must be a postgres:// or postgresql:// URL"))
+}
+
+const pglite = (dataDir: string): DatabaseTarget => {
+  const dir = join(resolve(dataDir), "db")
+  return {
+    label: `embedded PGlite database at ${dir}`,
+    dialect: "pglite",
+    exists: existsSync(dir),
+    client: Layer.unwrapEffect(Effect.sync(() => {
+      mkdirSync(dir, { recursive: true })
+      return PgliteClient.layer({ dataDir: dir })
+    }))
+  }
+}
+
+/** PostgreSQL when `--url`/`DATABASE_URL` is given, else PGlite under `<data-dir>/db`. */
+export const databaseTarget = (options: DbOptions): Effect.Effect<DatabaseTarget, CliFailure> =>
+  Option.match(options.url, { onNone: () => Effect.succeed(pglite(options.dataDir)), onSome: postgres })
+
+const describe = (target: DatabaseTarget, error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error)
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : ""
+  const hint = target.dialect === "postgres" ? " (check --url / DATABASE_URL)" : ""
+  return `${target.label}: ${message}${cause}${hint}`
+}
+
+/** Runs `effect` on the target's client; database errors and failed migrations become one-line failures. */
+export const withDatabase = <A, E>(
+  target: DatabaseTarget,
+  effect: Effect.Effect<A, E | CliFailure, SqlClient.SqlClient>
+): Effect.Effect<A, CliFailure> =>
+  effect.pipe(
+    Effect.provide(target.client),
+    Effect.catchAllDefect((defect) => Effect.fail(CliFailure.failed(describe(target, defect)))),
+    Effect.mapError((error) => (error instanceof CliFailure ? error : CliFailure.failed(describe(target, error))))
+  )

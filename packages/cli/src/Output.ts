@@ -1,0 +1,46 @@
+import { Console, Effect, Schema } from "effect"
+
+/** Prints `value` as the JSON the orchestrator sent (re-encoded through its contract schema). */
+export const printJson = <A, I>(schema: Schema.Schema<A, I>, value: A): Effect.Effect<void> =>
+  Schema.encode(schema)(value).pipe(
+    Effect.orDie,
+    Effect.flatMap((encoded) => Console.log(JSON.stringify(encoded, null, 2)))
+  )
+
+/** Prints JSON with `--json`, else the human rendering. */
+export const present = <A, I>(
+  json: boolean,
+  schema: Schema.Schema<A, I>,
+  value: A,
+  render: (value: A) => string
+): Effect.Effect<void> => (json ? printJson(schema, value) : Console.log(render(value)))
+
+/** Left-aligned columns separated by two spaces, with a header row. */
+export const table = (headers: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd()
+  return [line(headers), ...rows.map(line)].join("\n")
+}
+
+/** Aligned `label  value` lines. */
+export const fields = (entries: ReadonlyArray<readonly [string, string]>, indent = ""): string => {
+  const width = Math.max(...entries.map(([label]) => label.length))
+  return entries.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`).join("\n")
+}
+
+/** An ISO timestamp, or `-`. */
+export const time = (date: Date | null | undefined): string => (date ? date.toISOString() : "-")
+
+/** A duration between two instants in the largest sensible unit. */
+export const elapsed = (from: Date, to: Date): string => {
+  const ms = to.getTime() - from.getTime()
+  if (ms < 1000) return `${ms}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`
+}
+
+/** A comma-separated list, or `fallback` when empty. */
+export const list = (items: ReadonlyArray<string>, fallback = "-"): string =>
+  items.length === 0 ? fallback : items.join(", ")
