@@ -1,0 +1,161 @@
+import { Schema } from "effect"
+import { type PipelineStructure, predecessorsOf } from "./PipelineStructure.js"
+
+/** What a pipeline does when one of its tasks fails for good (spec "Partial Pipeline Failures"). */
+export const FailureMode = Schema.Literal("fail-fast", "continue", "partial-merge")
+export type FailureMode = typeof FailureMode.Type
+
+/** An edge is undecided until its source ends: live (selected), dead (not selected or skipped) or failed. */
+export const EdgeState = Schema.Literal("undecided", "live", "dead", "failed")
+export type EdgeState = typeof EdgeState.Type
+
+/** Where a task of a pipeline run is. `started` covers queued, dispatched and running. */
+export const RoutedTaskState = Schema.Literal("waiting", "started", "completed", "failed", "skipped", "cancelled")
+export type RoutedTaskState = typeof RoutedTaskState.Type
+
+/** The routing state of one pipeline run, stored with it. */
+export const RoutingState = Schema.Struct({
+  tasks: Schema.Record({ key: Schema.String, value: RoutedTaskState }),
+  edges: Schema.Record({ key: Schema.String, value: EdgeState })
+})
+export type RoutingState = typeof RoutingState.Type
+
+/** How a pipeline run ended. */
+export type RunOutcome = "completed" | "failed" | "partial"
+
+/** The effect of one event on a run: tasks to start, skip and cancel, and the outcome once it ended. */
+export interface Transition {
+  readonly state: RoutingState
+  readonly start: ReadonlyArray<string>
+  readonly skip: ReadonlyArray<string>
+  readonly cancel: ReadonlyArray<string>
+  readonly outcome: RunOutcome | null
+}
+
+export const edgeKey = (from: string, to: string): string => `${from}->${to}`
+
+const TERMINAL: ReadonlySet<RoutedTaskState> = new Set(["completed", "failed", "skipped", "cancelled"])
+
+/** Entry tasks start, every other task waits, every edge is undecided. */
+export const initialState = (structure: PipelineStructure): RoutingState => {
+  const entry = new Set(structure.entry)
+  const tasks: Record<string, RoutedTaskState> = {}
+  const edges: Record<string, EdgeState> = {}
+  for (const [id, task] of Object.entries(structure.tasks)) {
+    tasks[id] = entry.has(id) ? "started" : "waiting"
+    for (const next of task.allowedNext) edges[edgeKey(id, next)] = "undecided"
+  }
+  return { tasks, edges }
+}
+
+/** `runNext` names outside `allowedNext`, if any (an empty list means the selection is valid). */
+export const invalidSelection = (
+  structure: PipelineStructure,
+  taskId: string,
+  selected: ReadonlyArray<string>
+): ReadonlyArray<string> => {
+  const allowed = new Set(structure.tasks[taskId]?.allowedNext ?? [])
+  return selected.filter((id) => !allowed.has(id))
+}
+
+/**
+ * Decides every waiting task whose incoming edges are all decided: it starts when one is live
+ * (under `continue`, a failed incoming edge skips it instead), and is skipped otherwise, which
+ * kills its own out-edges in turn. Then reports the outcome once nothing waits or runs.
+ */
+const settle = (
+  structure: PipelineStructure,
+  tasks: Record<string, RoutedTaskState>,
+  edges: Record<string, EdgeState>,
+  mode: FailureMode
+): Transition => {
+  const predecessors = predecessorsOf(structure)
+  const start: Array<string> = []
+  const skip: Array<string> = []
+  let changed = true
+  while (changed) {
+    changed = false
+    for (const id of Object.keys(structure.tasks).sort()) {
+      if (tasks[id] !== "waiting") continue
+      const incoming = (predecessors.get(id) ?? []).map((from) => edges[edgeKey(from, id)]!)
+      if (incoming.some((e) => e === "undecided")) continue
+      const live = incoming.some((e) => e === "live")
+      const failed = incoming.some((e) => e === "failed")
+      changed = true
+      if (live && !(failed && mode === "continue")) {
+        tasks[id] = "started"
+        start.push(id)
+      } else {
+        tasks[id] = "skipped"
+        skip.push(id)
+        for (const next of structure.tasks[id]!.allowedNext) edges[edgeKey(id, next)] = "dead"
+      }
+    }
+  }
+  const states = Object.values(tasks)
+  const done = states.every((s) => TERMINAL.has(s))
+  const anyFailed = states.some((s) => s === "failed")
+  const outcome: RunOutcome | null = !done
+    ? null
+    : !anyFailed
+    ? "completed"
+    : mode === "partial-merge"
+    ? "partial"
+    : "failed"
+  return { state: { tasks, edges }, start, skip, cancel: [], outcome }
+}
+
+/** A started task completed and selected `selected` (default: all of its `allowedNext`). */
+export const completeTask = (
+  structure: PipelineStructure,
+  state: RoutingState,
+  taskId: string,
+  selected: ReadonlyArray<string> | null,
+  mode: FailureMode
+): Transition => {
+  const tasks = { ...state.tasks, [taskId]: "completed" as const }
+  const edges = { ...state.edges }
+  const chosen = new Set(selected ?? structure.tasks[taskId]?.allowedNext ?? [])
+  for (const next of structure.tasks[taskId]?.allowedNext ?? []) {
+    edges[edgeKey(taskId, next)] = chosen.has(next) ? "live" : "dead"
+  }
+  return settle(structure, tasks, edges, mode)
+}
+
+/** A started task failed for good (retries exhausted or not retryable). */
+export const failTask = (
+  structure: PipelineStructure,
+  state: RoutingState,
+  taskId: string,
+  mode: FailureMode
+): Transition => {
+  const tasks = { ...state.tasks, [taskId]: "failed" as const }
+  const edges = { ...state.edges }
+  for (const next of structure.tasks[taskId]?.allowedNext ?? []) edges[edgeKey(taskId, next)] = "failed"
+  if (mode !== "fail-fast") return settle(structure, tasks, edges, mode)
+  const cancel = Object.keys(tasks).filter((id) => tasks[id] === "started" || tasks[id] === "waiting").sort()
+  for (const id of cancel) tasks[id] = "cancelled"
+  return { state: { tasks, edges }, start: [], skip: [], cancel, outcome: "failed" }
+}
+
+/**
+ * A failed task is retried (from the dead letter queue): it starts again, its failed edges are
+ * undecided again, and the tasks that were skipped because of them wait again.
+ */
+export const retryTask = (structure: PipelineStructure, state: RoutingState, taskId: string): RoutingState => {
+  const tasks = { ...state.tasks, [taskId]: "started" as const }
+  const edges = { ...state.edges }
+  const reopen = (from: string) => {
+    for (const next of structure.tasks[from]?.allowedNext ?? []) {
+      const key = edgeKey(from, next)
+      if (edges[key] === "undecided") continue
+      edges[key] = "undecided"
+      if (tasks[next] === "skipped") {
+        tasks[next] = "waiting"
+        reopen(next)
+      }
+    }
+  }
+  reopen(taskId)
+  return { tasks, edges }
+}
