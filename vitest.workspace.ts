@@ -4,5 +4,6 @@ export const projects = [
   "packages/storage/vitest.config.ts",
   "packages/sdk/vitest.config.ts",
   "packages/orchestrator/vitest.config.ts",
-  "packages/cli/vitest.config.ts"
+  "packages/cli/vitest.config.ts",
+  "examples/pdf-processing/vitest.config.ts"
 ]

@@ -1,5 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { HealthApi } from "./api/HealthApi.js"
+import { PipelinesApi } from "./api/PipelinesApi.js"
 import { ProcessApi } from "./api/ProcessApi.js"
 import { QueueApi } from "./api/QueueApi.js"
 import { ServicesApi } from "./api/ServicesApi.js"
@@ -12,6 +13,7 @@ export class OrchestratorApi extends HttpApi.make("pipeweave")
   .add(WorkerApi)
   .add(ServicesApi)
   .add(QueueApi)
+  .add(PipelinesApi)
   .add(StorageApi)
   .add(ProcessApi)
   .annotate(OpenApi.Title, "PipeWeave Orchestrator API")

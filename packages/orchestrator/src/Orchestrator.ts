@@ -13,7 +13,12 @@ import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
 import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
+import { PipelinesHttp } from "./http/PipelinesHttp.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
+import { DryRun } from "./pipeline/DryRun.js"
+import { PipelineCatalog } from "./pipeline/PipelineCatalog.js"
+import { PipelineEngine } from "./pipeline/PipelineEngine.js"
+import { PipelineReads } from "./pipeline/PipelineReads.js"
 import { Callbacks } from "./queue/Callbacks.js"
 import { Submissions } from "./queue/Submissions.js"
 import { TaskQueue } from "./queue/TaskQueue.js"
@@ -41,10 +46,18 @@ export const services = (
     OrchestratorIdentity.Default,
     DispatchClient
   )
-  const stores = Layer.mergeAll(Registry.Default, TaskQueue.Default, TaskRunReads.Default)
+  const stores = Layer.mergeAll(
+    Registry.Default,
+    TaskQueue.Default,
+    TaskRunReads.Default,
+    PipelineCatalog.Default,
+    PipelineReads.Default
+  )
+  const engine = Layer.mergeAll(PipelineEngine.Default, DryRun.Default)
   const workflows = Layer.mergeAll(Submissions.Default, Callbacks.Default, Dispatcher.Default)
   return Scheduler.Default.pipe(
     Layer.provideMerge(workflows),
+    Layer.provideMerge(engine),
     Layer.provideMerge(stores),
     Layer.provideMerge(infrastructure)
   )
@@ -52,7 +65,7 @@ export const services = (
 
 /** The HTTP API with its handlers, OpenAPI at `/openapi.json` and Swagger UI at `/docs`. */
 export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
-  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, StorageHttp, ProcessHttp]),
+  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, StorageHttp, ProcessHttp]),
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 

@@ -5,6 +5,7 @@ import * as Config from "../src/Config.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
 import type { ClaimedRun } from "../src/queue/Claim.js"
 import { TaskQueue } from "../src/queue/TaskQueue.js"
+import { PipelineReads } from "../src/pipeline/PipelineReads.js"
 import { Dispatcher } from "../src/scheduler/Dispatcher.js"
 import { Scheduler } from "../src/scheduler/Scheduler.js"
 
@@ -38,12 +39,16 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
     const fakeListen = Layer.succeed(PgClient.PgClient, {
       listen: () => Stream.fromQueue(notifications)
     } as unknown as PgClient.PgClient)
+    const noPipelines = Layer.succeed(PipelineReads, {
+      dispatchContexts: () => Effect.succeed(new Map())
+    } as unknown as PipelineReads)
     const context = yield* Layer.build(
       Scheduler.Default.pipe(
         Layer.provide([
           fakeQueue,
           fakeDispatcher,
           fakeListen,
+          noPipelines,
           OrchestratorIdentity.Default,
           Config.layer(Config.defaultConfig({ pollIntervalMs: 1000, ...settings }))
         ])

@@ -28,7 +28,7 @@ const success = (id: string) => ({
 })
 
 const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql`TRUNCATE services, service_instances, tasks, task_code_history, task_runs, task_run_attempts, dead_letters CASCADE`)
+  sql`TRUNCATE services, service_instances, tasks, task_code_history, task_runs, task_run_attempts, dead_letters, pipelines, pipeline_runs CASCADE`)
 
 for (const [name, database] of databases) {
   const Env = Layer.mergeAll(Registry.Default, TaskQueue.Default, TaskRunReads.Default).pipe(

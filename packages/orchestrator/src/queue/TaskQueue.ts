@@ -3,7 +3,7 @@ import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import { newDlqId } from "../Ids.js"
 import { DbInt } from "../Rows.js"
 import { claimRuns } from "./Claim.js"
@@ -231,7 +231,14 @@ export class TaskQueue extends Effect.Service<TaskQueue>()("@pipeweave/orchestra
         return rows.length > 0
       }).pipe(sql.withTransaction, Effect.orDie)
 
-    return { insertRuns, claim, heartbeat, progress, complete, fail, requeue } as const
+    const owner = (runId: string) =>
+      sql<{ taskId: string; pipelineRunId: string | null }>`
+        SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`.pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        Effect.orDie
+      )
+
+    return { insertRuns, claim, heartbeat, progress, complete, fail, requeue, owner } as const
   })
 }) {}
 

@@ -121,6 +121,20 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         return removed.map(({ taskId }) => ({ taskId, cancelled: cancelled.filter((c) => c.taskId === taskId).length }))
       })
 
+    const syncPipelines = (request: RegisterRequest, now: Date) =>
+      Effect.gen(function*() {
+        const ids = request.pipelines.map((p) => p.id)
+        yield* sql`DELETE FROM pipelines WHERE service_id = ${request.serviceId} AND NOT (pipeline_id = ANY(${ids}::text[]))`
+        for (const pipeline of request.pipelines) {
+          yield* sql`
+            INSERT INTO pipelines (pipeline_id, service_id, entry, description, registered_at, updated_at)
+            VALUES (${pipeline.id}, ${request.serviceId}, ${JSON.stringify(pipeline.entry)}, ${pipeline.description ?? null},
+                    ${now}, ${now})
+            ON CONFLICT (pipeline_id) DO UPDATE SET service_id = EXCLUDED.service_id, entry = EXCLUDED.entry,
+              description = EXCLUDED.description, updated_at = EXCLUDED.updated_at`
+        }
+      })
+
     const register = (request: RegisterRequest) =>
       Effect.gen(function*() {
         const now = new Date(yield* Clock.currentTimeMillis)
@@ -138,6 +152,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
             registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at`
         const tasks = yield* Effect.forEach(request.tasks, (task) =>
           upsertTask(task, request.serviceId, request.version, now))
+        yield* syncPipelines(request, now)
         const versionChanged = previous[0] !== undefined && previous[0].version !== request.version
         const orphansCancelled = versionChanged
           ? yield* cancelOrphans(request.serviceId, request.tasks.map((t) => t.id), request.version, now)

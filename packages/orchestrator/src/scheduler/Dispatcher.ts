@@ -5,6 +5,7 @@ import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import type { DispatchContext } from "../pipeline/PipelineReads.js"
 import type { ClaimedRun } from "../queue/Claim.js"
 import { TaskQueue } from "../queue/TaskQueue.js"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
@@ -31,7 +32,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const queue = yield* TaskQueue
     const config = yield* OrchestratorConfig
 
-    const payloadFor = (claimed: ClaimedRun, nowMs: number) =>
+    const payloadFor = (claimed: ClaimedRun, context: DispatchContext | undefined, nowMs: number) =>
       Effect.gen(function*() {
         const { run } = claimed
         const scope = StorageKeys.runScope(run.id, run.pipelineRunId)
@@ -48,7 +49,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           codeVersion: run.codeVersion ?? 1,
           codeHash: run.codeHash ?? "0000000000000000",
           inputPath: run.inputPath,
-          upstream: {},
+          upstream: context?.upstream ?? {},
           previousAttempts: claimed.previousAttempts
             .filter((a) => a.attempt < run.attempt && a.error !== null)
             .map((a) => ({
@@ -59,7 +60,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
             })),
           heartbeatIntervalMs: run.heartbeatIntervalMs ?? 60_000,
           timeoutSeconds: claimed.timeoutSeconds,
-          allowedNext: claimed.allowedNext,
+          allowedNext: context?.allowedNext ?? claimed.allowedNext,
           outputPath: StorageKeys.output(scope, run.id),
           assetsPrefix: StorageKeys.assetsPrefix(scope, run.id),
           logsPath: StorageKeys.logs(scope, run.id),
@@ -80,13 +81,13 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         Effect.catchTags({ NotFound: () => Effect.succeed<DispatchOutcome>("abandoned"), Conflict: () => Effect.succeed<DispatchOutcome>("abandoned") })
       )
 
-    const dispatch = (claimed: ClaimedRun): Effect.Effect<DispatchOutcome> =>
+    const dispatch = (claimed: ClaimedRun, context?: DispatchContext): Effect.Effect<DispatchOutcome> =>
       Effect.gen(function*() {
         const { run, workerUrl } = claimed
         if (workerUrl === null) {
           return yield* failBeforeStart(claimed, `no instance of the task's service is registered`)
         }
-        const payload = yield* payloadFor(claimed, yield* Clock.currentTimeMillis)
+        const payload = yield* payloadFor(claimed, context, yield* Clock.currentTimeMillis)
         const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
         const request = HttpClientRequest.post(url).pipe(
           HttpClientRequest.bodyUnsafeJson(Schema.encodeSync(DispatchPayload)(payload))

@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, FiberSet, Queue, Schedule, STM, Stream, TSemaphore } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
+import { PipelineReads } from "../pipeline/PipelineReads.js"
 import { TaskQueue } from "../queue/TaskQueue.js"
 import { Dispatcher } from "./Dispatcher.js"
 
@@ -27,6 +28,7 @@ export class Scheduler extends Effect.Service<Scheduler>()("@pipeweave/orchestra
     const config = yield* OrchestratorConfig
     const queue = yield* TaskQueue
     const dispatcher = yield* Dispatcher
+    const pipelines = yield* PipelineReads
     const { id: orchestratorId } = yield* OrchestratorIdentity
     const slots = yield* TSemaphore.make(config.maxConcurrency)
     const dispatches = yield* FiberSet.make()
@@ -48,9 +50,10 @@ export class Scheduler extends Effect.Service<Scheduler>()("@pipeweave/orchestra
         if (reserved === 0) break
         const claimed = yield* queue.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
         yield* release(reserved - claimed.length)
+        const contexts = yield* pipelines.dispatchContexts(claimed.map((c) => c.run))
         for (const run of claimed) {
           dispatched.push(run.run.id)
-          yield* FiberSet.run(dispatches, dispatcher.dispatch(run).pipe(Effect.ensuring(Effect.zipRight(release(1), wake))))
+          yield* FiberSet.run(dispatches, dispatcher.dispatch(run, contexts.get(run.run.id)).pipe(Effect.ensuring(Effect.zipRight(release(1), wake))))
         }
         if (claimed.length < reserved) break
       }

@@ -31,7 +31,9 @@ const TABLES = [
   "task_code_history",
   "task_runs",
   "task_run_attempts",
-  "dead_letters"
+  "dead_letters",
+  "pipelines",
+  "pipeline_runs"
 ] as const
 
 /** Every row of every table, for "nothing changed" assertions. */

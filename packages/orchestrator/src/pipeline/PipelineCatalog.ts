@@ -1,0 +1,109 @@
+import { SqlClient } from "@effect/sql"
+import type { PipelineInfo } from "@pipeweave/domain/Pipeline"
+import {
+  describeProblem,
+  type PipelineStructure,
+  resolveStructure,
+  type StructureProblem,
+  structureVersion
+} from "@pipeweave/domain/pipeline/PipelineStructure"
+import { Effect, Either, Option, Schema } from "effect"
+import { DbDate } from "../Rows.js"
+
+const DeclaredRow = Schema.Struct({
+  pipelineId: Schema.String,
+  serviceId: Schema.String,
+  entry: Schema.Array(Schema.String),
+  description: Schema.NullOr(Schema.String)
+})
+
+const ActiveTask = Schema.Struct({ taskId: Schema.String, serviceId: Schema.String, allowedNext: Schema.Array(Schema.String) })
+
+const LastRunRow = Schema.Struct({
+  pipelineId: Schema.String,
+  id: Schema.String,
+  status: Schema.Literal("running", "completed", "failed", "partial", "cancelled"),
+  createdAt: DbDate
+})
+
+/** A pipeline as registered now, with its structure resolved from the registered tasks. */
+export interface ResolvedPipeline {
+  readonly id: string
+  readonly declared: boolean
+  readonly serviceId: string | null
+  readonly description: string | null
+  readonly entry: ReadonlyArray<string>
+  readonly structure: Either.Either<PipelineStructure, ReadonlyArray<StructureProblem>>
+}
+
+/**
+ * The pipelines of the registry: the ones workers declare (`worker.pipeline(id, { entry })`) and,
+ * for every active task that no active task routes to, a pipeline named after that task.
+ */
+export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipeweave/orchestrator/PipelineCatalog", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const all = Effect.gen(function*() {
+      const declared = yield* Schema.decodeUnknown(Schema.Array(DeclaredRow))(
+        yield* sql`SELECT pipeline_id, service_id, entry, description FROM pipelines ORDER BY pipeline_id`
+      )
+      const tasks = yield* Schema.decodeUnknown(Schema.Array(ActiveTask))(
+        yield* sql`SELECT task_id, service_id, allowed_next FROM tasks WHERE active ORDER BY task_id`
+      )
+      const allowedNext = new Map(tasks.map((t) => [t.taskId, t.allowedNext]))
+      const routedTo = new Set(tasks.flatMap((t) => t.allowedNext))
+      const resolve = (entry: ReadonlyArray<string>) => resolveStructure(entry, (id) => allowedNext.get(id))
+      const explicit = declared.map((p): ResolvedPipeline => ({
+        id: p.pipelineId,
+        declared: true,
+        serviceId: p.serviceId,
+        description: p.description,
+        entry: p.entry,
+        structure: resolve(p.entry)
+      }))
+      const names = new Set(explicit.map((p) => p.id))
+      const implicit = tasks
+        .filter((t) => !routedTo.has(t.taskId) && !names.has(t.taskId))
+        .map((t): ResolvedPipeline => ({
+          id: t.taskId,
+          declared: false,
+          serviceId: t.serviceId,
+          description: null,
+          entry: [t.taskId],
+          structure: resolve([t.taskId])
+        }))
+      return [...explicit, ...implicit].sort((a, b) => a.id.localeCompare(b.id))
+    }).pipe(Effect.orDie)
+
+    const find = (id: string) => Effect.map(all, (pipelines) => Option.fromNullable(pipelines.find((p) => p.id === id)))
+
+    const list = Effect.gen(function*() {
+      const pipelines = yield* all
+      const lastRuns = yield* Schema.decodeUnknown(Schema.Array(LastRunRow))(
+        yield* sql`SELECT DISTINCT ON (pipeline_id) pipeline_id, id, status, created_at FROM pipeline_runs
+                   ORDER BY pipeline_id, created_at DESC, id DESC`
+      ).pipe(Effect.orDie)
+      return pipelines.map((p): PipelineInfo => {
+        const last = lastRuns.find((r) => r.pipelineId === p.id)
+        const structure = Either.getOrUndefined(p.structure)
+        return {
+          id: p.id,
+          declared: p.declared,
+          serviceId: p.serviceId,
+          description: p.description,
+          entry: p.entry,
+          tasks: structure ? Object.keys(structure.tasks) : [],
+          edges: structure
+            ? Object.entries(structure.tasks).flatMap(([from, t]) => t.allowedNext.map((to) => ({ from, to })))
+            : [],
+          version: structure ? structureVersion(structure) : null,
+          problems: Either.isLeft(p.structure) ? p.structure.left.map(describeProblem) : [],
+          lastRun: last ? { runId: last.id, status: last.status, createdAt: last.createdAt } : null
+        }
+      })
+    }).pipe(Effect.orDie)
+
+    return { all, find, list } as const
+  })
+}) {}
