@@ -91,4 +91,7 @@ export const QueueCommand = Command.make(
       const run = yield* callOrchestrator(options, (client) => pollUntilDone(client, queued.runId, options.pollInterval, options.json))
       yield* finish(options, run)
     })
-).pipe(Command.withDescription("Queue a standalone task (POST /api/queue/task); --wait polls GET /api/task-runs/:id"))
+).pipe(Command.withDescription(
+  "Queue a standalone task (POST /api/queue/task); --wait polls GET /api/task-runs/:id and prints the output " +
+    "(with --json: { run, output })"
+))
