@@ -28,15 +28,15 @@ const renderingOnlyWarning = /^Warning: (Cannot load "@napi-rs\/canvas"|Cannot p
 
 const importWithoutCanvas = async (): Promise<Pdfjs> => {
   ;(globalThis as { DOMMatrix?: unknown }).DOMMatrix ??= MinimalDOMMatrix
-  const log = console.log
-  console.log = (...args: Array<unknown>) => {
+  const warn = console.warn
+  console.warn = (...args: Array<unknown>) => {
     if (typeof args[0] === "string" && renderingOnlyWarning.test(args[0])) return
-    log(...args)
+    warn(...args)
   }
   try {
     return await import("pdfjs-dist/legacy/build/pdf.mjs")
   } finally {
-    console.log = log
+    console.warn = warn
   }
 }
 

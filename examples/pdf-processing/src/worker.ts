@@ -1,4 +1,4 @@
-import { createWorker, TaskError, type TaskResult, type Worker } from "@pipeweave/sdk"
+import { createWorker, TaskError, type TaskOptions, type TaskResult, type Worker } from "@pipeweave/sdk"
 import { downloadPdf } from "./download.js"
 import { extractTables, type Table } from "./extractTables.js"
 import { extractText } from "./extractText.js"
@@ -53,6 +53,19 @@ const readInput = (input: unknown): { readonly pdfUrl: string; readonly extractT
   return { pdfUrl, extractTables }
 }
 
+/** The options of the four tasks, as the spec's example declares them. */
+export const taskOptions = {
+  download: {
+    allowedNext: ["extract-text", "extract-tables"],
+    timeout: 120,
+    heartbeatIntervalMs: 30000,
+    idempotencyKey: (input, codeVersion) => `v${codeVersion}-download-${input.pdfUrl}`
+  } satisfies TaskOptions<PdfInput>,
+  "extract-text": { allowedNext: ["summarize"], heartbeatIntervalMs: 60000 } satisfies TaskOptions,
+  "extract-tables": { allowedNext: ["summarize"], concurrency: 2, heartbeatIntervalMs: 60000 } satisfies TaskOptions,
+  summarize: {} satisfies TaskOptions
+} as const
+
 const asTaskError = (error: unknown, code: string): unknown =>
   error instanceof TaskError || !(error instanceof Error) ? error : new TaskError(error.message, { code })
 
@@ -66,12 +79,7 @@ export const makePdfWorker = (config: PdfWorkerConfig): Worker => {
 
   worker.register<PdfInput, DownloadOutput>(
     "download",
-    {
-      allowedNext: ["extract-text", "extract-tables"],
-      timeout: 120,
-      heartbeatIntervalMs: 30000,
-      idempotencyKey: (input, codeVersion) => `v${codeVersion}-download-${input.pdfUrl}`
-    },
+    taskOptions.download,
     async (ctx): Promise<TaskResult<DownloadOutput>> => {
       const { extractTables, pdfUrl } = readInput(ctx.input)
       ctx.log.info(`Running download v${ctx.codeVersion} (${ctx.codeHash})`)
@@ -94,7 +102,7 @@ export const makePdfWorker = (config: PdfWorkerConfig): Worker => {
 
   worker.register<unknown, TextOutput>(
     "extract-text",
-    { allowedNext: ["summarize"], heartbeatIntervalMs: 60000 },
+    taskOptions["extract-text"],
     async (ctx) => {
       const pdf = await ctx.getAsset<Buffer>("pdf-file")
       const { pages, text } = await extractText(pdf)
@@ -106,7 +114,7 @@ export const makePdfWorker = (config: PdfWorkerConfig): Worker => {
 
   worker.register<unknown, TablesOutput>(
     "extract-tables",
-    { allowedNext: ["summarize"], concurrency: 2, heartbeatIntervalMs: 60000 },
+    taskOptions["extract-tables"],
     async (ctx) => {
       const pdf = await ctx.getAsset<Buffer>("pdf-file")
       const tables = await extractTables(
@@ -118,7 +126,7 @@ export const makePdfWorker = (config: PdfWorkerConfig): Worker => {
     }
   )
 
-  worker.register<unknown, Summary>("summarize", {}, async (ctx) => {
+  worker.register<unknown, Summary>("summarize", taskOptions.summarize, async (ctx) => {
     const text = ctx.upstream["extract-text"] as Partial<TextOutput> | undefined
     const tables = ctx.upstream["extract-tables"] as Partial<TablesOutput> | undefined
     if (typeof text?.text !== "string") {
