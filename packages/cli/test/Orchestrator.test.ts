@@ -1,5 +1,9 @@
+import { HttpApiClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { codeHashOf } from "@pipeweave/domain/CodeHash"
+import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
+import { TriggerRequest } from "@pipeweave/domain/Pipeline"
 import { Effect } from "effect"
 import { register } from "./support/Registration.js"
 import { runCli } from "./support/RunCli.js"
@@ -101,11 +105,29 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
       assert.deepStrictEqual(JSON.parse((yield* runCli(["queue-status", "--json", "--url", url])).stdout), before)
     }))
 
-  it.effect("status of a pipeline run says the orchestrator has none yet (exit 2)", () =>
+  it.effect("status of a pipeline run shows the run and its tasks; an unknown one is one line, exit 1", () =>
     Effect.gen(function*() {
       const url = yield* orchestratorUrl
-      const result = yield* runCli(["status", "prun_abc123", "--url", url])
-      assert.strictEqual(result.exitCode, 2)
-      assert.match(result.stderr, /^error: pipeline runs \(prun_…\) are not available from this orchestrator yet/)
-    }))
+      yield* register("svc-flow", { fetch: ["parse"], parse: [] })
+      const client = yield* HttpApiClient.make(OrchestratorApi, { baseUrl: url })
+      const { pipelineRunId } = yield* client.pipelines.trigger({
+        path: { id: "fetch" },
+        payload: new TriggerRequest({ input: { url: "https://example.com" } })
+      })
+
+      const result = yield* runCli(["status", pipelineRunId, "--url", url])
+      assert.strictEqual(result.exitCode, 0, result.stderr)
+      assert.match(result.stdout, /^\s+status\s+running$/m)
+      assert.match(result.stdout, /^\s+pipeline\s+fetch \(version /m)
+      assert.match(result.stdout, /^\s+fetch\s+trun_\w+\s+pending\s+0\s+/m)
+      assert.match(result.stdout, /^\s+parse\s+trun_\w+\s+waiting\s+0\s+/m)
+      assert.deepInclude(JSON.parse((yield* runCli(["status", pipelineRunId, "--json", "--url", url])).stdout), {
+        runId: pipelineRunId,
+        pipelineId: "fetch"
+      })
+
+      const missing = yield* runCli(["status", "prun_doesnotexist", "--url", url])
+      assert.strictEqual(missing.exitCode, 1)
+      assert.match(missing.stderr, /^error: .*prun_doesnotexist.* not found$/)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

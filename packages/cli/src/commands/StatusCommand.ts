@@ -1,5 +1,6 @@
 import { Args, Command } from "@effect/cli"
-import { TaskRunId } from "@pipeweave/domain/Ids"
+import { PipelineRunId, TaskRunId } from "@pipeweave/domain/Ids"
+import { PipelineRunDetail } from "@pipeweave/domain/Pipeline"
 import { TaskRun } from "@pipeweave/domain/TaskRun"
 import type { HttpClient } from "@effect/platform"
 import { Effect, Schema } from "effect"
@@ -7,6 +8,7 @@ import { type ApiOptions, apiOptions } from "../ApiOptions.js"
 import { CliFailure } from "../CliFailure.js"
 import { callOrchestrator } from "../OrchestratorClient.js"
 import { present } from "../Output.js"
+import { renderPipelineRun } from "../PipelineRunView.js"
 import { renderTaskRun } from "../TaskRunView.js"
 
 type Show = (options: ApiOptions, id: string) => Effect.Effect<void, CliFailure, HttpClient.HttpClient>
@@ -17,15 +19,21 @@ const showTaskRun: Show = (options, id) =>
       Effect.flatMap(client.queue.taskRun({ path: { id } }), (run) => present(options.json, TaskRun, run, renderTaskRun)))
     : Effect.fail(CliFailure.usage(`"${id}" is not a task run id (trun_ followed by letters and digits)`))
 
-const pipelineRunsUnavailable: Show = () =>
-  Effect.fail(CliFailure.usage("pipeline runs (prun_…) are not available from this orchestrator yet: its API has no GET /api/runs/:id"))
+const showPipelineRun: Show = (options, id) =>
+  Schema.is(PipelineRunId)(id)
+    ? callOrchestrator(options, (client) =>
+      Effect.flatMap(
+        client.pipelines.run({ path: { id } }),
+        (run) => present(options.json, PipelineRunDetail, run, renderPipelineRun)
+      ))
+    : Effect.fail(CliFailure.usage(`"${id}" is not a pipeline run id (prun_ followed by letters and digits)`))
 
 const showByPrefix: Record<string, Show> = {
   trun: showTaskRun,
-  prun: pipelineRunsUnavailable
+  prun: showPipelineRun
 }
 
-/** `pipeweave status <id>`: a task run (`trun_…`) or, once the API has them, a pipeline run (`prun_…`). */
+/** `pipeweave status <id>`: a task run (`trun_…`) or a pipeline run (`prun_…`). */
 export const StatusCommand = Command.make(
   "status",
   { ...apiOptions, id: Args.text({ name: "id" }).pipe(Args.withDescription("A trun_… or prun_… id")) },
@@ -35,4 +43,7 @@ export const StatusCommand = Command.make(
       ? Effect.fail(CliFailure.usage(`"${options.id}" is neither a task run id (trun_…) nor a pipeline run id (prun_…)`))
       : show(options, options.id)
   }
-).pipe(Command.withDescription("Show a run: status, attempts with errors, timings, output path, progress (GET /api/task-runs/:id)"))
+).pipe(Command.withDescription(
+  "Show a task run (GET /api/task-runs/:id: status, attempts with errors, timings, output path, progress) " +
+    "or a pipeline run (GET /api/runs/:id: status and its tasks)"
+))
