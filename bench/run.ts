@@ -5,13 +5,16 @@
  * created and dropped).
  *
  * - throughput: no-op tasks queued in batches of 500, first request to last completion;
- * - latency: one task at a time, from the queue request to the handler's first line (p50/p99).
+ * - latency: one task at a time, from the queue request to the handler's first line (p50/p99);
+ * - pipeline overhead: a 5-stage linear pipeline (20 ms handlers), run wall time (trigger to
+ *   completion, the orchestrator's timestamps) minus the handlers' own time (p50/p99).
  */
 import { execFileSync } from "node:child_process"
 import { get, percentile, post, sleep, startOrchestrator, startWorker } from "./harness.js"
 
 const THROUGHPUT_TASKS = Number(process.env["BENCH_TASKS"] ?? 1000)
 const LATENCY_SAMPLES = Number(process.env["BENCH_LATENCY_SAMPLES"] ?? 100)
+const PIPELINE_SAMPLES = Number(process.env["BENCH_PIPELINE_SAMPLES"] ?? 30)
 
 interface Status {
   readonly completed: number
@@ -54,13 +57,42 @@ const latency = async (url: string, statsUrl: string) => {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) }
 }
 
+const pipelineOverhead = async (url: string, statsUrl: string) => {
+  const samples: Array<number> = []
+  for (let i = 0; i < PIPELINE_SAMPLES; i++) {
+    const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
+      input: { ms: 20 }
+    })
+    for (;;) {
+      const run = await get<{ status: string; createdAt: string; completedAt: string | null }>(`${url}/api/runs/${pipelineRunId}`)
+      if (run.status !== "running") {
+        if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
+        const { handlerMs } = await get<{ handlerMs: Record<string, number> }>(statsUrl)
+        const wall = Date.parse(run.completedAt!) - Date.parse(run.createdAt)
+        samples.push(wall - handlerMs[pipelineRunId]!)
+        break
+      }
+      await sleep(5)
+    }
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) }
+}
+
 const measure = async (label: string, env: Record<string, string>) => {
   const orchestrator = await startOrchestrator(env)
   const worker = await startWorker(orchestrator.url)
   try {
     const lat = await latency(orchestrator.url, worker.statsUrl)
+    const overhead = await pipelineOverhead(orchestrator.url, worker.statsUrl)
     const rate = await throughput(orchestrator.url)
-    return { database: label, "no-op tasks/s": rate.toFixed(1), "queue→start p50 ms": lat.p50.toFixed(1), "queue→start p99 ms": lat.p99.toFixed(1) }
+    return {
+      database: label,
+      "no-op tasks/s": rate.toFixed(1),
+      "queue→start p50 ms": lat.p50.toFixed(1),
+      "queue→start p99 ms": lat.p99.toFixed(1),
+      "5-task pipeline overhead p50 ms": overhead.p50.toFixed(1),
+      "overhead p99 ms": overhead.p99.toFixed(1)
+    }
   } finally {
     await worker.stop()
     await orchestrator.stop()
@@ -89,5 +121,8 @@ try {
 } catch (error) {
   console.error(`PostgreSQL skipped: ${error instanceof Error ? error.message : String(error)}`)
 }
-console.log(`\nPipeWeave benchmark — ${THROUGHPUT_TASKS} no-op tasks, ${LATENCY_SAMPLES} latency samples, MAX_CONCURRENCY default (10)`)
+console.log(
+  `\nPipeWeave benchmark — ${THROUGHPUT_TASKS} no-op tasks, ${LATENCY_SAMPLES} latency samples, ` +
+    `${PIPELINE_SAMPLES} pipeline runs, MAX_CONCURRENCY default (10)`
+)
 console.table(rows)
