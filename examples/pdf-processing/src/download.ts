@@ -21,7 +21,8 @@ const errorCode = (error: unknown): string | undefined => {
 
 const reasonOf = (error: unknown): string => {
   const code = errorCode(error)
-  const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+  const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error
+  const message = inner instanceof Error ? inner.message : String(inner)
   return code === undefined || message.includes(code) ? message : `${code} ${message}`
 }
 

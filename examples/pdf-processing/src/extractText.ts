@@ -34,8 +34,9 @@ export const pageText = (rows: ReadonlyArray<Row>): string => {
   const paragraphGap = 1.35 * median(pitches)
   const startsParagraph = (row: Row, i: number): boolean => {
     const above = rows[i - 1]
-    return above !== undefined &&
-      (above.y - row.y > paragraphGap || Math.abs(above.height - row.height) > 0.05 * Math.max(above.height, row.height))
+    if (above === undefined) return false
+    const heightChange = Math.abs(above.height - row.height) / Math.max(above.height, row.height)
+    return above.y - row.y > paragraphGap || heightChange > 0.05
   }
   return rows.map((row, i) => (startsParagraph(row, i) ? "\n" : "") + rowText(row)).join("\n")
 }

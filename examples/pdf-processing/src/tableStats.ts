@@ -61,7 +61,8 @@ const summarizeTable = (table: Table): TableSummary => {
       max: Math.max(...values)
     }
   }).filter((column): column is NumericColumn => column !== undefined)
-  return { page: table.page, rows: body.length, columns: table.columns, header: hasHeader ? first : null, numericColumns }
+  const header = hasHeader ? first : null
+  return { page: table.page, rows: body.length, columns: table.columns, header, numericColumns }
 }
 
 /** Counts tables and rows and, for each column of numbers, its sum and mean. Pure. */

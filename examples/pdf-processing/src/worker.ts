@@ -66,8 +66,15 @@ export const taskOptions = {
   summarize: {} satisfies TaskOptions
 } as const
 
-const asTaskError = (error: unknown, code: string): unknown =>
-  error instanceof TaskError || !(error instanceof Error) ? error : new TaskError(error.message, { code })
+const download = async (pdfUrl: string, signal: AbortSignal) => {
+  try {
+    const buffer = await downloadPdf(pdfUrl, { signal })
+    return { buffer, pages: await withPdf(buffer, async (pdf) => pdf.pages) }
+  } catch (error) {
+    if (signal.aborted || error instanceof TaskError || !(error instanceof Error)) throw error
+    throw new TaskError(error.message, { code: "DOWNLOAD_ERROR" })
+  }
+}
 
 /**
  * The spec's PDF pipeline as a worker (service `pdf-processor` 1.0.0): `download` →
@@ -86,17 +93,11 @@ export const makePdfWorker = (config: PdfWorkerConfig): Worker => {
       if (ctx.previousAttempts.some((attempt) => attempt.errorCode === "NETWORK_ERROR")) {
         ctx.log.info("Retrying after a network error", { attempt: ctx.attempt })
       }
-      try {
-        const buffer = await downloadPdf(pdfUrl, { signal: ctx.signal })
-        const pages = await withPdf(buffer, async (pdf) => pdf.pages)
-        await ctx.addAsset("pdf-file", "binary", buffer)
-        ctx.log.info(`Downloaded ${buffer.length} bytes, ${pages} page(s)`, { pdfUrl })
-        const output = { sizeBytes: buffer.length, pages }
-        return { output, runNext: extractTables ? ["extract-text", "extract-tables"] : ["extract-text"] }
-      } catch (error) {
-        if (error instanceof TaskError) ctx.log.warn(`Download failed: ${error.message}`, { code: error.code })
-        throw ctx.signal.aborted ? error : asTaskError(error, "DOWNLOAD_ERROR")
-      }
+      const { buffer, pages } = await download(pdfUrl, ctx.signal)
+      await ctx.addAsset("pdf-file", "binary", buffer)
+      ctx.log.info(`Downloaded ${buffer.length} bytes, ${pages} page(s)`, { pdfUrl })
+      const output = { sizeBytes: buffer.length, pages }
+      return { output, runNext: extractTables ? ["extract-text", "extract-tables"] : ["extract-text"] }
     }
   )
 

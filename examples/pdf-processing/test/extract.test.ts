@@ -49,7 +49,7 @@ describe("extractText", () => {
     expect(text).not.toContain("\f")
   })
 
-  it("rejects bytes that are not a PDF with a non-retryable INVALID_PDF TaskError, and leaves them intact", async () => {
+  it("rejects bytes that are not a PDF with a non-retryable INVALID_PDF, leaving them intact", async () => {
     const bytes = new TextEncoder().encode("%PDF-1.7\nthis is not really a PDF")
     await expect(extractText(bytes)).rejects.toMatchObject({ name: "TaskError", code: "INVALID_PDF", retryable: false })
     expect(bytes.byteLength).toBeGreaterThan(0)

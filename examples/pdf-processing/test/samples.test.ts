@@ -26,7 +26,8 @@ describe("samples", () => {
 
   it("are small PDFs, byte for byte what scripts/makeSamples.ts generates", async () => {
     const generated = await makeSamples()
-    for (const [path, bytes] of [[quarterlyReportPath, generated["quarterly-report.pdf"]], [memoPath, generated["memo.pdf"]]] as const) {
+    const pairs = [[quarterlyReportPath, generated["quarterly-report.pdf"]], [memoPath, generated["memo.pdf"]]] as const
+    for (const [path, bytes] of pairs) {
       const committed = await readFile(path)
       expect(committed.subarray(0, 5).toString()).toBe("%PDF-")
       expect(committed.length).toBeLessThan(20_000)

@@ -65,12 +65,14 @@ describe("summarize", () => {
     expect(summary.tablesIncluded).toBe(true)
     expect(summary.tables).toEqual({ count: 0, rows: 0, tables: [] })
     expect(summary.sentences[0]).toBe(
-      "The calibration laboratory will move from Building A to the second floor of Building C during the week of November 4."
+      "The calibration laboratory will move from Building A to the second floor of Building C during the week of " +
+        "November 4."
     )
   })
 
   it("handles empty text", () => {
-    expect(summarize("")).toEqual({ wordCount: 0, sentenceCount: 0, sentences: [], keywords: [], tablesIncluded: false })
+    const empty = { wordCount: 0, sentenceCount: 0, sentences: [], keywords: [], tablesIncluded: false }
+    expect(summarize("")).toEqual(empty)
   })
 })
 

@@ -48,7 +48,10 @@ describe("download", () => {
 
   it("fails bad input with a non-retryable INVALID_INPUT", async () => {
     for (const input of [{}, { pdfUrl: 42 }, { pdfUrl: memoUrl, extractTables: "yes" }]) {
-      await expect(runLocal(worker, "download", { input })).rejects.toMatchObject({ code: "INVALID_INPUT", retryable: false })
+      await expect(runLocal(worker, "download", { input })).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        retryable: false
+      })
     }
   })
 
@@ -78,7 +81,8 @@ describe("extract-text and extract-tables", () => {
   })
 
   it("fails a pdf-file asset that is not a PDF with a non-retryable INVALID_PDF", async () => {
-    const attempt = runLocal(worker, "extract-text", { input: {}, assets: { "pdf-file": Buffer.from("%PDF-1.4 junk") } })
+    const assets = { "pdf-file": Buffer.from("%PDF-1.4 junk") }
+    const attempt = runLocal(worker, "extract-text", { input: {}, assets })
     await expect(attempt).rejects.toMatchObject({ code: "INVALID_PDF", retryable: false })
   })
 })
@@ -88,7 +92,10 @@ describe("summarize", () => {
     runLocal(worker, "extract-text", { input: {}, assets: { "pdf-file": bytes } })
 
   it("summarizes the text and the tables when both branches ran", async () => {
-    const upstream = { "extract-text": await text(report), "extract-tables": { tables: await extractTables(report), count: 1 } }
+    const upstream = {
+      "extract-text": await text(report),
+      "extract-tables": { tables: await extractTables(report), count: 1 }
+    }
     const summary = await runLocal(worker, "summarize", { input: {}, upstream })
     expect(summary).toEqual(summarize(upstream["extract-text"].text, upstream["extract-tables"].tables))
     expect(summary.tablesIncluded).toBe(true)
@@ -152,8 +159,9 @@ describe("registration", () => {
       heartbeatIntervalMs: 30000,
       hasIdempotencyKey: true
     })
-    expect(tasks["extract-text"]).toMatchObject({ allowedNext: ["summarize"], heartbeatIntervalMs: 60000, concurrency: 0 })
-    expect(tasks["extract-tables"]).toMatchObject({ allowedNext: ["summarize"], heartbeatIntervalMs: 60000, concurrency: 2 })
+    const toSummarize = { allowedNext: ["summarize"], heartbeatIntervalMs: 60000 }
+    expect(tasks["extract-text"]).toMatchObject({ ...toSummarize, concurrency: 0 })
+    expect(tasks["extract-tables"]).toMatchObject({ ...toSummarize, concurrency: 2 })
     expect(tasks["summarize"]).toMatchObject({ allowedNext: [], hasIdempotencyKey: false })
   })
 })
