@@ -1,14 +1,17 @@
 /**
  * `npm start`: the orchestrator on the embedded defaults (PGlite, local storage, a development
- * secret) plus the example worker, then one example task queued through the REST API and its
- * result printed. It keeps serving until Ctrl+C; `npm start -- --once` exits after the example.
+ * secret) plus the PDF processing worker of `examples/pdf-processing`; triggers the
+ * `pdf-processing` pipeline on a shipped PDF through the REST API, then prints the summary and
+ * the run's task timeline. It keeps serving until Ctrl+C; `npm start -- --once` exits after it.
  */
 import { createServer } from "node:net"
+import { quarterlyReportUrl } from "@pipeweave/example-pdf-processing/samples"
+import { makePdfWorker } from "@pipeweave/example-pdf-processing/worker"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
-import { makeHelloWorker } from "../examples/hello/worker.js"
 import { parseConfig } from "../packages/orchestrator/src/Config.js"
 import { server } from "../packages/orchestrator/src/Orchestrator.js"
 import { resolveSecret } from "../packages/orchestrator/src/Secret.js"
+import { printSummary, printTimeline } from "./printRun.js"
 
 const once = process.argv.includes("--once")
 
@@ -39,48 +42,53 @@ orchestrator.addObserver((exit) => {
   }
 })
 
-const waitForHealth = async () => {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${orchestratorUrl}/health`)).ok) return
-    } catch {
-      // starting
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the orchestrator did not answer on ${orchestratorUrl}`)
-}
-await waitForHealth()
-
-const workerPort = await freePort()
-const worker = makeHelloWorker({ orchestratorUrl, secretKey: Redacted.value(secret), baseUrl: `http://127.0.0.1:${workerPort}` })
-await worker.listen(workerPort, "127.0.0.1")
-
-const post = async (path: string, body: unknown) => {
+const get = async (path: string): Promise<any> => (await fetch(`${orchestratorUrl}${path}`)).json()
+const post = async (path: string, body: unknown): Promise<any> => {
   const response = await fetch(`${orchestratorUrl}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body)
   })
-  return response.json() as Promise<any>
+  const json = await response.json()
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`)
+  return json
 }
 
-const queued = await post("/api/queue/task", { taskId: "greet", input: { name: "PipeWeave" } })
-console.log(`\n[start] queued task 'greet' as ${queued.runId}`)
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${orchestratorUrl}/health`)).ok) break
+  } catch {
+    if (i > 600) throw new Error(`the orchestrator did not answer on ${orchestratorUrl}`)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
+const workerPort = await freePort()
+const worker = makePdfWorker({ orchestratorUrl, secretKey: Redacted.value(secret), baseUrl: `http://127.0.0.1:${workerPort}` })
+await worker.listen(workerPort, "127.0.0.1")
+
+const plan = await post("/api/pipelines/pdf-processing/dry-run", {})
+console.log(`\n[start] pipeline 'pdf-processing' (version ${plan.pipelineVersion}):`)
+for (const line of plan.lines) console.log(`  ${line}`)
+
+const triggered = await post("/api/pipelines/pdf-processing/trigger", { input: { pdfUrl: quarterlyReportUrl } })
+console.log(`\n[start] triggered ${triggered.pipelineRunId} on ${quarterlyReportUrl}`)
 let run: any
 for (;;) {
-  run = await (await fetch(`${orchestratorUrl}/api/task-runs/${queued.runId}`)).json()
-  if (["completed", "failed", "cancelled"].includes(run.status)) break
+  run = await get(`/api/runs/${triggered.pipelineRunId}`)
+  if (run.status !== "running") break
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
 if (run.status !== "completed") {
-  console.error(`[start] the example task ${run.status}: ${run.error}`)
+  console.error(`[start] the run ended ${run.status}:`)
+  for (const task of run.tasks) console.error(`  ${task.taskId}: ${task.status} ${task.error ?? ""}`)
   process.exit(1)
 }
-const output = await (await fetch(`${orchestratorUrl}/api/storage/${run.outputPath}`)).json()
-console.log(`[start] ${queued.runId} completed in attempt ${run.attempt}; output at ${run.outputPath}:`)
-console.log(JSON.stringify(output.content, null, 2))
+const summary = await get(`/api/storage/${run.tasks.find((t: any) => t.taskId === "summarize").outputPath}`)
+printSummary(summary.content)
+printTimeline(run)
 console.log(`\n[start] API docs:   ${orchestratorUrl}/docs  (OpenAPI at ${orchestratorUrl}/openapi.json)`)
+console.log(`[start] this run:   ${orchestratorUrl}/api/runs/${run.runId}`)
 console.log(`[start] data:       ${settings.dataDir}`)
 
 if (once) {

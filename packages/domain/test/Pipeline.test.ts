@@ -115,3 +115,19 @@ describe("routing scenarios", () => {
     expect(outcome).toBe("completed")
   })
 })
+
+describe("execution plan of the PDF pipeline", () => {
+  it("marks a join that ends the pipeline", () => {
+    const pdf = Either.getOrThrow(resolveStructure(["download"], lookup({
+      download: ["extract-text", "extract-tables"],
+      "extract-text": ["summarize"],
+      "extract-tables": ["summarize"],
+      summarize: []
+    })))
+    expect(formatPlan(executionPlan(pdf))).toEqual([
+      "1. download (entry)",
+      "2. extract-text, extract-tables (parallel)",
+      "3. summarize (end, join, waits for: extract-text, extract-tables)"
+    ])
+  })
+})

@@ -52,6 +52,7 @@ export const formatPlan = (plan: ReadonlyArray<PlanLevel>): ReadonlyArray<string
     const notes: Array<string> = []
     if (level.tasks.some((t) => t.entry)) notes.push("entry")
     if (level.parallel) notes.push("parallel")
+    if (level.tasks.every((t) => t.end)) notes.push("end")
     for (const task of level.tasks) {
       if (task.waitsFor.length > 0) {
         notes.push(
@@ -61,6 +62,5 @@ export const formatPlan = (plan: ReadonlyArray<PlanLevel>): ReadonlyArray<string
         )
       }
     }
-    if (level.tasks.every((t) => t.end)) notes.push("end")
     return `${level.level}. ${level.tasks.map((t) => t.taskId).join(", ")}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`
   })
