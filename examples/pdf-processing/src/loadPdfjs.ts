@@ -8,11 +8,12 @@ export type Pdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs")
 
 const require = createRequire(import.meta.url)
 const pdfjsMain = require.resolve("pdfjs-dist/legacy/build/pdf.mjs")
+const pdfjsRoot = dirname(require.resolve("pdfjs-dist/package.json"))
 
 /** Where pdfjs reads the standard fonts and CMaps from (file paths ending in `/`). */
 export const pdfjsDataPaths = {
-  standardFontDataUrl: join(dirname(require.resolve("pdfjs-dist/package.json")), "standard_fonts") + "/",
-  cMapUrl: join(dirname(require.resolve("pdfjs-dist/package.json")), "cmaps") + "/"
+  standardFontDataUrl: join(pdfjsRoot, "standard_fonts") + "/",
+  cMapUrl: join(pdfjsRoot, "cmaps") + "/"
 }
 
 const canvasLoads = (): boolean => {
@@ -54,4 +55,8 @@ let loading: Promise<Pdfjs> | undefined
  * Without the optional `@napi-rs/canvas` (only rendering needs it) a 2D `DOMMatrix` stand-in is
  * installed so the import does not throw, and pdfjs's rendering-only warnings are dropped.
  */
-export const loadPdfjs = (): Promise<Pdfjs> => loading ??= load()
+export const loadPdfjs = (): Promise<Pdfjs> =>
+  loading ??= load().catch((error: unknown) => {
+    loading = undefined
+    throw error
+  })
