@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
+import { DlqApi } from "./api/DlqApi.js"
 import { HealthApi } from "./api/HealthApi.js"
 import { PipelinesApi } from "./api/PipelinesApi.js"
 import { ProcessApi } from "./api/ProcessApi.js"
@@ -14,6 +15,7 @@ export class OrchestratorApi extends HttpApi.make("pipeweave")
   .add(ServicesApi)
   .add(QueueApi)
   .add(PipelinesApi)
+  .add(DlqApi)
   .add(StorageApi)
   .add(ProcessApi)
   .annotate(OpenApi.Title, "PipeWeave Orchestrator API")

@@ -101,7 +101,9 @@ describe("routing scenarios", () => {
 
   it("retrying a failed task reopens what its failure skipped, and the run can complete", () => {
     const failed = run(complex, [["download", "ok"], ["extract-tables", "fail"], ["extract-text", "ok"]], "continue")
-    const reopened = retryTask(complex, failed.state, "extract-tables")
+    const { state: reopened, start, reopen } = retryTask(complex, failed.state, "extract-tables")
+    expect(start).toEqual(["extract-tables"])
+    expect(reopen).toEqual(["summarize", "notify", "archive"])
     expect(reopened.tasks["extract-tables"]).toBe("started")
     expect(reopened.tasks["summarize"]).toBe("waiting")
     expect(reopened.tasks["notify"]).toBe("waiting")

@@ -7,6 +7,7 @@ import {
   edgeKey,
   failTask,
   type FailureMode,
+  retryTask,
   initialState,
   type RoutedTaskState,
   type RoutingState
@@ -125,6 +126,35 @@ describe("routing over random DAGs and random runNext choices", () => {
             if (from.some((p) => run.state.tasks[p] === "failed")) expect(run.state.tasks[id]).not.toBe("completed")
           }
         }
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})
+
+describe("retrying dead-lettered tasks", () => {
+  it("resumes the run: retried and resumed tasks complete, and the run completes", () => {
+    fc.assert(
+      fc.property(dag, fc.array(choice, { minLength: 1, maxLength: 20 }), fc.constantFrom<FailureMode>("fail-fast", "continue", "partial-merge"), (structure, choices, mode) => {
+        const first = simulate(structure, mode, choices, true)
+        let state = first.state
+        let outcome: string | null = first.outcome
+        for (const failed of Object.keys(state.tasks).filter((id) => state.tasks[id] === "failed")) {
+          const resumed = retryTask(structure, state, failed)
+          state = resumed.state
+          outcome = null
+          for (const id of resumed.start) expect(state.tasks[id]).toBe("started")
+        }
+        for (let step = 0; outcome === null; step++) {
+          expect(step).toBeLessThanOrEqual(Object.keys(structure.tasks).length * 2)
+          const running = Object.keys(state.tasks).filter((id) => state.tasks[id] === "started").sort()
+          expect(running.length, "a resumed run with nothing running must have ended").toBeGreaterThan(0)
+          const t = completeTask(structure, state, running[0]!, null, mode)
+          state = t.state
+          outcome = t.outcome
+        }
+        expect(outcome).toBe("completed")
+        for (const id of Object.keys(structure.tasks)) expect(["completed", "skipped"]).toContain(state.tasks[id])
       }),
       { numRuns: 2000 }
     )

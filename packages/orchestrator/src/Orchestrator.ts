@@ -13,6 +13,8 @@ import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
 import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
+import { DeadLetters } from "./dlq/DeadLetters.js"
+import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
 import { DryRun } from "./pipeline/DryRun.js"
@@ -54,7 +56,7 @@ export const services = (
     PipelineReads.Default
   )
   const engine = Layer.mergeAll(PipelineEngine.Default, DryRun.Default)
-  const workflows = Layer.mergeAll(Submissions.Default, Callbacks.Default, Dispatcher.Default)
+  const workflows = Layer.mergeAll(Submissions.Default, Callbacks.Default, Dispatcher.Default, DeadLetters.Default)
   return Scheduler.Default.pipe(
     Layer.provideMerge(workflows),
     Layer.provideMerge(engine),
@@ -65,7 +67,7 @@ export const services = (
 
 /** The HTTP API with its handlers, OpenAPI at `/openapi.json` and Swagger UI at `/docs`. */
 export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
-  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, StorageHttp, ProcessHttp]),
+  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, DlqHttp, StorageHttp, ProcessHttp]),
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 

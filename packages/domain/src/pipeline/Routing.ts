@@ -138,24 +138,45 @@ export const failTask = (
   return { state: { tasks, edges }, start: [], skip: [], cancel, outcome: "failed" }
 }
 
+/** A failed task retried from the dead letter queue: the state, and the tasks to start anew. */
+export interface Resumption {
+  readonly state: RoutingState
+  readonly start: ReadonlyArray<string>
+  readonly reopen: ReadonlyArray<string>
+}
+
 /**
  * A failed task is retried (from the dead letter queue): it starts again, its failed edges are
- * undecided again, and the tasks that were skipped because of them wait again.
+ * undecided again, the tasks skipped because of them wait again, and the tasks a fail-fast
+ * cancelled resume: those that had started start anew, the others wait. `start` lists the
+ * tasks to run now (the retried one first), `reopen` the tasks waiting again.
  */
-export const retryTask = (structure: PipelineStructure, state: RoutingState, taskId: string): RoutingState => {
-  const tasks = { ...state.tasks, [taskId]: "started" as const }
+export const retryTask = (structure: PipelineStructure, state: RoutingState, taskId: string): Resumption => {
+  const predecessors = predecessorsOf(structure)
+  const tasks: Record<string, RoutedTaskState> = { ...state.tasks, [taskId]: "started" }
   const edges = { ...state.edges }
-  const reopen = (from: string) => {
+  const start = [taskId]
+  const reopen: Array<string> = []
+  const reopenFrom = (from: string) => {
     for (const next of structure.tasks[from]?.allowedNext ?? []) {
       const key = edgeKey(from, next)
       if (edges[key] === "undecided") continue
       edges[key] = "undecided"
       if (tasks[next] === "skipped") {
         tasks[next] = "waiting"
-        reopen(next)
+        reopen.push(next)
+        reopenFrom(next)
       }
     }
   }
-  reopen(taskId)
-  return { tasks, edges }
+  reopenFrom(taskId)
+  const entry = new Set(structure.entry)
+  for (const id of Object.keys(structure.tasks)) {
+    if (tasks[id] !== "cancelled") continue
+    const incoming = (predecessors.get(id) ?? []).map((from) => edges[edgeKey(from, id)])
+    const ready = entry.has(id) || (incoming.every((e) => e !== "undecided") && incoming.some((e) => e === "live"))
+    tasks[id] = ready ? "started" : "waiting"
+    ;(ready ? start : reopen).push(id)
+  }
+  return { state: { tasks, edges }, start, reopen }
 }

@@ -7,6 +7,7 @@ import {
   failTask,
   FailureMode,
   initialState,
+  retryTask,
   RoutingState,
   type Transition
 } from "@pipeweave/domain/pipeline/Routing"
@@ -23,7 +24,11 @@ const LockedRow = Schema.Struct({
   status: Schema.String,
   failureMode: FailureMode,
   structure: PipelineStructure,
-  routing: RoutingState
+  routing: RoutingState,
+  priority: Schema.NullOr(Schema.Number),
+  inputPath: Schema.String,
+  storageBackend: Schema.String,
+  metadata: Schema.Unknown
 })
 
 /** A pipeline run locked for the rest of the transaction. */
@@ -99,8 +104,8 @@ export class PipelineEngine extends Effect.Service<PipelineEngine>()("@pipeweave
     const lock = (pipelineRunId: string) =>
       Effect.gen(function*() {
         const rows = yield* Schema.decodeUnknown(Schema.Array(LockedRow))(
-          yield* sql`SELECT id, status, failure_mode, structure, routing FROM pipeline_runs
-                     WHERE id = ${pipelineRunId} FOR UPDATE`
+          yield* sql`SELECT id, status, failure_mode, structure, routing, priority, input_path, storage_backend, metadata
+                     FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
         )
         return Option.fromNullable(rows[0])
       }).pipe(Effect.orDie)
@@ -140,6 +145,32 @@ export class PipelineEngine extends Effect.Service<PipelineEngine>()("@pipeweave
         ? apply(run, failTask(run.structure, run.routing, taskId, run.failureMode))
         : Effect.void
 
-    return { trigger, lock, routeCompletion, routeFailure } as const
+    const resume = (run: LockedRun, retriedTaskId: string) =>
+      Effect.gen(function*() {
+        const resumption = retryTask(run.structure, run.routing, retriedTaskId)
+        const again = [
+          ...resumption.start.filter((id) => id !== retriedTaskId).map((taskId) => ({ taskId, status: "pending" as const })),
+          ...resumption.reopen.map((taskId) => ({ taskId, status: "waiting" as const }))
+        ]
+        const tasks = yield* registry.tasksById(again.map((t) => t.taskId))
+        yield* queue.insertRuns(again.flatMap(({ status, taskId }) => {
+          const task = tasks.get(taskId)
+          return task === undefined ? [] : [{
+            id: newTaskRunId(),
+            taskId,
+            pipelineRunId: run.id,
+            status,
+            priority: run.priority ?? task.priority,
+            retries: task.retries,
+            storageBackend: run.storageBackend,
+            inputPath: run.inputPath,
+            metadata: run.metadata ?? undefined
+          }]
+        }))
+        yield* sql`UPDATE pipeline_runs SET routing = ${JSON.stringify(resumption.state)}, status = 'running',
+                     completed_at = NULL WHERE id = ${run.id}`.pipe(Effect.orDie)
+      })
+
+    return { trigger, lock, routeCompletion, routeFailure, resume } as const
   })
 }) {}

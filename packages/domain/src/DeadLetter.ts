@@ -1,0 +1,108 @@
+import { ParseResult, Schema } from "effect"
+import { CodeHash, DlqId, Json, PipelineId, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
+import { PipelineRunStatus } from "./Pipeline.js"
+import { FailureMode } from "./pipeline/Routing.js"
+import { PreviousAttempt } from "./TaskRun.js"
+
+/** A dead letter queue entry (spec "Dead Letter Queue API"). */
+export const DlqItem = Schema.Struct({
+  id: DlqId,
+  taskRunId: TaskRunId,
+  taskId: TaskId,
+  pipelineRunId: Schema.NullOr(PipelineRunId),
+  codeVersion: Schema.Int,
+  codeHash: CodeHash,
+  error: Schema.String,
+  errorCode: Schema.NullOr(Schema.String),
+  attempts: Schema.Int,
+  failedAt: Schema.Date,
+  input: Json,
+  retriedRunId: Schema.NullOr(TaskRunId),
+  retriedAt: Schema.NullOr(Schema.Date)
+})
+export type DlqItem = typeof DlqItem.Type
+
+/** One entry with every attempt's error and its pipeline context. */
+export const DlqDetail = Schema.Struct({
+  ...DlqItem.fields,
+  inputPath: Schema.String,
+  attemptErrors: Schema.Array(PreviousAttempt),
+  pipeline: Schema.NullOr(Schema.Struct({
+    pipelineRunId: PipelineRunId,
+    pipelineId: PipelineId,
+    failureMode: FailureMode,
+    status: PipelineRunStatus
+  }))
+})
+export type DlqDetail = typeof DlqDetail.Type
+
+const PageLimit = Schema.NumberFromString.pipe(
+  Schema.int({ message: () => "limit must be an integer" }),
+  Schema.between(1, 500, { message: () => "limit must be between 1 and 500" })
+)
+
+/** `GET /api/dlq` query. Retried entries are hidden unless `includeRetried=true`. */
+export const DlqParams = Schema.Struct({
+  taskId: Schema.optional(TaskId),
+  pipelineId: Schema.optional(PipelineId),
+  pipelineRunId: Schema.optional(PipelineRunId),
+  includeRetried: Schema.optionalWith(Schema.BooleanFromString, { default: () => false }),
+  limit: Schema.optionalWith(PageLimit, { default: () => 50 }),
+  offset: Schema.optionalWith(
+    Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0, { message: () => "offset must be >= 0" })),
+    { default: () => 0 }
+  )
+})
+export type DlqParams = typeof DlqParams.Type
+
+export const DlqPage = Schema.Struct({
+  items: Schema.Array(DlqItem),
+  total: Schema.Int,
+  limit: Schema.Int,
+  offset: Schema.Int
+})
+
+/** `POST /api/dlq/:id/retry` answer: the new run uses the current code version. */
+export const DlqRetryResult = Schema.Struct({
+  newRunId: TaskRunId,
+  status: Schema.Literal("queued"),
+  codeVersion: Schema.Int
+})
+
+/** `POST /api/dlq/retry-all` body: every entry not yet retried of a pipeline (or task). */
+export class DlqRetryAllRequest extends Schema.Class<DlqRetryAllRequest>("DlqRetryAllRequest")({
+  pipelineId: Schema.optional(PipelineId),
+  taskId: Schema.optional(TaskId)
+}) {}
+
+export const DlqRetryAllResult = Schema.Struct({
+  retried: Schema.Int,
+  results: Schema.Array(Schema.Struct({ id: DlqId, newRunId: TaskRunId }))
+})
+
+/** A duration like `7d`, `12h`, `30m`, `45s` or a number of milliseconds. */
+export const AgeFromString = Schema.transformOrFail(
+  Schema.String,
+  Schema.Number,
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim())
+      if (!match) {
+        return ParseResult.fail(
+          new ParseResult.Type(ast, text, "expected a duration such as 7d, 12h, 30m, 45s or milliseconds")
+        )
+      }
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? "ms") as "ms"]
+      return ParseResult.succeed(Number(match[1]) * unit)
+    },
+    encode: (ms) => ParseResult.succeed(`${ms}ms`)
+  }
+)
+
+/** `POST /api/dlq/purge` body. */
+export class DlqPurgeRequest extends Schema.Class<DlqPurgeRequest>("DlqPurgeRequest")({
+  olderThan: AgeFromString
+}) {}
+
+export const DlqPurgeResult = Schema.Struct({ purged: Schema.Int })
