@@ -1,9 +1,10 @@
 import { HttpApi, HttpApiBuilder, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { Conflict, Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
+import { Conflict, NotFound, Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
 import { CurrentWorker, WorkerAuth, type WorkerClaims } from "@pipeweave/domain/api/Security"
 import { WorkerApi } from "@pipeweave/domain/api/WorkerApi"
+import type { IdempotencyDecision } from "@pipeweave/domain/Idempotency"
 import { RegisterResponse, type RegisterRequest } from "@pipeweave/domain/Registration"
 import type { CryptoShape } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Layer, Redacted, type Scope } from "effect"
@@ -15,12 +16,18 @@ class FakeOrchestratorApi extends HttpApi.make("fake-orchestrator").add(WorkerAp
 /** How the fake answers a callback: accept it, 409, or a 500. */
 export type CallbackAnswer = "ok" | "conflict" | "error"
 
+/** How the fake answers an idempotency check: a decision, 409, 404, or a 500. */
+export type IdempotencyAnswer = IdempotencyDecision | "conflict" | "not-found" | "error"
+
 /** Everything the fake saw, and knobs for how it answers. */
 export interface FakeState {
   readonly registrations: Array<{ readonly body: RegisterRequest; readonly claims: WorkerClaims }>
   readonly heartbeats: Array<{ readonly runId: string; readonly attempt: number; readonly claims: WorkerClaims }>
   readonly progress: Array<{ readonly runId: string; readonly percent: number; readonly message: string | undefined }>
   readonly callbacks: Array<{ readonly runId: string; readonly body: CallbackPayload; readonly claims: WorkerClaims }>
+  readonly idempotency: Array<{ readonly runId: string; readonly attempt: number; readonly key: string; readonly claims: WorkerClaims }>
+  /** Answers for the next idempotency checks, consumed in order; `Execute` once empty. */
+  idempotencyAnswers: Array<IdempotencyAnswer>
   /** Answers for the next callbacks, consumed in order; `ok` once empty. */
   callbackAnswers: Array<CallbackAnswer>
   /** Runs whose heartbeats answer `cancelled: true`. */
@@ -41,6 +48,8 @@ export const makeFakeState = (): FakeState => ({
   heartbeats: [],
   progress: [],
   callbacks: [],
+  idempotency: [],
+  idempotencyAnswers: [],
   callbackAnswers: [],
   cancelled: new Set(),
   rejectRegistration: undefined,
@@ -80,6 +89,16 @@ const handlers = (state: FakeState) =>
         Effect.sync(() => {
           state.progress.push({ runId: payload.runId, percent: payload.percent, message: payload.message })
           return { runId: payload.runId, status: "running" as const, cancelled: state.cancelled.has(payload.runId) }
+        }))
+      .handle("idempotency", ({ payload }) =>
+        Effect.gen(function*() {
+          const claims = yield* CurrentWorker
+          state.idempotency.push({ runId: payload.runId, attempt: payload.attempt, key: payload.key, claims })
+          const answer = state.idempotencyAnswers.shift() ?? { _tag: "Execute" as const }
+          if (answer === "conflict") return yield* new Conflict({ message: "attempt superseded" })
+          if (answer === "not-found") return yield* new NotFound({ resource: "run", id: payload.runId, message: "no such run" })
+          if (answer === "error") return yield* Effect.die(new Error("fake orchestrator failure"))
+          return answer
         }))
       .handle("callback", ({ path, payload }) =>
         Effect.gen(function*() {

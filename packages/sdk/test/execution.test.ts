@@ -33,6 +33,7 @@ const makeEnv = (callbackFailures: number) =>
             Effect.as({ runId: body.runId, status: "running" as const, cancelled: false })
           ),
         progress: () => Effect.die("unused"),
+        idempotency: () => Effect.die("unused"),
         callback: (_, body) =>
           Effect.gen(function*() {
             yield* Queue.offer(callbacks, { at: yield* Clock.currentTimeMillis, body })

@@ -26,5 +26,14 @@ export class InvalidNext extends Data.TaggedError("InvalidNext")<{ readonly mess
 /** The orchestrator cancelled the run (a heartbeat answered `cancelled: true`). */
 export class Cancelled extends Data.TaggedError("Cancelled")<{ readonly runId: string }> {}
 
+/**
+ * The idempotency check ended the attempt before its handler: the orchestrator completed the run
+ * with a cached result (`cached`), or no longer expects this attempt (`stale`). No callback is sent.
+ */
+export class Skipped extends Data.TaggedError("Skipped")<{
+  readonly reason: "cached" | "stale"
+  readonly message: string
+}> {}
+
 /** Errors the asset helpers of `ctx` fail with. */
 export type AssetError = StorageFailure | AssetNotFound | InvalidAsset

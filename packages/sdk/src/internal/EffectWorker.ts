@@ -74,6 +74,7 @@ export const layer = (
 /**
  * Runs a task's handler in-process with no orchestrator and no network (in-memory storage, a
  * temp dir, no timeout); succeeds with the handler's return value, fails with its failure.
+ * Idempotency does not apply: `idempotencyKey` is not called and the handler always runs.
  */
 export const runLocal = (worker: Worker, taskId: string, options: RunLocalOptions): Effect.Effect<any, unknown> => {
   const definition = definitionOf(worker)

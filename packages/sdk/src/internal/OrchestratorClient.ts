@@ -1,10 +1,11 @@
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
+import { IdempotencyDecision, IdempotencyRequest } from "@pipeweave/domain/Idempotency"
 import { RegisterRequest, RegisterResponse } from "@pipeweave/domain/Registration"
 import { Context, Data, Duration, Effect, Layer, Schema } from "effect"
 
 /** Which worker → orchestrator call failed. */
-export type Operation = "register" | "heartbeat" | "progress" | "callback"
+export type Operation = "register" | "heartbeat" | "progress" | "idempotency" | "callback"
 
 /** A worker → orchestrator call failed; `retryable` for network errors and 5xx/408/429 answers. */
 export class OrchestratorError extends Data.TaggedError("OrchestratorError")<{
@@ -17,7 +18,10 @@ export class OrchestratorError extends Data.TaggedError("OrchestratorError")<{
 /** Answers worth retrying: server errors, request timeouts and back-pressure. */
 export const isRetryableStatus = (status: number): boolean => status >= 500 || status === 408 || status === 429
 
-/** The orchestrator endpoints a worker calls (`/api/register`, `/api/heartbeat`, `/api/progress`, `/api/callback/:runId`). */
+/**
+ * The orchestrator endpoints a worker calls (`/api/register`, `/api/heartbeat`, `/api/progress`,
+ * `/api/idempotency`, `/api/callback/:runId`).
+ */
 export interface OrchestratorClientShape {
   readonly register: (body: RegisterRequest, credential: string) => Effect.Effect<RegisterResponse, OrchestratorError>
   readonly heartbeat: (
@@ -28,6 +32,10 @@ export interface OrchestratorClientShape {
     body: typeof ProgressRequest.Type,
     token: string
   ) => Effect.Effect<typeof HeartbeatResult.Type, OrchestratorError>
+  readonly idempotency: (
+    body: typeof IdempotencyRequest.Type,
+    token: string
+  ) => Effect.Effect<IdempotencyDecision, OrchestratorError>
   readonly callback: (runId: string, body: CallbackPayload, token: string) => Effect.Effect<void, OrchestratorError>
 }
 
@@ -96,6 +104,8 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
         call("register", "/api/register", RegisterRequest, body, credential, decode(RegisterResponse)),
       heartbeat: (body, token) => call("heartbeat", "/api/heartbeat", HeartbeatRequest, body, token, decode(HeartbeatResult)),
       progress: (body, token) => call("progress", "/api/progress", ProgressRequest, body, token, decode(HeartbeatResult)),
+      idempotency: (body, token) =>
+        call("idempotency", "/api/idempotency", IdempotencyRequest, body, token, decode(IdempotencyDecision)),
       callback: (runId, body, token) =>
         call("callback", `/api/callback/${encodeURIComponent(runId)}`, CallbackPayload, body, token, () => Effect.void)
     }

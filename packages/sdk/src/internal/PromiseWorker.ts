@@ -110,6 +110,7 @@ const workerOf = (worker: Worker): PromiseWorker => {
 /**
  * Runs a task's handler in-process for tests and debugging, with no orchestrator and no network
  * (in-memory storage, a temp dir, no timeout), and resolves to the handler's return value.
+ * Idempotency does not apply: `idempotencyKey` is not called and the handler always runs.
  *
  * Two forms: `runLocal(worker, taskId, input, upstream?)`, and
  * `runLocal(worker, taskId, { input, upstream?, previousAttempts?, codeVersion?, codeHash?, assets?, attempt? })`.

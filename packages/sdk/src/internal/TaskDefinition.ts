@@ -25,7 +25,12 @@ export interface TaskOptions<I = any> {
   readonly concurrency?: number | undefined
   /** Default priority, lower runs first; default 100. */
   readonly priority?: number | undefined
-  /** Key under which a completed result is reused: `(input, codeVersion) => string`. */
+  /**
+   * Key under which a completed result is reused: `(input, codeVersion) => string`, synchronous,
+   * 1–512 characters. Called after the input is loaded and before the handler of a dispatched
+   * attempt; when the orchestrator has a result for the key, the handler does not run. A throw or
+   * an unusable key fails the attempt with `INVALID_IDEMPOTENCY_KEY`, not retried. Not used by `runLocal`.
+   */
   readonly idempotencyKey?: ((input: I, codeVersion: number) => string) | undefined
   /** Seconds an idempotent result is reused; the orchestrator's `IDEMPOTENCY_TTL_SECONDS` when omitted. */
   readonly idempotencyTTL?: number | undefined

@@ -1,19 +1,20 @@
 import { FileSystem, Path } from "@effect/platform"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
-import type { StorageShape } from "@pipeweave/storage/Storage"
 import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { Cause, Deferred, Effect, Either, Exit, Option } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
+import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { deliverCallback } from "./deliverCallback.js"
 import { failureOf } from "./failureOf.js"
 import { heartbeatLoop } from "./heartbeatLoop.js"
 import { hydrate, upstreamAssetsOf } from "./hydrate.js"
+import { idempotencyGate } from "./idempotencyGate.js"
 import { OrchestratorClient } from "./OrchestratorClient.js"
-import { type AttemptSuccess, runAttempt } from "./runAttempt.js"
+import { runAttempt } from "./runAttempt.js"
 import { StorageRegistry } from "./StorageRegistry.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
-import { makeTaskLog, type TaskLog } from "./TaskLog.js"
+import { makeTaskLog } from "./TaskLog.js"
 import { type LogLevel, WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
 
@@ -28,26 +29,12 @@ export type DispatchServices =
 
 const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0
 
-const writeLogs = (storage: StorageShape, key: string, log: TaskLog, say: (l: LogLevel, m: string) => Effect.Effect<void>) =>
-  Effect.flatMap(log.jsonl, (text) => storage.put(key, text, "application/x-ndjson")).pipe(
-    Effect.as(Option.some(key)),
-    Effect.catchAll((e) => say("warn", `writing logs to '${key}' failed: ${e.message}`).pipe(Effect.as(Option.none())))
-  )
-
-const successPayload = (attempt: number, s: AttemptSuccess, logsPath: Option.Option<string>): CallbackPayload => ({
-  status: "success",
-  attempt,
-  outputPath: s.outputPath,
-  outputSize: s.outputSize,
-  assets: s.assets,
-  ...Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) }),
-  ...(s.selectedNext === undefined ? {} : { selectedNext: s.selectedNext })
-})
-
 /**
  * Runs one dispatched attempt to the end: heartbeats (scoped to the execution), the attempt
- * itself (raced against a cancellation from the orchestrator), the JSONL log, and the callback
- * delivery. Never fails: every outcome is reported through the callback and the ack.
+ * itself (raced against a cancellation from the orchestrator, with the idempotency check between
+ * hydration and the handler), the JSONL log, and the callback delivery. Never fails: every
+ * outcome is reported through the callback and the ack, except a cancellation, a cached result
+ * (ack `success`) and a stale attempt, which send no callback.
  */
 export const executeDispatch = (
   task: TaskDefinition,
@@ -105,6 +92,13 @@ export const executeDispatch = (
           allowedNext: payload.allowedNext,
           storage,
           hydrate: hydrate(storage, payload.inputPath, payload.upstream),
+          beforeHandler: idempotencyGate({
+            task,
+            codeVersion: payload.codeVersion,
+            ask: (key) => client.idempotency({ runId, attempt, key }, token),
+            log: taskLog,
+            report: say
+          }),
           upstreamAssets: upstreamAssetsOf(payload.upstream),
           outputPath: payload.outputPath,
           assetsPrefix: payload.assetsPrefix,
@@ -120,10 +114,11 @@ export const executeDispatch = (
     })
 
     const error = Exit.isFailure(outcome) ? Option.some(Cause.squash(outcome.cause)) : Option.none()
-    if (Option.isSome(error) && error.value instanceof Cancelled) {
-      yield* say("info", "cancelled by the orchestrator; handler interrupted, no callback sent")
+    const early = Option.flatMap(error, earlyEndOf)
+    if (Option.isSome(early)) {
+      if (Option.isSome(early.value.note)) yield* say(...early.value.note.value)
       if (Either.isRight(storage)) yield* writeLogs(storage.right, payload.logsPath, taskLog, say)
-      return { runId, attempt, status: "failure" as const }
+      return { runId, attempt, status: early.value.status }
     }
     const report = Option.map(error, failureOf)
     if (Option.isSome(report)) {

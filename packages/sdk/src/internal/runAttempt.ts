@@ -4,7 +4,7 @@ import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
 import { Cause, Duration, Effect, Option } from "effect"
 import { type AssetStore, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
-import { InvalidNext, StorageFailure } from "./AttemptErrors.js"
+import { InvalidNext, Skipped, StorageFailure } from "./AttemptErrors.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import { makeTaskContext } from "./TaskContext.js"
 import type { TaskLog } from "./TaskLog.js"
@@ -22,6 +22,8 @@ export interface AttemptSpec {
   readonly allowedNext: ReadonlyArray<string>
   readonly storage: StorageShape
   readonly hydrate: Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure>
+  /** Runs between hydration and the handler, within the timeout; failing with `Skipped` ends the attempt early. */
+  readonly beforeHandler: (input: unknown) => Effect.Effect<void, unknown>
   readonly upstreamAssets: ReadonlyArray<UpstreamAsset>
   readonly outputPath: string
   readonly assetsPrefix: string
@@ -66,9 +68,13 @@ const serialise = (taskId: string, output: unknown) =>
       })
   }).pipe(Effect.map((text) => text ?? "null"))
 
+const isSkipped = (cause: Cause.Cause<unknown>) =>
+  Option.exists(Cause.failureOption(cause), (error) => error instanceof Skipped)
+
 const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   Effect.gen(function*() {
     const { input, upstream } = yield* spec.hydrate
+    yield* spec.beforeHandler(input)
     const controller = new AbortController()
     const ctx = makeTaskContext(
       {
@@ -93,9 +99,10 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   })
 
 /**
- * One attempt: creates the run's temp dir, hydrates, runs the handler (interrupted at the
- * timeout), checks `runNext`, uploads the assets and the output, and removes the temp dir
- * (on failure only when `cleanupOnFailure`). Fails with whatever the handler failed with.
+ * One attempt: creates the run's temp dir, hydrates, runs `beforeHandler` and the handler
+ * (interrupted at the timeout), checks `runNext`, uploads the assets and the output, and removes
+ * the temp dir (on failure only when `cleanupOnFailure`, always when skipped). Fails with
+ * whatever `beforeHandler` or the handler failed with.
  */
 export const runAttempt = (
   spec: AttemptSpec
@@ -130,5 +137,5 @@ export const runAttempt = (
       )
       yield* remove
       return { value, outputPath: spec.outputPath, outputSize: info.size, assets: uploaded, selectedNext: runNext }
-    }).pipe(Effect.onError(() => spec.cleanupOnFailure ? remove : Effect.void))
+    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? remove : Effect.void))
   })

@@ -49,7 +49,8 @@ const typedAsset = (value: unknown): { readonly type: AssetRef["type"]; readonly
 /**
  * Runs a registered handler in-process, with no orchestrator and no network: in-memory storage,
  * a temp dir under the worker's `tempDir`, no timeout and no heartbeats (so breakpoints are
- * safe). Succeeds with the handler's return value and fails with what the handler failed with.
+ * safe), and no idempotency: `idempotencyKey` is not called and the handler always runs. Succeeds
+ * with the handler's return value and fails with what the handler failed with.
  */
 export const runLocalAttempt = (
   definition: WorkerDefinition,
@@ -87,6 +88,7 @@ export const runLocalAttempt = (
       allowedNext: task.registration.allowedNext,
       storage,
       hydrate: Effect.succeed({ input: options.input, upstream: { ...options.upstream } }),
+      beforeHandler: () => Effect.void,
       upstreamAssets,
       outputPath: StorageKeys.output(runId, runId),
       assetsPrefix: StorageKeys.assetsPrefix(runId, runId),
