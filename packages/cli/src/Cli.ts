@@ -2,13 +2,18 @@ import { Command, ValidationError } from "@effect/cli"
 import { Cause, Console, Effect, Option } from "effect"
 import { CliFailure } from "./CliFailure.js"
 import { DbCommand } from "./commands/DbCommand.js"
+import { DlqCommand } from "./commands/DlqCommand.js"
+import { DryRunCommand } from "./commands/DryRunCommand.js"
 import { HistoryCommand } from "./commands/HistoryCommand.js"
 import { InitCommand } from "./commands/InitCommand.js"
 import { ItemsCommand } from "./commands/ItemsCommand.js"
+import { PipelinesCommand } from "./commands/PipelinesCommand.js"
 import { QueueCommand } from "./commands/QueueCommand.js"
 import { QueueStatusCommand } from "./commands/QueueStatusCommand.js"
+import { RunsCommand } from "./commands/RunsCommand.js"
 import { ServicesCommand } from "./commands/ServicesCommand.js"
 import { StatusCommand } from "./commands/StatusCommand.js"
+import { TriggerCommand } from "./commands/TriggerCommand.js"
 
 /** The `pipeweave` command with every subcommand. */
 export const PipeweaveCommand = Command.make("pipeweave").pipe(
@@ -21,18 +26,25 @@ export const PipeweaveCommand = Command.make("pipeweave").pipe(
     StatusCommand,
     QueueStatusCommand,
     ItemsCommand,
+    PipelinesCommand,
+    TriggerCommand,
+    DryRunCommand,
+    RunsCommand,
+    DlqCommand,
     DbCommand
   ])
 )
 
 const runCommand = Command.run(PipeweaveCommand, { name: "pipeweave", version: "0.1.0" })
 
-const report = (message: string, exitCode: number) => Effect.as(Console.error(`error: ${message}`), exitCode)
+const report = (message: string, exitCode: number) =>
+  Effect.as(message === "" ? Effect.void : Console.error(`error: ${message}`), exitCode)
 
 /**
  * Runs the CLI on `argv` (`process.argv` shape: runtime, script, arguments) and returns the exit
- * code: 0 on success, 1 when the operation failed, 2 for a usage error, 130 when interrupted.
- * Every failure has already been printed as one line on stderr.
+ * code: 0 on success, 1 when the operation failed, 2 for a usage error, 3 when `trigger --wait`
+ * saw its run end `partial`, 130 when interrupted. Every failure has already been printed as one
+ * line on stderr (or, for an outcome the command printed itself, on stdout).
  */
 export const cli = (argv: ReadonlyArray<string>) =>
   runCommand(argv).pipe(

@@ -44,3 +44,9 @@ export const elapsed = (from: Date, to: Date): string => {
 /** A comma-separated list, or `fallback` when empty. */
 export const list = (items: ReadonlyArray<string>, fallback = "-"): string =>
   items.length === 0 ? fallback : items.join(", ")
+
+/** The `1-50 of 120 (next: --offset 50)` line under a page of `shown` rows. */
+export const pageFooter = (page: { readonly offset: number; readonly total: number }, shown: number): string => {
+  const last = page.offset + shown
+  return `${page.offset + 1}-${last} of ${page.total}${last < page.total ? ` (next: --offset ${last})` : ""}`
+}

@@ -4,9 +4,9 @@ import { elapsed, fields, table, time } from "./Output.js"
 const code = (task: PipelineRunDetail["tasks"][number]): string =>
   task.codeVersion === null
     ? "-"
-    : `v${task.codeVersion}${task.codeChanged && task.currentCodeVersion !== null ? ` (now v${task.currentCodeVersion})` : ""}`
+    : `v${task.codeVersion}${task.codeChanged ? `, code changed (now v${task.currentCodeVersion ?? "?"})` : ""}`
 
-/** Everything `pipeweave status prun_…` shows. */
+/** Everything `pipeweave status prun_…` (and `trigger --wait`) shows. */
 export const renderPipelineRun = (run: PipelineRunDetail): string => {
   const took = run.completedAt ? ` (took ${elapsed(run.createdAt, run.completedAt)})` : ""
   const header = fields([

@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
 import { QueueItemsPage } from "@pipeweave/domain/Queue"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option } from "effect"
 import { apiOptions } from "../ApiOptions.js"
-import { taskOption } from "../Arguments.js"
+import { pageOptions, taskOption } from "../Arguments.js"
 import { callOrchestrator } from "../OrchestratorClient.js"
-import { present, table, time } from "../Output.js"
+import { pageFooter, present, table, time } from "../Output.js"
 
 const render = (page: typeof QueueItemsPage.Type): string => {
   if (page.items.length === 0) return page.total === 0 ? "No task runs match." : `No task runs at offset ${page.offset} (total ${page.total}).`
@@ -18,9 +18,7 @@ const render = (page: typeof QueueItemsPage.Type): string => {
     time(item.createdAt),
     item.error ?? ""
   ])
-  const last = page.offset + page.items.length
-  return `${table(["RUN", "TASK", "STATUS", "PRIORITY", "ATTEMPT", "CREATED", "ERROR"], rows)}\n` +
-    `${page.offset + 1}-${last} of ${page.total}${last < page.total ? ` (next: --offset ${last})` : ""}`
+  return `${table(["RUN", "TASK", "STATUS", "PRIORITY", "ATTEMPT", "CREATED", "ERROR"], rows)}\n${pageFooter(page, rows.length)}`
 }
 
 /** `pipeweave items`: task runs, newest first, filtered by status and task. */
@@ -33,16 +31,7 @@ export const ItemsCommand = Command.make(
       Options.withDescription("Only runs in this state")
     ),
     task: taskOption,
-    limit: Options.integer("limit").pipe(
-      Options.withSchema(Schema.Number.pipe(Schema.between(1, 500, { message: () => "--limit must be between 1 and 500" }))),
-      Options.withDefault(50),
-      Options.withDescription("Page size (1-500)")
-    ),
-    offset: Options.integer("offset").pipe(
-      Options.withSchema(Schema.Number.pipe(Schema.nonNegative({ message: () => "--offset must be >= 0" }))),
-      Options.withDefault(0),
-      Options.withDescription("Rows to skip")
-    )
+    ...pageOptions
   },
   (options) =>
     callOrchestrator(options, (client) =>

@@ -2,19 +2,13 @@ import { Command, Options } from "@effect/cli"
 import { StorageContent } from "@pipeweave/domain/api/StorageApi"
 import { QueueTaskRequest, QueueTaskResponse } from "@pipeweave/domain/Queue"
 import { TaskRun } from "@pipeweave/domain/TaskRun"
-import { Console, Effect, Either, Option, Schema } from "effect"
+import { Console, Effect, Option, Schema } from "effect"
 import { type ApiOptions, apiOptions } from "../ApiOptions.js"
-import { taskIdArg } from "../Arguments.js"
+import { inputOption, parseInput, pollIntervalOption, priorityOption, taskIdArg } from "../Arguments.js"
 import { CliFailure } from "../CliFailure.js"
 import { callOrchestrator, type OrchestratorClient, readStorage } from "../OrchestratorClient.js"
 import { printJson } from "../Output.js"
 import { failureLine, isTerminal } from "../TaskRunView.js"
-
-const parseInput = (text: string): Either.Either<unknown, CliFailure> =>
-  Either.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (error) => CliFailure.failed(`-i/--input is not valid JSON: ${error instanceof Error ? error.message : String(error)}`)
-  })
 
 const pollUntilDone = (client: OrchestratorClient, runId: string, intervalMs: number, quiet: boolean) => {
   const poll = (seen: string | undefined): Effect.Effect<TaskRun, unknown> =>
@@ -52,26 +46,15 @@ export const QueueCommand = Command.make(
   {
     ...apiOptions,
     taskId: taskIdArg,
-    input: Options.text("input").pipe(
-      Options.withAlias("i"),
+    input: inputOption.pipe(
       Options.withDefault("{}"),
       Options.withDescription("Task input as JSON (default {})")
     ),
-    priority: Options.integer("priority").pipe(
-      Options.withSchema(Schema.Number.pipe(Schema.between(-1_000_000, 1_000_000, {
-        message: () => "--priority must be between -1000000 and 1000000"
-      }))),
-      Options.optional,
-      Options.withDescription("Lower runs first (default: the task's priority, 100)")
-    ),
+    priority: priorityOption.pipe(Options.withDescription("Lower runs first (default: the task's priority, 100)")),
     wait: Options.boolean("wait").pipe(
       Options.withDescription("Poll until the run completes, fails or is cancelled; print its output (exit 1 on failure)")
     ),
-    pollInterval: Options.integer("poll-interval").pipe(
-      Options.withSchema(Schema.Number.pipe(Schema.between(10, 60_000, { message: () => "--poll-interval must be 10-60000 ms" }))),
-      Options.withDefault(500),
-      Options.withDescription("Milliseconds between polls with --wait")
-    )
+    pollInterval: pollIntervalOption
   },
   (options) =>
     Effect.gen(function*() {

@@ -1,22 +1,34 @@
 import { codeHashOf } from "@pipeweave/domain/CodeHash"
 import { RegisterRequest } from "@pipeweave/domain/Registration"
+import type { TaskOptionsInput } from "@pipeweave/domain/TaskOptions"
 import { Registry } from "@pipeweave/orchestrator/registry/Registry"
 import { Effect, Schema } from "effect"
 
-/** Registers `serviceId` with `tasks` (id → allowedNext) through the orchestrator's Registry. */
+/** A task as the tests declare it: its allowedNext, or its options. */
+export type TestTask = ReadonlyArray<string> | TaskOptionsInput
+
+/**
+ * Registers `serviceId` with `tasks` (id → allowedNext or task options) and the declared
+ * `pipelines` through the orchestrator's Registry.
+ */
 export const register = (
   serviceId: string,
-  tasks: Record<string, ReadonlyArray<string>>,
-  options: { readonly version?: string; readonly source?: string } = {}
+  tasks: Record<string, TestTask>,
+  options: {
+    readonly version?: string
+    readonly source?: string
+    readonly pipelines?: ReadonlyArray<{ readonly id: string; readonly entry: ReadonlyArray<string> }>
+  } = {}
 ) =>
   Effect.flatMap(Registry, (registry) =>
     registry.register(Schema.decodeUnknownSync(RegisterRequest)({
       serviceId,
       version: options.version ?? "1.0.0",
       baseUrl: "http://127.0.0.1:9",
-      tasks: Object.entries(tasks).map(([id, allowedNext]) => ({
+      tasks: Object.entries(tasks).map(([id, task]) => ({
         id,
         codeHash: codeHashOf(`${id}${options.source ?? ""}`),
-        allowedNext
-      }))
+        ...(Array.isArray(task) ? { allowedNext: task } : task)
+      })),
+      pipelines: options.pipelines ?? []
     })))
