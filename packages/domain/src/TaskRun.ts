@@ -30,7 +30,7 @@ export type PreviousAttempt = typeof PreviousAttempt.Type
 /** Outcome of one attempt. */
 export const AttemptStatus = Schema.Literal("running", "completed", "failed", "timeout", "cancelled")
 
-/** One attempt of a task run, as stored by the orchestrator. */
+/** One attempt of a task run, as stored by the orchestrator; `lateCallback` records a callback refused because the attempt had already ended. */
 export const TaskRunAttempt = Schema.Struct({
   attempt: Schema.Int,
   status: AttemptStatus,
@@ -40,7 +40,8 @@ export const TaskRunAttempt = Schema.Struct({
   startedAt: Schema.Date,
   endedAt: Schema.NullOr(Schema.Date),
   error: Schema.NullOr(Schema.String),
-  errorCode: Schema.NullOr(Schema.String)
+  errorCode: Schema.NullOr(Schema.String),
+  lateCallback: Schema.NullOr(Schema.Struct({ at: Schema.Date, status: Schema.String }))
 })
 export type TaskRunAttempt = typeof TaskRunAttempt.Type
 

@@ -22,6 +22,9 @@ import { PipelineCatalog } from "./pipeline/PipelineCatalog.js"
 import { PipelineEngine } from "./pipeline/PipelineEngine.js"
 import { PipelineReads } from "./pipeline/PipelineReads.js"
 import { Callbacks } from "./queue/Callbacks.js"
+import { Idempotency } from "./queue/Idempotency.js"
+import { RunResults } from "./queue/RunResults.js"
+import { Monitor } from "./scheduler/Monitor.js"
 import { Submissions } from "./queue/Submissions.js"
 import { TaskQueue } from "./queue/TaskQueue.js"
 import { TaskRunReads } from "./queue/TaskRunReads.js"
@@ -56,9 +59,17 @@ export const services = (
     PipelineReads.Default
   )
   const engine = Layer.mergeAll(PipelineEngine.Default, DryRun.Default)
-  const workflows = Layer.mergeAll(Submissions.Default, Callbacks.Default, Dispatcher.Default, DeadLetters.Default)
+  const workflows = Layer.mergeAll(
+    Submissions.Default,
+    Callbacks.Default,
+    Idempotency.Default,
+    Dispatcher.Default,
+    DeadLetters.Default,
+    Monitor.Default
+  )
   return Scheduler.Default.pipe(
     Layer.provideMerge(workflows),
+    Layer.provideMerge(RunResults.Default),
     Layer.provideMerge(engine),
     Layer.provideMerge(stores),
     Layer.provideMerge(infrastructure)

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { CallbackPayload, CallbackResult, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "../Callback.js"
 import { Conflict, NotFound, ValidationError } from "../Errors.js"
 import { TaskRunId } from "../Ids.js"
+import { IdempotencyDecision, IdempotencyRequest } from "../Idempotency.js"
 import { RegisterRequest, RegisterResponse } from "../Registration.js"
 import { WorkerAuth } from "./Security.js"
 
@@ -28,6 +29,14 @@ export class WorkerApi extends HttpApiGroup.make("worker")
       .addSuccess(HeartbeatResult)
       .addError(NotFound)
       .addError(Conflict)
+  )
+  .add(
+    HttpApiEndpoint.post("idempotency", "/idempotency")
+      .setPayload(IdempotencyRequest)
+      .addSuccess(IdempotencyDecision)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Description, "Claim an idempotency key for an attempt, or get the cached result")
   )
   .add(
     HttpApiEndpoint.post("callback", "/callback/:runId")

@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { DatabaseInfo } from "../Database.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
+import { Monitor } from "../scheduler/Monitor.js"
 import { Scheduler } from "../scheduler/Scheduler.js"
 
 export const HealthHttp = HttpApiBuilder.group(OrchestratorApi, "health", (handlers) =>
@@ -18,5 +19,6 @@ export const HealthHttp = HttpApiBuilder.group(OrchestratorApi, "health", (handl
 export const ProcessHttp = HttpApiBuilder.group(OrchestratorApi, "process", (handlers) =>
   Effect.gen(function*() {
     const scheduler = yield* Scheduler
-    return handlers.handle("process", () => scheduler.pass)
+    const monitor = yield* Monitor
+    return handlers.handle("process", () => Effect.zipRight(monitor.sweep, scheduler.pass))
   }))

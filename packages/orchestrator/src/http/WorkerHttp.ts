@@ -4,6 +4,7 @@ import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { CurrentWorker } from "@pipeweave/domain/api/Security"
 import { Effect } from "effect"
 import { Callbacks } from "../queue/Callbacks.js"
+import { Idempotency } from "../queue/Idempotency.js"
 import { TaskQueue } from "../queue/TaskQueue.js"
 import { Registry } from "../registry/Registry.js"
 import { Scheduler } from "../scheduler/Scheduler.js"
@@ -25,6 +26,7 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
     const registry = yield* Registry
     const queue = yield* TaskQueue
     const callbacks = yield* Callbacks
+    const idempotency = yield* Idempotency
     const scheduler = yield* Scheduler
     return handlers
       .handle("register", ({ payload }) =>
@@ -37,6 +39,11 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
       .handle("progress", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(
           Effect.zipRight(queue.progress(payload.runId, payload.attempt, payload.percent, payload.message ?? null))
+        ))
+      .handle("idempotency", ({ payload }) =>
+        requireRun(payload.runId, payload.attempt).pipe(
+          Effect.zipRight(idempotency.claim(payload.runId, payload.attempt, payload.key)),
+          Effect.tap(() => scheduler.wake)
         ))
       .handle("callback", ({ path, payload }) =>
         requireRun(path.runId, payload.attempt).pipe(

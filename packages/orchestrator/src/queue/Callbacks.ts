@@ -1,12 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { ValidationError } from "@pipeweave/domain/Errors"
-import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
-import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
-import { Effect, Option } from "effect"
-import { OrchestratorConfig } from "../Config.js"
-import { type LockedRun, PipelineEngine } from "../pipeline/PipelineEngine.js"
-import { type AttemptFailure, TaskQueue } from "./TaskQueue.js"
+import { Clock, Effect } from "effect"
+import { RunResults } from "./RunResults.js"
 
 const scopeOf = (path: string, runId: string, kind: "outputs" | "logs"): string | undefined => {
   const suffix = kind === "outputs" ? `/outputs/${runId}.json` : `/logs/${runId}.jsonl`
@@ -34,72 +30,42 @@ const checkPaths = (runId: string, payload: CallbackPayload) =>
     }
   })
 
-const failureOf = (payload: Extract<CallbackPayload, { status: "failure" }>): AttemptFailure => ({
-  error: payload.error,
-  errorCode: payload.errorCode ?? null,
-  retryable: payload.retryable,
-  retryAfterMs: payload.retryAfterMs ?? null,
-  logsPath: payload.logsPath ?? null
-})
-
 /**
- * Applies a worker's callback: the attempt completes, or fails and is retried or dead-lettered.
- * For a pipeline task the run is locked first, `selectedNext` is checked against the run's own
- * snapshot (a name outside `allowedNext` fails the attempt, not retryable), and the result is
- * routed in the same transaction.
+ * Applies a worker's callback through `RunResults`. A callback for an attempt that already
+ * ended (a duplicate, or a superseded attempt that timed out) changes nothing: it is recorded
+ * on its attempt and answered 409.
  */
 export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestrator/Callbacks", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const queue = yield* TaskQueue
-    const engine = yield* PipelineEngine
-    const config = yield* OrchestratorConfig
+    const results = yield* RunResults
 
-    const fail = (runId: string, attempt: number, failure: AttemptFailure, pipeline: Option.Option<LockedRun>) =>
-      Effect.gen(function*() {
-        const { outcome, run } = yield* queue.fail(runId, attempt, failure, config.maxRetryDelayMs)
-        if (outcome === "dead-lettered" && Option.isSome(pipeline)) yield* engine.routeFailure(pipeline.value, run.taskId)
-        return { runId, status: run.status }
-      })
-
-    const applyTo = (runId: string, payload: CallbackPayload, pipeline: Option.Option<LockedRun>, taskId: string) =>
-      Effect.gen(function*() {
-        if (payload.status === "failure") return yield* fail(runId, payload.attempt, failureOf(payload), pipeline)
-        const selected = payload.selectedNext ?? null
-        if (Option.isSome(pipeline) && selected !== null) {
-          const invalid = invalidSelection(pipeline.value.structure, taskId, selected)
-          if (invalid.length > 0) {
-            const allowed = pipeline.value.structure.tasks[taskId]?.allowedNext ?? []
-            return yield* fail(runId, payload.attempt, {
-              error: `runNext names ${invalid.map((t) => `'${t}'`).join(", ")}, outside allowedNext [${allowed.join(", ")}]`,
-              errorCode: ErrorCodes.invalidNext,
-              retryable: false,
-              retryAfterMs: null,
-              logsPath: payload.logsPath ?? null
-            }, pipeline)
-          }
-        }
-        const run = yield* queue.complete(runId, payload.attempt, {
-          outputPath: payload.outputPath,
-          outputSize: payload.outputSize,
-          assets: payload.assets,
-          logsPath: payload.logsPath ?? null,
-          selectedNext: selected
-        })
-        if (Option.isSome(pipeline)) yield* engine.routeCompletion(pipeline.value, taskId, selected)
-        return { runId, status: run.status }
-      })
+    const recordLate = (runId: string, attempt: number, status: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        sql`UPDATE task_run_attempts SET late_callback_at = ${new Date(at)}, late_callback_status = ${status}
+            WHERE run_id = ${runId} AND attempt = ${attempt} AND status <> 'running'`).pipe(Effect.orDie)
 
     const apply = (runId: string, payload: CallbackPayload) =>
       Effect.gen(function*() {
         yield* checkPaths(runId, payload)
-        const owner = yield* queue.owner(runId)
-        if (Option.isNone(owner) || owner.value.pipelineRunId === null) {
-          return yield* applyTo(runId, payload, Option.none(), Option.match(owner, { onNone: () => "", onSome: (o) => o.taskId }))
-        }
-        const { pipelineRunId, taskId } = owner.value
-        return yield* Effect.flatMap(engine.lock(pipelineRunId), (pipeline) => applyTo(runId, payload, pipeline, taskId))
-          .pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+        const applied = payload.status === "success"
+          ? results.complete(runId, payload.attempt, {
+            outputPath: payload.outputPath,
+            outputSize: payload.outputSize,
+            assets: payload.assets,
+            logsPath: payload.logsPath ?? null,
+            selectedNext: payload.selectedNext ?? null
+          })
+          : results.fail(runId, payload.attempt, {
+            error: payload.error,
+            errorCode: payload.errorCode ?? null,
+            retryable: payload.retryable,
+            retryAfterMs: payload.retryAfterMs ?? null,
+            logsPath: payload.logsPath ?? null
+          })
+        return yield* applied.pipe(
+          Effect.tapErrorTag("Conflict", () => recordLate(runId, payload.attempt, payload.status))
+        )
       }).pipe(Effect.withSpan("Callbacks.apply", { attributes: { runId } }))
 
     return { apply } as const

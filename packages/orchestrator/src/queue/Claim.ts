@@ -87,9 +87,11 @@ export const claimRuns = (limit: number, now: Date, orchestratorId: string) =>
         RETURNING r.*, t.service_id, t.timeout_seconds, t.allowed_next`
     )
     if (rows.length === 0) return []
-    const instances = yield* sql<{ serviceId: string; baseUrl: string }>`
-      SELECT service_id, base_url FROM service_instances
+    const known = yield* sql<{ serviceId: string; baseUrl: string; reachable: boolean }>`
+      SELECT service_id, base_url, unreachable_since IS NULL AS reachable FROM service_instances
       WHERE service_id = ANY(${[...new Set(rows.map((r) => r.serviceId))]}::text[])`
+    const instances = rows.length === 0 ? [] : known.filter((i) =>
+      i.reachable || !known.some((other) => other.serviceId === i.serviceId && other.reachable))
     const previous = yield* decodeAttemptRows(
       yield* sql`SELECT * FROM task_run_attempts WHERE run_id = ANY(${rows.map((r) => r.id)}::text[])
                  ORDER BY run_id, attempt`

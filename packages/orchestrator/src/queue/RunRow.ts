@@ -50,7 +50,9 @@ export const AttemptRow = Schema.Struct({
   startedAt: DbDate,
   endedAt: DbDateOrNull,
   error: Schema.NullOr(Schema.String),
-  errorCode: Schema.NullOr(Schema.String)
+  errorCode: Schema.NullOr(Schema.String),
+  lateCallbackAt: DbDateOrNull,
+  lateCallbackStatus: Schema.NullOr(Schema.String)
 })
 export type AttemptRow = typeof AttemptRow.Type
 

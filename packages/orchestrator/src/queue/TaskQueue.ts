@@ -238,7 +238,7 @@ export class TaskQueue extends Effect.Service<TaskQueue>()("@pipeweave/orchestra
         Effect.orDie
       )
 
-    return { insertRuns, claim, heartbeat, progress, complete, fail, requeue, owner } as const
+    return { insertRuns, claim, heartbeat, progress, complete, fail, requeue, owner, explainMiss } as const
   })
 }) {}
 

@@ -30,7 +30,10 @@ export const toTaskRun = (run: RunRow, attempts: ReadonlyArray<AttemptRow>): Tas
   startedAt: run.startedAt,
   completedAt: run.completedAt,
   lastHeartbeatAt: run.lastHeartbeatAt,
-  attempts: attempts.map(({ runId: _, ...a }) => a)
+  attempts: attempts.map(({ lateCallbackAt, lateCallbackStatus, runId: _, ...a }) => ({
+    ...a,
+    lateCallback: lateCallbackAt === null ? null : { at: lateCallbackAt, status: lateCallbackStatus ?? "unknown" }
+  }))
 })
 
 const toQueueItem = (run: RunRow): QueueItem => ({

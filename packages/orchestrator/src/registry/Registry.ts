@@ -149,7 +149,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
           INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at)
           VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now})
           ON CONFLICT (service_id, base_url) DO UPDATE SET version = EXCLUDED.version,
-            registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at`
+            registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at, unreachable_since = NULL`
         const tasks = yield* Effect.forEach(request.tasks, (task) =>
           upsertTask(task, request.serviceId, request.version, now))
         yield* syncPipelines(request, now)

@@ -4,10 +4,11 @@ import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Duration, Effect, Option, Schema } from "effect"
-import { OrchestratorConfig } from "../Config.js"
 import type { DispatchContext } from "../pipeline/PipelineReads.js"
 import type { ClaimedRun } from "../queue/Claim.js"
+import { RunResults } from "../queue/RunResults.js"
 import { TaskQueue } from "../queue/TaskQueue.js"
+import { SqlClient } from "@effect/sql"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
@@ -30,7 +31,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const crypto = yield* Crypto
     const backends = yield* StorageBackends
     const queue = yield* TaskQueue
-    const config = yield* OrchestratorConfig
+    const results = yield* RunResults
+    const sql = yield* SqlClient.SqlClient
 
     const payloadFor = (claimed: ClaimedRun, context: DispatchContext | undefined, nowMs: number) =>
       Effect.gen(function*() {
@@ -69,12 +71,16 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         })
       })
 
+    const markUnreachable = (workerUrl: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        sql`UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${new Date(at)})
+            WHERE base_url = ${workerUrl}`).pipe(Effect.orDie)
+
     const failBeforeStart = (claimed: ClaimedRun, error: string) =>
-      queue.fail(
+      results.fail(
         claimed.run.id,
         claimed.run.attempt,
         { error, errorCode: ErrorCodes.dispatchFailed, retryable: true, retryAfterMs: null, logsPath: null },
-        config.maxRetryDelayMs,
         ["dispatching"]
       ).pipe(
         Effect.as<DispatchOutcome>("failed"),
@@ -98,6 +104,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           Effect.either
         )
         if (response._tag === "Left") {
+          if (response.left._tag === "RequestError") yield* markUnreachable(workerUrl)
           const reason = response.left._tag === "TimeoutException" ? "no answer before the task's timeout" : response.left.message
           return yield* failBeforeStart(claimed, `cannot reach worker at ${workerUrl}: ${reason}`)
         }
