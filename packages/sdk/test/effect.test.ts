@@ -85,4 +85,30 @@ describe("Effect entry point", () => {
       const local = yield* Effect.flip(Worker.runLocal(worker, "x", { input: 1 }))
       assert.strictEqual((local as { _tag: string })._tag, "InvalidWorkerConfig")
     }))
+
+  it.scopedLive("idempotency through Worker.layer: Cached skips the Effect handler, Execute runs it; runLocal ignores it", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeOrchestrator(crypto)
+      const storageBase = yield* tempDirectory("storage")
+      const storage = yield* makeLocalStorage({ id: "local", basePath: storageBase })
+      let runs = 0
+      const tempDir = yield* tempDirectory("tmp")
+      const worker = Worker.make({ orchestratorUrl: fake.url, serviceId: "effect-idem", secretKey, tempDir, silent: true })
+        .register("charge", { idempotencyKey: (input: { id: string }, v) => `v${v}-${input.id}` }, (ctx) =>
+          Effect.sync(() => ({ charged: ctx.input.id, run: ++runs })))
+      yield* Layer.build(Worker.layer(worker, { port: 0, host: "127.0.0.1" }))
+      const h = { storage, storageBase, workerUrl: fake.state.registrations[0]!.body.baseUrl }
+      fake.state.idempotencyAnswers.push({ _tag: "Cached", fromRunId: "trun_earlier01" })
+      const cached = yield* makeDispatch(h, { taskId: "charge", input: { id: "a" }, codeVersion: 2 })
+      const ack = (yield* post(`${h.workerUrl}/tasks/charge`, cached)).body
+      assert.deepStrictEqual(ack, { runId: cached.runId, attempt: 1, status: "success" })
+      assert.strictEqual(runs, 0)
+      assert.strictEqual(fake.state.callbacks.length, 0)
+      const fresh = yield* makeDispatch(h, { taskId: "charge", input: { id: "b" }, codeVersion: 2 })
+      yield* post(`${h.workerUrl}/tasks/charge`, fresh)
+      assert.deepStrictEqual(yield* readJson(h, fresh.outputPath), { charged: "b", run: 1 })
+      assert.deepStrictEqual(fake.state.idempotency.map((c) => c.key), ["v2-a", "v2-b"])
+      assert.deepStrictEqual(yield* Worker.runLocal(worker, "charge", { input: { id: "c" } }), { charged: "c", run: 2 })
+      assert.strictEqual(fake.state.idempotency.length, 2)
+    }))
 })

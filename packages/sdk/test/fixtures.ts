@@ -82,6 +82,7 @@ export interface DispatchSpec {
   readonly heartbeatIntervalMs?: number
   readonly timeoutSeconds?: number
   readonly runId?: string
+  readonly codeVersion?: number
 }
 
 /** Seeds the input (and upstream outputs/assets) in storage and returns the encoded dispatch body. */
@@ -122,7 +123,7 @@ export const makeDispatch = (
       taskId: spec.taskId,
       pipelineRunId,
       attempt,
-      codeVersion: 1,
+      codeVersion: spec.codeVersion ?? 1,
       codeHash: "0123456789abcdef",
       inputPath,
       upstream,

@@ -121,4 +121,20 @@ describe("runLocal", () => {
       const unknown = yield* Effect.flip(Effect.tryPromise({ try: () => runLocal(worker, "missing", {}), catch: (e) => e }))
       assert.include((unknown as Error).message, "task 'missing' is not registered")
     }))
+
+  it.scopedLive("idempotency does not apply: the key function is not called and the handler runs", () =>
+    Effect.gen(function*() {
+      let keyCalls = 0
+      const tempDir = yield* tempDirectory("local")
+      const worker = createWorker({ orchestratorUrl: "http://127.0.0.1:1", serviceId: "local", secretKey, tempDir, silent: true })
+        .register("charge", {
+          idempotencyKey: () => {
+            keyCalls++
+            throw new Error("never called")
+          }
+        }, async (ctx) => ({ charged: ctx.input }))
+      assert.deepStrictEqual(yield* Effect.promise(() => runLocal(worker, "charge", 5)), { charged: 5 })
+      assert.deepStrictEqual(yield* Effect.promise(() => runLocal(worker, "charge", 5)), { charged: 5 })
+      assert.strictEqual(keyCalls, 0)
+    }))
 })
