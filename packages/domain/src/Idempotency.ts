@@ -20,6 +20,6 @@ export const IdempotencyRequest = Schema.Struct({
 export const IdempotencyDecision = Schema.Union(
   Schema.TaggedStruct("Execute", {}),
   Schema.TaggedStruct("Cached", { fromRunId: TaskRunId }),
-  Schema.TaggedStruct("Wait", { retryAfterMs: Schema.Int })
+  Schema.TaggedStruct("Wait", { retryAfterMs: Schema.Int.pipe(Schema.positive()) })
 )
 export type IdempotencyDecision = typeof IdempotencyDecision.Type

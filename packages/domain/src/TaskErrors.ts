@@ -28,5 +28,12 @@ export const ErrorCodes = {
   invalidNext: "INVALID_NEXT",
   dispatchFailed: "DISPATCH_FAILED",
   handlerError: "HANDLER_ERROR",
-  storageError: "STORAGE_ERROR"
+  storageError: "STORAGE_ERROR",
+  invalidOutput: "INVALID_OUTPUT",
+  assetNotFound: "ASSET_NOT_FOUND",
+  invalidAsset: "INVALID_ASSET",
+  invalidIdempotencyKey: "INVALID_IDEMPOTENCY_KEY",
+  idempotencyCheckFailed: "IDEMPOTENCY_CHECK_FAILED",
+  orphaned: "ORPHANED",
+  pipelineFailed: "PIPELINE_FAILED"
 } as const

@@ -185,6 +185,18 @@ for (const [name, database] of databases) {
           assert.deepStrictEqual(yield* idempotency.claim("trun_payddddd1", 1, "order-7"), { _tag: "Execute" })
         }))
 
+      it.effect("a concurrency slot is released when an attempt ends on a heartbeat timeout", () =>
+        Effect.gen(function*() {
+          yield* (yield* Registry).register(registration("svc-slot", [task("single", { concurrency: 1, heartbeatIntervalMs: 500 })]))
+          yield* queueRun("trun_single001", "single")
+          yield* queueRun("trun_single002", "single")
+          assert.deepStrictEqual(yield* claimIds, ["trun_single001#1"])
+          assert.deepStrictEqual(yield* claimIds, [])
+          yield* TestClock.adjust(1000)
+          assert.strictEqual(yield* (yield* Monitor).sweep, 1)
+          assert.deepStrictEqual(yield* claimIds, ["trun_single002#1"])
+        }))
+
       it.effect("dead letters are purged exactly DLQ_RETENTION_DAYS after they failed", () =>
         Effect.gen(function*() {
           yield* (yield* Registry).register(registration("svc-dlq", [task("doomed", { retries: 0 })]))

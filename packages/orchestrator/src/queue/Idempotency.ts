@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { IdempotencyDecision } from "@pipeweave/domain/Idempotency"
+import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { Clock, Effect, Schema } from "effect"
 import { DbDateOrNull } from "../Rows.js"
 import { decodeRunRows } from "./RunRow.js"
@@ -66,7 +67,7 @@ export class Idempotency extends Effect.Service<Idempotency>()("@pipeweave/orche
             outputPath: source.outputPath,
             outputSize: source.outputSize ?? 0,
             assets: source.assets,
-            logsPath: null,
+            logsPath: StorageKeys.logs(StorageKeys.runScope(runId, current[0].pipelineRunId), runId),
             selectedNext: source.selectedNext
           }, pipeline, taskId)
           return { _tag: "Cached", fromRunId: source.id } as IdempotencyDecision

@@ -14,11 +14,13 @@ const env = (name: string): string => {
 }
 
 const executions = new Map<string, number>()
+const executedBy = new Map<string, Array<number>>()
 const inFlight = new Map<string, number>()
 const maxInFlight = new Map<string, number>()
 
-const tracked = <I, O>(taskId: string, body: (input: I) => Promise<O> | O) => async (ctx: { runId: string; input: I }) => {
+const tracked = <I, O>(taskId: string, body: (input: I) => Promise<O> | O) => async (ctx: { runId: string; attempt: number; input: I }) => {
   executions.set(ctx.runId, (executions.get(ctx.runId) ?? 0) + 1)
+  executedBy.set(ctx.runId, [...(executedBy.get(ctx.runId) ?? []), ctx.attempt])
   const now = (inFlight.get(taskId) ?? 0) + 1
   inFlight.set(taskId, now)
   maxInFlight.set(taskId, Math.max(maxInFlight.get(taskId) ?? 0, now))
@@ -48,11 +50,23 @@ worker.register(
   })
 )
 
+const heartbeatIntervalMs = Number(process.env["HEARTBEAT_INTERVAL_MS"] ?? 500)
+worker.register(
+  "work",
+  { heartbeatIntervalMs, retries: 5, retryDelayMs: 100, timeout: 120 },
+  tracked("work", async (input: { n?: number; workMs?: number }) => {
+    await sleep(input.workMs ?? 100)
+    return { n: input.n ?? null, worker: process.env["WORKER_PORT"] }
+  })
+)
+
 createServer((_req, res) => {
   res.setHeader("content-type", "application/json")
   res.end(JSON.stringify({
     executions: Object.fromEntries(executions),
-    maxInFlight: Object.fromEntries(maxInFlight)
+    attempts: Object.fromEntries(executedBy),
+    maxInFlight: Object.fromEntries(maxInFlight),
+    inFlight: Object.fromEntries(inFlight)
   }))
 }).listen(Number(env("STATS_PORT")), "127.0.0.1")
 

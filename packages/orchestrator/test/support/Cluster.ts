@@ -6,9 +6,9 @@ import { freePort, type Proc, repoRoot, spawnTs, waitForHttp } from "./Processes
 import { TEST_SECRET } from "./TestOrchestrator.js"
 
 /** An orchestrator process (`packages/orchestrator/src/main.ts`) on a free port. */
-export const startOrchestrator = (env: Record<string, string> = {}) =>
+export const startOrchestrator = (env: Record<string, string> = {}, fixedPort?: number) =>
   Effect.gen(function*() {
-    const port = yield* freePort
+    const port = fixedPort ?? (yield* freePort)
     const proc = yield* spawnTs(join(repoRoot, "packages/orchestrator/src/main.ts"), {
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -41,7 +41,9 @@ export const startWorker = (orchestratorUrl: string, env: Record<string, string>
 
 export interface WorkerStats {
   readonly executions: Record<string, number>
+  readonly attempts: Record<string, ReadonlyArray<number>>
   readonly maxInFlight: Record<string, number>
+  readonly inFlight: Record<string, number>
 }
 
 export const getJson = <A = any>(url: string, init?: RequestInit) =>
