@@ -10,7 +10,8 @@ export const renderDlqPage = (page: typeof DlqPage.Type, retried: boolean): stri
   if (page.items.length === 0) {
     return page.total === 0 ? "No dead letters match." : `No dead letters at offset ${page.offset} (total ${page.total}).`
   }
-  const headers = ["DLQ", "TASK", "TASK RUN", "PIPELINE RUN", "CODE", "ATTEMPTS", "FAILED", ...(retried ? ["RETRIED AS"] : []), "ERROR"]
+  const headers = ["DLQ", "TASK", "TASK RUN", "PIPELINE RUN", "CODE", "ATTEMPTS", "FAILED"]
+    .concat(retried ? ["RETRIED AS", "ERROR"] : ["ERROR"])
   const rows = page.items.map((entry) => [
     entry.id,
     entry.taskId,

@@ -2,16 +2,17 @@ import type { PipelineRunDetail } from "@pipeweave/domain/Pipeline"
 import { Console, Effect } from "effect"
 import { CliFailure } from "./CliFailure.js"
 import type { OrchestratorClient } from "./OrchestratorClient.js"
+import { isTerminal } from "./TaskRunView.js"
 
 /**
  * Polls `GET /api/runs/:id` every `intervalMs` until the run leaves `running`; unless `quiet`,
- * notes each task's state change on stderr.
+ * notes on stderr each task that ends (completed, failed, cancelled or skipped).
  */
 export const waitForPipelineRun = (client: OrchestratorClient, runId: string, intervalMs: number, quiet: boolean) => {
   const seen = new Map<string, string>()
   const note = (run: PipelineRunDetail) =>
     Effect.forEach(run.tasks, (task) => {
-      if (seen.get(task.taskId) === task.status) return Effect.void
+      if (!isTerminal(task.status) || seen.get(task.taskId) === task.status) return Effect.void
       seen.set(task.taskId, task.status)
       return quiet ? Effect.void : Console.error(`${runId}: ${task.taskId} ${task.status}`)
     }, { discard: true })
@@ -29,9 +30,10 @@ export const waitForPipelineRun = (client: OrchestratorClient, runId: string, in
 const failedTasks = (run: PipelineRunDetail): string =>
   run.tasks
     .filter((task) => task.status === "failed")
-    .map((task) =>
-      `${task.taskId}${task.taskRunId ? ` (${task.taskRunId})` : ""}: ${task.errorCode ? `[${task.errorCode}] ` : ""}${task.error ?? "failed"}`
-    )
+    .map((task) => {
+      const run = task.taskRunId ? ` (${task.taskRunId})` : ""
+      return `${task.taskId}${run}: ${task.errorCode ? `[${task.errorCode}] ` : ""}${task.error ?? "failed"}`
+    })
     .join("; ")
 
 /** The exit of `trigger --wait`: nothing for `completed`, exit 1 for `failed`/`cancelled`, exit 3 for `partial`. */

@@ -75,7 +75,10 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
       ])
       assert.deepStrictEqual([triggered.exitCode, triggered.stderr], [0, ""])
       const runId = startedId(triggered.stdout)
-      assert.match(triggered.stdout, new RegExp(`^started ${runId} \\(pipeline my-pipeline, version (\\S+), input pipelines/${runId}/input\\.json\\)$`))
+      assert.match(
+        triggered.stdout,
+        new RegExp(`^started ${runId} \\(pipeline my-pipeline, version (\\S+), input pipelines/${runId}/input\\.json\\)$`)
+      )
       const version = /version (\S+),/.exec(triggered.stdout)![1]!
 
       const other = yield* runCli(["trigger", "lonely", "--json", "--url", url])

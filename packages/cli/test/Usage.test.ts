@@ -18,6 +18,16 @@ const commands = [
   ["status"],
   ["queue-status"],
   ["items"],
+  ["pipelines"],
+  ["trigger"],
+  ["dry-run"],
+  ["runs"],
+  ["dlq"],
+  ["dlq", "list"],
+  ["dlq", "show"],
+  ["dlq", "retry"],
+  ["dlq", "retry-all"],
+  ["dlq", "purge"],
   ["db"],
   ["db", "init"],
   ["db", "migrate"],
@@ -39,6 +49,10 @@ describe("usage", () => {
         assert.include(help.stdout, `$ ${command.at(-1)}`)
       }
       assert.match((yield* runCli(["db", "reset", "--help"])).stdout, /DROP SCHEMA public CASCADE/)
+      assert.match(
+        (yield* runCli(["trigger", "--help"])).stdout,
+        /exit codes: 0 completed, 1 failed or cancelled \(or any error\), 2 usage error, 3 partial/
+      )
       assert.match((yield* runCli([])).stdout, /COMMANDS/)
       assert.strictEqual((yield* runCli(["--version"])).stdout.trim(), "0.1.0")
     }))
@@ -69,7 +83,31 @@ describe("usage", () => {
       assert.strictEqual(badUrl.exitCode, 2)
       assert.match(badUrl.stderr, /^error: --url must be an http\(s\) URL/)
 
-      for (const result of [unknown, missing, limit, badTask]) assert.notMatch(result.stderr, /_tag|ValidationError|\{/)
+      const badMode = yield* runCli(["trigger", "my-pipeline", "--failure-mode", "sometimes"])
+      assert.strictEqual(badMode.exitCode, 2)
+      assert.match(badMode.stderr, /fail-fast/)
+
+      const badPipeline = yield* runCli(["dry-run", "bad pipeline!"])
+      assert.strictEqual(badPipeline.exitCode, 2)
+      assert.match(badPipeline.stderr, /pipeline id must be 1-128 characters/)
+
+      const noScope = yield* runCli(["dlq", "retry-all"])
+      assert.deepStrictEqual([noScope.exitCode, noScope.stderr], [2, "error: dlq retry-all needs --pipeline <id> or --task <id>"])
+
+      const badDlqId = yield* runCli(["dlq", "show", "abc123"])
+      assert.deepStrictEqual([badDlqId.exitCode, badDlqId.stderr], [
+        2,
+        "error: \"abc123\" is neither a dead letter id (dlq_…) nor a task run id (trun_…)"
+      ])
+
+      const badAge = yield* runCli(["dlq", "purge", "--older-than", "soon"])
+      assert.deepStrictEqual([badAge.exitCode, badAge.stderr], [
+        2,
+        "error: --older-than must be a duration such as 7d, 12h, 30m, 45s or milliseconds (got \"soon\")"
+      ])
+      assert.strictEqual((yield* runCli(["dlq", "purge"])).exitCode, 2)
+
+      for (const result of [unknown, missing, limit, badTask, badMode, badPipeline]) assert.notMatch(result.stderr, /_tag|ValidationError|\{/)
     }))
 
   it.live("an unreachable orchestrator is named, with the way to point at another one", () =>

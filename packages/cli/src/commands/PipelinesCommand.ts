@@ -10,7 +10,9 @@ const PipelinesAnswer = Schema.Array(PipelineInfo)
 const lastRun = (run: PipelineInfo["lastRun"]): string => (run === null ? "-" : `${run.status} ${run.runId} ${time(run.createdAt)}`)
 
 const render = (pipelines: ReadonlyArray<PipelineInfo>): string => {
-  if (pipelines.length === 0) return "No pipelines yet (workers declare them, and every task nothing routes to is one, when they register)."
+  if (pipelines.length === 0) {
+    return "No pipelines yet (workers declare them, and every task nothing routes to is one, when they register)."
+  }
   const rows = table(
     ["PIPELINE", "KIND", "ENTRY", "VERSION", "TASKS", "LAST RUN"],
     pipelines.map((p) => [

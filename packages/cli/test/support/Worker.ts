@@ -42,7 +42,8 @@ export const withWorker = <A, E, R>(
     const pass = Effect.flatMap(queue.claim(10, "orch_cli_test"), (claims) =>
       Effect.forEach(claims, ({ run }) =>
         Effect.gen(function*() {
-          const payload = yield* payloadFor(run.id, run.pipelineRunId ?? run.id, run.attempt, outcomes[run.taskId] ?? { status: "success" })
+          const outcome = outcomes[run.taskId] ?? { status: "success" }
+          const payload = yield* payloadFor(run.id, run.pipelineRunId ?? run.id, run.attempt, outcome)
           yield* callbacks.apply(run.id, payload)
           settled.push({ runId: run.id, taskId: run.taskId, pipelineRunId: run.pipelineRunId })
         }), { discard: true }))
