@@ -188,13 +188,17 @@ for (const [name, database] of databases) {
       it.effect("a concurrency slot is released when an attempt ends on a heartbeat timeout", () =>
         Effect.gen(function*() {
           yield* (yield* Registry).register(registration("svc-slot", [task("single", { concurrency: 1, heartbeatIntervalMs: 500 })]))
+          const singles = Effect.map(claimIds, (ids) => ids.filter((id) => id.startsWith("trun_single")))
           yield* queueRun("trun_single001", "single")
           yield* queueRun("trun_single002", "single")
-          assert.deepStrictEqual(yield* claimIds, ["trun_single001#1"])
-          assert.deepStrictEqual(yield* claimIds, [])
-          yield* TestClock.adjust(1000)
-          assert.strictEqual(yield* (yield* Monitor).sweep, 1)
-          assert.deepStrictEqual(yield* claimIds, ["trun_single002#1"])
+          assert.deepStrictEqual(yield* singles, ["trun_single001#1"])
+          assert.deepStrictEqual(yield* singles, [])
+          yield* TestClock.adjust(999)
+          yield* (yield* Monitor).sweep
+          assert.deepStrictEqual(yield* singles, [])
+          yield* TestClock.adjust(1)
+          yield* (yield* Monitor).sweep
+          assert.deepStrictEqual(yield* singles, ["trun_single002#1"])
         }))
 
       it.effect("dead letters are purged exactly DLQ_RETENTION_DAYS after they failed", () =>
