@@ -1,3 +1,4 @@
+import { Page, PageParams } from "./Pagination.js"
 import { ParseResult, Schema } from "effect"
 import { CodeHash, DlqId, Json, PipelineId, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
 import { PipelineRunStatus } from "./Pipeline.js"
@@ -36,10 +37,6 @@ export const DlqDetail = Schema.Struct({
 })
 export type DlqDetail = typeof DlqDetail.Type
 
-const PageLimit = Schema.NumberFromString.pipe(
-  Schema.int({ message: () => "limit must be an integer" }),
-  Schema.between(1, 500, { message: () => "limit must be between 1 and 500" })
-)
 
 /** `GET /api/dlq` query. Retried entries are hidden unless `includeRetried=true`. */
 export const DlqParams = Schema.Struct({
@@ -47,20 +44,11 @@ export const DlqParams = Schema.Struct({
   pipelineId: Schema.optional(PipelineId),
   pipelineRunId: Schema.optional(PipelineRunId),
   includeRetried: Schema.optionalWith(Schema.BooleanFromString, { default: () => false }),
-  limit: Schema.optionalWith(PageLimit, { default: () => 50 }),
-  offset: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0, { message: () => "offset must be >= 0" })),
-    { default: () => 0 }
-  )
+  ...PageParams
 })
 export type DlqParams = typeof DlqParams.Type
 
-export const DlqPage = Schema.Struct({
-  items: Schema.Array(DlqItem),
-  total: Schema.Int,
-  limit: Schema.Int,
-  offset: Schema.Int
-})
+export const DlqPage = Page(DlqItem)
 
 /** `POST /api/dlq/:id/retry` answer: the new run uses the current code version. */
 export const DlqRetryResult = Schema.Struct({

@@ -1,3 +1,4 @@
+import { Page, PageParams } from "./Pagination.js"
 import { Schema } from "effect"
 import { AssetRef, TaskRunStatus } from "./TaskRun.js"
 import { CodeHash, Json, PipelineId, PipelineRunId, ServiceId, TaskId, TaskRunId } from "./Ids.js"
@@ -71,10 +72,6 @@ export const PipelineRunSummary = Schema.Struct({
   completedAt: Schema.NullOr(Schema.Date)
 })
 
-const PageLimit = Schema.NumberFromString.pipe(
-  Schema.int({ message: () => "limit must be an integer" }),
-  Schema.between(1, 500, { message: () => "limit must be between 1 and 500" })
-)
 
 /** `GET /api/runs` query: filters, newest first, pagination. */
 export const RunsParams = Schema.Struct({
@@ -82,20 +79,11 @@ export const RunsParams = Schema.Struct({
   status: Schema.optional(PipelineRunStatus),
   since: Schema.optional(Schema.Date),
   until: Schema.optional(Schema.Date),
-  limit: Schema.optionalWith(PageLimit, { default: () => 50 }),
-  offset: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(0, { message: () => "offset must be >= 0" })),
-    { default: () => 0 }
-  )
+  ...PageParams
 })
 export type RunsParams = typeof RunsParams.Type
 
-export const RunsPage = Schema.Struct({
-  items: Schema.Array(PipelineRunSummary),
-  total: Schema.Int,
-  limit: Schema.Int,
-  offset: Schema.Int
-})
+export const RunsPage = Page(PipelineRunSummary)
 
 /** One task of a pipeline run in `GET /api/runs/:id`. */
 export const RunTask = Schema.Struct({

@@ -1,3 +1,4 @@
+import { Page, PageParams } from "./Pagination.js"
 import { Schema } from "effect"
 import { Json, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
 import { TaskRunStatus } from "./TaskRun.js"
@@ -47,22 +48,13 @@ export const QueueStatus = Schema.Struct({
 })
 export type QueueStatus = typeof QueueStatus.Type
 
-const PageLimit = Schema.NumberFromString.pipe(
-  Schema.int({ message: () => "limit must be an integer" }),
-  Schema.between(1, 500, { message: () => "limit must be between 1 and 500" })
-)
-const PageOffset = Schema.NumberFromString.pipe(
-  Schema.int({ message: () => "offset must be an integer" }),
-  Schema.greaterThanOrEqualTo(0, { message: () => "offset must be >= 0" })
-)
 
 /** `GET /api/queue/items` query string. */
 export const QueueItemsParams = Schema.Struct({
   status: Schema.optional(TaskRunStatus),
   taskId: Schema.optional(TaskId),
   pipelineRunId: Schema.optional(PipelineRunId),
-  limit: Schema.optionalWith(PageLimit, { default: () => 50 }),
-  offset: Schema.optionalWith(PageOffset, { default: () => 0 })
+  ...PageParams
 })
 export type QueueItemsParams = typeof QueueItemsParams.Type
 
@@ -83,9 +75,4 @@ export const QueueItem = Schema.Struct({
 export type QueueItem = typeof QueueItem.Type
 
 /** `GET /api/queue/items` answer, newest first. */
-export const QueueItemsPage = Schema.Struct({
-  items: Schema.Array(QueueItem),
-  total: Schema.Int,
-  limit: Schema.Int,
-  offset: Schema.Int
-})
+export const QueueItemsPage = Page(QueueItem)
