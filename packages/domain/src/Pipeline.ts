@@ -107,16 +107,10 @@ export type RunTask = typeof RunTask.Type
 
 /** `GET /api/runs/:id`. */
 export const PipelineRunDetail = Schema.Struct({
-  runId: PipelineRunId,
-  pipelineId: PipelineId,
-  status: PipelineRunStatus,
-  failureMode: FailureMode,
-  pipelineVersion: Schema.String,
+  ...PipelineRunSummary.fields,
   structureSnapshot: PipelineStructure,
   inputPath: Schema.String,
   metadata: Json,
-  createdAt: Schema.Date,
-  completedAt: Schema.NullOr(Schema.Date),
   tasks: Schema.Array(RunTask)
 })
 export type PipelineRunDetail = typeof PipelineRunDetail.Type
