@@ -2,12 +2,16 @@ import { Schema } from "effect"
 import { Json, TaskId, TaskRunId } from "./Ids.js"
 import { AssetRef, TaskRunStatus } from "./TaskRun.js"
 
-/** Callback body when the handler returned: where its output and assets are. */
+/**
+ * Callback body when the handler returned: where its output and assets are. `output` carries the
+ * output inline (when the dispatch allowed it by size); the worker then wrote nothing at `outputPath`.
+ */
 export const CallbackSuccess = Schema.Struct({
   status: Schema.Literal("success"),
   attempt: Schema.Int,
   outputPath: Schema.String,
   outputSize: Schema.Int,
+  output: Schema.optional(Json),
   assets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AssetRef }), { default: () => ({}) }),
   logsPath: Schema.optional(Schema.String),
   selectedNext: Schema.optional(Schema.Array(TaskId))

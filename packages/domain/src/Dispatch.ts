@@ -1,18 +1,22 @@
 import { Schema } from "effect"
-import { CodeHash, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
+import { CodeHash, Json, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
 import { AssetRef, PreviousAttempt } from "./TaskRun.js"
 
-/** Where a completed predecessor left its output and assets. */
+/** Where a completed predecessor left its output and assets; a small output travels inline in `output`. */
 export const UpstreamRef = Schema.Struct({
   outputPath: Schema.String,
+  output: Schema.optional(Json),
   assets: Schema.Record({ key: Schema.String, value: AssetRef })
 })
 export type UpstreamRef = typeof UpstreamRef.Type
 
 /**
- * `POST {baseUrl}/tasks/{taskId}`: what the orchestrator sends a worker. Metadata only: the
- * worker reads the input and upstream outputs from storage with the sealed `storageToken`,
- * and authenticates heartbeats, progress and the callback with `callbackToken`.
+ * `POST {baseUrl}/tasks/{taskId}`: what the orchestrator sends a worker. Metadata, plus small
+ * payloads inline: the input travels in `input` and a predecessor's output in `upstream[id].output`
+ * when they are at most `inlineLimitBytes` of JSON; anything absent is read from storage with the
+ * sealed `storageToken`. An output of at most `inlineLimitBytes` goes back inline in the callback
+ * (absent or 0: always to storage). Heartbeats, progress and the callback authenticate with
+ * `callbackToken`.
  */
 export class DispatchPayload extends Schema.Class<DispatchPayload>("DispatchPayload")({
   runId: TaskRunId,
@@ -22,6 +26,7 @@ export class DispatchPayload extends Schema.Class<DispatchPayload>("DispatchPayl
   codeVersion: Schema.Int,
   codeHash: CodeHash,
   inputPath: Schema.String,
+  input: Schema.optional(Json),
   upstream: Schema.Record({ key: TaskId, value: UpstreamRef }),
   previousAttempts: Schema.Array(PreviousAttempt),
   heartbeatIntervalMs: Schema.Int,
@@ -30,6 +35,7 @@ export class DispatchPayload extends Schema.Class<DispatchPayload>("DispatchPayl
   outputPath: Schema.String,
   assetsPrefix: Schema.String,
   logsPath: Schema.String,
+  inlineLimitBytes: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
   storageToken: Schema.String,
   callbackToken: Schema.String
 }) {}
