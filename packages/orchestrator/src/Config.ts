@@ -17,6 +17,9 @@ export interface OrchestratorSettings {
   readonly dlqRetentionDays: number
   readonly idempotencyTtlSeconds: number
   readonly maxRetryDelayMs: number
+  /** Inputs and outputs of at most this many bytes of JSON live in the database and travel inline. */
+  readonly inlinePayloadBytes: number
+  readonly runRetentionDays: number
   readonly production: boolean
 }
 
@@ -96,6 +99,8 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     dlqRetentionDays: integer(env, "DLQ_RETENTION_DAYS", 30, 1, problems),
     idempotencyTtlSeconds: integer(env, "IDEMPOTENCY_TTL_SECONDS", 86_400, 0, problems),
     maxRetryDelayMs: integer(env, "MAX_RETRY_DELAY_MS", 86_400_000, 0, problems),
+    inlinePayloadBytes: integer(env, "INLINE_PAYLOAD_BYTES", 16_384, 0, problems),
+    runRetentionDays: integer(env, "RUN_RETENTION_DAYS", 7, 1, problems),
     production
   }
   return problems.length > 0 ? Either.left(new ConfigInvalid({ problems })) : Either.right(config)

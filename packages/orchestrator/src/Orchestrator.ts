@@ -13,24 +13,36 @@ import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
 import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
-import { DeadLetters } from "./dlq/DeadLetters.js"
+import { Callbacks } from "./flow/Callbacks.js"
+import { DeadLetters } from "./flow/DeadLetters.js"
+import { DeadlineSweep } from "./flow/DeadlineSweep.js"
+import { DispatchedRuns } from "./flow/DispatchedRuns.js"
+import { Dispatcher } from "./flow/Dispatcher.js"
+import { DryRun } from "./flow/DryRun.js"
+import { Idempotency } from "./flow/Idempotency.js"
+import { PipelineCatalog } from "./flow/PipelineCatalog.js"
+import { PipelineRouting } from "./flow/PipelineRouting.js"
+import { PipelineTrigger } from "./flow/PipelineTrigger.js"
+import { Registrations } from "./flow/Registrations.js"
+import { RunResults } from "./flow/RunResults.js"
+import { SchedulingPass } from "./flow/SchedulingPass.js"
+import { StructureCache } from "./flow/StructureCache.js"
+import { Submissions } from "./flow/Submissions.js"
+import { Wakeups } from "./flow/Wakeups.js"
 import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
-import { DryRun } from "./pipeline/DryRun.js"
-import { PipelineCatalog } from "./pipeline/PipelineCatalog.js"
-import { PipelineEngine } from "./pipeline/PipelineEngine.js"
-import { PipelineReads } from "./pipeline/PipelineReads.js"
-import { Callbacks } from "./queue/Callbacks.js"
-import { Idempotency } from "./queue/Idempotency.js"
-import { RunResults } from "./queue/RunResults.js"
-import { Monitor } from "./scheduler/Monitor.js"
-import { Submissions } from "./queue/Submissions.js"
-import { TaskQueue } from "./queue/TaskQueue.js"
-import { TaskRunReads } from "./queue/TaskRunReads.js"
-import { Registry } from "./registry/Registry.js"
-import { Dispatcher } from "./scheduler/Dispatcher.js"
-import { Scheduler } from "./scheduler/Scheduler.js"
+import { MonitorLoop } from "./scheduler/MonitorLoop.js"
+import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
+import { DeadLetterStore } from "./store/DeadLetterStore.js"
+import { IdempotencyKeys } from "./store/IdempotencyKeys.js"
+import { PipelineRunReads } from "./store/PipelineRunReads.js"
+import { PipelineRuns } from "./store/PipelineRuns.js"
+import { Registry } from "./store/Registry.js"
+import { RunCounts } from "./store/RunCounts.js"
+import { TaskRunReads } from "./store/TaskRunReads.js"
+import { TaskRuns } from "./store/TaskRuns.js"
+import { Transactions } from "./store/Transactions.js"
 import { resolveSecret } from "./Secret.js"
 import { storageLayer } from "./StorageSettings.js"
 
@@ -52,25 +64,34 @@ export const services = (
     DispatchClient
   )
   const stores = Layer.mergeAll(
-    Registry.Default,
-    TaskQueue.Default,
+    TaskRuns.Default,
     TaskRunReads.Default,
-    PipelineCatalog.Default,
-    PipelineReads.Default
+    PipelineRuns.Default,
+    PipelineRunReads.Default,
+    Registry.Default,
+    DeadLetterStore.Default,
+    IdempotencyKeys.Default,
+    RunCounts.Default,
+    Transactions.Default
   )
-  const engine = Layer.mergeAll(PipelineEngine.Default, DryRun.Default)
-  const workflows = Layer.mergeAll(
+  const state = Layer.mergeAll(Wakeups.Default, DispatchedRuns.Default, StructureCache.Default)
+  const useCases = Layer.mergeAll(
     Submissions.Default,
+    PipelineTrigger.Default,
+    DryRun.Default,
     Callbacks.Default,
     Idempotency.Default,
-    Dispatcher.Default,
     DeadLetters.Default,
-    Monitor.Default
-  )
-  return Scheduler.Default.pipe(
-    Layer.provideMerge(workflows),
+    Registrations.Default,
+    DeadlineSweep.Default,
+    SchedulingPass.Default
+  ).pipe(Layer.provideMerge(Dispatcher.Default))
+  const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop) : Layer.empty
+  return loops.pipe(
+    Layer.provideMerge(useCases),
     Layer.provideMerge(RunResults.Default),
-    Layer.provideMerge(engine),
+    Layer.provideMerge(Layer.mergeAll(PipelineRouting.Default, PipelineCatalog.Default)),
+    Layer.provideMerge(state),
     Layer.provideMerge(stores),
     Layer.provideMerge(infrastructure)
   )

@@ -2,8 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Effect, Option } from "effect"
-import { Submissions } from "../queue/Submissions.js"
-import { TaskRunReads } from "../queue/TaskRunReads.js"
+import { Submissions } from "../flow/Submissions.js"
+import { TaskRunReads } from "../store/TaskRunReads.js"
 
 export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handlers) =>
   Effect.gen(function*() {

@@ -2,7 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Effect, Option } from "effect"
-import { Registry } from "../registry/Registry.js"
+import { Registry } from "../store/Registry.js"
 
 export const ServicesHttp = HttpApiBuilder.group(OrchestratorApi, "services", (handlers) =>
   Effect.gen(function*() {

@@ -5,6 +5,7 @@ import type { StorageContent } from "@pipeweave/domain/api/StorageApi"
 import { isSafeKey } from "@pipeweave/domain/StorageKeys"
 import { Effect, Option } from "effect"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
+import { TaskRunReads } from "../store/TaskRunReads.js"
 
 const decodeContent = (path: string, contentType: string, bytes: Uint8Array): StorageContent => {
   const text = () => Buffer.from(bytes).toString("utf8")
@@ -23,6 +24,7 @@ const decodeContent = (path: string, contentType: string, bytes: Uint8Array): St
 export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (handlers) =>
   Effect.gen(function*() {
     const backends = yield* StorageBackends
+    const reads = yield* TaskRunReads
     return handlers.handle("read", ({ path, urlParams }) =>
       Effect.gen(function*() {
         const key = decodeURIComponent(path["*"])
@@ -37,7 +39,11 @@ export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (han
         if (Option.isNone(found)) return yield* NotFound.of("storage backend", backendId)
         const backend = found.value
         const info = yield* backend.head(key).pipe(Effect.orDie)
-        if (Option.isNone(info)) return yield* NotFound.of("object", key)
+        if (Option.isNone(info)) {
+          const inline = urlParams.backend === undefined ? yield* reads.inlineObject(key) : Option.none()
+          if (Option.isNone(inline)) return yield* NotFound.of("object", key)
+          return decodeContent(key, "application/json", Buffer.from(inline.value, "utf8"))
+        }
         const bytes = yield* backend.get(key).pipe(
           Effect.catchTag("ObjectNotFound", () => Effect.fail(NotFound.of("object", key))),
           Effect.catchTags({ StorageError: Effect.die, InvalidKey: Effect.die })

@@ -4,8 +4,8 @@ import { Effect } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { DatabaseInfo } from "../Database.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
-import { Monitor } from "../scheduler/Monitor.js"
-import { Scheduler } from "../scheduler/Scheduler.js"
+import { DeadlineSweep } from "../flow/DeadlineSweep.js"
+import { SchedulingPass } from "../flow/SchedulingPass.js"
 
 export const HealthHttp = HttpApiBuilder.group(OrchestratorApi, "health", (handlers) =>
   Effect.gen(function*() {
@@ -18,7 +18,7 @@ export const HealthHttp = HttpApiBuilder.group(OrchestratorApi, "health", (handl
 
 export const ProcessHttp = HttpApiBuilder.group(OrchestratorApi, "process", (handlers) =>
   Effect.gen(function*() {
-    const scheduler = yield* Scheduler
-    const monitor = yield* Monitor
-    return handlers.handle("process", () => Effect.zipRight(monitor.sweep, scheduler.pass))
+    const scheduling = yield* SchedulingPass
+    const monitor = yield* DeadlineSweep
+    return handlers.handle("process", () => Effect.zipRight(monitor.sweep, scheduling.pass))
   }))

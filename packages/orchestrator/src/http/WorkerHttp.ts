@@ -3,11 +3,10 @@ import { Unauthorized } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { CurrentWorker } from "@pipeweave/domain/api/Security"
 import { Effect } from "effect"
-import { Callbacks } from "../queue/Callbacks.js"
-import { Idempotency } from "../queue/Idempotency.js"
-import { TaskQueue } from "../queue/TaskQueue.js"
-import { Registry } from "../registry/Registry.js"
-import { Scheduler } from "../scheduler/Scheduler.js"
+import { Callbacks } from "../flow/Callbacks.js"
+import { Idempotency } from "../flow/Idempotency.js"
+import { Registrations } from "../flow/Registrations.js"
+import { TaskRuns } from "../store/TaskRuns.js"
 
 const requireRun = (runId: string, attempt: number) =>
   Effect.flatMap(CurrentWorker, (claims) =>
@@ -23,31 +22,25 @@ const requireService = (serviceId: string) =>
 
 export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handlers) =>
   Effect.gen(function*() {
-    const registry = yield* Registry
-    const queue = yield* TaskQueue
+    const registrations = yield* Registrations
+    const taskRuns = yield* TaskRuns
     const callbacks = yield* Callbacks
     const idempotency = yield* Idempotency
-    const scheduler = yield* Scheduler
     return handlers
       .handle("register", ({ payload }) =>
-        requireService(payload.serviceId).pipe(
-          Effect.zipRight(registry.register(payload)),
-          Effect.tap(() => scheduler.wake)
-        ))
+        requireService(payload.serviceId).pipe(Effect.zipRight(registrations.register(payload))))
       .handle("heartbeat", ({ payload }) =>
-        requireRun(payload.runId, payload.attempt).pipe(Effect.zipRight(queue.heartbeat(payload.runId, payload.attempt))))
+        requireRun(payload.runId, payload.attempt).pipe(Effect.zipRight(taskRuns.heartbeat(payload.runId, payload.attempt))))
       .handle("progress", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(
-          Effect.zipRight(queue.progress(payload.runId, payload.attempt, payload.percent, payload.message ?? null))
+          Effect.zipRight(taskRuns.progress(payload.runId, payload.attempt, payload.percent, payload.message ?? null))
         ))
       .handle("idempotency", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(
-          Effect.zipRight(idempotency.claim(payload.runId, payload.attempt, payload.key)),
-          Effect.tap(() => scheduler.wake)
+          Effect.zipRight(idempotency.claim(payload.runId, payload.attempt, payload.key))
         ))
       .handle("callback", ({ path, payload }) =>
         requireRun(path.runId, payload.attempt).pipe(
-          Effect.zipRight(callbacks.apply(path.runId, payload)),
-          Effect.tap(() => scheduler.wake)
+          Effect.zipRight(callbacks.apply(path.runId, payload))
         ))
   }))

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { AssetRef, TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { DbDate, DbDateOrNull, DbInt } from "../Rows.js"
+import { DbDate, DbDateOrNull, DbInt } from "./Rows.js"
 
 /** A `task_runs` row, camel-cased. */
 export const RunRow = Schema.Struct({
@@ -15,8 +15,10 @@ export const RunRow = Schema.Struct({
   codeHash: Schema.NullOr(Schema.String),
   storageBackend: Schema.String,
   inputPath: Schema.String,
+  inputInline: Schema.NullOr(Schema.String),
   outputPath: Schema.NullOr(Schema.String),
   outputSize: Schema.NullOr(DbInt),
+  outputInline: Schema.NullOr(Schema.String),
   assets: Schema.Record({ key: Schema.String, value: AssetRef }),
   logsPath: Schema.NullOr(Schema.String),
   selectedNext: Schema.NullOr(Schema.Array(Schema.String)),
@@ -33,7 +35,8 @@ export const RunRow = Schema.Struct({
   lastHeartbeatAt: DbDateOrNull,
   heartbeatDeadline: DbDateOrNull,
   timeoutAt: DbDateOrNull,
-  workerUrl: Schema.NullOr(Schema.String)
+  workerUrl: Schema.NullOr(Schema.String),
+  claimedBy: Schema.NullOr(Schema.String)
 })
 export type RunRow = typeof RunRow.Type
 

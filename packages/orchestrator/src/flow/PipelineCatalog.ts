@@ -1,4 +1,3 @@
-import { SqlClient } from "@effect/sql"
 import type { PipelineInfo } from "@pipeweave/domain/Pipeline"
 import {
   describeProblem,
@@ -7,24 +6,9 @@ import {
   type StructureProblem,
   structureVersion
 } from "@pipeweave/domain/pipeline/PipelineStructure"
-import { Effect, Either, Option, Schema } from "effect"
-import { DbDate } from "../Rows.js"
-
-const DeclaredRow = Schema.Struct({
-  pipelineId: Schema.String,
-  serviceId: Schema.String,
-  entry: Schema.Array(Schema.String),
-  description: Schema.NullOr(Schema.String)
-})
-
-const ActiveTask = Schema.Struct({ taskId: Schema.String, serviceId: Schema.String, allowedNext: Schema.Array(Schema.String) })
-
-const LastRunRow = Schema.Struct({
-  pipelineId: Schema.String,
-  id: Schema.String,
-  status: Schema.Literal("running", "completed", "failed", "partial", "cancelled"),
-  createdAt: DbDate
-})
+import { Effect, Either, Option } from "effect"
+import { PipelineRunReads } from "../store/PipelineRunReads.js"
+import { Registry } from "../store/Registry.js"
 
 /** A pipeline as registered now, with its structure resolved from the registered tasks. */
 export interface ResolvedPipeline {
@@ -42,15 +26,12 @@ export interface ResolvedPipeline {
  */
 export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipeweave/orchestrator/PipelineCatalog", {
   effect: Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
+    const registry = yield* Registry
+    const runReads = yield* PipelineRunReads
 
     const all = Effect.gen(function*() {
-      const declared = yield* Schema.decodeUnknown(Schema.Array(DeclaredRow))(
-        yield* sql`SELECT pipeline_id, service_id, entry, description FROM pipelines ORDER BY pipeline_id`
-      )
-      const tasks = yield* Schema.decodeUnknown(Schema.Array(ActiveTask))(
-        yield* sql`SELECT task_id, service_id, allowed_next FROM tasks WHERE active ORDER BY task_id`
-      )
+      const declared = yield* registry.declaredPipelines
+      const tasks = yield* registry.activeTasks
       const allowedNext = new Map(tasks.map((t) => [t.taskId, t.allowedNext]))
       const routedTo = new Set(tasks.flatMap((t) => t.allowedNext))
       const resolve = (entry: ReadonlyArray<string>) => resolveStructure(entry, (id) => allowedNext.get(id))
@@ -74,16 +55,13 @@ export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipewea
           structure: resolve([t.taskId])
         }))
       return [...explicit, ...implicit].sort((a, b) => a.id.localeCompare(b.id))
-    }).pipe(Effect.orDie)
+    }).pipe(Effect.withSpan("PipelineCatalog.all"))
 
     const find = (id: string) => Effect.map(all, (pipelines) => Option.fromNullable(pipelines.find((p) => p.id === id)))
 
     const list = Effect.gen(function*() {
       const pipelines = yield* all
-      const lastRuns = yield* Schema.decodeUnknown(Schema.Array(LastRunRow))(
-        yield* sql`SELECT DISTINCT ON (pipeline_id) pipeline_id, id, status, created_at FROM pipeline_runs
-                   ORDER BY pipeline_id, created_at DESC, id DESC`
-      ).pipe(Effect.orDie)
+      const lastRuns = yield* runReads.lastRuns
       return pipelines.map((p): PipelineInfo => {
         const last = lastRuns.find((r) => r.pipelineId === p.id)
         const structure = Either.getOrUndefined(p.structure)
@@ -102,7 +80,7 @@ export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipewea
           lastRun: last ? { runId: last.id, status: last.status, createdAt: last.createdAt } : null
         }
       })
-    }).pipe(Effect.orDie)
+    })
 
     return { all, find, list } as const
   })

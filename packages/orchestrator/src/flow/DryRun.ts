@@ -3,7 +3,7 @@ import type { DryRunResult } from "@pipeweave/domain/Pipeline"
 import { executionPlan, formatPlan } from "@pipeweave/domain/pipeline/ExecutionPlan"
 import { describeProblem, structureVersion } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { Effect, Either, Option } from "effect"
-import { Registry } from "../registry/Registry.js"
+import { Registry } from "../store/Registry.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
 
 /**

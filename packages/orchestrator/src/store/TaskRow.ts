@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { RetryBackoff } from "@pipeweave/domain/TaskOptions"
-import { DbDate, DbInt } from "../Rows.js"
+import { DbDate, DbInt } from "./Rows.js"
 
 /** A `tasks` row, camel-cased. */
 export const TaskRow = Schema.Struct({

@@ -1,7 +1,8 @@
-import { SqlClient } from "@effect/sql"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { ValidationError } from "@pipeweave/domain/Errors"
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { TaskRuns } from "../store/TaskRuns.js"
 import { RunResults } from "./RunResults.js"
 
 const scopeOf = (path: string, runId: string, kind: "outputs" | "logs"): string | undefined => {
@@ -37,36 +38,39 @@ const checkPaths = (runId: string, payload: CallbackPayload) =>
  */
 export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestrator/Callbacks", {
   effect: Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
     const results = yield* RunResults
+    const taskRuns = yield* TaskRuns
+    const config = yield* OrchestratorConfig
 
-    const recordLate = (runId: string, attempt: number, status: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (at) =>
-        sql`UPDATE task_run_attempts SET late_callback_at = ${new Date(at)}, late_callback_status = ${status}
-            WHERE run_id = ${runId} AND attempt = ${attempt} AND status <> 'running'`).pipe(Effect.orDie)
-
-    const apply = (runId: string, payload: CallbackPayload) =>
-      Effect.gen(function*() {
-        yield* checkPaths(runId, payload)
-        const applied = payload.status === "success"
-          ? results.complete(runId, payload.attempt, {
-            outputPath: payload.outputPath,
-            outputSize: payload.outputSize,
-            assets: payload.assets,
-            logsPath: payload.logsPath ?? null,
-            selectedNext: payload.selectedNext ?? null
-          })
-          : results.fail(runId, payload.attempt, {
-            error: payload.error,
-            errorCode: payload.errorCode ?? null,
-            retryable: payload.retryable,
-            retryAfterMs: payload.retryAfterMs ?? null,
-            logsPath: payload.logsPath ?? null
-          })
-        return yield* applied.pipe(
-          Effect.tapErrorTag("Conflict", () => recordLate(runId, payload.attempt, payload.status))
-        )
-      }).pipe(Effect.withSpan("Callbacks.apply", { attributes: { runId } }))
+    const apply = Effect.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
+      yield* checkPaths(runId, payload)
+      const outputInline = payload.status === "success" && payload.output !== undefined ? JSON.stringify(payload.output) : null
+      if (outputInline !== null && Buffer.byteLength(outputInline) > config.inlinePayloadBytes) {
+        return yield* new ValidationError({
+          field: "output",
+          message: `an inline output may be at most ${config.inlinePayloadBytes} bytes of JSON; write larger ones to outputPath`
+        })
+      }
+      const applied = payload.status === "success"
+        ? results.complete(runId, payload.attempt, {
+          outputPath: payload.outputPath,
+          outputSize: payload.outputSize,
+          outputInline,
+          assets: payload.assets,
+          logsPath: payload.logsPath ?? null,
+          selectedNext: payload.selectedNext ?? null
+        })
+        : results.fail(runId, payload.attempt, {
+          error: payload.error,
+          errorCode: payload.errorCode ?? null,
+          retryable: payload.retryable,
+          retryAfterMs: payload.retryAfterMs ?? null,
+          logsPath: payload.logsPath ?? null
+        })
+      return yield* applied.pipe(
+        Effect.tapErrorTag("Conflict", () => taskRuns.recordLateCallback(runId, payload.attempt, payload.status))
+      )
+    })
 
     return { apply } as const
   })

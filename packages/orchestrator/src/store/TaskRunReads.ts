@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { QueueItem, QueueItemsParams, QueueStatus } from "@pipeweave/domain/Queue"
 import type { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Effect, Option, Schema } from "effect"
-import { DbDateOrNull, DbInt } from "../Rows.js"
+import { DbDateOrNull, DbInt } from "./Rows.js"
 import { type AttemptRow, decodeAttemptRows, decodeRunRows, type RunRow } from "./RunRow.js"
 
 export const toTaskRun = (run: RunRow, attempts: ReadonlyArray<AttemptRow>): TaskRun => ({
@@ -59,38 +59,49 @@ const StatusRow = Schema.Struct({
   dlq: DbInt,
   oldestPending: DbDateOrNull
 })
+const decodeStatus = Schema.decodeUnknown(Schema.Array(StatusRow))
 
 /** Read models over task runs: one run with its attempts, queue statistics, filtered pages. */
 export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orchestrator/TaskRunReads", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    const find = (runId: string) =>
+      sql`SELECT * FROM task_runs WHERE id = ${runId}`.pipe(
+        Effect.flatMap(decodeRunRows),
+        Effect.map((rows) => Option.fromNullable(rows[0]))
+      )
+
+    const attempts = (runId: string) =>
+      sql`SELECT * FROM task_run_attempts WHERE run_id = ${runId} ORDER BY attempt`.pipe(Effect.flatMap(decodeAttemptRows))
+
     const get = (runId: string) =>
       Effect.gen(function*() {
-        const runs = yield* decodeRunRows(yield* sql`SELECT * FROM task_runs WHERE id = ${runId}`)
-        const run = runs[0]
-        if (run === undefined) return Option.none<TaskRun>()
-        const attempts = yield* decodeAttemptRows(
-          yield* sql`SELECT * FROM task_run_attempts WHERE run_id = ${runId} ORDER BY attempt`
-        )
-        return Option.some(toTaskRun(run, attempts))
-      }).pipe(Effect.orDie)
+        const run = yield* find(runId)
+        if (Option.isNone(run)) return Option.none<TaskRun>()
+        return Option.some(toTaskRun(run.value, yield* attempts(runId)))
+      }).pipe(Effect.orDie, Effect.withSpan("TaskRunReads.get"))
 
+    /** Counts by status from `task_run_counts` and its pending deltas: no scan of `task_runs`. */
     const status: Effect.Effect<QueueStatus> = Effect.gen(function*() {
-      const rows = yield* Schema.decodeUnknown(Schema.Array(StatusRow))(
+      const rows = yield* decodeStatus(
         yield* sql`
+          WITH counts AS (
+            SELECT status, sum(n) AS n FROM (
+              SELECT status, n FROM task_run_counts UNION ALL SELECT status, delta FROM task_run_count_deltas
+            ) c GROUP BY status
+          )
           SELECT
-            count(*) FILTER (WHERE status = 'pending') AS pending,
-            count(*) FILTER (WHERE status IN ('dispatching', 'running')) AS running,
-            count(*) FILTER (WHERE status = 'waiting') AS waiting,
-            count(*) FILTER (WHERE status = 'completed') AS completed,
-            count(*) FILTER (WHERE status = 'failed') AS failed,
+            COALESCE((SELECT sum(n) FROM counts WHERE status = 'pending'), 0) AS pending,
+            COALESCE((SELECT sum(n) FROM counts WHERE status IN ('dispatching', 'running')), 0) AS running,
+            COALESCE((SELECT sum(n) FROM counts WHERE status = 'waiting'), 0) AS waiting,
+            COALESCE((SELECT sum(n) FROM counts WHERE status = 'completed'), 0) AS completed,
+            COALESCE((SELECT sum(n) FROM counts WHERE status = 'failed'), 0) AS failed,
             (SELECT count(*) FROM dead_letters WHERE retried_run_id IS NULL) AS dlq,
-            min(created_at) FILTER (WHERE status = 'pending') AS oldest_pending
-          FROM task_runs`
+            (SELECT min(created_at) FROM task_runs WHERE status = 'pending') AS oldest_pending`
       )
       return rows[0]!
-    }).pipe(Effect.orDie)
+    }).pipe(Effect.orDie, Effect.withSpan("TaskRunReads.status"))
 
     const items = (params: QueueItemsParams) =>
       Effect.gen(function*() {
@@ -108,6 +119,28 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
         return { items: rows.map(toQueueItem), total: Number(totals[0]!.total), limit: params.limit, offset: params.offset }
       }).pipe(Effect.orDie)
 
-    return { get, status, items } as const
+    /**
+     * The JSON text kept in the database for a storage key of an input or output that was small
+     * enough to stay inline (`standalone/{run}/input.json`, `pipelines/{run}/input.json`,
+     * `runs/{scope}/outputs/{run}.json`).
+     */
+    const inlineObject = (key: string) =>
+      Effect.gen(function*() {
+        const standalone = /^standalone\/(trun_[A-Za-z0-9]+)\/input\.json$/.exec(key)
+        const pipeline = /^pipelines\/(prun_[A-Za-z0-9]+)\/input\.json$/.exec(key)
+        const output = /^runs\/((?:trun|prun)_[A-Za-z0-9]+)\/outputs\/(trun_[A-Za-z0-9]+)\.json$/.exec(key)
+        const rows = standalone
+          ? yield* sql<{ json: string | null }>`SELECT input_inline AS json FROM task_runs WHERE id = ${standalone[1]!}`
+          : pipeline
+          ? yield* sql<{ json: string | null }>`SELECT input_inline AS json FROM pipeline_runs WHERE id = ${pipeline[1]!}`
+          : output
+          ? yield* sql<{ json: string | null }>`
+              SELECT output_inline AS json FROM task_runs
+              WHERE id = ${output[2]!} AND COALESCE(pipeline_run_id, id) = ${output[1]!}`
+          : []
+        return Option.fromNullable(rows[0]?.json)
+      }).pipe(Effect.orDie)
+
+    return { inlineObject, find: (runId: string) => Effect.orDie(find(runId)), attempts: (runId: string) => Effect.orDie(attempts(runId)), get, status, items } as const
   })
 }) {}

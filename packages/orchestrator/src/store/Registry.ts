@@ -1,9 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import type { CodeChange, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
-import { RegisterResponse } from "@pipeweave/domain/Registration"
 import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/Service"
 import { Clock, Effect, Option, Schema } from "effect"
-import { DbDate, DbInt } from "../Rows.js"
+import { DbDate, DbInt } from "./Rows.js"
 import { decodeTaskRows, type TaskRow } from "./TaskRow.js"
 
 const ServiceRow = Schema.Struct({
@@ -27,6 +26,19 @@ const HistoryRow = Schema.Struct({
   recordedAt: DbDate
 })
 
+/** A pipeline a worker declared (`worker.pipeline(id, { entry })`). */
+export const DeclaredPipeline = Schema.Struct({
+  pipelineId: Schema.String,
+  serviceId: Schema.String,
+  entry: Schema.Array(Schema.String),
+  description: Schema.NullOr(Schema.String)
+})
+const decodeDeclared = Schema.decodeUnknown(Schema.Array(DeclaredPipeline))
+
+/** An active task type and where it routes. */
+export const ActiveTask = Schema.Struct({ taskId: Schema.String, serviceId: Schema.String, allowedNext: Schema.Array(Schema.String) })
+const decodeActive = Schema.decodeUnknown(Schema.Array(ActiveTask))
+
 export const toTaskInfo = (row: TaskRow): TaskInfo => ({
   taskId: row.taskId,
   serviceId: row.serviceId,
@@ -47,7 +59,7 @@ export const toTaskInfo = (row: TaskRow): TaskInfo => ({
   updatedAt: row.updatedAt
 })
 
-/** Services, their instances and task types, with code versions and history. */
+/** The registry tables: services, their instances, task types with code versions and history, declared pipelines. */
 export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrator/Registry", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -106,20 +118,11 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         return { taskId: task.id, codeHash: task.codeHash, codeVersion, change }
       })
 
-    const cancelOrphans = (serviceId: string, keep: ReadonlyArray<string>, version: string, now: Date) =>
-      Effect.gen(function*() {
-        const removed = yield* sql<{ taskId: string }>`
-          UPDATE tasks SET active = false, updated_at = ${now}
-          WHERE service_id = ${serviceId} AND active AND NOT (task_id = ANY(${keep as Array<string>}))
-          RETURNING task_id`
-        if (removed.length === 0) return []
-        const reason = `Task type removed in version ${version}`
-        const cancelled = yield* sql<{ taskId: string }>`
-          UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = 'ORPHANED', completed_at = ${now}
-          WHERE status IN ('pending', 'waiting') AND task_id = ANY(${removed.map((r) => r.taskId)})
-          RETURNING task_id`
-        return removed.map(({ taskId }) => ({ taskId, cancelled: cancelled.filter((c) => c.taskId === taskId).length }))
-      })
+    const deactivateMissing = (serviceId: string, keep: ReadonlyArray<string>, now: Date) =>
+      sql<{ taskId: string }>`
+        UPDATE tasks SET active = false, updated_at = ${now}
+        WHERE service_id = ${serviceId} AND active AND NOT (task_id = ANY(${keep as Array<string>}))
+        RETURNING task_id`.pipe(Effect.map((rows) => rows.map((r) => r.taskId)))
 
     const syncPipelines = (request: RegisterRequest, now: Date) =>
       Effect.gen(function*() {
@@ -135,36 +138,40 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         }
       })
 
-    const register = (request: RegisterRequest) =>
-      Effect.gen(function*() {
-        const now = new Date(yield* Clock.currentTimeMillis)
-        const previous = yield* sql<{ version: string }>`
-          SELECT version FROM services WHERE service_id = ${request.serviceId} FOR UPDATE`
-        yield* sql`
-          INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
-          VALUES (${request.serviceId}, ${request.version}, ${request.baseUrl}, ${now}, ${now})
-          ON CONFLICT (service_id) DO UPDATE SET version = EXCLUDED.version, base_url = EXCLUDED.base_url,
-            updated_at = EXCLUDED.updated_at`
-        yield* sql`
-          INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at)
-          VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now})
-          ON CONFLICT (service_id, base_url) DO UPDATE SET version = EXCLUDED.version,
-            registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at, unreachable_since = NULL`
-        const tasks = yield* Effect.forEach(request.tasks, (task) =>
-          upsertTask(task, request.serviceId, request.version, now))
-        yield* syncPipelines(request, now)
-        const versionChanged = previous[0] !== undefined && previous[0].version !== request.version
-        const orphansCancelled = versionChanged
-          ? yield* cancelOrphans(request.serviceId, request.tasks.map((t) => t.id), request.version, now)
-          : []
-        return new RegisterResponse({
-          serviceId: request.serviceId,
-          version: request.version,
-          tasks: tasks.map(({ codeHash, codeVersion, taskId }) => ({ taskId, codeHash, codeVersion })),
-          codeChanges: tasks.flatMap(({ change }) => Option.toArray(change)),
-          orphansCancelled
-        })
-      }).pipe(sql.withTransaction, Effect.orDie, Effect.withSpan("Registry.register"))
+    /**
+     * Upserts the service, this instance, its task types (new code hash: next code version, recorded
+     * in the history) and its pipelines. When the service's version changed, task types it no longer
+     * registers become inactive; their ids are returned in `removed`. Call it in a transaction.
+     */
+    const register = Effect.fn("Registry.register")(function*(request: RegisterRequest) {
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const previous = yield* sql<{ version: string }>`
+        SELECT version FROM services WHERE service_id = ${request.serviceId} FOR UPDATE`
+      yield* sql`
+        INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
+        VALUES (${request.serviceId}, ${request.version}, ${request.baseUrl}, ${now}, ${now})
+        ON CONFLICT (service_id) DO UPDATE SET version = EXCLUDED.version, base_url = EXCLUDED.base_url,
+          updated_at = EXCLUDED.updated_at`
+      yield* sql`
+        INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at)
+        VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now})
+        ON CONFLICT (service_id, base_url) DO UPDATE SET version = EXCLUDED.version,
+          registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at, unreachable_since = NULL`
+      const tasks = yield* Effect.forEach(request.tasks, (task) =>
+        upsertTask(task, request.serviceId, request.version, now))
+      yield* syncPipelines(request, now)
+      const versionChanged = previous[0] !== undefined && previous[0].version !== request.version
+      const removed = versionChanged
+        ? yield* deactivateMissing(request.serviceId, request.tasks.map((t) => t.id), now)
+        : []
+      return { tasks, removed }
+    }, Effect.orDie)
+
+    const markUnreachable = Effect.fn("Registry.markUnreachable")(function*(workerUrl: string) {
+      const at = new Date(yield* Clock.currentTimeMillis)
+      yield* sql`UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${at})
+                 WHERE base_url = ${workerUrl}`
+    }, Effect.orDie)
 
     const services = Effect.gen(function*() {
       const rows = yield* Schema.decodeUnknown(Schema.Array(ServiceRow))(
@@ -222,6 +229,26 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         Effect.orDie
       )
 
-    return { register, services, serviceTasks, history, tasksById, instances } as const
+    const declaredPipelines = sql`SELECT pipeline_id, service_id, entry, description FROM pipelines ORDER BY pipeline_id`.pipe(
+      Effect.flatMap(decodeDeclared),
+      Effect.orDie
+    )
+
+    const activeTasks = sql`SELECT task_id, service_id, allowed_next FROM tasks WHERE active ORDER BY task_id`.pipe(
+      Effect.flatMap(decodeActive),
+      Effect.orDie
+    )
+
+    return {
+      register,
+      markUnreachable,
+      services,
+      serviceTasks,
+      history,
+      tasksById,
+      instances,
+      declaredPipelines,
+      activeTasks
+    } as const
   })
 }) {}

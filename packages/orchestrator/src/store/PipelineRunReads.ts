@@ -1,11 +1,10 @@
 import { SqlClient } from "@effect/sql"
-import type { UpstreamRef } from "@pipeweave/domain/Dispatch"
 import type { PipelineRunDetail, RunsParams, RunTask } from "@pipeweave/domain/Pipeline"
-import { PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
+import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode } from "@pipeweave/domain/pipeline/Routing"
 import { Effect, Option, Schema } from "effect"
-import { decodeRunRows, type RunRow } from "../queue/RunRow.js"
-import { DbDate, DbDateOrNull, DbInt } from "../Rows.js"
+import { DbDate, DbDateOrNull, DbInt } from "./Rows.js"
+import { decodeRunRows, type RunRow } from "./RunRow.js"
 
 const RunStatus = Schema.Literal("running", "completed", "failed", "partial", "cancelled")
 
@@ -26,13 +25,11 @@ const DetailRow = Schema.Struct({
   metadata: Schema.Unknown
 })
 
-const AttemptCount = Schema.Struct({ runId: Schema.String, attempts: DbInt })
+/** The latest run of a pipeline. */
+export const LastRun = Schema.Struct({ pipelineId: Schema.String, id: Schema.String, status: RunStatus, createdAt: DbDate })
+const decodeLastRuns = Schema.decodeUnknown(Schema.Array(LastRun))
 
-/** What a pipeline task's dispatch carries beyond the run row: its snapshot edges and completed upstream. */
-export interface DispatchContext {
-  readonly allowedNext: ReadonlyArray<string>
-  readonly upstream: Record<string, UpstreamRef>
-}
+const AttemptCount = Schema.Struct({ runId: Schema.String, attempts: DbInt })
 
 const toRunTask = (run: RunRow, attempts: number, currentVersion: number | null): RunTask => ({
   taskId: run.taskId,
@@ -52,8 +49,8 @@ const toRunTask = (run: RunRow, attempts: number, currentVersion: number | null)
   errorCode: run.errorCode
 })
 
-/** Read models over pipeline runs, and the upstream of pipeline tasks being dispatched. */
-export class PipelineReads extends Effect.Service<PipelineReads>()("@pipeweave/orchestrator/PipelineReads", {
+/** Read models over pipeline runs. */
+export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipeweave/orchestrator/PipelineRunReads", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
@@ -117,30 +114,9 @@ export class PipelineReads extends Effect.Service<PipelineReads>()("@pipeweave/o
         })
       }).pipe(Effect.orDie)
 
-    const dispatchContexts = (runs: ReadonlyArray<RunRow>) =>
-      Effect.gen(function*() {
-        const ids = [...new Set(runs.flatMap((r) => (r.pipelineRunId === null ? [] : [r.pipelineRunId])))]
-        const contexts = new Map<string, DispatchContext>()
-        if (ids.length === 0) return contexts
-        const structures = yield* Schema.decodeUnknown(Schema.Array(Schema.Struct({ id: Schema.String, structure: PipelineStructure })))(
-          yield* sql`SELECT id, structure FROM pipeline_runs WHERE id = ANY(${ids}::text[])`
-        )
-        const completed = yield* decodeRunRows(
-          yield* sql`SELECT * FROM task_runs WHERE pipeline_run_id = ANY(${ids}::text[]) AND status = 'completed'`
-        )
-        for (const run of runs) {
-          const structure = structures.find((s) => s.id === run.pipelineRunId)?.structure
-          if (structure === undefined) continue
-          const upstream: Record<string, UpstreamRef> = {}
-          for (const from of predecessorsOf(structure).get(run.taskId) ?? []) {
-            const done = completed.find((c) => c.pipelineRunId === run.pipelineRunId && c.taskId === from)
-            if (done?.outputPath) upstream[from] = { outputPath: done.outputPath, assets: done.assets }
-          }
-          contexts.set(run.id, { allowedNext: structure.tasks[run.taskId]?.allowedNext ?? [], upstream })
-        }
-        return contexts
-      }).pipe(Effect.orDie)
+    const lastRuns = sql`SELECT DISTINCT ON (pipeline_id) pipeline_id, id, status, created_at FROM pipeline_runs
+                         ORDER BY pipeline_id, created_at DESC, id DESC`.pipe(Effect.flatMap(decodeLastRuns), Effect.orDie)
 
-    return { runs, run, dispatchContexts } as const
+    return { runs, run, lastRuns } as const
   })
 }) {}

@@ -1,0 +1,153 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { DispatchPayload, UpstreamRef } from "@pipeweave/domain/Dispatch"
+import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
+import * as StorageKeys from "@pipeweave/domain/StorageKeys"
+import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import { Crypto } from "@pipeweave/storage/Crypto"
+import { StorageBackends } from "@pipeweave/storage/StorageBackends"
+import { Clock, Duration, Effect, Option } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import type { ClaimedRun } from "../store/ClaimedRun.js"
+import { Registry } from "../store/Registry.js"
+import { TaskRuns } from "../store/TaskRuns.js"
+import { DispatchedRuns } from "./DispatchedRuns.js"
+import { parseInline } from "./InlinePayload.js"
+import { RunResults } from "./RunResults.js"
+import { StructureCache } from "./StructureCache.js"
+
+/** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
+const CREDENTIAL_MARGIN_SECONDS = 15 * 60
+const DISPATCH_MARGIN = Duration.seconds(30)
+const BACK_PRESSURE_DELAY_MS = 1000
+
+/** How one dispatch ended, from the orchestrator's side. */
+export type DispatchOutcome = "delivered" | "back-pressure" | "failed" | "abandoned"
+
+const upstreamOf = (run: ClaimedRun, structure: PipelineStructure): Record<string, UpstreamRef> => {
+  const upstream: Record<string, UpstreamRef> = {}
+  for (const from of predecessorsOf(structure).get(run.taskId) ?? []) {
+    const done = run.completedSiblings.find((s) => s.taskId === from)
+    if (done?.outputPath) {
+      upstream[from] = {
+        outputPath: done.outputPath,
+        assets: done.assets,
+        ...(done.outputInline === null ? {} : { output: parseInline(done.outputInline) })
+      }
+    }
+  }
+  return upstream
+}
+
+/**
+ * Sends a claimed run to a worker: `POST {baseUrl}/tasks/{taskId}` with metadata and small payloads
+ * inline. The callback is authoritative; the dispatch answer only matters when it says the worker
+ * never started (refused connection, an error status while still `dispatching`) or asks to back off
+ * (429/503: requeued without using an attempt). The answer is always read to the end, so the
+ * connection goes back to the keep-alive pool.
+ */
+export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchestrator/Dispatcher", {
+  effect: Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const crypto = yield* Crypto
+    const backends = yield* StorageBackends
+    const config = yield* OrchestratorConfig
+    const taskRuns = yield* TaskRuns
+    const registry = yield* Registry
+    const results = yield* RunResults
+    const dispatched = yield* DispatchedRuns
+    const structures = yield* StructureCache
+
+    const payloadFor = Effect.fn("Dispatcher.payloadFor")(function*(run: ClaimedRun, nowMs: number) {
+      const scope = StorageKeys.runScope(run.id, run.pipelineRunId)
+      const ttl = run.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS
+      const backend = yield* Option.match(backends.get(run.storageBackend), {
+        onNone: () => Effect.dieMessage(`storage backend '${run.storageBackend}' of ${run.id} is no longer configured`),
+        onSome: (b) => Effect.succeed(b.config)
+      })
+      const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
+      const inputInline = run.inputInline ?? run.pipelineInputInline
+      const [storageToken, callbackToken] = yield* Effect.all([
+        crypto.sealStorageToken({ runId: run.id, backend }, nowMs, ttl),
+        crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt }, nowMs, ttl)
+      ])
+      const payload: typeof DispatchPayload.Encoded = {
+        runId: run.id,
+        taskId: run.taskId,
+        pipelineRunId: run.pipelineRunId,
+        attempt: run.attempt,
+        codeVersion: run.codeVersion,
+        codeHash: run.codeHash,
+        inputPath: run.inputPath,
+        ...(inputInline === null ? {} : { input: parseInline(inputInline) }),
+        upstream: structure === undefined ? {} : upstreamOf(run, structure),
+        previousAttempts: run.previousAttempts.map((a) => ({
+          attempt: a.attempt,
+          error: a.error,
+          ...(a.errorCode === null ? {} : { errorCode: a.errorCode }),
+          timestamp: a.timestamp.toISOString()
+        })),
+        heartbeatIntervalMs: run.heartbeatIntervalMs,
+        timeoutSeconds: run.timeoutSeconds,
+        allowedNext: structure?.tasks[run.taskId]?.allowedNext ?? run.allowedNext,
+        outputPath: StorageKeys.output(scope, run.id),
+        assetsPrefix: StorageKeys.assetsPrefix(scope, run.id),
+        logsPath: StorageKeys.logs(scope, run.id),
+        inlineLimitBytes: config.inlinePayloadBytes,
+        storageToken,
+        callbackToken
+      }
+      return JSON.stringify(payload)
+    })
+
+    const failBeforeStart = (run: ClaimedRun, error: string) =>
+      results.fail(
+        run.id,
+        run.attempt,
+        { error, errorCode: ErrorCodes.dispatchFailed, retryable: true, retryAfterMs: null, logsPath: null },
+        ["dispatching"]
+      ).pipe(
+        Effect.as<DispatchOutcome>("failed"),
+        Effect.catchTags({ NotFound: () => Effect.succeed<DispatchOutcome>("abandoned"), Conflict: () => Effect.succeed<DispatchOutcome>("abandoned") })
+      )
+
+    const dispatch = Effect.fn("Dispatcher.dispatch")(function*(run: ClaimedRun) {
+      yield* Effect.annotateCurrentSpan("runId", run.id)
+      const workerUrl = run.workerUrl
+      if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
+      yield* dispatched.remember(run.id, { pipelineRunId: run.pipelineRunId, hasIdempotencyKey: run.hasIdempotencyKey })
+      const body = yield* payloadFor(run, yield* Clock.currentTimeMillis)
+      const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
+      const answer = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text) => ({ status: response.status, text }))
+        ),
+        Effect.timeout(Duration.sum(Duration.seconds(run.timeoutSeconds), DISPATCH_MARGIN)),
+        Effect.scoped,
+        Effect.either
+      )
+      if (answer._tag === "Left") {
+        if (answer.left._tag === "RequestError") yield* registry.markUnreachable(workerUrl)
+        const reason = answer.left._tag === "TimeoutException" ? "no answer before the task's timeout" : answer.left.message
+        return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: ${reason}`)
+      }
+      const { status, text } = answer.right
+      if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
+      if (status === 429 || status === 503) {
+        yield* taskRuns.requeue(run.id, run.attempt, BACK_PRESSURE_DELAY_MS)
+        return "back-pressure" as DispatchOutcome
+      }
+      return yield* failBeforeStart(run, `worker at ${workerUrl} answered ${status}: ${describeBody(text)}`)
+    })
+
+    return { dispatch } as const
+  })
+}) {}
+
+const describeBody = (body: string): string => {
+  const parsed = Option.liftThrowable(JSON.parse)(body)
+  const message = Option.flatMap(parsed, (json) =>
+    typeof json === "object" && json !== null && typeof json.message === "string"
+      ? Option.some(json.message as string)
+      : Option.none())
+  return Option.getOrElse(message, () => body.slice(0, 500))
+}

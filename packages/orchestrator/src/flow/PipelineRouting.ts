@@ -1,0 +1,65 @@
+import { completeTask, failTask, retryTask, type Transition } from "@pipeweave/domain/pipeline/Routing"
+import { Effect } from "effect"
+import { newTaskRunId } from "../Ids.js"
+import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
+import { Registry } from "../store/Registry.js"
+import { TaskRuns } from "../store/TaskRuns.js"
+
+/**
+ * Moves pipeline runs along: each task's completion or final failure is routed by the pure rules
+ * of `domain/pipeline/Routing` against the run's own structure snapshot, under the run's lock, in
+ * the transaction that records the task's result.
+ */
+export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipeweave/orchestrator/PipelineRouting", {
+  effect: Effect.gen(function*() {
+    const taskRuns = yield* TaskRuns
+    const pipelineRuns = yield* PipelineRuns
+    const registry = yield* Registry
+
+    const apply = (run: LockedRun, transition: Transition) =>
+      Effect.zipRight(
+        taskRuns.route(run.id, transition),
+        pipelineRuns.saveRouting(run.id, transition.state, transition.outcome)
+      )
+
+    const routeCompletion = Effect.fn("PipelineRouting.routeCompletion")(
+      function*(run: LockedRun, taskId: string, selected: ReadonlyArray<string> | null) {
+        if (run.routing.tasks[taskId] !== "started") return
+        yield* apply(run, completeTask(run.structure, run.routing, taskId, selected, run.failureMode))
+      }
+    )
+
+    const routeFailure = Effect.fn("PipelineRouting.routeFailure")(function*(run: LockedRun, taskId: string) {
+      if (run.routing.tasks[taskId] !== "started") return
+      yield* apply(run, failTask(run.structure, run.routing, taskId, run.failureMode))
+    })
+
+    /** A dead letter of this run was retried: its failed edges are undecided again and the run goes on. */
+    const resume = Effect.fn("PipelineRouting.resume")(function*(run: LockedRun, retriedTaskId: string) {
+      const resumption = retryTask(run.structure, run.routing, retriedTaskId)
+      const again = [
+        ...resumption.start.filter((id) => id !== retriedTaskId).map((taskId) => ({ taskId, status: "pending" as const })),
+        ...resumption.reopen.map((taskId) => ({ taskId, status: "waiting" as const }))
+      ]
+      const tasks = yield* registry.tasksById(again.map((t) => t.taskId))
+      yield* taskRuns.insert(again.flatMap(({ status, taskId }) => {
+        const task = tasks.get(taskId)
+        return task === undefined ? [] : [{
+          id: newTaskRunId(),
+          taskId,
+          pipelineRunId: run.id,
+          status,
+          priority: run.priority ?? task.priority,
+          retries: task.retries,
+          storageBackend: run.storageBackend,
+          inputPath: run.inputPath,
+          inputInline: run.inputInline,
+          metadata: run.metadata ?? undefined
+        }]
+      }))
+      yield* pipelineRuns.saveRouting(run.id, resumption.state, null)
+    })
+
+    return { routeCompletion, routeFailure, resume } as const
+  })
+}) {}

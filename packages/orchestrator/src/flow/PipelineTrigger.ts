@@ -1,0 +1,88 @@
+import { NotFound, ValidationError } from "@pipeweave/domain/Errors"
+import type { TriggerRequest } from "@pipeweave/domain/Pipeline"
+import { describeProblem, structureVersion } from "@pipeweave/domain/pipeline/PipelineStructure"
+import { initialState } from "@pipeweave/domain/pipeline/Routing"
+import * as StorageKeys from "@pipeweave/domain/StorageKeys"
+import { StorageBackends } from "@pipeweave/storage/StorageBackends"
+import { Effect, Either, Option } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { newPipelineRunId, newTaskRunId } from "../Ids.js"
+import { PipelineRuns } from "../store/PipelineRuns.js"
+import { Registry } from "../store/Registry.js"
+import { TaskRuns } from "../store/TaskRuns.js"
+import { Transactions } from "../store/Transactions.js"
+import { inlineJson } from "./InlinePayload.js"
+import { PipelineCatalog } from "./PipelineCatalog.js"
+import { Wakeups } from "./Wakeups.js"
+
+/**
+ * Starts a pipeline run: validates the pipeline as registered now, stores its structure snapshot
+ * (later deployments never change the run), keeps the input (inline when small), and inserts one
+ * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction.
+ */
+export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipeweave/orchestrator/PipelineTrigger", {
+  effect: Effect.gen(function*() {
+    const catalog = yield* PipelineCatalog
+    const registry = yield* Registry
+    const taskRuns = yield* TaskRuns
+    const pipelineRuns = yield* PipelineRuns
+    const backends = yield* StorageBackends
+    const config = yield* OrchestratorConfig
+    const tx = yield* Transactions
+    const wakeups = yield* Wakeups
+
+    const trigger = Effect.fn("PipelineTrigger.trigger")(function*(pipelineId: string, request: TriggerRequest) {
+      const pipeline = yield* Effect.flatMap(catalog.find(pipelineId), Option.match({
+        onNone: () => Effect.fail(NotFound.of("pipeline", pipelineId)),
+        onSome: Effect.succeed
+      }))
+      if (Either.isLeft(pipeline.structure)) {
+        return yield* new ValidationError({
+          field: "pipeline",
+          message: `pipeline '${pipelineId}' cannot run: ${pipeline.structure.left.map(describeProblem).join("; ")}`
+        })
+      }
+      const structure = pipeline.structure.right
+      const tasks = yield* registry.tasksById(Object.keys(structure.tasks))
+      const runId = newPipelineRunId()
+      const inputPath = StorageKeys.pipelineInput(runId)
+      const backend = backends.default
+      const pipelineVersion = structureVersion(structure)
+      const input = inlineJson(request.input, config.inlinePayloadBytes)
+      if (!input.inline) yield* backend.put(inputPath, input.json, "application/json").pipe(Effect.orDie)
+      const inputInline = input.inline ? input.json : null
+      const entry = new Set(structure.entry)
+      yield* tx.run(Effect.zipRight(
+        pipelineRuns.insert({
+          id: runId,
+          pipelineId,
+          failureMode: request.failureMode,
+          priority: request.priority ?? null,
+          pipelineVersion,
+          structure,
+          routing: initialState(structure),
+          inputPath,
+          inputInline,
+          storageBackend: backend.config.id,
+          metadata: request.metadata
+        }),
+        taskRuns.insert(Object.keys(structure.tasks).map((taskId) => ({
+          id: newTaskRunId(),
+          taskId,
+          pipelineRunId: runId,
+          status: entry.has(taskId) ? "pending" as const : "waiting" as const,
+          priority: request.priority ?? tasks.get(taskId)!.priority,
+          retries: tasks.get(taskId)!.retries,
+          storageBackend: backend.config.id,
+          inputPath,
+          inputInline,
+          metadata: request.metadata
+        })))
+      ))
+      yield* wakeups.wake
+      return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
+    })
+
+    return { trigger } as const
+  })
+}) {}

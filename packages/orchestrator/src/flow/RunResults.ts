@@ -1,0 +1,124 @@
+import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
+import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
+import { Effect, Option } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { newDlqId } from "../Ids.js"
+import { DeadLetterStore } from "../store/DeadLetterStore.js"
+import { IdempotencyKeys } from "../store/IdempotencyKeys.js"
+import type { AttemptFailure, AttemptSuccess } from "../store/NewRun.js"
+import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
+import { TaskRuns } from "../store/TaskRuns.js"
+import { Transactions } from "../store/Transactions.js"
+import { DispatchedRuns } from "./DispatchedRuns.js"
+import { PipelineRouting } from "./PipelineRouting.js"
+import { Wakeups } from "./Wakeups.js"
+
+/** Where an attempt's result left its run. */
+export interface ResultApplied {
+  readonly runId: string
+  readonly status: TaskRunStatus
+}
+
+/** The pipeline run a result is applied under, locked, and the task the run is of. */
+export type PipelineLock = Option.Option<{ readonly run: LockedRun; readonly taskId: string }>
+
+/**
+ * The one way an attempt ends, whoever reports it (callback, monitor, dispatcher, idempotency
+ * cache): the guarded transition of the task run, its idempotency key, its dead letter, and — for a
+ * pipeline task — the routing of the result, in one transaction under the pipeline run's lock
+ * (taken first, so locks are always acquired in the same order). A standalone run this process
+ * dispatched, with no idempotency key, completes in a single statement.
+ */
+export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchestrator/RunResults", {
+  effect: Effect.gen(function*() {
+    const taskRuns = yield* TaskRuns
+    const pipelineRuns = yield* PipelineRuns
+    const keys = yield* IdempotencyKeys
+    const deadLetters = yield* DeadLetterStore
+    const routing = yield* PipelineRouting
+    const tx = yield* Transactions
+    const config = yield* OrchestratorConfig
+    const dispatched = yield* DispatchedRuns
+    const wakeups = yield* Wakeups
+
+    /** Runs `body` in a transaction under the lock of `runId`'s pipeline run, if it has one. */
+    const underLock = <A, E, R>(runId: string, body: (pipeline: PipelineLock) => Effect.Effect<A, E, R>) =>
+      tx.run(Effect.flatMap(pipelineRuns.lockOf(runId), body))
+
+    const failLocked = Effect.fn("RunResults.failLocked")(function*(
+      runId: string,
+      attempt: number,
+      failure: AttemptFailure,
+      pipeline: PipelineLock,
+      onlyIn?: ReadonlyArray<TaskRunStatus>
+    ) {
+      const failed = yield* taskRuns.fail(runId, attempt, failure, config.maxRetryDelayMs, onlyIn)
+      yield* keys.releaseFor(runId)
+      if (failed.outcome === "dead-lettered") {
+        yield* deadLetters.insert({
+          id: newDlqId(),
+          taskRunId: runId,
+          taskId: failed.run.taskId,
+          pipelineRunId: failed.run.pipelineRunId,
+          codeVersion: failed.codeVersion,
+          codeHash: failed.codeHash,
+          error: failure.error,
+          errorCode: failure.errorCode,
+          attempts: attempt
+        })
+        if (Option.isSome(pipeline)) yield* routing.routeFailure(pipeline.value.run, failed.run.taskId)
+      }
+      return { runId, status: failed.run.status } satisfies ResultApplied
+    })
+
+    const completeLocked = Effect.fn("RunResults.completeLocked")(function*(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      pipeline: PipelineLock
+    ) {
+      if (Option.isSome(pipeline) && result.selectedNext !== null) {
+        const { run, taskId } = pipeline.value
+        const invalid = invalidSelection(run.structure, taskId, result.selectedNext)
+        if (invalid.length > 0) {
+          const allowed = run.structure.tasks[taskId]?.allowedNext ?? []
+          return yield* failLocked(runId, attempt, {
+            error: `runNext names ${invalid.map((t) => `'${t}'`).join(", ")}, outside allowedNext [${allowed.join(", ")}]`,
+            errorCode: ErrorCodes.invalidNext,
+            retryable: false,
+            retryAfterMs: null,
+            logsPath: result.logsPath
+          }, pipeline)
+        }
+      }
+      const run = yield* taskRuns.complete(runId, attempt, result)
+      yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
+      if (Option.isSome(pipeline)) yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
+      return { runId, status: run.status } satisfies ResultApplied
+    })
+
+    const fail = Effect.fn("RunResults.fail")(function*(
+      runId: string,
+      attempt: number,
+      failure: AttemptFailure,
+      onlyIn?: ReadonlyArray<TaskRunStatus>
+    ) {
+      yield* dispatched.take(runId)
+      const applied = yield* underLock(runId, (pipeline) => failLocked(runId, attempt, failure, pipeline, onlyIn))
+      yield* wakeups.wake
+      return applied
+    })
+
+    const complete = Effect.fn("RunResults.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
+      const hint = yield* dispatched.take(runId)
+      const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
+        ? yield* Effect.map(taskRuns.complete(runId, attempt, result), (run): ResultApplied => ({ runId, status: run.status }))
+        : yield* underLock(runId, (pipeline) => completeLocked(runId, attempt, result, pipeline))
+      yield* wakeups.wake
+      return applied
+    })
+
+    return { fail, complete, underLock, completeLocked, explainMiss: taskRuns.explainMiss } as const
+  })
+}) {}

@@ -1,0 +1,60 @@
+import { Effect, FiberSet, STM, TSemaphore } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
+import { TaskRuns } from "../store/TaskRuns.js"
+import { Dispatcher } from "./Dispatcher.js"
+import { Wakeups } from "./Wakeups.js"
+
+const CLAIM_BATCH = 50
+
+/** What one scheduling pass did. */
+export interface PassResult {
+  readonly claimed: number
+  readonly dispatched: ReadonlyArray<string>
+}
+
+/**
+ * Claim-and-dispatch: claims due runs and dispatches each in its own fiber, never holding more
+ * than `MAX_CONCURRENCY` dispatches in this process (a transactional semaphore whose free permits
+ * size each claim). A finished dispatch frees its slot and wakes the loop.
+ */
+export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave/orchestrator/SchedulingPass", {
+  scoped: Effect.gen(function*() {
+    const config = yield* OrchestratorConfig
+    const taskRuns = yield* TaskRuns
+    const dispatcher = yield* Dispatcher
+    const wakeups = yield* Wakeups
+    const { id: orchestratorId } = yield* OrchestratorIdentity
+    const slots = yield* TSemaphore.make(config.maxConcurrency)
+    const dispatches = yield* FiberSet.make()
+
+    const reserve = (wanted: number) =>
+      STM.commit(STM.gen(function*() {
+        const free = Math.min(wanted, yield* TSemaphore.available(slots))
+        if (free > 0) yield* TSemaphore.acquireN(slots, free)
+        return free
+      }))
+    const release = (n: number) => n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
+
+    const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
+      const dispatched: Array<string> = []
+      for (;;) {
+        const reserved = yield* reserve(CLAIM_BATCH)
+        if (reserved === 0) break
+        const claimed = yield* taskRuns.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
+        yield* release(reserved - claimed.length)
+        for (const run of claimed) {
+          dispatched.push(run.id)
+          yield* FiberSet.run(
+            dispatches,
+            dispatcher.dispatch(run).pipe(Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
+          )
+        }
+        if (claimed.length < reserved) break
+      }
+      return { claimed: dispatched.length, dispatched }
+    }).pipe(Effect.withSpan("SchedulingPass.pass"))
+
+    return { pass } as const
+  })
+}) {}

@@ -1,0 +1,31 @@
+import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
+import { Effect, Schema } from "effect"
+
+const CAPACITY = 1000
+const decode = Schema.decodeUnknown(PipelineStructure)
+
+/**
+ * Decoded structure snapshots of pipeline runs. A snapshot never changes once the run is
+ * triggered, so each is decoded once and kept (the oldest are forgotten first).
+ */
+export class StructureCache extends Effect.Service<StructureCache>()("@pipeweave/orchestrator/StructureCache", {
+  sync: () => {
+    const cache = new Map<string, PipelineStructure>()
+    return {
+      get: (pipelineRunId: string, raw: unknown) =>
+        Effect.suspend(() => {
+          const hit = cache.get(pipelineRunId)
+          if (hit !== undefined) return Effect.succeed(hit)
+          return decode(raw).pipe(
+            Effect.orDie,
+            Effect.tap((structure) =>
+              Effect.sync(() => {
+                if (cache.size >= CAPACITY) cache.delete(cache.keys().next().value!)
+                cache.set(pipelineRunId, structure)
+              })
+            )
+          )
+        })
+    }
+  }
+}) {}

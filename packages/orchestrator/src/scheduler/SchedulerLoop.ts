@@ -1,0 +1,34 @@
+import { PgClient } from "@effect/sql-pg"
+import { Cause, Effect, Layer, Schedule, Stream } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { SchedulingPass } from "../flow/SchedulingPass.js"
+import { Wakeups } from "../flow/Wakeups.js"
+
+/** The channel task-run inserts and status changes notify (see migrations/0004_hot_path.sql). */
+export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
+
+/**
+ * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
+ * routed, a slot freed), every LISTEN/NOTIFY from another orchestrator's changes, and at the latest
+ * every `POLL_INTERVAL_MS`.
+ */
+export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
+  const config = yield* OrchestratorConfig
+  const { pass } = yield* SchedulingPass
+  const wakeups = yield* Wakeups
+  const pg = yield* PgClient.PgClient
+  yield* pg.listen(TASK_RUNS_CHANNEL).pipe(
+    Stream.runForEach(() => wakeups.wake),
+    Effect.tapErrorCause((cause) => Effect.logWarning("LISTEN connection lost; polling until it is back", cause)),
+    Effect.retry(Schedule.spaced("1 second")),
+    Effect.forkScoped
+  )
+  yield* pass.pipe(
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("scheduling pass failed", cause)
+    ),
+    Effect.zipRight(Effect.raceFirst(wakeups.next, Effect.sleep(config.pollIntervalMs))),
+    Effect.forever,
+    Effect.forkScoped
+  )
+}))

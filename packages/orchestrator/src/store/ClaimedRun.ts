@@ -1,0 +1,46 @@
+import { AssetRef } from "@pipeweave/domain/TaskRun"
+import { Schema } from "effect"
+import { DbInt } from "./Rows.js"
+
+const PreviousAttemptRow = Schema.Struct({
+  attempt: DbInt,
+  error: Schema.String,
+  errorCode: Schema.NullOr(Schema.String),
+  timestamp: Schema.Date
+})
+
+/** A completed run of the same pipeline run, as the claim returns it (its output inline when small). */
+export const CompletedSibling = Schema.Struct({
+  taskId: Schema.String,
+  outputPath: Schema.NullOr(Schema.String),
+  outputInline: Schema.NullOr(Schema.String),
+  assets: Schema.Record({ key: Schema.String, value: AssetRef })
+})
+export type CompletedSibling = typeof CompletedSibling.Type
+
+/**
+ * A run the claim moved to `dispatching`, with everything its dispatch needs: the task's
+ * settings, the chosen worker instance, earlier attempts' errors and, for a pipeline task, the run's
+ * structure snapshot (undecoded), its inline input and its completed runs.
+ */
+export const ClaimedRun = Schema.Struct({
+  id: Schema.String,
+  taskId: Schema.String,
+  pipelineRunId: Schema.NullOr(Schema.String),
+  attempt: DbInt,
+  codeVersion: DbInt,
+  codeHash: Schema.String,
+  heartbeatIntervalMs: DbInt,
+  timeoutSeconds: DbInt,
+  storageBackend: Schema.String,
+  inputPath: Schema.String,
+  inputInline: Schema.NullOr(Schema.String),
+  workerUrl: Schema.NullOr(Schema.String),
+  allowedNext: Schema.Array(Schema.String),
+  hasIdempotencyKey: Schema.Boolean,
+  previousAttempts: Schema.Array(PreviousAttemptRow),
+  structure: Schema.Unknown,
+  pipelineInputInline: Schema.NullOr(Schema.String),
+  completedSiblings: Schema.Array(CompletedSibling)
+})
+export type ClaimedRun = typeof ClaimedRun.Type

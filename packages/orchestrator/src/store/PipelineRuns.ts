@@ -1,0 +1,113 @@
+import { SqlClient } from "@effect/sql"
+import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
+import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
+import { Clock, Effect, Option, Schema } from "effect"
+
+const LockedRow = Schema.Struct({
+  id: Schema.String,
+  status: Schema.String,
+  failureMode: FailureMode,
+  structure: PipelineStructure,
+  routing: RoutingState,
+  priority: Schema.NullOr(Schema.Number),
+  inputPath: Schema.String,
+  inputInline: Schema.NullOr(Schema.String),
+  storageBackend: Schema.String,
+  metadata: Schema.Unknown
+})
+const decodeLocked = Schema.decodeUnknown(Schema.Array(LockedRow))
+const decodeLockedOf = Schema.decodeUnknown(Schema.Array(Schema.Struct({ ...LockedRow.fields, lockedTaskId: Schema.String })))
+
+/** A pipeline run locked for the rest of the transaction. */
+export type LockedRun = typeof LockedRow.Type
+
+/** A pipeline run to insert. */
+export interface NewPipelineRun {
+  readonly id: string
+  readonly pipelineId: string
+  readonly failureMode: FailureMode
+  readonly priority: number | null
+  readonly pipelineVersion: string
+  readonly structure: PipelineStructure
+  readonly routing: RoutingState
+  readonly inputPath: string
+  readonly inputInline: string | null
+  readonly storageBackend: string
+  readonly metadata: unknown
+}
+
+/** The only writer of `pipeline_runs`: insert, lock, and the routing state after each transition. */
+export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orchestrator/PipelineRuns", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+    const insert = Effect.fn("PipelineRuns.insert")(function*(run: NewPipelineRun) {
+      yield* sql`INSERT INTO pipeline_runs ${
+        sql.insert({
+          id: run.id,
+          pipeline_id: run.pipelineId,
+          status: "running",
+          failure_mode: run.failureMode,
+          priority: run.priority,
+          pipeline_version: run.pipelineVersion,
+          structure: JSON.stringify(run.structure),
+          routing: JSON.stringify(run.routing),
+          input_path: run.inputPath,
+          input_inline: run.inputInline,
+          storage_backend: run.storageBackend,
+          metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
+          created_at: yield* now
+        })
+      }`
+    }, Effect.orDie)
+
+    /**
+     * Locks the pipeline run that task run `taskRunId` belongs to, if any, and tells which task the
+     * run is of (call it in a transaction).
+     */
+    const lockOf = Effect.fn("PipelineRuns.lockOf")(function*(taskRunId: string) {
+      const rows = yield* decodeLockedOf(
+        yield* sql`SELECT p.id, p.status, p.failure_mode, p.structure, p.routing, p.priority, p.input_path, p.input_inline,
+                     p.storage_backend, p.metadata, r.task_id AS locked_task_id
+                   FROM task_runs r JOIN pipeline_runs p ON p.id = r.pipeline_run_id WHERE r.id = ${taskRunId}
+                   FOR UPDATE OF p`
+      )
+      return Option.map(Option.fromNullable(rows[0]), ({ lockedTaskId, ...run }) => ({ run, taskId: lockedTaskId }))
+    }, Effect.orDie)
+
+    const lock = Effect.fn("PipelineRuns.lock")(function*(pipelineRunId: string) {
+      const rows = yield* decodeLocked(
+        yield* sql`SELECT id, status, failure_mode, structure, routing, priority, input_path, input_inline,
+                     storage_backend, metadata
+                   FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
+      )
+      return Option.fromNullable(rows[0])
+    }, Effect.orDie)
+
+    /** Stores the routing state after a transition; `outcome` ends the run. */
+    const saveRouting = Effect.fn("PipelineRuns.saveRouting")(
+      function*(id: string, routing: RoutingState, outcome: string | null) {
+        const at = yield* now
+        yield* sql`UPDATE pipeline_runs SET routing = ${JSON.stringify(routing)}, status = ${outcome ?? "running"},
+                     completed_at = ${outcome === null ? null : at}
+                   WHERE id = ${id}`
+      },
+      Effect.orDie
+    )
+
+    /** Removes up to `batch` pipeline runs that ended before `cutoff` and have no task run left. */
+    const purgeFinished = Effect.fn("PipelineRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
+      const removed = yield* sql<{ id: string }>`
+        DELETE FROM pipeline_runs WHERE id IN (
+          SELECT p.id FROM pipeline_runs p
+          WHERE p.status <> 'running' AND p.completed_at < ${cutoff}
+            AND NOT EXISTS (SELECT 1 FROM task_runs r WHERE r.pipeline_run_id = p.id)
+          LIMIT ${batch})
+        RETURNING id`
+      return removed.length
+    }, Effect.orDie)
+
+    return { insert, lockOf, lock, saveRouting, purgeFinished } as const
+  })
+}) {}

@@ -1,0 +1,112 @@
+import type { SqlClient } from "@effect/sql"
+import { Clock, Effect, Schema } from "effect"
+import { DbDateOrNull, DbInt } from "./Rows.js"
+import { heartbeatDeadline, inFlight } from "./RunSql.js"
+
+/** An attempt past its heartbeat deadline or its timeout. */
+export const ExpiredAttempt = Schema.Struct({
+  id: Schema.String,
+  attempt: DbInt,
+  timedOut: Schema.Boolean,
+  heartbeatIntervalMs: Schema.NullOr(DbInt),
+  timeoutSeconds: DbInt
+})
+export type ExpiredAttempt = typeof ExpiredAttempt.Type
+
+const decodeExpired = Schema.decodeUnknown(Schema.Array(ExpiredAttempt))
+const decodeNext = Schema.decodeUnknown(Schema.Array(Schema.Struct({ next: DbDateOrNull })))
+
+const FAIL_FAST_REASON = "cancelled: another task of the pipeline failed (fail-fast)"
+
+/**
+ * The transitions of `task_runs` that are not one attempt's result: a pipeline's routing (start,
+ * skip, cancel), orphaned task types, the monitor's deadlines, and the removal of finished runs
+ * after their retention. Part of `TaskRuns`, the table's one writer.
+ */
+export const runMaintenance = (sql: SqlClient.SqlClient) => {
+  const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+
+  const route = Effect.fn("TaskRuns.route")(function*(
+    pipelineRunId: string,
+    transition: { readonly start: ReadonlyArray<string>; readonly skip: ReadonlyArray<string>; readonly cancel: ReadonlyArray<string> }
+  ) {
+    const at = yield* now
+    if (transition.start.length > 0) {
+      yield* sql`UPDATE task_runs SET status = 'pending', available_at = ${at}
+                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.start}::text[]) AND status = 'waiting'`
+    }
+    if (transition.skip.length > 0) {
+      yield* sql`UPDATE task_runs SET status = 'skipped', completed_at = ${at}
+                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.skip}::text[]) AND status = 'waiting'`
+    }
+    if (transition.cancel.length > 0) {
+      yield* sql`UPDATE task_runs SET status = 'cancelled', completed_at = ${at}, heartbeat_deadline = NULL,
+                   timeout_at = NULL, error = ${FAIL_FAST_REASON}, error_code = 'PIPELINE_FAILED'
+                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.cancel}::text[])
+                   AND status IN ('waiting', 'pending', 'dispatching', 'running')`
+    }
+  }, Effect.orDie)
+
+  const cancelOrphans = Effect.fn("TaskRuns.cancelOrphans")(
+    function*(taskIds: ReadonlyArray<string>, reason: string) {
+      const at = yield* now
+      return yield* sql<{ taskId: string }>`
+        UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = 'ORPHANED', completed_at = ${at}
+        WHERE status IN ('pending', 'waiting') AND task_id = ANY(${taskIds}::text[])
+        RETURNING task_id`
+    },
+    Effect.orDie
+  )
+
+  const expired = Effect.fn("TaskRuns.expired")(function*(limit: number) {
+    const at = yield* now
+    return yield* decodeExpired(
+      yield* sql`
+        SELECT r.id, r.attempt, r.timeout_at <= ${at} AS timed_out, r.heartbeat_interval_ms, t.timeout_seconds
+        FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
+        WHERE ${inFlight(sql, "r.status")} AND (r.heartbeat_deadline <= ${at} OR r.timeout_at <= ${at})
+        ORDER BY r.id LIMIT ${limit}`
+    )
+  }, Effect.orDie)
+
+  const nextDeadline = Effect.gen(function*() {
+    const rows = yield* decodeNext(
+      yield* sql`
+        SELECT LEAST(
+          (SELECT min(heartbeat_deadline) FROM task_runs WHERE ${inFlight(sql)}),
+          (SELECT min(timeout_at) FROM task_runs WHERE ${inFlight(sql)})) AS next`
+    )
+    return rows[0]?.next ?? null
+  }).pipe(Effect.orDie, Effect.withSpan("TaskRuns.nextDeadline"))
+
+  /** Gives every attempt in flight a full heartbeat interval pair from `now` (an orchestrator just started). */
+  const extendDeadlines = Effect.gen(function*() {
+    const at = yield* now
+    yield* sql`UPDATE task_runs SET heartbeat_deadline = GREATEST(heartbeat_deadline, ${heartbeatDeadline(sql, at)})
+               WHERE ${inFlight(sql)}`
+  }).pipe(Effect.orDie, Effect.withSpan("TaskRuns.extendDeadlines"))
+
+  /**
+   * Removes up to `batch` runs that finished before `cutoff`: standalone runs (unless a dead letter
+   * still holds them) and the task runs of pipeline runs that ended before it, then those pipeline
+   * runs. Returns how many task runs went.
+   */
+  const purgeFinished = Effect.fn("TaskRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
+    const removed = yield* sql<{ id: string }>`
+      DELETE FROM task_runs WHERE id IN (
+        (SELECT r.id FROM task_runs r
+        WHERE r.status IN ('completed', 'failed', 'cancelled', 'skipped') AND r.completed_at < ${cutoff}
+          AND r.pipeline_run_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.task_run_id = r.id)
+        LIMIT ${batch})
+        UNION ALL
+        (SELECT r.id FROM pipeline_runs p JOIN task_runs r ON r.pipeline_run_id = p.id
+        WHERE p.status <> 'running' AND p.completed_at < ${cutoff}
+          AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.pipeline_run_id = p.id)
+        LIMIT ${batch}))
+      RETURNING id`
+    return removed.length
+  }, Effect.orDie)
+
+  return { route, cancelOrphans, expired, nextDeadline, extendDeadlines, purgeFinished } as const
+}

@@ -1,0 +1,298 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
+import { Conflict, NotFound } from "@pipeweave/domain/Errors"
+import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
+import { Clock, Effect, Option, Schema } from "effect"
+import { claimLimited, claimUnlimited, decodeClaimed, lockLimitedTypes } from "./ClaimRuns.js"
+import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
+import { DbInt } from "./Rows.js"
+import { decodeRunRows } from "./RunRow.js"
+import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
+import { runMaintenance } from "./RunMaintenance.js"
+
+/** A run after a transition: enough to route it and to answer the worker. */
+export const TransitionedRun = Schema.Struct({
+  id: Schema.String,
+  taskId: Schema.String,
+  pipelineRunId: Schema.NullOr(Schema.String),
+  status: Schema.String
+})
+export interface TransitionedRun {
+  readonly id: string
+  readonly taskId: string
+  readonly pipelineRunId: string | null
+  readonly status: TaskRunStatus
+}
+
+/** Where a failed attempt left its run, with the code it ran (for the dead letter). */
+export interface FailedRun {
+  readonly run: TransitionedRun
+  readonly outcome: "retry-scheduled" | "dead-lettered"
+  readonly codeVersion: number
+  readonly codeHash: string
+}
+
+const PolicyRow = Schema.Struct({
+  maxAttempts: DbInt,
+  retryBackoff: Schema.Literal("fixed", "exponential"),
+  retryDelayMs: DbInt,
+  maxRetryDelayMs: Schema.NullOr(DbInt),
+  codeVersion: DbInt,
+  codeHash: Schema.String
+})
+
+const Where = Schema.Struct({ status: Schema.String, attempt: DbInt })
+
+/** How often the claim re-reads whether any task type has a concurrency limit. */
+const LIMITS_REFRESH_MS = 1000
+
+/**
+ * The only writer of `task_runs` and `task_run_attempts`: inserts, the claim, and guarded
+ * transitions. Every transition is one statement guarded by `id`, `attempt` and the statuses it
+ * may leave; one that matches nothing is answered `NotFound` (no such run) or `Conflict` (the
+ * attempt is no longer in flight), and changes nothing.
+ */
+export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrator/TaskRuns", {
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const maintenance = runMaintenance(sql)
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+    const findWhere = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Where,
+      execute: (id) => sql`SELECT status, attempt FROM task_runs WHERE id = ${id}`
+    })
+
+    const explainMiss = (runId: string, attempt: number): Effect.Effect<never, NotFound | Conflict> =>
+      Effect.flatMap(Effect.orDie(findWhere(runId)), (row) =>
+        Effect.fail<NotFound | Conflict>(
+          Option.isNone(row)
+            ? NotFound.of("task run", runId)
+            : new Conflict({
+              message: `task run ${runId} attempt ${attempt} is not in flight (status ${row.value.status}, attempt ${
+                row.value.attempt
+              })`,
+              currentStatus: row.value.status as TaskRunStatus
+            })
+        ))
+
+    const insert = Effect.fn("TaskRuns.insert")(function*(runs: ReadonlyArray<NewRun>) {
+      if (runs.length === 0) return
+      const at = yield* now
+      yield* sql`INSERT INTO task_runs ${
+        sql.insert(runs.map((run) => ({
+          id: run.id,
+          task_id: run.taskId,
+          pipeline_run_id: run.pipelineRunId,
+          status: run.status,
+          priority: run.priority,
+          max_attempts: maxAttempts(run),
+          storage_backend: run.storageBackend,
+          input_path: run.inputPath,
+          input_inline: run.inputInline,
+          metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
+          created_at: at,
+          available_at: at
+        })))
+      }`.pipe(Effect.orDie)
+    })
+
+    let limitsCheckedAt = Number.NEGATIVE_INFINITY
+    let anyLimited = false
+    const refreshLimits = Effect.gen(function*() {
+      const at = yield* Clock.currentTimeMillis
+      if (at - limitsCheckedAt < LIMITS_REFRESH_MS) return anyLimited
+      const rows = yield* sql<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM tasks WHERE concurrency > 0) AS any`
+      limitsCheckedAt = at
+      anyLimited = rows[0]?.any === true
+      return anyLimited
+    })
+
+    const claim = Effect.fn("TaskRuns.claim")(function*(limit: number, orchestratorId: string) {
+      if (limit <= 0) return []
+      const at = yield* now
+      const limited = (yield* refreshLimits)
+        ? yield* Effect.gen(function*() {
+          const locked = yield* lockLimitedTypes(sql, at)
+          if (locked.length === 0) return []
+          return yield* decodeClaimed(yield* claimLimited(sql, limit, at, orchestratorId, locked.map((l) => l.taskId)))
+        }).pipe(sql.withTransaction)
+        : []
+      const rest = limit - limited.length
+      if (rest === 0) return limited
+      const unlimited = yield* decodeClaimed(yield* claimUnlimited(sql, rest, at, orchestratorId))
+      return limited.length === 0 ? unlimited : [...limited, ...unlimited]
+    }, Effect.orDie)
+
+    /** Forgets the cached answer to "does any task type have a concurrency limit?" (after a registration). */
+    const limitsChanged = Effect.sync(() => {
+      limitsCheckedAt = Number.NEGATIVE_INFINITY
+    })
+
+    const touch = (runId: string, attempt: number, progress: Option.Option<{ percent: number; message: string | null }>) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        const rows = yield* sql<{ status: TaskRunStatus }>`
+          UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
+            heartbeat_deadline = ${heartbeatDeadline(sql, at)}
+            ${
+          Option.match(progress, {
+            onNone: () => sql``,
+            onSome: (p) => sql`, progress_percent = ${p.percent}, progress_message = ${p.message}`
+          })
+        }
+          WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
+          RETURNING status`.pipe(Effect.orDie)
+        if (rows[0]) return { runId, status: rows[0].status, cancelled: false }
+        const where = yield* Effect.orDie(findWhere(runId))
+        if (Option.isSome(where) && where.value.status === "cancelled" && where.value.attempt === attempt) {
+          return { runId, status: "cancelled" as const, cancelled: true }
+        }
+        return yield* explainMiss(runId, attempt)
+      })
+
+    const heartbeat = Effect.fn("TaskRuns.heartbeat")(function*(runId: string, attempt: number) {
+      return yield* touch(runId, attempt, Option.none())
+    })
+
+    const progress = Effect.fn("TaskRuns.progress")(
+      function*(runId: string, attempt: number, percent: number, message: string | null) {
+        return yield* touch(runId, attempt, Option.some({ percent, message }))
+      }
+    )
+
+    const decodeTransitioned = Schema.decodeUnknown(Schema.Array(TransitionedRun))
+
+    const complete = Effect.fn("TaskRuns.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
+      const at = yield* now
+      const rows = yield* decodeTransitioned(
+        yield* sql`
+          WITH run AS (
+            UPDATE task_runs SET status = 'completed', output_path = ${result.outputPath},
+              output_size = ${result.outputSize}, output_inline = ${result.outputInline},
+              assets = ${JSON.stringify(result.assets)}, logs_path = ${result.logsPath},
+              selected_next = ${result.selectedNext === null ? null : JSON.stringify(result.selectedNext)},
+              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
+            WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
+            RETURNING id, task_id, pipeline_run_id, status
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
+            FROM run WHERE a.run_id = run.id AND a.attempt = ${attempt}
+          )
+          SELECT * FROM run`
+      ).pipe(Effect.orDie)
+      const run = rows[0]
+      if (run === undefined) return yield* explainMiss(runId, attempt)
+      return run as TransitionedRun
+    }, Effect.catchTag("SqlError", Effect.die))
+
+    const decodePolicy = Schema.decodeUnknown(Schema.Array(PolicyRow))
+
+    const fail = Effect.fn("TaskRuns.fail")(function*(
+      runId: string,
+      attempt: number,
+      failure: AttemptFailure,
+      defaultMaxRetryDelayMs: number,
+      onlyIn: ReadonlyArray<TaskRunStatus> = IN_FLIGHT
+    ) {
+      const at = yield* now
+      const policies = yield* decodePolicy(
+        yield* sql`
+          SELECT r.max_attempts, t.retry_backoff, t.retry_delay_ms, t.max_retry_delay_ms, r.code_version, r.code_hash
+          FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
+          WHERE r.id = ${runId} AND r.attempt = ${attempt} AND r.status IN ${sql.in(onlyIn)}
+          FOR UPDATE OF r`
+      ).pipe(Effect.orDie)
+      const policy = policies[0]
+      if (policy === undefined) return yield* explainMiss(runId, attempt)
+      const retry = failure.retryable && attempt < policy.maxAttempts
+      const delay = failure.retryAfterMs ?? retryDelayMs({
+        retries: policy.maxAttempts - 1,
+        retryBackoff: policy.retryBackoff,
+        retryDelayMs: policy.retryDelayMs,
+        maxRetryDelayMs: policy.maxRetryDelayMs ?? defaultMaxRetryDelayMs
+      }, attempt + 1)
+      const timedOut = failure.errorCode === ErrorCodes.timeout || failure.errorCode === ErrorCodes.heartbeatTimeout
+      const rows = yield* decodeTransitioned(
+        yield* sql`
+          WITH run AS (
+            UPDATE task_runs SET status = ${retry ? "pending" : "failed"}, error = ${failure.error},
+              error_code = ${failure.errorCode}, logs_path = COALESCE(${failure.logsPath}, logs_path),
+              available_at = ${new Date(at.getTime() + (retry ? delay : 0))},
+              completed_at = ${retry ? null : at}, heartbeat_deadline = NULL, timeout_at = NULL
+            WHERE id = ${runId} AND attempt = ${attempt} AND status IN ${sql.in(onlyIn)}
+            RETURNING id, task_id, pipeline_run_id, status
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = ${timedOut ? "timeout" : "failed"}, ended_at = ${at},
+              error = ${failure.error}, error_code = ${failure.errorCode}
+            FROM run WHERE a.run_id = run.id AND a.attempt = ${attempt}
+          )
+          SELECT * FROM run`
+      ).pipe(Effect.orDie)
+      const run = rows[0]
+      if (run === undefined) return yield* explainMiss(runId, attempt)
+      return {
+        run: run as TransitionedRun,
+        outcome: retry ? "retry-scheduled" : "dead-lettered",
+        codeVersion: policy.codeVersion,
+        codeHash: policy.codeHash
+      } satisfies FailedRun
+    }, Effect.catchTag("SqlError", Effect.die))
+
+    const requeue = Effect.fn("TaskRuns.requeue")(function*(runId: string, attempt: number, delayMs: number) {
+      const at = yield* now
+      const rows = yield* sql<{ id: string }>`
+        WITH run AS (
+          UPDATE task_runs SET status = 'pending', attempt = attempt - 1,
+            available_at = ${new Date(at.getTime() + delayMs)}, heartbeat_deadline = NULL, timeout_at = NULL
+          WHERE id = ${runId} AND attempt = ${attempt} AND status = 'dispatching'
+          RETURNING id
+        ), removed AS (
+          DELETE FROM task_run_attempts a USING run WHERE a.run_id = run.id AND a.attempt = ${attempt}
+        )
+        SELECT id FROM run`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    const recordLateCallback = Effect.fn("TaskRuns.recordLateCallback")(
+      function*(runId: string, attempt: number, status: string) {
+        const at = yield* now
+        yield* sql`UPDATE task_run_attempts SET late_callback_at = ${at}, late_callback_status = ${status}
+                   WHERE run_id = ${runId} AND attempt = ${attempt} AND status <> 'running'`
+      },
+      Effect.orDie
+    )
+
+    /** Locks run `runId` while `attempt` is in flight (call it in a transaction). */
+    const lockInFlight = Effect.fn("TaskRuns.lockInFlight")(function*(runId: string, attempt: number) {
+      const rows = yield* decodeRunRows(
+        yield* sql`SELECT * FROM task_runs WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)} FOR UPDATE`
+      )
+      return Option.fromNullable(rows[0])
+    }, Effect.orDie)
+
+    const owner = (runId: string) =>
+      sql<{ taskId: string; pipelineRunId: string | null }>`
+        SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`.pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        Effect.orDie
+      )
+
+    return {
+      insert,
+      claim,
+      limitsChanged,
+      heartbeat,
+      progress,
+      complete,
+      fail,
+      requeue,
+      recordLateCallback,
+      lockInFlight,
+      owner,
+      explainMiss,
+      ...maintenance
+    } as const
+  })
+}) {}
