@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { Callbacks } from "@pipeweave/orchestrator/queue/Callbacks"
-import { TaskQueue } from "@pipeweave/orchestrator/queue/TaskQueue"
+import { Callbacks } from "@pipeweave/orchestrator/flow/Callbacks"
+import { TaskRuns } from "@pipeweave/orchestrator/store/TaskRuns"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 import { Effect, Fiber, Schedule } from "effect"
 import { register } from "./support/Registration.js"
@@ -11,15 +11,15 @@ import { orchestratorUrl, testOrchestrator } from "./support/TestOrchestrator.js
 /** Plays the worker: claims the run of `taskId` once the CLI has queued it, then reports `outcome`. */
 const settle = (taskId: string, outcome: (runId: string) => Effect.Effect<CallbackPayload, never, StorageBackends>) =>
   Effect.gen(function*() {
-    const queue = yield* TaskQueue
-    const claimOnce = Effect.map(queue.claim(10, "orch_cli_test"), (runs) => runs.find((claim) => claim.run.taskId === taskId))
+    const queue = yield* TaskRuns
+    const claimOnce = Effect.map(queue.claim(10, "orch_cli_test"), (runs) => runs.find((claim) => claim.taskId === taskId))
     const claimed = yield* claimOnce.pipe(
       Effect.flatMap((claim) => (claim === undefined ? Effect.fail("not queued yet" as const) : Effect.succeed(claim))),
       Effect.retry({ schedule: Schedule.spaced("20 millis"), while: (reason) => reason === "not queued yet" })
     )
-    const payload = yield* outcome(claimed.run.id)
-    yield* (yield* Callbacks).apply(claimed.run.id, payload)
-    return claimed.run.id
+    const payload = yield* outcome(claimed.id)
+    yield* (yield* Callbacks).apply(claimed.id, payload)
+    return claimed.id
   }).pipe(Effect.orDie)
 
 layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })("queue --wait", (it) => {

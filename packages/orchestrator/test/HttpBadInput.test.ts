@@ -3,7 +3,7 @@ import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
 import { assert, layer } from "@effect/vitest"
 import { makeCrypto } from "@pipeweave/storage/Crypto"
 import { Effect, Redacted } from "effect"
-import { Registry } from "../src/registry/Registry.js"
+import { Registrations } from "../src/flow/Registrations.js"
 import { registration, task } from "./support/fixtures.js"
 import { databases } from "./support/TestDatabase.js"
 import { databaseSnapshot, TEST_SECRET, testOrchestrator } from "./support/TestOrchestrator.js"
@@ -71,7 +71,7 @@ for (const [name, database] of databases) {
   layer(testOrchestrator(database()), { timeout: "60 seconds" })(`bad input on ${name}`, (it) => {
     it.effect("is refused with a 4xx JSON body naming the problem, and changes nothing", () =>
       Effect.gen(function*() {
-        yield* (yield* Registry).register(registration("svc", [task("known")]))
+        yield* (yield* Registrations).register(registration("svc", [task("known")]))
         const crypto = yield* makeCrypto(Redacted.make(TEST_SECRET))
         const wrongCrypto = yield* makeCrypto(Redacted.make("00".repeat(32)))
 

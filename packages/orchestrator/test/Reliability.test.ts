@@ -1,15 +1,15 @@
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Effect, Option, TestClock } from "effect"
-import { DeadLetters } from "../src/dlq/DeadLetters.js"
+import { Callbacks } from "../src/flow/Callbacks.js"
+import { DeadLetters } from "../src/flow/DeadLetters.js"
+import { DeadlineSweep } from "../src/flow/DeadlineSweep.js"
+import { Idempotency } from "../src/flow/Idempotency.js"
+import { Registrations } from "../src/flow/Registrations.js"
+import { RunResults } from "../src/flow/RunResults.js"
 import { services } from "../src/Orchestrator.js"
-import { Callbacks } from "../src/queue/Callbacks.js"
-import { Idempotency } from "../src/queue/Idempotency.js"
-import { RunResults } from "../src/queue/RunResults.js"
-import { TaskQueue } from "../src/queue/TaskQueue.js"
-import { TaskRunReads } from "../src/queue/TaskRunReads.js"
-import { Registry } from "../src/registry/Registry.js"
-import { Monitor } from "../src/scheduler/Monitor.js"
+import { TaskRunReads } from "../src/store/TaskRunReads.js"
+import { TaskRuns } from "../src/store/TaskRuns.js"
 import { registration, task } from "./support/fixtures.js"
 import { databases } from "./support/TestDatabase.js"
 import { testSettings } from "./support/TestOrchestrator.js"
@@ -17,8 +17,8 @@ import { testSettings } from "./support/TestOrchestrator.js"
 const DAY = 86_400_000
 
 const queueRun = (id: string, taskId: string, retries = 3) =>
-  Effect.flatMap(TaskQueue, (q) =>
-    q.insertRuns([{
+  Effect.flatMap(TaskRuns, (q) =>
+    q.insert([{
       id,
       taskId,
       pipelineRunId: null,
@@ -27,11 +27,12 @@ const queueRun = (id: string, taskId: string, retries = 3) =>
       retries,
       storageBackend: "local",
       inputPath: `standalone/${id}/input.json`,
+      inputInline: null,
       metadata: undefined
     }]))
 
-const claimIds = Effect.flatMap(TaskQueue, (q) => q.claim(50, "orch_test")).pipe(
-  Effect.map((claimed) => claimed.map((c) => `${c.run.id}#${c.run.attempt}`))
+const claimIds = Effect.flatMap(TaskRuns, (q) => q.claim(50, "orch_test")).pipe(
+  Effect.map((claimed) => claimed.map((c) => `${c.id}#${c.attempt}`))
 )
 
 const failure = (error: string, extra: Partial<{ retryable: boolean; retryAfterMs: number }> = {}) => ({
@@ -45,6 +46,7 @@ const failure = (error: string, extra: Partial<{ retryable: boolean; retryAfterM
 const success = (runId: string) => ({
   outputPath: `runs/${runId}/outputs/${runId}.json`,
   outputSize: 2,
+  outputInline: null,
   assets: {},
   logsPath: null,
   selectedNext: null
@@ -59,7 +61,7 @@ for (const [name, database] of databases) {
     (it) => {
       it.effect("exponential backoff: attempt 2 after 1000 ms, 3 after 2000, 4 after 4000, capped by maxRetryDelayMs", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-backoff", [
+          yield* (yield* Registrations).register(registration("svc-backoff", [
             task("backoff", { retries: 5, retryDelayMs: 1000, maxRetryDelayMs: 5000 })
           ]))
           yield* queueRun("trun_backoff01", "backoff", 5)
@@ -87,7 +89,7 @@ for (const [name, database] of databases) {
 
       it.effect("fixed backoff, RateLimited's retryAfterMs, and non-retryable errors straight to the DLQ", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-fixed", [
+          yield* (yield* Registrations).register(registration("svc-fixed", [
             task("fixed", { retries: 3, retryBackoff: "fixed", retryDelayMs: 750 })
           ]))
           const results = yield* RunResults
@@ -116,9 +118,9 @@ for (const [name, database] of databases) {
 
       it.effect("no heartbeat within 2 × heartbeatIntervalMs fails the attempt at that instant; heartbeats move the deadline", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-hb", [task("beats", { heartbeatIntervalMs: 1000, retryDelayMs: 100 })]))
-          const monitor = yield* Monitor
-          const queue = yield* TaskQueue
+          yield* (yield* Registrations).register(registration("svc-hb", [task("beats", { heartbeatIntervalMs: 1000, retryDelayMs: 100 })]))
+          const monitor = yield* DeadlineSweep
+          const queue = yield* TaskRuns
           yield* queueRun("trun_beats0001", "beats")
           yield* claimIds
           const t0 = yield* Clock.currentTimeMillis
@@ -138,9 +140,9 @@ for (const [name, database] of databases) {
 
       it.effect("an attempt running past its timeout fails with TIMEOUT; its late callback is refused and recorded", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-timeout", [task("slow", { timeout: 5, heartbeatIntervalMs: 1000 })]))
-          const monitor = yield* Monitor
-          const queue = yield* TaskQueue
+          yield* (yield* Registrations).register(registration("svc-timeout", [task("slow", { timeout: 5, heartbeatIntervalMs: 1000 })]))
+          const monitor = yield* DeadlineSweep
+          const queue = yield* TaskRuns
           yield* queueRun("trun_slow00001", "slow")
           yield* claimIds
           for (let t = 0; t < 4; t++) {
@@ -168,7 +170,7 @@ for (const [name, database] of databases) {
 
       it.effect("an idempotency key: concurrent runs wait, a completed key is cached for idempotencyTTL, then executes again", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-idem", [task("pay", { idempotencyTTL: 60, hasIdempotencyKey: true })]))
+          yield* (yield* Registrations).register(registration("svc-idem", [task("pay", { idempotencyTTL: 60, hasIdempotencyKey: true })]))
           const idempotency = yield* Idempotency
           for (const id of ["trun_payaaaaa1", "trun_paybbbbb1", "trun_payccccc1", "trun_payddddd1"]) yield* queueRun(id, "pay")
           yield* claimIds
@@ -187,30 +189,30 @@ for (const [name, database] of databases) {
 
       it.effect("a concurrency slot is released when an attempt ends on a heartbeat timeout", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-slot", [task("single", { concurrency: 1, heartbeatIntervalMs: 500 })]))
+          yield* (yield* Registrations).register(registration("svc-slot", [task("single", { concurrency: 1, heartbeatIntervalMs: 500 })]))
           const singles = Effect.map(claimIds, (ids) => ids.filter((id) => id.startsWith("trun_single")))
           yield* queueRun("trun_single001", "single")
           yield* queueRun("trun_single002", "single")
           assert.deepStrictEqual(yield* singles, ["trun_single001#1"])
           assert.deepStrictEqual(yield* singles, [])
           yield* TestClock.adjust(999)
-          yield* (yield* Monitor).sweep
+          yield* (yield* DeadlineSweep).sweep
           assert.deepStrictEqual(yield* singles, [])
           yield* TestClock.adjust(1)
-          yield* (yield* Monitor).sweep
+          yield* (yield* DeadlineSweep).sweep
           assert.deepStrictEqual(yield* singles, ["trun_single002#1"])
         }))
 
       it.effect("dead letters are purged exactly DLQ_RETENTION_DAYS after they failed", () =>
         Effect.gen(function*() {
-          yield* (yield* Registry).register(registration("svc-dlq", [task("doomed", { retries: 0 })]))
+          yield* (yield* Registrations).register(registration("svc-dlq", [task("doomed", { retries: 0 })]))
           yield* queueRun("trun_doomed001", "doomed", 0)
           yield* claimIds
           yield* (yield* RunResults).fail("trun_doomed001", 1, failure("no"))
           const dlq = yield* DeadLetters
           const count = Effect.map(dlq.list({ taskId: "doomed", includeRetried: true, limit: 10, offset: 0 }), (p) => p.total)
           assert.strictEqual(yield* count, 1)
-          const monitor = yield* Monitor
+          const monitor = yield* DeadlineSweep
           yield* TestClock.adjust(30 * DAY - 1)
           yield* monitor.purgeDeadLetters
           assert.strictEqual(yield* count, 1)
@@ -221,7 +223,7 @@ for (const [name, database] of databases) {
 
       it.effect("orphan cleanup: a new service version cancels pending runs of removed task types; the same version keeps them", () =>
         Effect.gen(function*() {
-          const registry = yield* Registry
+          const registry = yield* Registrations
           yield* registry.register(registration("svc-orphans", [task("keep"), task("drop")], { version: "1.0.0" }))
           yield* queueRun("trun_orphan001", "drop")
           const same = yield* registry.register(registration("svc-orphans", [task("keep")], { version: "1.0.0" }))

@@ -1,7 +1,7 @@
 import { codeHashOf } from "@pipeweave/domain/CodeHash"
 import { RegisterRequest } from "@pipeweave/domain/Registration"
 import type { TaskOptionsInput } from "@pipeweave/domain/TaskOptions"
-import { Registry } from "@pipeweave/orchestrator/registry/Registry"
+import { Registrations } from "@pipeweave/orchestrator/flow/Registrations"
 import { Effect, Schema } from "effect"
 
 /** A task as the tests declare it: its allowedNext, or its options. */
@@ -9,7 +9,7 @@ export type TestTask = ReadonlyArray<string> | TaskOptionsInput
 
 /**
  * Registers `serviceId` with `tasks` (id → allowedNext or task options) and the declared
- * `pipelines` through the orchestrator's Registry.
+ * `pipelines` through the orchestrator's registration use case.
  */
 export const register = (
   serviceId: string,
@@ -20,7 +20,7 @@ export const register = (
     readonly pipelines?: ReadonlyArray<{ readonly id: string; readonly entry: ReadonlyArray<string> }>
   } = {}
 ) =>
-  Effect.flatMap(Registry, (registry) =>
+  Effect.flatMap(Registrations, (registry) =>
     registry.register(Schema.decodeUnknownSync(RegisterRequest)({
       serviceId,
       version: options.version ?? "1.0.0",

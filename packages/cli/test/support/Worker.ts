@@ -1,6 +1,6 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { Callbacks } from "@pipeweave/orchestrator/queue/Callbacks"
-import { TaskQueue } from "@pipeweave/orchestrator/queue/TaskQueue"
+import { Callbacks } from "@pipeweave/orchestrator/flow/Callbacks"
+import { TaskRuns } from "@pipeweave/orchestrator/store/TaskRuns"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 import { Effect, Fiber, Schedule } from "effect"
 
@@ -37,10 +37,10 @@ export const withWorker = <A, E, R>(
   settled: Array<Settled> = []
 ) =>
   Effect.gen(function*() {
-    const queue = yield* TaskQueue
+    const queue = yield* TaskRuns
     const callbacks = yield* Callbacks
     const pass = Effect.flatMap(queue.claim(10, "orch_cli_test"), (claims) =>
-      Effect.forEach(claims, ({ run }) =>
+      Effect.forEach(claims, (run) =>
         Effect.gen(function*() {
           const outcome = outcomes[run.taskId] ?? { status: "success" }
           const payload = yield* payloadFor(run.id, run.pipelineRunId ?? run.id, run.attempt, outcome)

@@ -15,6 +15,7 @@ export const testSettings = (overrides: Partial<OrchestratorSettings> = {}): Orc
     dataDir: mkdtempSync(join(tmpdir(), "pipeweave-test-")),
     secretKey: Option.some(Redacted.make(TEST_SECRET)),
     mode: "serverless",
+    inlinePayloadBytes: 0,
     ...overrides
   })
 
@@ -33,7 +34,10 @@ const TABLES = [
   "task_run_attempts",
   "dead_letters",
   "pipelines",
-  "pipeline_runs"
+  "pipeline_runs",
+  "idempotency_keys",
+  "task_run_counts",
+  "task_run_count_deltas"
 ] as const
 
 /** Every row of every table, for "nothing changed" assertions. */

@@ -1,9 +1,12 @@
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Effect, Layer, Option, TestClock } from "effect"
-import { TaskQueue } from "../src/queue/TaskQueue.js"
-import { TaskRunReads } from "../src/queue/TaskRunReads.js"
-import { Registry } from "../src/registry/Registry.js"
+import { Registrations } from "../src/flow/Registrations.js"
+import { Wakeups } from "../src/flow/Wakeups.js"
+import { Registry } from "../src/store/Registry.js"
+import { TaskRunReads } from "../src/store/TaskRunReads.js"
+import { TaskRuns } from "../src/store/TaskRuns.js"
+import { Transactions } from "../src/store/Transactions.js"
 import { registration, task } from "./support/fixtures.js"
 import { databases } from "./support/TestDatabase.js"
 
@@ -16,31 +19,35 @@ const newRun = (id: string, taskId: string, priority = 100, retries = 3) => ({
   retries,
   storageBackend: "local",
   inputPath: `standalone/${id}/input.json`,
+  inputInline: null,
   metadata: { id }
 })
 
 const success = (id: string) => ({
   outputPath: `runs/${id}/outputs/${id}.json`,
   outputSize: 2,
+  outputInline: null,
   assets: {},
   logsPath: null,
   selectedNext: null
 })
 
 const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql`TRUNCATE services, service_instances, tasks, task_code_history, task_runs, task_run_attempts, dead_letters, pipelines, pipeline_runs CASCADE`)
+  sql`TRUNCATE services, service_instances, tasks, task_code_history, task_runs, task_run_attempts, dead_letters, pipelines,
+        pipeline_runs, idempotency_keys, task_run_counts, task_run_count_deltas CASCADE`)
 
 for (const [name, database] of databases) {
-  const Env = Layer.mergeAll(Registry.Default, TaskQueue.Default, TaskRunReads.Default).pipe(
+  const Env = Registrations.Default.pipe(
+    Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
     Layer.provideMerge(database())
   )
 
-  layer(Env, { timeout: "60 seconds" })(`TaskQueue on ${name}`, (it) => {
+  layer(Env, { timeout: "60 seconds" })(`TaskRuns on ${name}`, (it) => {
     it.effect("registration assigns code versions, records history and reports code changes", () =>
       Effect.gen(function*() {
         yield* reset
         const t0 = yield* Clock.currentTimeMillis
-        const registry = yield* Registry
+        const registry = yield* Registrations
         const first = yield* registry.register(registration("svc", [task("a"), task("b")]))
         assert.deepStrictEqual(first.tasks.map((t) => [t.taskId, t.codeVersion]), [["a", 1], ["b", 1]])
         assert.deepStrictEqual(first.codeChanges, [])
@@ -49,7 +56,7 @@ for (const [name, database] of databases) {
         yield* TestClock.adjust(1000)
         const changed = yield* registry.register(registration("svc", [task("a", {}, "a2"), task("b")], { version: "1.1.0" }))
         assert.deepStrictEqual(changed.codeChanges.map((c) => [c.taskId, c.oldVersion, c.newVersion]), [["a", 1, 2]])
-        const history = yield* registry.history("a")
+        const history = yield* (yield* Registry).history("a")
         assert.deepStrictEqual(history.map((h) => [h.code_version, h.service_version]), [[2, "1.1.0"], [1, "1.0.0"]])
         assert.strictEqual(history[0]!.recorded_at.getTime(), t0 + 1000)
       }))
@@ -57,10 +64,10 @@ for (const [name, database] of databases) {
     it.effect("claims in priority order and never exceeds a task type's concurrency", () =>
       Effect.gen(function*() {
         yield* reset
-        const registry = yield* Registry
-        const queue = yield* TaskQueue
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
         yield* registry.register(registration("svc", [task("limited", { concurrency: 2 }), task("free")]))
-        yield* queue.insertRuns([
+        yield* queue.insert([
           newRun("trun_limited1", "limited", 1),
           newRun("trun_limited2", "limited", 2),
           newRun("trun_limited3", "limited", 3),
@@ -68,29 +75,29 @@ for (const [name, database] of databases) {
           newRun("trun_free00002", "free", 5)
         ])
         const claimed = yield* queue.claim(10, "orch_test")
-        assert.deepStrictEqual(claimed.map((c) => c.run.id), [
+        assert.deepStrictEqual(claimed.map((c) => c.id), [
           "trun_limited1",
           "trun_limited2",
           "trun_free00002",
           "trun_free00001"
         ])
-        assert.deepStrictEqual(claimed.map((c) => c.run.attempt), [1, 1, 1, 1])
+        assert.deepStrictEqual(claimed.map((c) => c.attempt), [1, 1, 1, 1])
         assert.strictEqual(claimed[0]!.workerUrl, "http://127.0.0.1:9")
         assert.deepStrictEqual(yield* queue.claim(10, "orch_test"), [])
         yield* queue.complete("trun_limited1", 1, success("trun_limited1"))
         const next = yield* queue.claim(10, "orch_test")
-        assert.deepStrictEqual(next.map((c) => c.run.id), ["trun_limited3"])
+        assert.deepStrictEqual(next.map((c) => c.id), ["trun_limited3"])
       }))
 
     it.effect("guarded transitions: a duplicate or stale callback conflicts and changes nothing", () =>
       Effect.gen(function*() {
         yield* reset
-        const registry = yield* Registry
-        const queue = yield* TaskQueue
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
         const reads = yield* TaskRunReads
         const t0 = yield* Clock.currentTimeMillis
         yield* registry.register(registration("svc", [task("t", { retries: 1, retryDelayMs: 500 })]))
-        yield* queue.insertRuns([newRun("trun_guarded1", "t", 100, 1)])
+        yield* queue.insert([newRun("trun_guarded1", "t", 100, 1)])
         yield* queue.claim(1, "orch_test")
         const failed = yield* queue.fail(
           "trun_guarded1",
@@ -99,13 +106,13 @@ for (const [name, database] of databases) {
           86_400_000
         )
         assert.strictEqual(failed.outcome, "retry-scheduled")
-        assert.strictEqual(failed.run.availableAt.getTime(), t0 + 500)
+        assert.strictEqual(Option.getOrThrow(yield* reads.get("trun_guarded1")).availableAt.getTime(), t0 + 500)
         const stale = yield* Effect.flip(queue.complete("trun_guarded1", 1, success("trun_guarded1")))
         assert.strictEqual(stale._tag, "Conflict")
         assert.deepStrictEqual(yield* queue.claim(1, "orch_test"), [])
         yield* TestClock.adjust(500)
         const retried = yield* queue.claim(1, "orch_test")
-        assert.strictEqual(retried[0]!.run.attempt, 2)
+        assert.strictEqual(retried[0]!.attempt, 2)
         assert.deepStrictEqual(retried[0]!.previousAttempts.map((a) => [a.attempt, a.error]), [[1, "boom"]])
         yield* queue.complete("trun_guarded1", 2, success("trun_guarded1"))
         const before = yield* reads.get("trun_guarded1")
@@ -120,13 +127,13 @@ for (const [name, database] of databases) {
     it.effect("queue status and items pages", () =>
       Effect.gen(function*() {
         yield* reset
-        const registry = yield* Registry
-        const queue = yield* TaskQueue
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
         const reads = yield* TaskRunReads
         const t0 = yield* Clock.currentTimeMillis
         yield* registry.register(registration("svc", [task("t")]))
         for (const i of [1, 2, 3]) {
-          yield* queue.insertRuns([newRun(`trun_items00${i}`, "t")])
+          yield* queue.insert([newRun(`trun_items00${i}`, "t")])
           yield* TestClock.adjust(10)
         }
         yield* queue.claim(1, "orch_test")

@@ -2,12 +2,13 @@ import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Context, Effect, Layer, Queue, Ref, Stream, TestClock } from "effect"
 import * as Config from "../src/Config.js"
+import { Dispatcher } from "../src/flow/Dispatcher.js"
+import { SchedulingPass } from "../src/flow/SchedulingPass.js"
+import { Wakeups } from "../src/flow/Wakeups.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
-import type { ClaimedRun } from "../src/queue/Claim.js"
-import { TaskQueue } from "../src/queue/TaskQueue.js"
-import { PipelineReads } from "../src/pipeline/PipelineReads.js"
-import { Dispatcher } from "../src/scheduler/Dispatcher.js"
-import { Scheduler } from "../src/scheduler/Scheduler.js"
+import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
+import type { ClaimedRun } from "../src/store/ClaimedRun.js"
+import { TaskRuns } from "../src/store/TaskRuns.js"
 
 /**
  * The scheduler's loop against in-memory fakes of its ports (a queue of due times, a recording
@@ -18,8 +19,8 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
     const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const notifications = yield* Queue.unbounded<string>()
-    const claimed = (id: string) => ({ run: { id, attempt: 1 } }) as unknown as ClaimedRun
-    const fakeQueue = Layer.succeed(TaskQueue, {
+    const claimed = (id: string) => ({ id, attempt: 1 }) as unknown as ClaimedRun
+    const fakeTaskRuns = Layer.succeed(TaskRuns, {
       claim: (limit: number) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
@@ -27,41 +28,35 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
           yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
           return ready.map((r) => claimed(r.id))
         })
-    } as unknown as TaskQueue)
+    } as unknown as TaskRuns)
     const fakeDispatcher = Layer.succeed(Dispatcher, {
       dispatch: (run: ClaimedRun) =>
         Effect.gen(function*() {
           const at = yield* Clock.currentTimeMillis
-          yield* Ref.update(dispatched, (all) => [...all, { id: run.run.id, at }])
+          yield* Ref.update(dispatched, (all) => [...all, { id: run.id, at }])
           return "delivered" as const
         })
     } as unknown as Dispatcher)
     const fakeListen = Layer.succeed(PgClient.PgClient, {
       listen: () => Stream.fromQueue(notifications)
     } as unknown as PgClient.PgClient)
-    const noPipelines = Layer.succeed(PipelineReads, {
-      dispatchContexts: () => Effect.succeed(new Map())
-    } as unknown as PipelineReads)
+    const config = Config.defaultConfig({ pollIntervalMs: 1000, ...settings })
+    const loop = config.mode === "standalone" ? SchedulerLoop : Layer.empty
     const context = yield* Layer.build(
-      Scheduler.Default.pipe(
-        Layer.provide([
-          fakeQueue,
-          fakeDispatcher,
-          fakeListen,
-          noPipelines,
-          OrchestratorIdentity.Default,
-          Config.layer(Config.defaultConfig({ pollIntervalMs: 1000, ...settings }))
-        ])
+      loop.pipe(
+        Layer.provideMerge(SchedulingPass.Default),
+        Layer.provideMerge(Wakeups.Default),
+        Layer.provide([fakeTaskRuns, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, Config.layer(config)])
       )
     )
-    return { due, dispatched, notifications, scheduler: Context.get(context, Scheduler) }
+    return { due, dispatched, notifications, scheduling: Context.get(context, SchedulingPass) }
   })
 
 const settle = Effect.gen(function*() {
   for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
 })
 
-describe("Scheduler", () => {
+describe("SchedulerLoop", () => {
   it.scoped("polls every POLL_INTERVAL_MS when no notification arrives", () =>
     Effect.gen(function*() {
       const { dispatched, due } = yield* harness({})
@@ -87,12 +82,12 @@ describe("Scheduler", () => {
 
   it.scoped("serverless mode runs no loop: only an explicit pass dispatches", () =>
     Effect.gen(function*() {
-      const { dispatched, due, scheduler } = yield* harness({ mode: "serverless" })
+      const { dispatched, due, scheduling } = yield* harness({ mode: "serverless" })
       yield* Ref.set(due, [{ id: "trun_x", at: 0 }, { id: "trun_y", at: 0 }])
       yield* TestClock.adjust(10_000)
       yield* settle
       assert.deepStrictEqual(yield* Ref.get(dispatched), [])
-      const result = yield* scheduler.pass
+      const result = yield* scheduling.pass
       assert.deepStrictEqual(result, { claimed: 2, dispatched: ["trun_x", "trun_y"] })
       yield* settle
       assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_x", "trun_y"])
