@@ -35,6 +35,8 @@ export class ConfigInvalid extends Data.TaggedError("ConfigInvalid")<{ readonly 
   }
 }
 
+const MAX_INLINE_BYTES = 1_048_576
+
 type Env = Readonly<Record<string, string | undefined>>
 
 const integer = (env: Env, name: string, fallback: number, min: number, problems: Array<string>): number => {
@@ -81,6 +83,10 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     onSome: (json) => parseStorageBackends(json, Option.getOrUndefined(text(env, "DEFAULT_STORAGE_BACKEND_ID")))
   })
   if (Either.isLeft(storage)) problems.push(storage.left.message)
+  const inline = integer(env, "INLINE_PAYLOAD_BYTES", 16_384, 0, problems)
+  if (inline > MAX_INLINE_BYTES) {
+    problems.push(`INLINE_PAYLOAD_BYTES must be at most ${MAX_INLINE_BYTES} (larger payloads belong in storage; got "${inline}")`)
+  }
   const production = env["NODE_ENV"] === "production"
   if (production && Option.isNone(secretKey)) {
     problems.push("PIPEWEAVE_SECRET_KEY is required when NODE_ENV=production (every orchestrator and worker shares it)")
@@ -99,7 +105,7 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     dlqRetentionDays: integer(env, "DLQ_RETENTION_DAYS", 30, 1, problems),
     idempotencyTtlSeconds: integer(env, "IDEMPOTENCY_TTL_SECONDS", 86_400, 0, problems),
     maxRetryDelayMs: integer(env, "MAX_RETRY_DELAY_MS", 86_400_000, 0, problems),
-    inlinePayloadBytes: integer(env, "INLINE_PAYLOAD_BYTES", 16_384, 0, problems),
+    inlinePayloadBytes: inline,
     runRetentionDays: integer(env, "RUN_RETENTION_DAYS", 7, 1, problems),
     production
   }

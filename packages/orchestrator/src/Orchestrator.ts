@@ -14,6 +14,7 @@ import { StorageHttp } from "./http/StorageHttp.js"
 import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
 import { Callbacks } from "./flow/Callbacks.js"
+import { CompletionBatches } from "./flow/CompletionBatches.js"
 import { DeadLetters } from "./flow/DeadLetters.js"
 import { DeadlineSweep } from "./flow/DeadlineSweep.js"
 import { DispatchedRuns } from "./flow/DispatchedRuns.js"
@@ -74,7 +75,7 @@ export const services = (
     RunCounts.Default,
     Transactions.Default
   )
-  const state = Layer.mergeAll(Wakeups.Default, DispatchedRuns.Default, StructureCache.Default)
+  const state = Layer.mergeAll(Wakeups.Default, DispatchedRuns.Default, StructureCache.Default, CompletionBatches.Default)
   const useCases = Layer.mergeAll(
     Submissions.Default,
     PipelineTrigger.Default,

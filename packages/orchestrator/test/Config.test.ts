@@ -13,6 +13,8 @@ describe("orchestrator configuration", () => {
     expect(config.dlqRetentionDays).toBe(30)
     expect(config.idempotencyTtlSeconds).toBe(86_400)
     expect(config.maxRetryDelayMs).toBe(86_400_000)
+    expect(config.inlinePayloadBytes).toBe(16_384)
+    expect(config.runRetentionDays).toBe(7)
     expect(config.storage.backends.map((b) => b.provider)).toEqual(["local"])
     expect(config.dataDir.endsWith(".pipeweave")).toBe(true)
   })
@@ -25,7 +27,9 @@ describe("orchestrator configuration", () => {
       DATABASE_URL: "mysql://x",
       PIPEWEAVE_SECRET_KEY: "short",
       STORAGE_BACKENDS: "[{\"id\": \"s3\", \"provider\": \"aws-s3\"}]",
-      PORT: "70000"
+      PORT: "70000",
+      INLINE_PAYLOAD_BYTES: "2000000",
+      RUN_RETENTION_DAYS: "0"
     })
     expect(Either.isLeft(result)).toBe(true)
     const message = Either.isLeft(result) ? result.left.message : ""
@@ -36,6 +40,8 @@ describe("orchestrator configuration", () => {
     expect(message).toContain("PIPEWEAVE_SECRET_KEY must be 64 hex characters")
     expect(message).toContain("STORAGE_BACKENDS[0].bucket is missing")
     expect(message).toContain("PORT must be at most 65535")
+    expect(message).toContain("INLINE_PAYLOAD_BYTES must be at most 1048576")
+    expect(message).toContain(`RUN_RETENTION_DAYS must be an integer >= 1 (got "0")`)
   })
 
   it("requires the shared secret in production", () => {

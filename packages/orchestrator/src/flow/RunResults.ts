@@ -10,6 +10,7 @@ import type { AttemptFailure, AttemptSuccess } from "../store/NewRun.js"
 import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
+import { CompletionBatches } from "./CompletionBatches.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
@@ -28,7 +29,8 @@ export type PipelineLock = Option.Option<{ readonly run: LockedRun; readonly tas
  * cache): the guarded transition of the task run, its idempotency key, its dead letter, and — for a
  * pipeline task — the routing of the result, in one transaction under the pipeline run's lock
  * (taken first, so locks are always acquired in the same order). A standalone run this process
- * dispatched, with no idempotency key, completes in a single statement.
+ * dispatched, with no idempotency key, completes in a single statement, grouped with the
+ * completions arriving meanwhile (`CompletionBatches`).
  */
 export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchestrator/RunResults", {
   effect: Effect.gen(function*() {
@@ -41,6 +43,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const config = yield* OrchestratorConfig
     const dispatched = yield* DispatchedRuns
     const wakeups = yield* Wakeups
+    const batches = yield* CompletionBatches
 
     /** Runs `body` in a transaction under the lock of `runId`'s pipeline run, if it has one. */
     const underLock = <A, E, R>(runId: string, body: (pipeline: PipelineLock) => Effect.Effect<A, E, R>) =>
@@ -113,7 +116,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const complete = Effect.fn("RunResults.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
       const hint = yield* dispatched.take(runId)
       const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
-        ? yield* Effect.map(taskRuns.complete(runId, attempt, result), (run): ResultApplied => ({ runId, status: run.status }))
+        ? yield* Effect.map(batches.complete(runId, attempt, result), (run): ResultApplied => ({ runId, status: run.status }))
         : yield* underLock(runId, (pipeline) => completeLocked(runId, attempt, result, pipeline))
       yield* wakeups.wake
       return applied

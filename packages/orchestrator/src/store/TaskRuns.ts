@@ -187,6 +187,47 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       return run as TransitionedRun
     }, Effect.catchTag("SqlError", Effect.die))
 
+    const decodeCompletedMany = Schema.decodeUnknown(Schema.Array(Schema.Struct({ ...TransitionedRun.fields, attempt: DbInt })))
+
+    /**
+     * Completes several attempts in one statement (the same guarded transition as `complete`);
+     * returns the runs that matched. Callers explain the others with `explainMiss`.
+     */
+    const completeMany = Effect.fn("TaskRuns.completeMany")(function*(
+      items: ReadonlyArray<{ readonly runId: string; readonly attempt: number; readonly result: AttemptSuccess }>
+    ) {
+      const at = yield* now
+      const input = JSON.stringify(items.map(({ attempt, result, runId }) => ({
+        id: runId,
+        attempt,
+        output_path: result.outputPath,
+        output_size: result.outputSize,
+        output_inline: result.outputInline,
+        assets: result.assets,
+        logs_path: result.logsPath,
+        selected_next: result.selectedNext
+      })))
+      const rows = yield* decodeCompletedMany(
+        yield* sql`
+          WITH input AS (
+            SELECT * FROM json_to_recordset(${input}::json) AS x(id text, attempt int, output_path text,
+              output_size bigint, output_inline text, assets jsonb, logs_path text, selected_next jsonb)
+          ), run AS (
+            UPDATE task_runs r SET status = 'completed', output_path = x.output_path, output_size = x.output_size,
+              output_inline = x.output_inline, assets = x.assets, logs_path = x.logs_path, selected_next = x.selected_next,
+              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
+            FROM input x
+            WHERE r.id = x.id AND r.attempt = x.attempt AND ${inFlight(sql, "r.status")}
+            RETURNING r.id, r.task_id, r.pipeline_run_id, r.status, r.attempt
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
+            FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt
+          )
+          SELECT * FROM run`
+      )
+      return rows as ReadonlyArray<TransitionedRun & { readonly attempt: number }>
+    })
+
     const decodePolicy = Schema.decodeUnknown(Schema.Array(PolicyRow))
 
     const fail = Effect.fn("TaskRuns.fail")(function*(
@@ -286,6 +327,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       heartbeat,
       progress,
       complete,
+      completeMany,
       fail,
       requeue,
       recordLateCallback,

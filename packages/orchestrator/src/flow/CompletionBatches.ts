@@ -1,0 +1,51 @@
+import { Chunk, Deferred, Effect, Either, Queue } from "effect"
+import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
+import type { AttemptSuccess } from "../store/NewRun.js"
+import { type TransitionedRun, TaskRuns } from "../store/TaskRuns.js"
+
+const MAX_BATCH = 200
+
+interface Pending {
+  readonly runId: string
+  readonly attempt: number
+  readonly result: AttemptSuccess
+  readonly done: Deferred.Deferred<TransitionedRun, NotFound | Conflict>
+}
+
+/**
+ * Group commit for completions: the completions that arrive while one batch is being written go
+ * out together in the next statement, so a busy orchestrator writes one statement (and one commit)
+ * for many callbacks, and an idle one writes each at once. Only for runs whose completion touches
+ * nothing else (standalone, no idempotency key); a batch the database refuses is retried one by one.
+ */
+export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pipeweave/orchestrator/CompletionBatches", {
+  scoped: Effect.gen(function*() {
+    const taskRuns = yield* TaskRuns
+    const queue = yield* Queue.unbounded<Pending>()
+
+    const settle = (item: Pending, run: TransitionedRun | undefined) =>
+      run === undefined
+        ? Deferred.complete(item.done, taskRuns.explainMiss(item.runId, item.attempt))
+        : Deferred.succeed(item.done, run)
+
+    const writeBatch = Effect.gen(function*() {
+      const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, MAX_BATCH))
+      const written = yield* Effect.either(taskRuns.completeMany(items))
+      if (Either.isLeft(written)) {
+        yield* Effect.forEach(items, (item) =>
+          Deferred.complete(item.done, taskRuns.complete(item.runId, item.attempt, item.result)), { discard: true })
+        return
+      }
+      const byId = new Map(written.right.map((run) => [`${run.id}#${run.attempt}`, run]))
+      yield* Effect.forEach(items, (item) => settle(item, byId.get(`${item.runId}#${item.attempt}`)), { discard: true })
+    })
+
+    yield* Effect.forkScoped(Effect.forever(writeBatch))
+
+    const complete = (runId: string, attempt: number, result: AttemptSuccess) =>
+      Effect.flatMap(Deferred.make<TransitionedRun, NotFound | Conflict>(), (done) =>
+        Effect.zipRight(Queue.offer(queue, { runId, attempt, result, done }), Deferred.await(done)))
+
+    return { complete } as const
+  })
+}) {}
