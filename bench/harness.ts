@@ -52,9 +52,9 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string>) => {
 }
 
 /** The compiled orchestrator (`tsc -b` first) on a free port. */
-export const startOrchestrator = async (env: Record<string, string>, nodeArgs: ReadonlyArray<string> = []): Promise<Running> => {
+export const startOrchestrator = async (env: Record<string, string>): Promise<Running> => {
   const port = await freePort()
-  const proc = run([...nodeArgs, "packages/orchestrator/dist/src/main.js"], {
+  const proc = run(["packages/orchestrator/dist/src/main.js"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     MODE: "standalone",
