@@ -4,6 +4,7 @@ import { existsSync } from "node:fs"
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { TaskResult } from "../src/index.js"
+import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, makeDispatch, readJson, startHarness, tempDirectory } from "./fixtures.js"
 
 describe("dispatch: success", () => {
@@ -105,8 +106,6 @@ describe("dispatch: success", () => {
 
       assert.isFalse(existsSync(join(h.tempDir, body.runId)))
       assert.deepStrictEqual(h.fake.state.progress, [{ runId: body.runId, percent: 50, message: "half way" }])
-      assert.strictEqual(h.fake.state.heartbeats[0]!.runId, body.runId)
-      assert.deepStrictEqual(h.fake.state.heartbeats[0]!.claims, { _tag: "Run", runId: body.runId, attempt: 2 })
     }))
 
   it.scopedLive("a plain return value is the whole output, and selectedNext is omitted", () =>
@@ -127,5 +126,25 @@ describe("dispatch: success", () => {
       yield* dispatch(h, none)
       assert.deepStrictEqual(yield* readJson(h, none.outputPath), null)
       assert.deepInclude(h.fake.state.callbacks[1]!.body, { status: "success", outputSize: 4, assets: {} })
+    }))
+
+  it.scopedLive("a handler that runs past its first beat heartbeats with the run's credential", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      const h = yield* startHarness((worker) =>
+        worker.register("long", async (ctx) => {
+          while (!state.heartbeats.some((beat) => beat.runId === ctx.runId)) {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+          return "beaten"
+        }), {}, state)
+      const body = yield* makeDispatch(h, { taskId: "long", input: {}, heartbeatIntervalMs: 50, attempt: 2 })
+      const response = yield* dispatch(h, body)
+      assert.deepStrictEqual(response.body, { runId: body.runId, attempt: 2, status: "success" })
+      assert.deepStrictEqual(state.heartbeats[0], {
+        runId: body.runId,
+        attempt: 2,
+        claims: { _tag: "Run", runId: body.runId, attempt: 2 }
+      })
     }))
 })
