@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { existsSync } from "node:fs"
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
@@ -128,6 +128,17 @@ describe("dispatch: success", () => {
       assert.deepInclude(h.fake.state.callbacks[1]!.body, { status: "success", outputSize: 4, assets: {} })
     }))
 
+  it.scopedLive("an attempt that logs nothing writes no log, and its callback names no logsPath", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness((worker) => worker.register("quiet", async () => ({ ok: true })))
+      const body = yield* makeDispatch(h, { taskId: "quiet", input: {} })
+      yield* dispatch(h, body)
+      const callback = h.fake.state.callbacks[0]!.body
+      assert.strictEqual(callback.status, "success")
+      assert.isFalse("logsPath" in callback)
+      assert.deepStrictEqual(yield* h.storage.head(body.logsPath), Option.none())
+    }))
+
   it.scopedLive("a handler that runs past its first beat heartbeats with the run's credential", () =>
     Effect.gen(function*() {
       const state = makeFakeState()
@@ -148,3 +159,4 @@ describe("dispatch: success", () => {
       })
     }))
 })
+
