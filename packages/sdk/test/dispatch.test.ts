@@ -139,6 +139,25 @@ describe("dispatch: success", () => {
       assert.deepStrictEqual(yield* h.storage.head(body.logsPath), Option.none())
     }))
 
+  it.scopedLive("the run's temp dir is created when an asset needs it, and removed at the end", () =>
+    Effect.gen(function*() {
+      const seen: Array<boolean> = []
+      const h = yield* startHarness((worker) =>
+        worker.register("assets", async (ctx) => {
+          const dir = join(h.tempDir, ctx.runId)
+          seen.push(existsSync(dir))
+          await ctx.addAsset("note", "text", "hello")
+          seen.push(existsSync(join(dir, "note")))
+          return null
+        })
+      )
+      const body = yield* makeDispatch(h, { taskId: "assets", input: {} })
+      yield* dispatch(h, body)
+      assert.deepStrictEqual(seen, [false, true])
+      assert.isFalse(existsSync(join(h.tempDir, body.runId)))
+      assert.strictEqual(Buffer.from(yield* h.storage.get(body.assetsPrefix + "note")).toString(), "hello")
+    }))
+
   it.scopedLive("a handler that runs past its first beat heartbeats with the run's credential", () =>
     Effect.gen(function*() {
       const state = makeFakeState()

@@ -1,4 +1,4 @@
-import { FileSystem, type Path } from "@effect/platform"
+import type { FileSystem, Path } from "@effect/platform"
 import { TaskError, Timeout } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
@@ -99,27 +99,22 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   })
 
 /**
- * One attempt: creates the run's temp dir, hydrates, runs `beforeHandler` and the handler
- * (interrupted at the timeout), checks `runNext`, uploads the assets and the output, and removes
- * the temp dir (on failure only when `cleanupOnFailure`, always when skipped). Fails with
+ * One attempt: hydrates, runs `beforeHandler` and the handler (interrupted at the timeout),
+ * checks `runNext`, uploads the assets and the output, and removes the run's temp dir if the
+ * attempt created one (on failure only when `cleanupOnFailure`, always when skipped). Fails with
  * whatever `beforeHandler` or the handler failed with.
  */
 export const runAttempt = (
   spec: AttemptSpec
 ): Effect.Effect<AttemptSuccess, unknown, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    yield* fs.makeDirectory(spec.runDir, { recursive: true }).pipe(
-      Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${spec.runDir}: ${cause.message}` }))
-    )
-    const remove = fs.remove(spec.runDir, { recursive: true }).pipe(Effect.ignore)
+    const assets = yield* makeAssetStore({
+      storage: spec.storage,
+      runDir: spec.runDir,
+      assetsPrefix: spec.assetsPrefix,
+      upstream: spec.upstreamAssets
+    })
     return yield* Effect.gen(function*() {
-      const assets = yield* makeAssetStore({
-        storage: spec.storage,
-        runDir: spec.runDir,
-        assetsPrefix: spec.assetsPrefix,
-        upstream: spec.upstreamAssets
-      })
       const value = yield* Option.match(spec.timeoutSeconds, {
         onNone: () => runHandler(spec, assets),
         onSome: (seconds) =>
@@ -135,7 +130,7 @@ export const runAttempt = (
       const info = yield* spec.storage.put(spec.outputPath, json, "application/json").pipe(
         Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
       )
-      yield* remove
+      yield* assets.discard
       return { value, outputPath: spec.outputPath, outputSize: info.size, assets: uploaded, selectedNext: runNext }
-    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? remove : Effect.void))
+    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void))
   })
