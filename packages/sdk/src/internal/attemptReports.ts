@@ -33,6 +33,7 @@ export const successPayload = (attempt: number, s: AttemptSuccess, logsPath: Opt
   attempt,
   outputPath: s.outputPath,
   outputSize: s.outputSize,
+  ...Option.match(s.inlineOutput, { onNone: () => ({}), onSome: (output) => ({ output }) }),
   assets: s.assets,
   ...logsField(logsPath),
   ...(s.selectedNext === undefined ? {} : { selectedNext: s.selectedNext })

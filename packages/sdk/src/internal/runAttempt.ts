@@ -26,6 +26,8 @@ export interface AttemptSpec {
   readonly beforeHandler: (input: unknown) => Effect.Effect<void, unknown>
   readonly upstreamAssets: ReadonlyArray<UpstreamAsset>
   readonly outputPath: string
+  /** Outputs of at most this many bytes of JSON go back inline instead of to `outputPath`; 0: never. */
+  readonly inlineLimitBytes: number
   readonly assetsPrefix: string
   readonly runDir: string
   readonly timeoutSeconds: Option.Option<number>
@@ -39,6 +41,8 @@ export interface AttemptSuccess {
   readonly value: unknown
   readonly outputPath: string
   readonly outputSize: number
+  /** The output as JSON data when it travels inline (nothing was written at `outputPath`). */
+  readonly inlineOutput: Option.Option<unknown>
   readonly assets: Record<string, AssetRef>
   readonly selectedNext: ReadonlyArray<string> | undefined
 }
@@ -98,11 +102,23 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     )
   })
 
+const saveOutput = (spec: AttemptSpec, json: string) => {
+  const size = Buffer.byteLength(json, "utf8")
+  if (spec.inlineLimitBytes > 0 && size <= spec.inlineLimitBytes) {
+    return Effect.succeed({ outputSize: size, inlineOutput: Option.some(JSON.parse(json) as unknown) })
+  }
+  return spec.storage.put(spec.outputPath, json, "application/json").pipe(
+    Effect.map((info) => ({ outputSize: info.size, inlineOutput: Option.none() })),
+    Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
+  )
+}
+
 /**
  * One attempt: hydrates, runs `beforeHandler` and the handler (interrupted at the timeout),
- * checks `runNext`, uploads the assets and the output, and removes the run's temp dir if the
- * attempt created one (on failure only when `cleanupOnFailure`, always when skipped). Fails with
- * whatever `beforeHandler` or the handler failed with.
+ * checks `runNext`, uploads the assets, saves the output (inline when small enough, else at
+ * `outputPath`), and removes the run's temp dir if the attempt created one (on failure only when
+ * `cleanupOnFailure`, always when skipped). Fails with whatever `beforeHandler` or the handler
+ * failed with.
  */
 export const runAttempt = (
   spec: AttemptSpec
@@ -127,10 +143,8 @@ export const runAttempt = (
       if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
       const json = yield* serialise(spec.task.id, output)
       const uploaded = yield* assets.upload
-      const info = yield* spec.storage.put(spec.outputPath, json, "application/json").pipe(
-        Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
-      )
+      const saved = yield* saveOutput(spec, json)
       yield* assets.discard
-      return { value, outputPath: spec.outputPath, outputSize: info.size, assets: uploaded, selectedNext: runNext }
+      return { value, outputPath: spec.outputPath, ...saved, assets: uploaded, selectedNext: runNext }
     }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void))
   })

@@ -91,6 +91,7 @@ export const runLocalAttempt = (
       beforeHandler: () => Effect.void,
       upstreamAssets,
       outputPath: StorageKeys.output(runId, runId),
+      inlineLimitBytes: 0,
       assetsPrefix: StorageKeys.assetsPrefix(runId, runId),
       runDir: path.join(settings.tempDir, runId),
       timeoutSeconds: Option.none(),
