@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { existsSync } from "node:fs"
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { TaskResult } from "../src/index.js"
+import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, makeDispatch, readJson, startHarness, tempDirectory } from "./fixtures.js"
 
 describe("dispatch: success", () => {
@@ -105,8 +106,6 @@ describe("dispatch: success", () => {
 
       assert.isFalse(existsSync(join(h.tempDir, body.runId)))
       assert.deepStrictEqual(h.fake.state.progress, [{ runId: body.runId, percent: 50, message: "half way" }])
-      assert.strictEqual(h.fake.state.heartbeats[0]!.runId, body.runId)
-      assert.deepStrictEqual(h.fake.state.heartbeats[0]!.claims, { _tag: "Run", runId: body.runId, attempt: 2 })
     }))
 
   it.scopedLive("a plain return value is the whole output, and selectedNext is omitted", () =>
@@ -128,4 +127,55 @@ describe("dispatch: success", () => {
       assert.deepStrictEqual(yield* readJson(h, none.outputPath), null)
       assert.deepInclude(h.fake.state.callbacks[1]!.body, { status: "success", outputSize: 4, assets: {} })
     }))
+
+  it.scopedLive("an attempt that logs nothing writes no log, and its callback names no logsPath", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness((worker) => worker.register("quiet", async () => ({ ok: true })))
+      const body = yield* makeDispatch(h, { taskId: "quiet", input: {} })
+      yield* dispatch(h, body)
+      const callback = h.fake.state.callbacks[0]!.body
+      assert.strictEqual(callback.status, "success")
+      assert.isFalse("logsPath" in callback)
+      assert.deepStrictEqual(yield* h.storage.head(body.logsPath), Option.none())
+    }))
+
+  it.scopedLive("the run's temp dir is created when an asset needs it, and removed at the end", () =>
+    Effect.gen(function*() {
+      const seen: Array<boolean> = []
+      const h = yield* startHarness((worker) =>
+        worker.register("assets", async (ctx) => {
+          const dir = join(h.tempDir, ctx.runId)
+          seen.push(existsSync(dir))
+          await ctx.addAsset("note", "text", "hello")
+          seen.push(existsSync(join(dir, "note")))
+          return null
+        })
+      )
+      const body = yield* makeDispatch(h, { taskId: "assets", input: {} })
+      yield* dispatch(h, body)
+      assert.deepStrictEqual(seen, [false, true])
+      assert.isFalse(existsSync(join(h.tempDir, body.runId)))
+      assert.strictEqual(Buffer.from(yield* h.storage.get(body.assetsPrefix + "note")).toString(), "hello")
+    }))
+
+  it.scopedLive("a handler that runs past its first beat heartbeats with the run's credential", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      const h = yield* startHarness((worker) =>
+        worker.register("long", async (ctx) => {
+          while (!state.heartbeats.some((beat) => beat.runId === ctx.runId)) {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+          return "beaten"
+        }), {}, state)
+      const body = yield* makeDispatch(h, { taskId: "long", input: {}, heartbeatIntervalMs: 50, attempt: 2 })
+      const response = yield* dispatch(h, body)
+      assert.deepStrictEqual(response.body, { runId: body.runId, attempt: 2, status: "success" })
+      assert.deepStrictEqual(state.heartbeats[0], {
+        runId: body.runId,
+        attempt: 2,
+        claims: { _tag: "Run", runId: body.runId, attempt: 2 }
+      })
+    }))
 })
+

@@ -76,7 +76,7 @@ const backend = { id: "memory", provider: "local" as const, credentials: { baseP
 const task = (handler: CoreHandler) => makeTaskDefinition("clocked", {}, handler, handler.toString())
 
 describe("execution on the TestClock", () => {
-  it.scoped("heartbeats at 0, interval, 2×interval … while the handler runs, and stop with the execution", () =>
+  it.scoped("heartbeats after 1 s, then every interval while the handler runs, and stop with the execution", () =>
     Effect.gen(function*() {
       const env = yield* makeEnv(0)
       const started = yield* Deferred.make<void>()
@@ -84,15 +84,29 @@ describe("execution on the TestClock", () => {
         Deferred.succeed(started, undefined).pipe(Effect.zipRight(Effect.sleep("95 seconds")), Effect.as({ ok: true }))
       const fiber = yield* Effect.fork(executeDispatch(task(handler), payload(300, 30_000), backend).pipe(Effect.provide(env.layer)))
       yield* Deferred.await(started)
-      assert.deepStrictEqual(yield* env.beats, [0])
-      yield* TestClock.adjust("95 seconds")
+      assert.deepStrictEqual(yield* env.beats, [])
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* env.beats, [1000])
+      yield* TestClock.adjust("94 seconds")
       assert.deepStrictEqual(yield* Fiber.join(fiber), { runId: "trun_clock01", attempt: 1, status: "success" })
-      assert.deepStrictEqual(yield* env.beats, [0, 30_000, 60_000, 90_000])
+      assert.deepStrictEqual(yield* env.beats, [1000, 31_000, 61_000, 91_000])
       const callback = yield* Queue.take(env.callbacks)
       assert.strictEqual(callback.at, 95_000)
       assert.strictEqual(callback.body.status, "success")
       yield* TestClock.adjust("5 minutes")
-      assert.deepStrictEqual(yield* env.beats, [0, 30_000, 60_000, 90_000])
+      assert.deepStrictEqual(yield* env.beats, [1000, 31_000, 61_000, 91_000])
+    }))
+
+  it.scoped("an attempt that ends within a second sends no heartbeat", () =>
+    Effect.gen(function*() {
+      const env = yield* makeEnv(0)
+      const handler: CoreHandler = () => Effect.as(Effect.sleep("999 millis"), "quick")
+      const fiber = yield* Effect.fork(executeDispatch(task(handler), payload(300, 60_000), backend).pipe(Effect.provide(env.layer)))
+      yield* TestClock.adjust("999 millis")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { runId: "trun_clock01", attempt: 1, status: "success" })
+      yield* TestClock.adjust("5 minutes")
+      assert.deepStrictEqual(yield* env.beats, [])
+      assert.strictEqual((yield* Queue.take(env.callbacks)).at, 999)
     }))
 
   it.scoped("a Promise handler is interrupted exactly at the timeout, with ctx.signal aborted", () =>
@@ -116,7 +130,7 @@ describe("execution on the TestClock", () => {
       const callback = yield* Queue.take(env.callbacks)
       assert.strictEqual(callback.at, 120_000)
       assert.deepInclude(callback.body, { status: "failure", errorCode: "TIMEOUT", retryable: true })
-      assert.deepStrictEqual(yield* env.beats, [0, 50_000, 100_000])
+      assert.deepStrictEqual(yield* env.beats, [1000, 51_000, 101_000])
     }))
 
   it.scoped("the callback is retried 100 ms and then 200 ms after 503 answers", () =>

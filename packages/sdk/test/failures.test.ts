@@ -129,7 +129,7 @@ describe("dispatch: failures", () => {
       })
     }))
 
-  it.scopedLive("a missing input is a retryable STORAGE_ERROR; tempCleanupOnFailure: false keeps the temp dir", () =>
+  it.scopedLive("a missing input is a retryable STORAGE_ERROR naming its path, and creates no temp dir", () =>
     Effect.gen(function*() {
       const h = yield* startHarness(
         (worker) => worker.register("needs-input", async (ctx) => ctx.input),
@@ -141,7 +141,23 @@ describe("dispatch: failures", () => {
       const callback = h.fake.state.callbacks[0]!.body
       assert.deepInclude(callback, { status: "failure", errorCode: "STORAGE_ERROR", retryable: true })
       assert.include((callback as { error: string }).error, body.inputPath)
-      assert.isTrue(existsSync(join(h.tempDir, body.runId)))
+      assert.isFalse(existsSync(join(h.tempDir, body.runId)))
+    }))
+
+  it.scopedLive("tempCleanupOnFailure: false keeps the temp dir of a failed attempt that created one", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(
+        (worker) =>
+          worker.register("half-done", async (ctx) => {
+            await ctx.addAsset("partial", "text", "x")
+            throw new Error("stopped half way")
+          }),
+        { tempCleanupOnFailure: false }
+      )
+      const body = yield* makeDispatch(h, { taskId: "half-done", input: 1 })
+      yield* dispatch(h, body)
+      assert.deepInclude(h.fake.state.callbacks[0]!.body, { status: "failure", error: "stopped half way" })
+      assert.isTrue(existsSync(join(h.tempDir, body.runId, "partial")))
     }))
 
   it.scopedLive("a heartbeat answered with cancelled interrupts the handler and sends no callback", () =>
@@ -160,7 +176,7 @@ describe("dispatch: failures", () => {
       assert.deepStrictEqual(response.body, { runId: body.runId, attempt: 1, status: "failure" })
       assert.isTrue(aborted)
       assert.strictEqual(h.fake.state.callbacks.length, 0)
-      assert.isAtLeast(h.fake.state.heartbeats.length, 2)
+      assert.isAtLeast(h.fake.state.heartbeats.length, 1)
       assert.isFalse(existsSync(join(h.tempDir, body.runId)))
     }))
 })

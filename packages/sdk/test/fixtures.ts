@@ -83,9 +83,15 @@ export interface DispatchSpec {
   readonly timeoutSeconds?: number
   readonly runId?: string
   readonly codeVersion?: number
+  /** Send the input and the upstream outputs in the dispatch instead of seeding them in storage. */
+  readonly inline?: boolean
+  readonly inlineLimitBytes?: number
 }
 
-/** Seeds the input (and upstream outputs/assets) in storage and returns the encoded dispatch body. */
+/**
+ * Seeds the input (and upstream outputs/assets) in storage, or puts them in the dispatch when
+ * `inline`, and returns the encoded dispatch body.
+ */
 export const makeDispatch = (
   h: Pick<Harness, "storage" | "storageBase">,
   spec: DispatchSpec,
@@ -96,19 +102,19 @@ export const makeDispatch = (
     const pipelineRunId = `prun_test${String(counter).padStart(6, "0")}`
     const scope = StorageKeys.runScope(runId, pipelineRunId)
     const inputPath = StorageKeys.pipelineInput(pipelineRunId)
-    yield* h.storage.put(inputPath, JSON.stringify(spec.input), "application/json")
+    if (spec.inline !== true) yield* h.storage.put(inputPath, JSON.stringify(spec.input), "application/json")
     const upstream: Record<string, typeof UpstreamRef.Encoded> = {}
     for (const [taskId, up] of Object.entries(spec.upstream ?? {})) {
       const upRunId = `trun_${taskId.replace(/[^A-Za-z0-9]/g, "")}up${counter}`
       const outputPath = StorageKeys.output(scope, upRunId)
-      yield* h.storage.put(outputPath, JSON.stringify(up.output), "application/json")
+      if (spec.inline !== true) yield* h.storage.put(outputPath, JSON.stringify(up.output), "application/json")
       const assets: Record<string, typeof AssetRef.Encoded> = {}
       for (const [key, asset] of Object.entries(up.assets ?? {})) {
         const path = StorageKeys.assetsPrefix(scope, upRunId) + key
         const info = yield* h.storage.put(path, asset.body, "application/octet-stream")
         assets[key] = { path, size: info.size, type: asset.type }
       }
-      upstream[taskId] = { outputPath, assets }
+      upstream[taskId] = spec.inline === true ? { outputPath, output: up.output, assets } : { outputPath, assets }
     }
     const now = yield* Clock.currentTimeMillis
     const attempt = spec.attempt ?? 1
@@ -126,6 +132,7 @@ export const makeDispatch = (
       codeVersion: spec.codeVersion ?? 1,
       codeHash: "0123456789abcdef",
       inputPath,
+      ...(spec.inline === true ? { input: spec.input } : {}),
       upstream,
       previousAttempts: (spec.previousAttempts ?? []).map((a) => ({ ...a, timestamp: a.timestamp.toISOString() })),
       heartbeatIntervalMs: spec.heartbeatIntervalMs ?? 60_000,
@@ -134,6 +141,7 @@ export const makeDispatch = (
       outputPath: StorageKeys.output(scope, runId),
       assetsPrefix: StorageKeys.assetsPrefix(scope, runId),
       logsPath: StorageKeys.logs(scope, runId),
+      ...(spec.inlineLimitBytes === undefined ? {} : { inlineLimitBytes: spec.inlineLimitBytes }),
       storageToken,
       callbackToken
     } satisfies typeof DispatchPayload.Encoded

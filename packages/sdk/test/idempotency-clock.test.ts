@@ -105,7 +105,7 @@ describe("idempotency check on the TestClock", () => {
       assert.strictEqual((yield* Queue.take(env.checks)).at, 5000)
       assert.deepStrictEqual(yield* Fiber.join(fiber), { runId: "trun_idem01", attempt: 1, status: "success" })
       assert.deepStrictEqual(yield* runs, [5000])
-      assert.deepStrictEqual((yield* env.beats).slice(0, 5), [0, 1000, 2000, 3000, 4000])
+      assert.deepStrictEqual((yield* env.beats).slice(0, 4), [1000, 2000, 3000, 4000])
       assert.deepStrictEqual((yield* env.callbacks).map((c) => [c.at, c.body.status]), [[5000, "success"]])
     }))
 

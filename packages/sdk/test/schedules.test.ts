@@ -25,7 +25,7 @@ const scriptedCall = <A>(answers: ReadonlyArray<A | OrchestratorError>, then: A)
 const running: typeof HeartbeatResult.Type = { runId: "trun_abcdef", status: "running", cancelled: false }
 
 describe("heartbeat loop (TestClock)", () => {
-  it.effect("beats at 0, interval, 2×interval … and keeps going after failed beats", () =>
+  it.effect("beats first after 1 s, then every interval, and keeps going after failed beats", () =>
     Effect.gen(function*() {
       const { call, instants } = yield* scriptedCall([running, failure("heartbeat", 503), failure("heartbeat", undefined)], running)
       const errors = yield* Ref.make(0)
@@ -35,18 +35,51 @@ describe("heartbeat loop (TestClock)", () => {
         onCancelled: Effect.die("not cancelled"),
         onError: () => Ref.update(errors, (n) => n + 1)
       }))
-      yield* Effect.yieldNow()
-      assert.deepStrictEqual(yield* instants, [0])
-      yield* TestClock.adjust("29999 millis")
-      assert.deepStrictEqual(yield* instants, [0])
+      yield* TestClock.adjust("999 millis")
+      assert.deepStrictEqual(yield* instants, [])
       yield* TestClock.adjust("1 millis")
-      assert.deepStrictEqual(yield* instants, [0, 30_000])
+      assert.deepStrictEqual(yield* instants, [1000])
+      yield* TestClock.adjust("29999 millis")
+      assert.deepStrictEqual(yield* instants, [1000])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(yield* instants, [1000, 31_000])
       yield* TestClock.adjust("90 seconds")
-      assert.deepStrictEqual(yield* instants, [0, 30_000, 60_000, 90_000, 120_000])
+      assert.deepStrictEqual(yield* instants, [1000, 31_000, 61_000, 91_000, 121_000])
       assert.strictEqual(yield* Ref.get(errors), 2)
       yield* Fiber.interrupt(fiber)
       yield* TestClock.adjust("60 seconds")
       assert.strictEqual((yield* instants).length, 5)
+    }))
+
+  it.effect("an interval under 1 s is also the delay of the first beat", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall([], running)
+      const fiber = yield* Effect.fork(heartbeatLoop({
+        beat: call,
+        intervalMs: 250,
+        onCancelled: Effect.die("not cancelled"),
+        onError: () => Effect.die("no error")
+      }))
+      yield* TestClock.adjust("249 millis")
+      assert.deepStrictEqual(yield* instants, [])
+      yield* TestClock.adjust("751 millis")
+      assert.deepStrictEqual(yield* instants, [250, 500, 750, 1000])
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("a loop interrupted before its first beat sends none", () =>
+    Effect.gen(function*() {
+      const { call, instants } = yield* scriptedCall([], running)
+      const fiber = yield* Effect.fork(heartbeatLoop({
+        beat: call,
+        intervalMs: 60_000,
+        onCancelled: Effect.die("not cancelled"),
+        onError: () => Effect.die("no error")
+      }))
+      yield* TestClock.adjust("999 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("10 minutes")
+      assert.deepStrictEqual(yield* instants, [])
     }))
 
   it.effect("an answer with cancelled: true runs onCancelled", () =>
@@ -60,7 +93,9 @@ describe("heartbeat loop (TestClock)", () => {
         onError: () => Effect.void
       }))
       yield* TestClock.adjust("1 second")
-      assert.deepStrictEqual(yield* Ref.get(cancelledAt), [1000])
+      assert.deepStrictEqual(yield* Ref.get(cancelledAt), [])
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Ref.get(cancelledAt), [2000])
       yield* Fiber.interrupt(fiber)
     }))
 })

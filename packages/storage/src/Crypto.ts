@@ -1,4 +1,4 @@
-import { hkdfSync } from "node:crypto"
+import { hkdfSync, webcrypto } from "node:crypto"
 import { Context, Data, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
 import { EncryptJWT, jwtDecrypt, jwtVerify, SignJWT } from "jose"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
@@ -26,8 +26,8 @@ const WORKER_AUDIENCE = "pipeweave-worker"
 
 /**
  * Sealing storage tokens (JWE `dir` + `A256GCM`) and signing worker credentials (HS256), with
- * separate keys derived by HKDF from `PIPEWEAVE_SECRET_KEY`. Times come from the caller
- * (`nowMs`), so tests drive expiry with `TestClock`.
+ * separate keys derived by HKDF from `PIPEWEAVE_SECRET_KEY` and imported into WebCrypto once (on
+ * first use). Times come from the caller (`nowMs`), so tests drive expiry with `TestClock`.
  */
 export interface CryptoShape {
   readonly sealStorageToken: (grant: StorageGrant, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
@@ -45,6 +45,15 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
+
+const importedOnce = (
+  raw: Uint8Array,
+  algorithm: webcrypto.AesKeyAlgorithm | webcrypto.HmacImportParams,
+  usages: Array<webcrypto.KeyUsage>
+) => {
+  let key: Promise<webcrypto.CryptoKey> | undefined
+  return (): Promise<webcrypto.CryptoKey> => key ??= webcrypto.subtle.importKey("raw", raw, algorithm, false, usages)
+}
 
 const decodeGrant = Schema.decodeUnknown(Schema.Struct({ runId: Schema.String, backend: StorageBackendConfig }))
 const decodeClaims = Schema.decodeUnknown(
@@ -71,25 +80,31 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
       })
     }
     const root = Uint8Array.from(Buffer.from(hex, "hex"))
-    const encryptionKey = derive(root, "pipeweave storage token encryption")
-    const signingKey = derive(root, "pipeweave worker credential signing")
+    const encryptionKey = importedOnce(derive(root, "pipeweave storage token encryption"), {
+      name: "AES-GCM",
+      length: 256
+    }, ["encrypt", "decrypt"])
+    const signingKey = importedOnce(derive(root, "pipeweave worker credential signing"), {
+      name: "HMAC",
+      hash: "SHA-256"
+    }, ["sign", "verify"])
     const seconds = (ms: number) => Math.floor(ms / 1000)
 
     return {
       sealStorageToken: (grant, nowMs, ttlSeconds) =>
-        Effect.promise(() =>
+        Effect.promise(async () =>
           new EncryptJWT({ runId: grant.runId, backend: grant.backend })
             .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
             .setIssuer(ISSUER)
             .setAudience(STORAGE_AUDIENCE)
             .setIssuedAt(seconds(nowMs))
             .setExpirationTime(seconds(nowMs) + ttlSeconds)
-            .encrypt(encryptionKey)
+            .encrypt(await encryptionKey())
         ),
       openStorageToken: (token, nowMs) =>
         Effect.tryPromise({
-          try: () =>
-            jwtDecrypt(token, encryptionKey, {
+          try: async () =>
+            jwtDecrypt(token, await encryptionKey(), {
               issuer: ISSUER,
               audience: STORAGE_AUDIENCE,
               keyManagementAlgorithms: ["dir"],
@@ -101,7 +116,7 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
           Effect.flatMap(({ payload }) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed")))
         ),
       signCredential: (claims, nowMs, ttlSeconds) =>
-        Effect.promise(() => {
+        Effect.promise(async () => {
           const jwt = claims._tag === "Service"
             ? new SignJWT({ kind: "service" }).setSubject(claims.serviceId)
             : new SignJWT({ kind: "run", att: claims.attempt }).setSubject(claims.runId)
@@ -111,12 +126,12 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
             .setAudience(WORKER_AUDIENCE)
             .setIssuedAt(seconds(nowMs))
             .setExpirationTime(seconds(nowMs) + ttlSeconds)
-            .sign(signingKey)
+            .sign(await signingKey())
         }),
       verifyCredential: (token, nowMs) =>
         Effect.tryPromise({
-          try: () =>
-            jwtVerify(token, signingKey, {
+          try: async () =>
+            jwtVerify(token, await signingKey(), {
               issuer: ISSUER,
               audience: WORKER_AUDIENCE,
               algorithms: ["HS256"],

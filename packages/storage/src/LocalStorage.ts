@@ -1,9 +1,10 @@
-import { mkdir, open, readdir, readFile, realpath, rm, rmdir, stat } from "node:fs/promises"
+import { mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, unlink } from "node:fs/promises"
 import { dirname, extname, join, resolve, sep } from "node:path"
 import type { Readable } from "node:stream"
 import { isSafeKey } from "@pipeweave/domain/StorageKeys"
 import { Effect, Option } from "effect"
-import { attempt, attemptFound, errorCode, toBytes, writeFileAtomic } from "./internal/io.js"
+import { makeDirectoryGuard } from "./internal/DirectoryGuard.js"
+import { attempt, attemptFound, errorCode, replaceFile, toBytes, writeFileAtomic } from "./internal/io.js"
 import { guardKeys } from "./internal/keys.js"
 import type { ObjectInfo, StorageShape } from "./Storage.js"
 import { InvalidKey, type StorageError } from "./StorageError.js"
@@ -28,12 +29,14 @@ const byExtension: Record<string, string> = {
 }
 const missing = (cause: unknown) => ["ENOENT", "ENOTDIR", "EISDIR"].includes(String(errorCode(cause)))
 const openRead = async (path: string): Promise<Readable> => (await open(path, "r")).createReadStream()
+const impliedType = (key: string): string => byExtension[extname(key)] ?? "application/octet-stream"
+const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ? undefined : Promise.reject(e))
 
 /**
- * Objects as plain files under `basePath/<key>`, content types in a `~meta/<key>` sidecar tree (a
- * name no key can take; the key's extension decides when the sidecar is missing). Writes go to a
+ * Objects as plain files under `basePath/<key>`. A content type other than the one the key's
+ * extension implies goes to a `~meta/<key>` sidecar (a name no key can take). Writes go to a
  * temporary sibling renamed into place; a key reaching outside the base through a symlink fails
- * with `InvalidKey`.
+ * with `InvalidKey` (directories are checked once per backend and remembered).
  */
 export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<StorageShape, StorageError> =>
   Effect.gen(function*() {
@@ -41,44 +44,56 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
       await mkdir(resolve(options.basePath), { recursive: true })
       return realpath(resolve(options.basePath))
     })
+    const guard = makeDirectoryGuard(root)
     const dataPath = (key: string) => join(root, ...key.split("/"))
     const metaPath = (key: string) => join(root, META_DIR, ...key.split("/"))
-
-    const realAncestor = async (path: string): Promise<string> => {
-      for (let probe = path;; probe = dirname(probe)) {
-        if (probe === root || dirname(probe) === probe) return probe
-        const real = await realpath(probe).catch((error) => missing(error) ? undefined : Promise.reject(error))
-        if (real !== undefined) return real
-      }
-    }
-    const within = (key: string, ...paths: ReadonlyArray<string>): Effect.Effect<void, InvalidKey | StorageError> =>
-      Effect.forEach(paths, (path) =>
-        attempt("resolve", key, () => realAncestor(path)).pipe(
-          Effect.filterOrFail((real) => real === root || real.startsWith(root + sep), () => new InvalidKey({ key }))
-        ), { discard: true })
+    const inside = <A, E>(key: string, effect: Effect.Effect<A | undefined, E>): Effect.Effect<A, E | InvalidKey> =>
+      Effect.flatMap(effect, (a) => a === undefined ? Effect.fail(new InvalidKey({ key })) : Effect.succeed(a))
 
     const infoOf = (key: string) =>
-      attemptFound("head", key, missing, async (): Promise<ObjectInfo> => {
+      attemptFound("head", key, missing, async (): Promise<ObjectInfo | undefined> => {
+        if (!(await guard.allows(dataPath(key)))) return undefined
         const stats = await stat(dataPath(key))
         if (!stats.isFile()) throw Object.assign(new Error(`${key} is a directory`), { code: "EISDIR" })
         const contentType = await readFile(metaPath(key), "utf8").then(
           (text) => String((JSON.parse(text) as { contentType: unknown }).contentType),
-          () => byExtension[extname(key)] ?? "application/octet-stream"
+          () => impliedType(key)
         )
         return { size: stats.size, contentType }
       })
+    const writeObject = async (
+      key: string,
+      contentType: string,
+      source: () => Uint8Array | Promise<Readable>,
+      signal: AbortSignal
+    ): Promise<ObjectInfo | undefined> => {
+      const sidecar = contentType !== impliedType(key)
+      const placed = await guard.prepare(dataPath(key))
+      if (placed === "outside" || (sidecar && (await guard.prepare(metaPath(key))) === "outside")) return undefined
+      const size = await replaceFile(dataPath(key), await source(), signal)
+      if (sidecar) await replaceFile(metaPath(key), toBytes(JSON.stringify({ contentType })), signal)
+      else if (placed === "existing") await unlinkIfPresent(metaPath(key))
+      return { size, contentType }
+    }
     const write = (op: string, key: string, contentType: string, source: () => Uint8Array | Promise<Readable>) =>
-      Effect.zipRight(
-        within(key, dataPath(key), metaPath(key)),
-        attempt(op, key, async (signal): Promise<ObjectInfo> => {
-          const size = await writeFileAtomic(dataPath(key), await source(), signal)
-          await writeFileAtomic(metaPath(key), toBytes(JSON.stringify({ contentType })), signal)
-          return { size, contentType }
-        }).pipe(Effect.retry({ times: 2, while: (error) => errorCode(error.cause) === "ENOENT" }))
+      inside(
+        key,
+        attempt(op, key, async (signal) => {
+          for (let retries = 2;; retries--) {
+            try {
+              return await writeObject(key, contentType, source, signal)
+            } catch (error) {
+              if (retries === 0 || errorCode(error) !== "ENOENT") throw error
+              guard.forget(dataPath(key))
+              guard.forget(metaPath(key))
+            }
+          }
+        })
       )
     const remove = (path: string) =>
       rm(path, { force: true }).catch((error) => errorCode(error) === "ERR_FS_EISDIR" ? undefined : Promise.reject(error))
     const prune = async (path: string) => {
+      guard.forget(path)
       for (let dir = dirname(path); dir.startsWith(root + sep); dir = dirname(dir)) {
         if (!(await rmdir(dir).then(() => true, () => false))) return
       }
@@ -99,9 +114,13 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
       put: (key, body, contentType) => write("put", key, contentType, () => toBytes(body)),
       putFile: (key, localPath, contentType) => write("putFile", key, contentType, () => openRead(localPath)),
       get: (key) =>
-        Effect.zipRight(within(key, dataPath(key)), attemptFound("get", key, missing, () => readFile(dataPath(key)))),
+        inside(
+          key,
+          attemptFound("get", key, missing, async () =>
+            (await guard.allows(dataPath(key))) ? readFile(dataPath(key)) : undefined)
+        ),
       getToFile: (key, localPath) =>
-        Effect.zipRight(within(key, dataPath(key)), infoOf(key)).pipe(
+        inside(key, infoOf(key)).pipe(
           Effect.zipLeft(
             attemptFound("getToFile", key, missing, () => openRead(dataPath(key))).pipe(
               Effect.flatMap((stream) =>
@@ -111,20 +130,22 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
           )
         ),
       head: (key) =>
-        Effect.zipRight(within(key, dataPath(key)), infoOf(key)).pipe(
+        inside(key, infoOf(key)).pipe(
           Effect.map(Option.some),
           Effect.catchTag("ObjectNotFound", () => Effect.succeed(Option.none()))
         ),
       delete: (key) =>
-        Effect.zipRight(
-          within(key, dataPath(key), metaPath(key)),
+        inside(
+          key,
           attempt("delete", key, async () => {
+            if (!(await guard.allows(dataPath(key))) || !(await guard.allows(metaPath(key)))) return undefined
             await remove(dataPath(key))
             await remove(metaPath(key))
             await prune(dataPath(key))
             await prune(metaPath(key))
+            return true
           })
-        ),
+        ).pipe(Effect.asVoid),
       list: (prefix) =>
         attempt("list", prefix, async () => {
           const keys: Array<string> = []

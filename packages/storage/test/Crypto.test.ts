@@ -1,5 +1,6 @@
 import { hkdfSync } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
+import { vi } from "vitest"
 import { Effect, Redacted } from "effect"
 import { EncryptJWT } from "jose"
 import { Crypto, type CryptoShape, makeCrypto, type StorageGrant } from "../src/Crypto.js"
@@ -143,4 +144,20 @@ describe("Crypto secret", () => {
       )
       assert.deepStrictEqual(opened, localGrant)
     }))
+})
+
+describe("Crypto keys", () => {
+  it.effect("the derived keys are imported once per service, not once per token", () =>
+    Effect.gen(function*() {
+      const importKey = vi.spyOn(globalThis.crypto.subtle, "importKey")
+      yield* Effect.addFinalizer(() => Effect.sync(() => importKey.mockRestore()))
+      const c = yield* crypto()
+      for (let i = 0; i < 5; i++) {
+        const token = yield* c.sealStorageToken(localGrant, NOW, TTL)
+        assert.deepStrictEqual(yield* c.openStorageToken(token, NOW), localGrant)
+        const credential = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: i }, NOW, TTL)
+        assert.deepStrictEqual(yield* c.verifyCredential(credential, NOW), { _tag: "Run", runId: "trun_1", attempt: i })
+      }
+      assert.strictEqual(importKey.mock.calls.length, 2)
+    }).pipe(Effect.scoped))
 })

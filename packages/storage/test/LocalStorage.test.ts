@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs"
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises"
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
@@ -94,4 +94,54 @@ describe("LocalStorage on disk", () => {
       yield* storage.put("k", "v", "text/plain")
       assert.isTrue(existsSync(join(dir, "rel", "k")))
     }))
+
+  it.scoped("writes a ~meta sidecar only for a content type the key's extension does not imply", () =>
+    Effect.gen(function*() {
+      const { basePath, storage } = yield* setup
+      yield* storage.put("runs/r/outputs/t.json", "{}", "application/json")
+      yield* storage.put("runs/r/logs/t.jsonl", "{}\n", "application/x-ndjson")
+      yield* storage.put("runs/r/assets/t/report", "text", "text/plain; charset=utf-8")
+      assert.deepStrictEqual((yield* tree(basePath)).filter((name) => name.startsWith("~meta/runs/r/")), [
+        "~meta/runs/r/assets",
+        "~meta/runs/r/assets/t",
+        "~meta/runs/r/assets/t/report"
+      ])
+      yield* storage.put("runs/r/outputs/t.json", "{}", "text/plain")
+      assert.deepStrictEqual(yield* storage.head("runs/r/outputs/t.json"), Option.some({ size: 2, contentType: "text/plain" }))
+      yield* storage.put("runs/r/outputs/t.json", "{}", "application/json")
+      assert.deepStrictEqual(yield* storage.head("runs/r/outputs/t.json"),
+        Option.some({ size: 2, contentType: "application/json" }))
+      assert.isFalse(existsSync(join(basePath, "~meta/runs/r/outputs/t.json")))
+      assert.deepStrictEqual(yield* storage.head("runs/r/assets/t/report"),
+        Option.some({ size: 4, contentType: "text/plain; charset=utf-8" }))
+    }))
+
+  it.scoped("a symlink placed after earlier writes is refused in the directories it reaches", () =>
+    Effect.gen(function*() {
+      const { basePath, outside, storage } = yield* setup
+      yield* storage.put("runs/a/outputs/x.json", "1", "application/json")
+      yield* Effect.promise(() => symlink(outside, join(basePath, "runs", "b")))
+      assert.strictEqual((yield* Effect.flip(storage.put("runs/b/outputs/y.json", "x", "application/json")))._tag, "InvalidKey")
+      assert.strictEqual((yield* Effect.flip(storage.get("runs/b/secret.txt")))._tag, "InvalidKey")
+      assert.deepStrictEqual(yield* tree(outside), ["secret.txt"])
+    }))
+
+  it.scoped("directories removed by a delete or behind its back are created again", () =>
+    Effect.gen(function*() {
+      const { basePath, storage } = yield* setup
+      yield* storage.put("runs/a/outputs/x.json", "1", "application/json")
+      yield* storage.put("runs/a/assets/x/pdf", "2", "application/pdf+x")
+      yield* storage.delete("runs/a/outputs/x.json")
+      yield* storage.delete("runs/a/assets/x/pdf")
+      assert.deepStrictEqual(yield* tree(basePath), [])
+      yield* storage.put("runs/a/outputs/x.json", "3", "application/json")
+      yield* storage.put("runs/a/assets/x/pdf", "4", "application/pdf+x")
+      yield* Effect.promise(() => rm(join(basePath, "runs"), { recursive: true }))
+      yield* Effect.promise(() => rm(join(basePath, "~meta"), { recursive: true }))
+      yield* storage.put("runs/a/outputs/x.json", "5", "application/json")
+      yield* storage.put("runs/a/assets/x/pdf", "6", "application/pdf+x")
+      assert.strictEqual(new TextDecoder().decode(yield* storage.get("runs/a/outputs/x.json")), "5")
+      assert.deepStrictEqual(yield* storage.head("runs/a/assets/x/pdf"), Option.some({ size: 1, contentType: "application/pdf+x" }))
+    }))
 })
+

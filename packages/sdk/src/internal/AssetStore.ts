@@ -15,13 +15,17 @@ export interface UpstreamAsset {
   readonly ref: AssetRef
 }
 
-/** The assets of one attempt: new ones live in the run's temp dir until `upload`. */
+/**
+ * The assets of one attempt: new ones live in the run's temp dir until `upload`. The temp dir is
+ * created on first use (an added asset or a downloaded path); `discard` removes it if it was.
+ */
 export interface AssetStore {
   readonly add: (key: string, type: AssetType, data: unknown) => Effect.Effect<string, AssetError>
   readonly addFromPath: (key: string, type: AssetType, path: string) => Effect.Effect<string, AssetError>
   readonly get: (key: string) => Effect.Effect<unknown, AssetError>
   readonly getPath: (key: string) => Effect.Effect<string, AssetError>
   readonly upload: Effect.Effect<Record<string, AssetRef>, StorageFailure>
+  readonly discard: Effect.Effect<void>
 }
 
 const contentTypes: Record<AssetType, string> = {
@@ -70,8 +74,15 @@ export const makeAssetStore = (options: {
     const path = yield* Path.Path
     const { assetsPrefix, runDir, storage, upstream } = options
     const added = yield* Ref.make(new Map<string, { readonly type: AssetType; readonly localPath: string }>())
+    const created = yield* Ref.make(false)
     const fsFailure = (what: string) => (cause: unknown) =>
       new StorageFailure({ message: `${what} in temp dir ${runDir}: ${reason(cause)}`, cause })
+    const makeDirectory = (dir: string) =>
+      fs.makeDirectory(dir, { recursive: true }).pipe(
+        Effect.zipRight(Ref.set(created, true)),
+        Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${dir}: ${cause.message}`, cause }))
+      )
+    const runDirReady = Effect.flatMap(Ref.get(created), (done) => done ? Effect.void : makeDirectory(runDir))
 
     const checkKey = (key: string, type: AssetType) =>
       !isSafeAssetKey(key)
@@ -101,6 +112,7 @@ export const makeAssetStore = (options: {
           const bytes = encode(key, type, data)
           if (bytes instanceof InvalidAsset) return yield* bytes
           const localPath = path.join(runDir, key)
+          yield* runDirReady
           yield* fs.writeFile(localPath, bytes).pipe(Effect.mapError(fsFailure(`writing asset '${key}'`)))
           return yield* record(key, type, localPath)
         }),
@@ -108,6 +120,7 @@ export const makeAssetStore = (options: {
         Effect.gen(function*() {
           yield* checkKey(key, type)
           const localPath = path.join(runDir, key)
+          yield* runDirReady
           yield* fs.copyFile(source, localPath).pipe(Effect.mapError(fsFailure(`copying '${source}' to asset '${key}'`)))
           return yield* record(key, type, localPath)
         }),
@@ -133,7 +146,7 @@ export const makeAssetStore = (options: {
           const dir = path.join(runDir, "@upstream", asset.taskId)
           const localPath = path.join(dir, asset.key)
           if (yield* fs.exists(localPath).pipe(Effect.orElseSucceed(() => false))) return localPath
-          yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(fsFailure("creating a directory")))
+          yield* makeDirectory(dir)
           yield* storage.getToFile(asset.ref.path, localPath).pipe(
             Effect.mapError(storageFailure(`downloading asset '${key}'`))
           )
@@ -148,6 +161,8 @@ export const makeAssetStore = (options: {
               Effect.mapError(storageFailure(`uploading asset '${key}'`))
             ),
           { concurrency: 4 }
-        ).pipe(Effect.map((entries) => Object.fromEntries(entries))))
+        ).pipe(Effect.map((entries) => Object.fromEntries(entries)))),
+      discard: Effect.flatMap(Ref.get(created), (done) =>
+        done ? fs.remove(runDir, { recursive: true }).pipe(Effect.ignore) : Effect.void)
     }
   })

@@ -1,8 +1,9 @@
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
 import { IdempotencyDecision, IdempotencyRequest } from "@pipeweave/domain/Idempotency"
 import { RegisterRequest, RegisterResponse } from "@pipeweave/domain/Registration"
-import { Context, Data, Duration, Effect, Layer, Schema } from "effect"
+import { Context, Data, Duration, Effect, Either, Layer, type ParseResult, Schema } from "effect"
 
 /** Which worker → orchestrator call failed. */
 export type Operation = "register" | "heartbeat" | "progress" | "idempotency" | "callback"
@@ -60,56 +61,77 @@ const describeAnswer = (status: number, text: string): string => {
   return `HTTP ${status}${text.length > 0 ? `: ${text.slice(0, 500)}` : ""}`
 }
 
+const endpoint = <A, I, O, OI>(operation: Operation, request: Schema.Schema<A, I>, answer: Schema.Schema<O, OI> | undefined) => ({
+  operation,
+  encode: Schema.encodeEither(request),
+  decode: answer === undefined ? undefined : Schema.decodeUnknownEither(answer)
+})
+
+const endpoints = {
+  register: endpoint("register", RegisterRequest, RegisterResponse),
+  heartbeat: endpoint("heartbeat", HeartbeatRequest, HeartbeatResult),
+  progress: endpoint("progress", ProgressRequest, HeartbeatResult),
+  idempotency: endpoint("idempotency", IdempotencyRequest, IdempotencyDecision),
+  callback: endpoint<CallbackPayload, typeof CallbackPayload.Encoded, void, void>("callback", CallbackPayload, undefined)
+}
+
 export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<OrchestratorClientShape, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (http) => {
     const root = baseUrl.replace(/\/+$/, "")
     const call = <A, I, O>(
-      operation: Operation,
+      { decode, encode, operation }: {
+        readonly operation: Operation
+        readonly encode: (a: A) => Either.Either<I, ParseResult.ParseError>
+        readonly decode: ((u: unknown) => Either.Either<O, ParseResult.ParseError>) | undefined
+      },
       path: string,
-      schema: Schema.Schema<A, I>,
       body: A,
-      token: string,
-      onOk: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<O, unknown>
+      token: string
     ): Effect.Effect<O, OrchestratorError> => {
       const fail = (status: number | undefined, message: string, retryable: boolean) =>
         new OrchestratorError({ operation, status, message, retryable })
-      return HttpClientRequest.post(root + path).pipe(
+      const encoded = encode(body)
+      if (Either.isLeft(encoded)) {
+        return Effect.fail(fail(undefined, `cannot encode the ${operation} request: ${encoded.left.message}`, false))
+      }
+      const request = HttpClientRequest.post(root + path).pipe(
         HttpClientRequest.bearerToken(token),
-        HttpClientRequest.schemaBodyJson(schema)(body),
-        Effect.mapError((e) => fail(undefined, `cannot encode the ${operation} request: ${String(e.reason.error)}`, false)),
-        Effect.flatMap((request) =>
-          http.execute(request).pipe(Effect.mapError((e) => fail(undefined, e.message, true)))
-        ),
-        Effect.flatMap((response) =>
-          response.status >= 200 && response.status < 300
-            ? onOk(response).pipe(Effect.mapError((e) =>
-              fail(response.status, `unexpected ${operation} answer: ${e instanceof Error ? e.message : String(e)}`, false)
-            ))
-            : Effect.flatMap(
-              response.text.pipe(Effect.orElseSucceed(() => "")),
-              (text) => Effect.fail(fail(response.status, describeAnswer(response.status, text), isRetryableStatus(response.status)))
-            )
-        ),
-        Effect.scoped,
+        HttpClientRequest.bodyText(JSON.stringify(encoded.right), "application/json")
+      )
+      const answered = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<O, OrchestratorError> => {
+        if (response.status < 200 || response.status >= 300) {
+          return Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+            Effect.fail(fail(response.status, describeAnswer(response.status, text), isRetryableStatus(response.status))))
+        }
+        if (decode === undefined) return Effect.as(Effect.ignore(response.text), undefined as O)
+        const unexpected = (cause: unknown) =>
+          fail(response.status, `unexpected ${operation} answer: ${cause instanceof Error ? cause.message : String(cause)}`, false)
+        return Effect.flatMap(Effect.mapError(response.text, unexpected), (text) => {
+          const answer = Either.flatMap(Either.try({ try: () => JSON.parse(text) as unknown, catch: (e) => e }), decode)
+          return Either.isRight(answer) ? Effect.succeed(answer.right) : Effect.fail(unexpected(answer.left))
+        })
+      }
+      return http.execute(request).pipe(
+        Effect.mapError((e) => fail(undefined, e.message, true)),
+        Effect.flatMap(answered),
         Effect.timeoutFail({
           duration: requestTimeout,
           onTimeout: () => fail(undefined, `no answer within ${Duration.format(requestTimeout)}`, true)
         })
       )
     }
-    const decode = <A, I>(schema: Schema.Schema<A, I>) => (response: HttpClientResponse.HttpClientResponse) =>
-      Effect.flatMap(response.json, Schema.decodeUnknown(schema))
     return {
-      register: (body, credential) =>
-        call("register", "/api/register", RegisterRequest, body, credential, decode(RegisterResponse)),
-      heartbeat: (body, token) => call("heartbeat", "/api/heartbeat", HeartbeatRequest, body, token, decode(HeartbeatResult)),
-      progress: (body, token) => call("progress", "/api/progress", ProgressRequest, body, token, decode(HeartbeatResult)),
-      idempotency: (body, token) =>
-        call("idempotency", "/api/idempotency", IdempotencyRequest, body, token, decode(IdempotencyDecision)),
-      callback: (runId, body, token) =>
-        call("callback", `/api/callback/${encodeURIComponent(runId)}`, CallbackPayload, body, token, () => Effect.void)
+      register: (body, credential) => call(endpoints.register, "/api/register", body, credential),
+      heartbeat: (body, token) => call(endpoints.heartbeat, "/api/heartbeat", body, token),
+      progress: (body, token) => call(endpoints.progress, "/api/progress", body, token),
+      idempotency: (body, token) => call(endpoints.idempotency, "/api/idempotency", body, token),
+      callback: (runId, body, token) => call(endpoints.callback, `/api/callback/${encodeURIComponent(runId)}`, body, token)
     }
   })
 
-export const layerOrchestratorClient = (baseUrl: string): Layer.Layer<OrchestratorClient, never, HttpClient.HttpClient> =>
-  Layer.effect(OrchestratorClient, makeOrchestratorClient(baseUrl))
+/** The client over node:http, keeping connections to the orchestrator alive between calls. */
+export const layerOrchestratorClient = (baseUrl: string): Layer.Layer<OrchestratorClient> =>
+  Layer.effect(OrchestratorClient, makeOrchestratorClient(baseUrl)).pipe(
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
+  )

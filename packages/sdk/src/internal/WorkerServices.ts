@@ -1,4 +1,3 @@
-import { FetchHttpClient } from "@effect/platform"
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { Crypto, type InvalidSecretKey } from "@pipeweave/storage/Crypto"
 import { makeStorage } from "@pipeweave/storage/StorageFactory"
@@ -23,7 +22,7 @@ export const workerServicesLayer = (
     layerWorkerLog(config.logger, config.silent),
     Crypto.fromSecret(Redacted.make(config.secretKey)),
     layerStorageRegistry(factory),
-    layerOrchestratorClient(config.orchestratorUrl).pipe(Layer.provide(FetchHttpClient.layer)),
+    layerOrchestratorClient(config.orchestratorUrl),
     NodeFileSystem.layer,
     NodePath.layer
   )

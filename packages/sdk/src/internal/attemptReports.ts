@@ -6,17 +6,23 @@ import type { AttemptSuccess } from "./runAttempt.js"
 import type { TaskLog } from "./TaskLog.js"
 import type { LogLevel } from "./WorkerLog.js"
 
-/** Writes the attempt's JSONL log to `key`; a storage failure is logged and yields `None`. */
+/**
+ * Writes the attempt's JSONL log to `key`, unless it has no line (then nothing is written and the
+ * callback names no `logsPath`); a storage failure is logged and yields `None`.
+ */
 export const writeLogs = (
   storage: StorageShape,
   key: string,
   log: TaskLog,
   say: (level: LogLevel, message: string) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<string>> =>
-  Effect.flatMap(log.jsonl, (text) => storage.put(key, text, "application/x-ndjson")).pipe(
-    Effect.as(Option.some(key)),
-    Effect.catchAll((e) => say("warn", `writing logs to '${key}' failed: ${e.message}`).pipe(Effect.as(Option.none())))
-  )
+  Effect.flatMap(log.jsonl, (text) =>
+    text === ""
+      ? Effect.succeedNone
+      : storage.put(key, text, "application/x-ndjson").pipe(
+        Effect.as(Option.some(key)),
+        Effect.catchAll((e) => say("warn", `writing logs to '${key}' failed: ${e.message}`).pipe(Effect.as(Option.none())))
+      ))
 
 const logsField = (logsPath: Option.Option<string>) =>
   Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })
@@ -27,6 +33,7 @@ export const successPayload = (attempt: number, s: AttemptSuccess, logsPath: Opt
   attempt,
   outputPath: s.outputPath,
   outputSize: s.outputSize,
+  ...Option.match(s.inlineOutput, { onNone: () => ({}), onSome: (output) => ({ output }) }),
   assets: s.assets,
   ...logsField(logsPath),
   ...(s.selectedNext === undefined ? {} : { selectedNext: s.selectedNext })

@@ -91,7 +91,7 @@ export const executeDispatch = (
           previousAttempts: payload.previousAttempts,
           allowedNext: payload.allowedNext,
           storage,
-          hydrate: hydrate(storage, payload.inputPath, payload.upstream),
+          hydrate: hydrate(storage, payload),
           beforeHandler: idempotencyGate({
             task,
             codeVersion: payload.codeVersion,
@@ -101,6 +101,7 @@ export const executeDispatch = (
           }),
           upstreamAssets: upstreamAssetsOf(payload.upstream),
           outputPath: payload.outputPath,
+          inlineLimitBytes: payload.inlineLimitBytes ?? 0,
           assetsPrefix: payload.assetsPrefix,
           runDir: path.join(settings.tempDir, runId),
           timeoutSeconds: payload.timeoutSeconds > 0 ? Option.some(payload.timeoutSeconds) : Option.none(),

@@ -1,4 +1,4 @@
-import type { UpstreamRef } from "@pipeweave/domain/Dispatch"
+import type { DispatchPayload, UpstreamRef } from "@pipeweave/domain/Dispatch"
 import type { StorageShape } from "@pipeweave/storage/Storage"
 import { Effect } from "effect"
 import type { UpstreamAsset } from "./AssetStore.js"
@@ -13,17 +13,22 @@ export const loadJson = (storage: StorageShape, key: string, what: string): Effe
     Effect.mapError((cause) => new StorageFailure({ message: `loading ${what} from '${key}': ${reason(cause)}`, cause }))
   )
 
-/** `ctx.input` from `inputPath` and `ctx.upstream[taskId]` from each predecessor's `outputPath`. */
+/**
+ * `ctx.input` and `ctx.upstream[taskId]`: from the dispatch when they travel inline (`input`,
+ * `upstream[taskId].output`), else read from `inputPath` and each predecessor's `outputPath`.
+ */
 export const hydrate = (
   storage: StorageShape,
-  inputPath: string,
-  upstream: Record<string, UpstreamRef>
+  dispatch: Pick<DispatchPayload, "inputPath" | "input" | "upstream">
 ): Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure> =>
   Effect.all({
-    input: loadJson(storage, inputPath, "input"),
+    input: dispatch.input !== undefined ? Effect.succeed(dispatch.input) : loadJson(storage, dispatch.inputPath, "input"),
     upstream: Effect.forEach(
-      Object.entries(upstream),
-      ([taskId, ref]) => Effect.map(loadJson(storage, ref.outputPath, `output of '${taskId}'`), (v) => [taskId, v] as const),
+      Object.entries(dispatch.upstream),
+      ([taskId, ref]) =>
+        ref.output !== undefined
+          ? Effect.succeed([taskId, ref.output] as const)
+          : Effect.map(loadJson(storage, ref.outputPath, `output of '${taskId}'`), (v) => [taskId, v] as const),
       { concurrency: 8 }
     ).pipe(Effect.map((entries) => Object.fromEntries(entries)))
   }, { concurrency: 2 })

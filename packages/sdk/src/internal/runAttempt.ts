@@ -1,4 +1,4 @@
-import { FileSystem, type Path } from "@effect/platform"
+import type { FileSystem, Path } from "@effect/platform"
 import { TaskError, Timeout } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
@@ -26,6 +26,8 @@ export interface AttemptSpec {
   readonly beforeHandler: (input: unknown) => Effect.Effect<void, unknown>
   readonly upstreamAssets: ReadonlyArray<UpstreamAsset>
   readonly outputPath: string
+  /** Outputs of at most this many bytes of JSON go back inline instead of to `outputPath`; 0: never. */
+  readonly inlineLimitBytes: number
   readonly assetsPrefix: string
   readonly runDir: string
   readonly timeoutSeconds: Option.Option<number>
@@ -39,6 +41,8 @@ export interface AttemptSuccess {
   readonly value: unknown
   readonly outputPath: string
   readonly outputSize: number
+  /** The output as JSON data when it travels inline (nothing was written at `outputPath`). */
+  readonly inlineOutput: Option.Option<unknown>
   readonly assets: Record<string, AssetRef>
   readonly selectedNext: ReadonlyArray<string> | undefined
 }
@@ -98,28 +102,35 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     )
   })
 
+const saveOutput = (spec: AttemptSpec, json: string) => {
+  const size = Buffer.byteLength(json, "utf8")
+  if (spec.inlineLimitBytes > 0 && size <= spec.inlineLimitBytes) {
+    return Effect.succeed({ outputSize: size, inlineOutput: Option.some(JSON.parse(json) as unknown) })
+  }
+  return spec.storage.put(spec.outputPath, json, "application/json").pipe(
+    Effect.map((info) => ({ outputSize: info.size, inlineOutput: Option.none() })),
+    Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
+  )
+}
+
 /**
- * One attempt: creates the run's temp dir, hydrates, runs `beforeHandler` and the handler
- * (interrupted at the timeout), checks `runNext`, uploads the assets and the output, and removes
- * the temp dir (on failure only when `cleanupOnFailure`, always when skipped). Fails with
- * whatever `beforeHandler` or the handler failed with.
+ * One attempt: hydrates, runs `beforeHandler` and the handler (interrupted at the timeout),
+ * checks `runNext`, uploads the assets, saves the output (inline when small enough, else at
+ * `outputPath`), and removes the run's temp dir if the attempt created one (on failure only when
+ * `cleanupOnFailure`, always when skipped). Fails with whatever `beforeHandler` or the handler
+ * failed with.
  */
 export const runAttempt = (
   spec: AttemptSpec
 ): Effect.Effect<AttemptSuccess, unknown, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    yield* fs.makeDirectory(spec.runDir, { recursive: true }).pipe(
-      Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${spec.runDir}: ${cause.message}` }))
-    )
-    const remove = fs.remove(spec.runDir, { recursive: true }).pipe(Effect.ignore)
+    const assets = yield* makeAssetStore({
+      storage: spec.storage,
+      runDir: spec.runDir,
+      assetsPrefix: spec.assetsPrefix,
+      upstream: spec.upstreamAssets
+    })
     return yield* Effect.gen(function*() {
-      const assets = yield* makeAssetStore({
-        storage: spec.storage,
-        runDir: spec.runDir,
-        assetsPrefix: spec.assetsPrefix,
-        upstream: spec.upstreamAssets
-      })
       const value = yield* Option.match(spec.timeoutSeconds, {
         onNone: () => runHandler(spec, assets),
         onSome: (seconds) =>
@@ -132,10 +143,8 @@ export const runAttempt = (
       if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
       const json = yield* serialise(spec.task.id, output)
       const uploaded = yield* assets.upload
-      const info = yield* spec.storage.put(spec.outputPath, json, "application/json").pipe(
-        Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
-      )
-      yield* remove
-      return { value, outputPath: spec.outputPath, outputSize: info.size, assets: uploaded, selectedNext: runNext }
-    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? remove : Effect.void))
+      const saved = yield* saveOutput(spec, json)
+      yield* assets.discard
+      return { value, outputPath: spec.outputPath, ...saved, assets: uploaded, selectedNext: runNext }
+    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void))
   })

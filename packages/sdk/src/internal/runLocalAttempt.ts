@@ -48,7 +48,7 @@ const typedAsset = (value: unknown): { readonly type: AssetRef["type"]; readonly
 
 /**
  * Runs a registered handler in-process, with no orchestrator and no network: in-memory storage,
- * a temp dir under the worker's `tempDir`, no timeout and no heartbeats (so breakpoints are
+ * a temp dir under the worker's `tempDir` (when an asset needs one), no timeout and no heartbeats (so breakpoints are
  * safe), and no idempotency: `idempotencyKey` is not called and the handler always runs. Succeeds
  * with the handler's return value and fails with what the handler failed with.
  */
@@ -91,6 +91,7 @@ export const runLocalAttempt = (
       beforeHandler: () => Effect.void,
       upstreamAssets,
       outputPath: StorageKeys.output(runId, runId),
+      inlineLimitBytes: 0,
       assetsPrefix: StorageKeys.assetsPrefix(runId, runId),
       runDir: path.join(settings.tempDir, runId),
       timeoutSeconds: Option.none(),

@@ -33,15 +33,14 @@ export const errorCode = (cause: unknown): unknown =>
 
 const temporarySibling = (path: string): string => `${path}.~${randomUUID()}.tmp`
 
-/** Writes `source` to a temporary sibling of `path`, renamed into place; resolves to the byte count. */
-export const writeFileAtomic = async (
+/** Writes `source` to a temporary sibling of `path` (whose directory exists), renamed into place; resolves to the byte count. */
+export const replaceFile = async (
   path: string,
   source: Uint8Array | Readable,
   signal?: AbortSignal
 ): Promise<number> => {
   const temp = temporarySibling(path)
   try {
-    await mkdir(dirname(path), { recursive: true })
     let size: number
     if (source instanceof Uint8Array) {
       await writeFile(temp, source, signal ? { flag: "wx", signal } : { flag: "wx" })
@@ -58,4 +57,19 @@ export const writeFileAtomic = async (
     await rm(temp, { force: true })
     throw error
   }
+}
+
+/** `replaceFile`, creating `path`'s directory first. */
+export const writeFileAtomic = async (
+  path: string,
+  source: Uint8Array | Readable,
+  signal?: AbortSignal
+): Promise<number> => {
+  try {
+    await mkdir(dirname(path), { recursive: true })
+  } catch (error) {
+    if (!(source instanceof Uint8Array)) source.destroy()
+    throw error
+  }
+  return replaceFile(path, source, signal)
 }

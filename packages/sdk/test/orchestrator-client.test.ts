@@ -1,0 +1,65 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { OrchestratorClient, layerOrchestratorClient } from "../src/internal/OrchestratorClient.js"
+
+/** A plain node:http orchestrator stand-in that counts the TCP connections it accepts. */
+const countingServer = Effect.acquireRelease(
+  Effect.async<{
+    readonly server: Server
+    readonly url: string
+    readonly connections: () => number
+    readonly paths: Array<string>
+  }>((resume) => {
+    let connections = 0
+    const paths: Array<string> = []
+    const server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => (body += chunk))
+      request.on("end", () => {
+        paths.push(request.url ?? "")
+        const { runId } = request.url!.startsWith("/api/callback/")
+          ? { runId: decodeURIComponent(request.url!.slice("/api/callback/".length)) }
+          : JSON.parse(body) as { runId: string }
+        const conflict = runId === "trun_stale0001"
+        response.writeHead(conflict ? 409 : 200, { "content-type": "application/json" })
+        response.end(JSON.stringify(
+          conflict
+            ? { _tag: "Conflict", message: "stale attempt" }
+            : { runId, status: request.url!.startsWith("/api/callback/") ? "completed" : "running", cancelled: false }
+        ))
+      })
+    })
+    server.on("connection", () => void connections++)
+    server.listen(0, "127.0.0.1", () =>
+      resume(Effect.succeed({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        connections: () => connections,
+        paths,
+        server
+      })))
+  }),
+  ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+)
+
+describe("orchestrator client", () => {
+  it.scopedLive("successive calls, answered or refused, share one kept-alive connection", () =>
+    Effect.gen(function*() {
+      const server = yield* countingServer
+      const client = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(server.url))
+      const success = { status: "success" as const, attempt: 1, outputPath: "runs/x/outputs/trun_abcdef01.json", outputSize: 2, assets: {} }
+      for (let i = 0; i < 3; i++) {
+        assert.deepStrictEqual(yield* client.heartbeat({ runId: "trun_abcdef01", attempt: 1 }, "token"), {
+          runId: "trun_abcdef01",
+          status: "running",
+          cancelled: false
+        })
+        yield* client.callback("trun_abcdef01", success, "token")
+        const refused = yield* Effect.flip(client.callback("trun_stale0001", success, "token"))
+        assert.deepInclude(refused, { status: 409, retryable: false, message: "HTTP 409 Conflict: stale attempt" })
+      }
+      assert.strictEqual(server.paths.length, 9)
+      assert.strictEqual(server.connections(), 1)
+    }))
+})
