@@ -1,6 +1,6 @@
-import { hkdfSync, webcrypto } from "node:crypto"
+import { hkdfSync } from "node:crypto"
 import { Context, Data, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
-import { EncryptJWT, jwtDecrypt, jwtVerify, SignJWT } from "jose"
+import { openJwe, sealJwe, signJws, verifyJws } from "./internal/CompactTokens.js"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
 
 /** `PIPEWEAVE_SECRET_KEY` is not 64 hex characters. */
@@ -26,8 +26,8 @@ const WORKER_AUDIENCE = "pipeweave-worker"
 
 /**
  * Sealing storage tokens (JWE `dir` + `A256GCM`) and signing worker credentials (HS256), with
- * separate keys derived by HKDF from `PIPEWEAVE_SECRET_KEY` and imported into WebCrypto once (on
- * first use). Times come from the caller (`nowMs`), so tests drive expiry with `TestClock`.
+ * separate keys derived by HKDF from `PIPEWEAVE_SECRET_KEY`, computed synchronously with
+ * node:crypto. Times come from the caller (`nowMs`), so tests drive expiry with `TestClock`.
  */
 export interface CryptoShape {
   readonly sealStorageToken: (grant: StorageGrant, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
@@ -45,15 +45,6 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
-
-const importedOnce = (
-  raw: Uint8Array,
-  algorithm: webcrypto.AesKeyAlgorithm | webcrypto.HmacImportParams,
-  usages: Array<webcrypto.KeyUsage>
-) => {
-  let key: Promise<webcrypto.CryptoKey> | undefined
-  return (): Promise<webcrypto.CryptoKey> => key ??= webcrypto.subtle.importKey("raw", raw, algorithm, false, usages)
-}
 
 const decodeGrant = Schema.decodeUnknown(Schema.Struct({ runId: Schema.String, backend: StorageBackendConfig }))
 const decodeClaims = Schema.decodeUnknown(
@@ -80,66 +71,45 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
       })
     }
     const root = Uint8Array.from(Buffer.from(hex, "hex"))
-    const encryptionKey = importedOnce(derive(root, "pipeweave storage token encryption"), {
-      name: "AES-GCM",
-      length: 256
-    }, ["encrypt", "decrypt"])
-    const signingKey = importedOnce(derive(root, "pipeweave worker credential signing"), {
-      name: "HMAC",
-      hash: "SHA-256"
-    }, ["sign", "verify"])
+    const encryptionKey = derive(root, "pipeweave storage token encryption")
+    const signingKey = derive(root, "pipeweave worker credential signing")
     const seconds = (ms: number) => Math.floor(ms / 1000)
+
+    const registered = (audience: string, nowMs: number, ttlSeconds: number) => ({
+      iss: ISSUER,
+      aud: audience,
+      iat: seconds(nowMs),
+      exp: seconds(nowMs) + ttlSeconds
+    })
+    const checks = (audience: string, nowMs: number) => ({ issuer: ISSUER, audience, nowSeconds: seconds(nowMs) })
 
     return {
       sealStorageToken: (grant, nowMs, ttlSeconds) =>
-        Effect.promise(async () =>
-          new EncryptJWT({ runId: grant.runId, backend: grant.backend })
-            .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
-            .setIssuer(ISSUER)
-            .setAudience(STORAGE_AUDIENCE)
-            .setIssuedAt(seconds(nowMs))
-            .setExpirationTime(seconds(nowMs) + ttlSeconds)
-            .encrypt(await encryptionKey())
+        Effect.sync(() =>
+          sealJwe({ runId: grant.runId, backend: grant.backend, ...registered(STORAGE_AUDIENCE, nowMs, ttlSeconds) }, encryptionKey)
         ),
       openStorageToken: (token, nowMs) =>
-        Effect.tryPromise({
-          try: async () =>
-            jwtDecrypt(token, await encryptionKey(), {
-              issuer: ISSUER,
-              audience: STORAGE_AUDIENCE,
-              keyManagementAlgorithms: ["dir"],
-              contentEncryptionAlgorithms: ["A256GCM"],
-              currentDate: new Date(nowMs)
-            }),
+        Effect.try({
+          try: () => openJwe(token, encryptionKey, checks(STORAGE_AUDIENCE, nowMs)),
           catch: invalid("storage token rejected")
         }).pipe(
-          Effect.flatMap(({ payload }) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed")))
+          Effect.flatMap((payload) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed")))
         ),
       signCredential: (claims, nowMs, ttlSeconds) =>
-        Effect.promise(async () => {
-          const jwt = claims._tag === "Service"
-            ? new SignJWT({ kind: "service" }).setSubject(claims.serviceId)
-            : new SignJWT({ kind: "run", att: claims.attempt }).setSubject(claims.runId)
-          return jwt
-            .setProtectedHeader({ alg: "HS256" })
-            .setIssuer(ISSUER)
-            .setAudience(WORKER_AUDIENCE)
-            .setIssuedAt(seconds(nowMs))
-            .setExpirationTime(seconds(nowMs) + ttlSeconds)
-            .sign(await signingKey())
-        }),
+        Effect.sync(() =>
+          signJws({
+            ...(claims._tag === "Service"
+              ? { kind: "service", sub: claims.serviceId }
+              : { kind: "run", att: claims.attempt, sub: claims.runId }),
+            ...registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
+          }, signingKey)
+        ),
       verifyCredential: (token, nowMs) =>
-        Effect.tryPromise({
-          try: async () =>
-            jwtVerify(token, await signingKey(), {
-              issuer: ISSUER,
-              audience: WORKER_AUDIENCE,
-              algorithms: ["HS256"],
-              currentDate: new Date(nowMs)
-            }),
+        Effect.try({
+          try: () => verifyJws(token, signingKey, checks(WORKER_AUDIENCE, nowMs)),
           catch: invalid("credential rejected")
         }).pipe(
-          Effect.flatMap(({ payload }) => Effect.mapError(decodeClaims(payload), malformed("credential malformed"))),
+          Effect.flatMap((payload) => Effect.mapError(decodeClaims(payload), malformed("credential malformed"))),
           Effect.map((c): CredentialClaims =>
             c.kind === "service" ? { _tag: "Service", serviceId: c.sub } : { _tag: "Run", runId: c.sub, attempt: c.att }
           )

@@ -1,8 +1,7 @@
 import { hkdfSync } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
-import { vi } from "vitest"
 import { Effect, Redacted } from "effect"
-import { EncryptJWT } from "jose"
+import { EncryptJWT, jwtDecrypt, jwtVerify, SignJWT } from "jose"
 import { Crypto, type CryptoShape, makeCrypto, type StorageGrant } from "../src/Crypto.js"
 
 const SECRET = "0123456789abcdef".repeat(4)
@@ -146,18 +145,36 @@ describe("Crypto secret", () => {
     }))
 })
 
-describe("Crypto keys", () => {
-  it.effect("the derived keys are imported once per service, not once per token", () =>
+describe("Crypto token format", () => {
+  const keyFor = (info: string) => new Uint8Array(hkdfSync("sha256", Buffer.from(SECRET, "hex"), new Uint8Array(0), info, 32))
+
+  it.effect("tokens are standard compact JWE and JWS: jose opens ours, and ours opens jose's", () =>
     Effect.gen(function*() {
-      const importKey = vi.spyOn(globalThis.crypto.subtle, "importKey")
-      yield* Effect.addFinalizer(() => Effect.sync(() => importKey.mockRestore()))
       const c = yield* crypto()
-      for (let i = 0; i < 5; i++) {
-        const token = yield* c.sealStorageToken(localGrant, NOW, TTL)
-        assert.deepStrictEqual(yield* c.openStorageToken(token, NOW), localGrant)
-        const credential = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: i }, NOW, TTL)
-        assert.deepStrictEqual(yield* c.verifyCredential(credential, NOW), { _tag: "Run", runId: "trun_1", attempt: i })
+      const encryption = keyFor("pipeweave storage token encryption")
+      const signing = keyFor("pipeweave worker credential signing")
+      const sealed = yield* c.sealStorageToken(localGrant, NOW, TTL)
+      const opened = yield* Effect.promise(() =>
+        jwtDecrypt(sealed, encryption, { issuer: "pipeweave", audience: "pipeweave-storage", currentDate: new Date(NOW) }))
+      assert.deepStrictEqual({ runId: opened.payload["runId"], backend: opened.payload["backend"] }, localGrant)
+      const signed = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: 3 }, NOW, TTL)
+      const verified = yield* Effect.promise(() =>
+        jwtVerify(signed, signing, { issuer: "pipeweave", audience: "pipeweave-worker", currentDate: new Date(NOW) }))
+      assert.deepStrictEqual([verified.payload.sub, verified.payload["att"]], ["trun_1", 3])
+      const fromJose = yield* Effect.promise(() =>
+        new SignJWT({ kind: "service" }).setProtectedHeader({ alg: "HS256" }).setSubject("svc").setIssuer("pipeweave")
+          .setAudience("pipeweave-worker").setExpirationTime(Math.floor(NOW / 1000) + TTL).sign(signing))
+      assert.deepStrictEqual(yield* c.verifyCredential(fromJose, NOW), { _tag: "Service", serviceId: "svc" })
+    }))
+
+  it.effect("a credential whose header names another algorithm, or none, is refused", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const token = yield* c.signCredential({ _tag: "Service", serviceId: "svc" }, NOW, TTL)
+      const [, payload, signature] = token.split(".")
+      for (const alg of ["none", "HS512", "RS256"]) {
+        const forged = `${Buffer.from(JSON.stringify({ alg })).toString("base64url")}.${payload}.${alg === "none" ? "" : signature}`
+        assert.include(yield* rejected(c.verifyCredential(forged, NOW)), "credential rejected")
       }
-      assert.strictEqual(importKey.mock.calls.length, 2)
-    }).pipe(Effect.scoped))
+    }))
 })
