@@ -15,7 +15,6 @@ export const testSettings = (overrides: Partial<OrchestratorSettings> = {}): Orc
     dataDir: mkdtempSync(join(tmpdir(), "pipeweave-test-")),
     secretKey: Option.some(Redacted.make(TEST_SECRET)),
     mode: "serverless",
-    inlinePayloadBytes: 0,
     ...overrides
   })
 
