@@ -3,15 +3,19 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { createWorker, type Worker } from "@pipeweave/sdk"
 import { Context, Effect, Layer, Schedule } from "effect"
+import type { OrchestratorSettings } from "../../src/Config.js"
 import type * as Database from "../../src/Database.js"
 import { http, services } from "../../src/Orchestrator.js"
 import { freePort } from "./Processes.js"
 import { TEST_SECRET, testSettings } from "./TestOrchestrator.js"
 
 /** A standalone orchestrator served on a real port of 127.0.0.1, over the given database, for the scope. */
-export const serveOrchestrator = (database: ReturnType<typeof Database.layer>) =>
+export const serveOrchestrator = (
+  database: ReturnType<typeof Database.layer>,
+  overrides: Partial<OrchestratorSettings> = {}
+) =>
   Effect.gen(function*() {
-    const settings = testSettings({ mode: "standalone", pollIntervalMs: 200 })
+    const settings = testSettings({ mode: "standalone", pollIntervalMs: 200, ...overrides })
     const context = yield* Layer.build(
       http.pipe(
         Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
