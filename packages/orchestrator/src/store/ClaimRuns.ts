@@ -1,9 +1,13 @@
-import type { SqlClient, Statement } from "@effect/sql"
+import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Schema } from "effect"
 import { ClaimedRun } from "./ClaimedRun.js"
 import { heartbeatDeadline } from "./RunSql.js"
 
-const decodeClaimed = Schema.decodeUnknown(Schema.Array(ClaimedRun))
+/** How many runs to claim, as of when, for which orchestrator. */
+const ClaimRequest = Schema.Struct({ limit: Schema.Number, now: Schema.DateFromSelf, orchestratorId: Schema.String })
+
+/** A claim of limited task types: also the ids the caller's transaction locked. */
+const LimitedClaimRequest = Schema.Struct({ ...ClaimRequest.fields, lockedTaskIds: Schema.Array(Schema.String) })
 
 /**
  * Moves the runs `picked` selects (ids, locked `FOR UPDATE SKIP LOCKED`) to `dispatching` and records
@@ -56,7 +60,7 @@ const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: 
  * Claims up to `limit` due runs of task types without a concurrency limit, in priority-then-due
  * order, reading the `task_runs_claim_order` index and stopping at the limit.
  */
-export const claimUnlimited = (sql: SqlClient.SqlClient, limit: number, now: Date, orchestratorId: string) =>
+const claimUnlimitedStatement = (sql: SqlClient.SqlClient, limit: number, now: Date, orchestratorId: string) =>
   claimPicked(
     sql,
     sql`SELECT r.id FROM task_runs r JOIN tasks t ON t.task_id = r.task_id AND t.concurrency = 0
@@ -72,7 +76,7 @@ export const claimUnlimited = (sql: SqlClient.SqlClient, limit: number, now: Dat
  * Claims up to `limit` due runs of the task types in `lockedTaskIds` — locked by the caller's
  * transaction, so the in-flight counts read here are current — never beyond each type's concurrency.
  */
-export const claimLimited = (
+const claimLimitedStatement = (
   sql: SqlClient.SqlClient,
   limit: number,
   now: Date,
@@ -98,6 +102,23 @@ export const claimLimited = (
     orchestratorId
   )
 
+/** `claimUnlimitedStatement` as a typed query (build it once per client). */
+export const claimUnlimited = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: ClaimRequest,
+    Result: ClaimedRun,
+    execute: ({ limit, now, orchestratorId }) => claimUnlimitedStatement(sql, limit, now, orchestratorId)
+  })
+
+/** `claimLimitedStatement` as a typed query (build it once per client). */
+export const claimLimited = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: LimitedClaimRequest,
+    Result: ClaimedRun,
+    execute: ({ limit, lockedTaskIds, now, orchestratorId }) =>
+      claimLimitedStatement(sql, limit, now, orchestratorId, lockedTaskIds)
+  })
+
 /** Locks the limited task types that have due runs (skipping those another orchestrator holds). */
 export const lockLimitedTypes = (sql: SqlClient.SqlClient, now: Date) =>
   sql<{ taskId: string }>`
@@ -106,5 +127,3 @@ export const lockLimitedTypes = (sql: SqlClient.SqlClient, now: Date) =>
       SELECT 1 FROM task_runs r WHERE r.task_id = t.task_id AND r.status = 'pending' AND r.available_at <= ${now})
     ORDER BY t.task_id
     FOR UPDATE OF t SKIP LOCKED`
-
-export { decodeClaimed }

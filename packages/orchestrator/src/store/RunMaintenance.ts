@@ -1,5 +1,5 @@
-import type { SqlClient } from "@effect/sql"
-import { Clock, Effect, Schema } from "effect"
+import { type SqlClient, SqlSchema } from "@effect/sql"
+import { Clock, Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
 import { heartbeatDeadline, inFlight } from "./RunSql.js"
 
@@ -13,8 +13,8 @@ export const ExpiredAttempt = Schema.Struct({
 })
 export type ExpiredAttempt = typeof ExpiredAttempt.Type
 
-const decodeExpired = Schema.decodeUnknown(Schema.Array(ExpiredAttempt))
-const decodeNext = Schema.decodeUnknown(Schema.Array(Schema.Struct({ next: DbDateOrNull })))
+/** Up to `limit` expired attempts as of `at`. */
+const ExpiredRequest = Schema.Struct({ at: Schema.DateFromSelf, limit: Schema.Number })
 
 const FAIL_FAST_REASON = "cancelled: another task of the pipeline failed (fail-fast)"
 
@@ -25,6 +25,25 @@ const FAIL_FAST_REASON = "cancelled: another task of the pipeline failed (fail-f
  */
 export const runMaintenance = (sql: SqlClient.SqlClient) => {
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+  const findExpired = SqlSchema.findAll({
+    Request: ExpiredRequest,
+    Result: ExpiredAttempt,
+    execute: ({ at, limit }) =>
+      sql`
+        SELECT r.id, r.attempt, r.timeout_at <= ${at} AS timed_out, r.heartbeat_interval_ms, t.timeout_seconds
+        FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
+        WHERE ${inFlight(sql, "r.status")} AND (r.heartbeat_deadline <= ${at} OR r.timeout_at <= ${at})
+        ORDER BY r.id LIMIT ${limit}`
+  })
+  const findNextDeadline = SqlSchema.findOne({
+    Request: Schema.Void,
+    Result: Schema.Struct({ next: DbDateOrNull }),
+    execute: () =>
+      sql`
+        SELECT LEAST(
+          (SELECT min(heartbeat_deadline) FROM task_runs WHERE ${inFlight(sql)}),
+          (SELECT min(timeout_at) FROM task_runs WHERE ${inFlight(sql)})) AS next`
+  })
 
   const route = Effect.fn("TaskRuns.route")(function*(
     pipelineRunId: string,
@@ -60,24 +79,14 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
 
   const expired = Effect.fn("TaskRuns.expired")(function*(limit: number) {
     const at = yield* now
-    return yield* decodeExpired(
-      yield* sql`
-        SELECT r.id, r.attempt, r.timeout_at <= ${at} AS timed_out, r.heartbeat_interval_ms, t.timeout_seconds
-        FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
-        WHERE ${inFlight(sql, "r.status")} AND (r.heartbeat_deadline <= ${at} OR r.timeout_at <= ${at})
-        ORDER BY r.id LIMIT ${limit}`
-    )
+    return yield* findExpired({ at, limit })
   }, Effect.orDie)
 
-  const nextDeadline = Effect.gen(function*() {
-    const rows = yield* decodeNext(
-      yield* sql`
-        SELECT LEAST(
-          (SELECT min(heartbeat_deadline) FROM task_runs WHERE ${inFlight(sql)}),
-          (SELECT min(timeout_at) FROM task_runs WHERE ${inFlight(sql)})) AS next`
-    )
-    return rows[0]?.next ?? null
-  }).pipe(Effect.orDie, Effect.withSpan("TaskRuns.nextDeadline"))
+  const nextDeadline = findNextDeadline().pipe(
+    Effect.map(Option.match({ onNone: () => null, onSome: (row) => row.next })),
+    Effect.orDie,
+    Effect.withSpan("TaskRuns.nextDeadline")
+  )
 
   /** Gives every attempt in flight a full heartbeat interval pair from `now` (an orchestrator just started). */
   const extendDeadlines = Effect.gen(function*() {

@@ -2,12 +2,12 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
-import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
+import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { Clock, Effect, Option, Schema } from "effect"
-import { claimLimited, claimUnlimited, decodeClaimed, lockLimitedTypes } from "./ClaimRuns.js"
+import { claimLimited, claimUnlimited, lockLimitedTypes } from "./ClaimRuns.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import { DbInt } from "./Rows.js"
-import { decodeRunRows } from "./RunRow.js"
+import { RunRow } from "./RunRow.js"
 import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runMaintenance } from "./RunMaintenance.js"
 
@@ -43,6 +43,49 @@ const PolicyRow = Schema.Struct({
 })
 
 const Where = Schema.Struct({ status: Schema.String, attempt: DbInt })
+
+/** One attempt of one run. */
+const RunAttempt = Schema.Struct({ runId: Schema.String, attempt: Schema.Number })
+
+/** A heartbeat (with progress, when the worker reported some) of an attempt at `at`. */
+const TouchRequest = Schema.Struct({
+  ...RunAttempt.fields,
+  at: Schema.DateFromSelf,
+  progress: Schema.NullOr(Schema.Struct({ percent: Schema.Number, message: Schema.NullOr(Schema.String) }))
+})
+
+/** A successful attempt's columns; `assets` and `selectedNext` as JSON text. */
+const CompleteRequest = Schema.Struct({
+  ...RunAttempt.fields,
+  at: Schema.DateFromSelf,
+  outputPath: Schema.String,
+  outputSize: Schema.Number,
+  outputInline: Schema.NullOr(Schema.String),
+  assets: Schema.String,
+  logsPath: Schema.NullOr(Schema.String),
+  selectedNext: Schema.NullOr(Schema.String)
+})
+
+/** Several successful attempts as one JSON array (see `completeMany`). */
+const CompleteManyRequest = Schema.Struct({ at: Schema.DateFromSelf, input: Schema.String })
+
+/** An attempt that may be failed while its run is in one of `onlyIn`. */
+const PolicyRequest = Schema.Struct({ ...RunAttempt.fields, onlyIn: Schema.Array(Schema.String) })
+
+/** A failed attempt's columns, the run's next status and due time decided from its task's policy. */
+const FailRequest = Schema.Struct({
+  ...PolicyRequest.fields,
+  at: Schema.DateFromSelf,
+  status: Schema.Literal("pending", "failed"),
+  attemptStatus: Schema.Literal("failed", "timeout"),
+  error: Schema.String,
+  errorCode: Schema.NullOr(Schema.String),
+  logsPath: Schema.NullOr(Schema.String),
+  availableAt: Schema.DateFromSelf,
+  completedAt: Schema.NullOr(Schema.DateFromSelf)
+})
+
+const Owner = Schema.Struct({ taskId: Schema.String, pipelineRunId: Schema.NullOr(Schema.String) })
 
 /** How often the claim re-reads whether any task type has a concurrency limit. */
 const LIMITS_REFRESH_MS = 1000
@@ -100,14 +143,21 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
 
     let limitsCheckedAt = Number.NEGATIVE_INFINITY
     let anyLimited = false
+    const findAnyLimited = SqlSchema.findOne({
+      Request: Schema.Void,
+      Result: Schema.Struct({ any: Schema.Boolean }),
+      execute: () => sql`SELECT EXISTS (SELECT 1 FROM tasks WHERE concurrency > 0) AS any`
+    })
     const refreshLimits = Effect.gen(function*() {
       const at = yield* Clock.currentTimeMillis
       if (at - limitsCheckedAt < LIMITS_REFRESH_MS) return anyLimited
-      const rows = yield* sql<{ any: boolean }>`SELECT EXISTS (SELECT 1 FROM tasks WHERE concurrency > 0) AS any`
+      const row = yield* findAnyLimited()
       limitsCheckedAt = at
-      anyLimited = rows[0]?.any === true
+      anyLimited = Option.isSome(row) && row.value.any
       return anyLimited
     })
+    const claimLimitedRuns = claimLimited(sql)
+    const claimUnlimitedRuns = claimUnlimited(sql)
 
     const claim = Effect.fn("TaskRuns.claim")(function*(limit: number, orchestratorId: string) {
       if (limit <= 0) return []
@@ -116,12 +166,12 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         ? yield* Effect.gen(function*() {
           const locked = yield* lockLimitedTypes(sql, at)
           if (locked.length === 0) return []
-          return yield* decodeClaimed(yield* claimLimited(sql, limit, at, orchestratorId, locked.map((l) => l.taskId)))
+          return yield* claimLimitedRuns({ limit, now: at, orchestratorId, lockedTaskIds: locked.map((l) => l.taskId) })
         }).pipe(sql.withTransaction)
         : []
       const rest = limit - limited.length
       if (rest === 0) return limited
-      const unlimited = yield* decodeClaimed(yield* claimUnlimited(sql, rest, at, orchestratorId))
+      const unlimited = yield* claimUnlimitedRuns({ limit: rest, now: at, orchestratorId })
       return limited.length === 0 ? unlimited : [...limited, ...unlimited]
     }, Effect.orDie)
 
@@ -130,21 +180,23 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       limitsCheckedAt = Number.NEGATIVE_INFINITY
     })
 
-    const touch = (runId: string, attempt: number, progress: Option.Option<{ percent: number; message: string | null }>) =>
-      Effect.gen(function*() {
-        const at = yield* now
-        const rows = yield* sql<{ status: TaskRunStatus }>`
+    const touchRun = SqlSchema.findOne({
+      Request: TouchRequest,
+      Result: Schema.Struct({ status: TaskRunStatus }),
+      execute: ({ at, attempt, progress, runId }) =>
+        sql`
           UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
             heartbeat_deadline = ${heartbeatDeadline(sql, at)}
-            ${
-          Option.match(progress, {
-            onNone: () => sql``,
-            onSome: (p) => sql`, progress_percent = ${p.percent}, progress_message = ${p.message}`
-          })
-        }
+            ${progress === null ? sql`` : sql`, progress_percent = ${progress.percent}, progress_message = ${progress.message}`}
           WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
-          RETURNING status`.pipe(Effect.orDie)
-        if (rows[0]) return { runId, status: rows[0].status, cancelled: false }
+          RETURNING status`
+    })
+
+    const touch = (runId: string, attempt: number, progress: { percent: number; message: string | null } | null) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        const touched = yield* touchRun({ runId, attempt, at, progress }).pipe(Effect.orDie)
+        if (Option.isSome(touched)) return { runId, status: touched.value.status, cancelled: false }
         const where = yield* Effect.orDie(findWhere(runId))
         if (Option.isSome(where) && where.value.status === "cancelled" && where.value.attempt === attempt) {
           return { runId, status: "cancelled" as const, cancelled: true }
@@ -153,41 +205,73 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       })
 
     const heartbeat = Effect.fn("TaskRuns.heartbeat")(function*(runId: string, attempt: number) {
-      return yield* touch(runId, attempt, Option.none())
+      return yield* touch(runId, attempt, null)
     })
 
     const progress = Effect.fn("TaskRuns.progress")(
       function*(runId: string, attempt: number, percent: number, message: string | null) {
-        return yield* touch(runId, attempt, Option.some({ percent, message }))
+        return yield* touch(runId, attempt, { percent, message })
       }
     )
 
-    const decodeTransitioned = Schema.decodeUnknown(Schema.Array(TransitionedRun))
+    const completeRun = SqlSchema.findOne({
+      Request: CompleteRequest,
+      Result: TransitionedRun,
+      execute: (r) =>
+        sql`
+          WITH run AS (
+            UPDATE task_runs SET status = 'completed', output_path = ${r.outputPath},
+              output_size = ${r.outputSize}, output_inline = ${r.outputInline},
+              assets = ${r.assets}, logs_path = ${r.logsPath},
+              selected_next = ${r.selectedNext},
+              error = NULL, error_code = NULL, completed_at = ${r.at}, heartbeat_deadline = NULL, timeout_at = NULL
+            WHERE id = ${r.runId} AND attempt = ${r.attempt} AND ${inFlight(sql)}
+            RETURNING id, task_id, pipeline_run_id, status
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
+            FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+          )
+          SELECT * FROM run`
+    })
 
     const complete = Effect.fn("TaskRuns.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
       const at = yield* now
-      const rows = yield* decodeTransitioned(
-        yield* sql`
-          WITH run AS (
-            UPDATE task_runs SET status = 'completed', output_path = ${result.outputPath},
-              output_size = ${result.outputSize}, output_inline = ${result.outputInline},
-              assets = ${JSON.stringify(result.assets)}, logs_path = ${result.logsPath},
-              selected_next = ${result.selectedNext === null ? null : JSON.stringify(result.selectedNext)},
-              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
-            WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
-            RETURNING id, task_id, pipeline_run_id, status
-          ), ended AS (
-            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
-            FROM run WHERE a.run_id = run.id AND a.attempt = ${attempt}
-          )
-          SELECT * FROM run`
-      ).pipe(Effect.orDie)
-      const run = rows[0]
-      if (run === undefined) return yield* explainMiss(runId, attempt)
-      return run as TransitionedRun
+      const run = yield* completeRun({
+        runId,
+        attempt,
+        at,
+        outputPath: result.outputPath,
+        outputSize: result.outputSize,
+        outputInline: result.outputInline,
+        assets: JSON.stringify(result.assets),
+        logsPath: result.logsPath,
+        selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext)
+      }).pipe(Effect.catchTag("ParseError", Effect.die))
+      if (Option.isNone(run)) return yield* explainMiss(runId, attempt)
+      return run.value as TransitionedRun
     }, Effect.catchTag("SqlError", Effect.die))
 
-    const decodeCompletedMany = Schema.decodeUnknown(Schema.Array(Schema.Struct({ ...TransitionedRun.fields, attempt: DbInt })))
+    const completeRuns = SqlSchema.findAll({
+      Request: CompleteManyRequest,
+      Result: Schema.Struct({ ...TransitionedRun.fields, attempt: DbInt }),
+      execute: ({ at, input }) =>
+        sql`
+          WITH input AS (
+            SELECT * FROM json_to_recordset(${input}::json) AS x(id text, attempt int, output_path text,
+              output_size bigint, output_inline text, assets jsonb, logs_path text, selected_next jsonb)
+          ), run AS (
+            UPDATE task_runs r SET status = 'completed', output_path = x.output_path, output_size = x.output_size,
+              output_inline = x.output_inline, assets = x.assets, logs_path = x.logs_path, selected_next = x.selected_next,
+              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
+            FROM input x
+            WHERE r.id = x.id AND r.attempt = x.attempt AND ${inFlight(sql, "r.status")}
+            RETURNING r.id, r.task_id, r.pipeline_run_id, r.status, r.attempt
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
+            FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt
+          )
+          SELECT * FROM run`
+    })
 
     /**
      * Completes several attempts in one statement (the same guarded transition as `complete`);
@@ -207,28 +291,40 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         logs_path: result.logsPath,
         selected_next: result.selectedNext
       })))
-      const rows = yield* decodeCompletedMany(
-        yield* sql`
-          WITH input AS (
-            SELECT * FROM json_to_recordset(${input}::json) AS x(id text, attempt int, output_path text,
-              output_size bigint, output_inline text, assets jsonb, logs_path text, selected_next jsonb)
-          ), run AS (
-            UPDATE task_runs r SET status = 'completed', output_path = x.output_path, output_size = x.output_size,
-              output_inline = x.output_inline, assets = x.assets, logs_path = x.logs_path, selected_next = x.selected_next,
-              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
-            FROM input x
-            WHERE r.id = x.id AND r.attempt = x.attempt AND ${inFlight(sql, "r.status")}
-            RETURNING r.id, r.task_id, r.pipeline_run_id, r.status, r.attempt
-          ), ended AS (
-            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
-            FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt
-          )
-          SELECT * FROM run`
-      )
+      const rows = yield* completeRuns({ at, input })
       return rows as ReadonlyArray<TransitionedRun & { readonly attempt: number }>
     })
 
-    const decodePolicy = Schema.decodeUnknown(Schema.Array(PolicyRow))
+    const findPolicy = SqlSchema.findOne({
+      Request: PolicyRequest,
+      Result: PolicyRow,
+      execute: ({ attempt, onlyIn, runId }) =>
+        sql`
+          SELECT r.max_attempts, t.retry_backoff, t.retry_delay_ms, t.max_retry_delay_ms, r.code_version, r.code_hash
+          FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
+          WHERE r.id = ${runId} AND r.attempt = ${attempt} AND r.status IN ${sql.in(onlyIn)}
+          FOR UPDATE OF r`
+    })
+
+    const failRun = SqlSchema.findOne({
+      Request: FailRequest,
+      Result: TransitionedRun,
+      execute: (r) =>
+        sql`
+          WITH run AS (
+            UPDATE task_runs SET status = ${r.status}, error = ${r.error},
+              error_code = ${r.errorCode}, logs_path = COALESCE(${r.logsPath}, logs_path),
+              available_at = ${r.availableAt},
+              completed_at = ${r.completedAt}, heartbeat_deadline = NULL, timeout_at = NULL
+            WHERE id = ${r.runId} AND attempt = ${r.attempt} AND status IN ${sql.in(r.onlyIn)}
+            RETURNING id, task_id, pipeline_run_id, status
+          ), ended AS (
+            UPDATE task_run_attempts a SET status = ${r.attemptStatus}, ended_at = ${r.at},
+              error = ${r.error}, error_code = ${r.errorCode}
+            FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+          )
+          SELECT * FROM run`
+    })
 
     const fail = Effect.fn("TaskRuns.fail")(function*(
       runId: string,
@@ -238,15 +334,9 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       onlyIn: ReadonlyArray<TaskRunStatus> = IN_FLIGHT
     ) {
       const at = yield* now
-      const policies = yield* decodePolicy(
-        yield* sql`
-          SELECT r.max_attempts, t.retry_backoff, t.retry_delay_ms, t.max_retry_delay_ms, r.code_version, r.code_hash
-          FROM task_runs r JOIN tasks t ON t.task_id = r.task_id
-          WHERE r.id = ${runId} AND r.attempt = ${attempt} AND r.status IN ${sql.in(onlyIn)}
-          FOR UPDATE OF r`
-      ).pipe(Effect.orDie)
-      const policy = policies[0]
-      if (policy === undefined) return yield* explainMiss(runId, attempt)
+      const found = yield* findPolicy({ runId, attempt, onlyIn }).pipe(Effect.catchTag("ParseError", Effect.die))
+      if (Option.isNone(found)) return yield* explainMiss(runId, attempt)
+      const policy = found.value
       const retry = failure.retryable && attempt < policy.maxAttempts
       const delay = failure.retryAfterMs ?? retryDelayMs({
         retries: policy.maxAttempts - 1,
@@ -255,26 +345,22 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         maxRetryDelayMs: policy.maxRetryDelayMs ?? defaultMaxRetryDelayMs
       }, attempt + 1)
       const timedOut = failure.errorCode === ErrorCodes.timeout || failure.errorCode === ErrorCodes.heartbeatTimeout
-      const rows = yield* decodeTransitioned(
-        yield* sql`
-          WITH run AS (
-            UPDATE task_runs SET status = ${retry ? "pending" : "failed"}, error = ${failure.error},
-              error_code = ${failure.errorCode}, logs_path = COALESCE(${failure.logsPath}, logs_path),
-              available_at = ${new Date(at.getTime() + (retry ? delay : 0))},
-              completed_at = ${retry ? null : at}, heartbeat_deadline = NULL, timeout_at = NULL
-            WHERE id = ${runId} AND attempt = ${attempt} AND status IN ${sql.in(onlyIn)}
-            RETURNING id, task_id, pipeline_run_id, status
-          ), ended AS (
-            UPDATE task_run_attempts a SET status = ${timedOut ? "timeout" : "failed"}, ended_at = ${at},
-              error = ${failure.error}, error_code = ${failure.errorCode}
-            FROM run WHERE a.run_id = run.id AND a.attempt = ${attempt}
-          )
-          SELECT * FROM run`
-      ).pipe(Effect.orDie)
-      const run = rows[0]
-      if (run === undefined) return yield* explainMiss(runId, attempt)
+      const run = yield* failRun({
+        runId,
+        attempt,
+        onlyIn,
+        at,
+        status: retry ? "pending" : "failed",
+        attemptStatus: timedOut ? "timeout" : "failed",
+        error: failure.error,
+        errorCode: failure.errorCode,
+        logsPath: failure.logsPath,
+        availableAt: new Date(at.getTime() + (retry ? delay : 0)),
+        completedAt: retry ? null : at
+      }).pipe(Effect.catchTag("ParseError", Effect.die))
+      if (Option.isNone(run)) return yield* explainMiss(runId, attempt)
       return {
-        run: run as TransitionedRun,
+        run: run.value as TransitionedRun,
         outcome: retry ? "retry-scheduled" : "dead-lettered",
         codeVersion: policy.codeVersion,
         codeHash: policy.codeHash
@@ -305,20 +391,27 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       Effect.orDie
     )
 
+    const lockRunInFlight = SqlSchema.findOne({
+      Request: RunAttempt,
+      Result: RunRow,
+      execute: ({ attempt, runId }) =>
+        sql`SELECT * FROM task_runs WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)} FOR UPDATE`
+    })
+
     /** Locks run `runId` while `attempt` is in flight (call it in a transaction). */
     const lockInFlight = Effect.fn("TaskRuns.lockInFlight")(function*(runId: string, attempt: number) {
-      const rows = yield* decodeRunRows(
-        yield* sql`SELECT * FROM task_runs WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)} FOR UPDATE`
-      )
-      return Option.fromNullable(rows[0])
+      return yield* lockRunInFlight({ runId, attempt })
     }, Effect.orDie)
 
-    const owner = (runId: string) =>
-      sql<{ taskId: string; pipelineRunId: string | null }>`
-        SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`.pipe(
-        Effect.map((rows) => Option.fromNullable(rows[0])),
-        Effect.orDie
-      )
+    const findOwner = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Owner,
+      execute: (runId) =>
+        sql`
+        SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`
+    })
+
+    const owner = (runId: string) => Effect.orDie(findOwner(runId))
 
     return {
       insert,
