@@ -41,8 +41,9 @@ const upstreamOf = (run: ClaimedRun, structure: PipelineStructure): Record<strin
 /**
  * Sends a claimed run to a worker: `POST {baseUrl}/tasks/{taskId}` with metadata and small payloads
  * inline. The callback is authoritative; the dispatch answer only matters when it says the worker
- * never started (refused connection, an error status while still `dispatching`) or asks to back off
- * (429/503: requeued without using an attempt). The answer is always read to the end, so the
+ * never started (no connection, an error status while still `dispatching`) or asks to back off
+ * (429/503: requeued without using an attempt). A connection lost after the request went out is
+ * left to heartbeats and deadlines. The answer is always read to the end, so the
  * connection goes back to the keep-alive pool.
  */
 export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchestrator/Dispatcher", {
@@ -126,9 +127,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         Effect.either
       )
       if (answer._tag === "Left") {
-        if (answer.left._tag === "RequestError") yield* registry.markUnreachable(workerUrl)
-        const reason = answer.left._tag === "TimeoutException" ? "no answer before the task's timeout" : answer.left.message
-        return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: ${reason}`)
+        const error = answer.left
+        if (error._tag === "TimeoutException") {
+          return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: no answer before the task's timeout`)
+        }
+        if (error._tag === "RequestError" && neverConnected(error.cause)) {
+          yield* registry.markUnreachable(workerUrl)
+          return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: ${error.message}`)
+        }
+        return "delivered" as DispatchOutcome
       }
       const { status, text } = answer.right
       if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
@@ -142,6 +149,23 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     return { dispatch } as const
   })
 }) {}
+
+/** Connection errors that prove the dispatch never reached a worker process. */
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"])
+
+/**
+ * Whether a transport error happened before the request reached the worker. A connection lost
+ * after that (the worker died, a proxy gave up) is not a failure here: the attempt may be running,
+ * and heartbeats and deadlines decide.
+ */
+const neverConnected = (cause: unknown): boolean => {
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const code = (current as { readonly code?: unknown }).code
+    if (typeof code === "string") return CONNECT_ERRORS.has(code)
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return false
+}
 
 const describeBody = (body: string): string => {
   const parsed = Option.liftThrowable(JSON.parse)(body)
