@@ -1,10 +1,10 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import type { PipelineRunDetail, RunsParams, RunTask } from "@pipeweave/domain/Pipeline"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode } from "@pipeweave/domain/pipeline/Routing"
 import { Effect, Option, Schema } from "effect"
 import { DbDate, DbDateOrNull, DbInt } from "./Rows.js"
-import { decodeRunRows, type RunRow } from "./RunRow.js"
+import { RunRow } from "./RunRow.js"
 
 const RunStatus = Schema.Literal("running", "completed", "failed", "partial", "cancelled")
 
@@ -27,9 +27,23 @@ const DetailRow = Schema.Struct({
 
 /** The latest run of a pipeline. */
 export const LastRun = Schema.Struct({ pipelineId: Schema.String, id: Schema.String, status: RunStatus, createdAt: DbDate })
-const decodeLastRuns = Schema.decodeUnknown(Schema.Array(LastRun))
 
 const AttemptCount = Schema.Struct({ runId: Schema.String, attempts: DbInt })
+
+const TaskVersion = Schema.Struct({ taskId: Schema.String, codeVersion: DbInt })
+
+/** The filters of a page of pipeline runs. */
+const RunsFilter = Schema.Struct({
+  pipelineId: Schema.optional(Schema.String),
+  status: Schema.optional(Schema.String),
+  since: Schema.optional(Schema.DateFromSelf),
+  until: Schema.optional(Schema.DateFromSelf)
+})
+const RunsPage = Schema.Struct({ ...RunsFilter.fields, limit: Schema.Number, offset: Schema.Number })
+
+const Total = Schema.Struct({ total: DbInt })
+
+const Ids = Schema.Array(Schema.String)
 
 const toRunTask = (run: RunRow, attempts: number, currentVersion: number | null): RunTask => ({
   taskId: run.taskId,
@@ -54,44 +68,78 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    const runsWhere = (params: typeof RunsFilter.Encoded) =>
+      sql.and([
+        ...(params.pipelineId === undefined ? [] : [sql`pipeline_id = ${params.pipelineId}`]),
+        ...(params.status === undefined ? [] : [sql`status = ${params.status}`]),
+        ...(params.since === undefined ? [] : [sql`created_at >= ${params.since}`]),
+        ...(params.until === undefined ? [] : [sql`created_at < ${params.until}`])
+      ])
+
+    const countRuns = SqlSchema.single({
+      Request: RunsFilter,
+      Result: Total,
+      execute: (params) => sql`SELECT count(*) AS total FROM pipeline_runs WHERE ${runsWhere(params)}`
+    })
+
+    const pageRuns = SqlSchema.findAll({
+      Request: RunsPage,
+      Result: SummaryRow,
+      execute: (params) =>
+        sql`SELECT id, pipeline_id, status, failure_mode, pipeline_version, created_at, completed_at
+            FROM pipeline_runs WHERE ${runsWhere(params)} ORDER BY created_at DESC, id DESC
+            LIMIT ${params.limit} OFFSET ${params.offset}`
+    })
+
     const runs = (params: RunsParams) =>
       Effect.gen(function*() {
-        const where = sql.and([
-          ...(params.pipelineId === undefined ? [] : [sql`pipeline_id = ${params.pipelineId}`]),
-          ...(params.status === undefined ? [] : [sql`status = ${params.status}`]),
-          ...(params.since === undefined ? [] : [sql`created_at >= ${params.since}`]),
-          ...(params.until === undefined ? [] : [sql`created_at < ${params.until}`])
-        ])
-        const totals = yield* sql<{ total: number | string }>`SELECT count(*) AS total FROM pipeline_runs WHERE ${where}`
-        const rows = yield* Schema.decodeUnknown(Schema.Array(SummaryRow))(
-          yield* sql`SELECT id, pipeline_id, status, failure_mode, pipeline_version, created_at, completed_at
-                     FROM pipeline_runs WHERE ${where} ORDER BY created_at DESC, id DESC
-                     LIMIT ${params.limit} OFFSET ${params.offset}`
-        )
+        const { total } = yield* countRuns(params)
+        const rows = yield* pageRuns(params)
         return {
           items: rows.map(({ id, ...rest }) => ({ runId: id, ...rest })),
-          total: Number(totals[0]!.total),
+          total,
           limit: params.limit,
           offset: params.offset
         }
       }).pipe(Effect.orDie)
 
+    const findDetail = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: DetailRow,
+      execute: (pipelineRunId) => sql`SELECT * FROM pipeline_runs WHERE id = ${pipelineRunId}`
+    })
+
+    const taskRunsOf = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: RunRow,
+      execute: (pipelineRunId) =>
+        sql`SELECT * FROM task_runs WHERE pipeline_run_id = ${pipelineRunId} ORDER BY created_at, id`
+    })
+
+    const attemptCounts = SqlSchema.findAll({
+      Request: Ids,
+      Result: AttemptCount,
+      execute: (runIds) =>
+        sql`SELECT run_id, count(*) AS attempts FROM task_run_attempts
+            WHERE run_id = ANY(${runIds}::text[]) GROUP BY run_id`
+    })
+
+    const taskVersions = SqlSchema.findAll({
+      Request: Ids,
+      Result: TaskVersion,
+      execute: (taskIds) =>
+        sql`
+          SELECT task_id, code_version FROM tasks WHERE task_id = ANY(${taskIds}::text[])`
+    })
+
     const run = (pipelineRunId: string) =>
       Effect.gen(function*() {
-        const rows = yield* Schema.decodeUnknown(Schema.Array(DetailRow))(
-          yield* sql`SELECT * FROM pipeline_runs WHERE id = ${pipelineRunId}`
-        )
-        const row = rows[0]
-        if (row === undefined) return Option.none<PipelineRunDetail>()
-        const taskRuns = yield* decodeRunRows(
-          yield* sql`SELECT * FROM task_runs WHERE pipeline_run_id = ${pipelineRunId} ORDER BY created_at, id`
-        )
-        const attempts = yield* Schema.decodeUnknown(Schema.Array(AttemptCount))(
-          yield* sql`SELECT run_id, count(*) AS attempts FROM task_run_attempts
-                     WHERE run_id = ANY(${taskRuns.map((t) => t.id)}::text[]) GROUP BY run_id`
-        )
-        const versions = yield* sql<{ taskId: string; codeVersion: number }>`
-          SELECT task_id, code_version FROM tasks WHERE task_id = ANY(${Object.keys(row.structure.tasks)}::text[])`
+        const found = yield* findDetail(pipelineRunId)
+        if (Option.isNone(found)) return Option.none<PipelineRunDetail>()
+        const row = found.value
+        const taskRuns = yield* taskRunsOf(pipelineRunId)
+        const attempts = yield* attemptCounts(taskRuns.map((t) => t.id))
+        const versions = yield* taskVersions(Object.keys(row.structure.tasks))
         const latest = new Map<string, RunRow>()
         for (const t of taskRuns) latest.set(t.taskId, t)
         return Option.some<PipelineRunDetail>({
@@ -109,13 +157,20 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
             const t = latest.get(taskId)
             if (t === undefined) return []
             const current = versions.find((v) => v.taskId === taskId)
-            return [toRunTask(t, attempts.find((a) => a.runId === t.id)?.attempts ?? 0, current ? Number(current.codeVersion) : null)]
+            return [toRunTask(t, attempts.find((a) => a.runId === t.id)?.attempts ?? 0, current ? current.codeVersion : null)]
           })
         })
       }).pipe(Effect.orDie)
 
-    const lastRuns = sql`SELECT DISTINCT ON (pipeline_id) pipeline_id, id, status, created_at FROM pipeline_runs
-                         ORDER BY pipeline_id, created_at DESC, id DESC`.pipe(Effect.flatMap(decodeLastRuns), Effect.orDie)
+    const findLastRuns = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: LastRun,
+      execute: () =>
+        sql`SELECT DISTINCT ON (pipeline_id) pipeline_id, id, status, created_at FROM pipeline_runs
+            ORDER BY pipeline_id, created_at DESC, id DESC`
+    })
+
+    const lastRuns = findLastRuns().pipe(Effect.orDie)
 
     return { runs, run, lastRuns } as const
   })

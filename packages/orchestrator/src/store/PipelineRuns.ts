@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
 import { Clock, Effect, Option, Schema } from "effect"
@@ -15,8 +15,7 @@ const LockedRow = Schema.Struct({
   storageBackend: Schema.String,
   metadata: Schema.Unknown
 })
-const decodeLocked = Schema.decodeUnknown(Schema.Array(LockedRow))
-const decodeLockedOf = Schema.decodeUnknown(Schema.Array(Schema.Struct({ ...LockedRow.fields, lockedTaskId: Schema.String })))
+const LockedOfRow = Schema.Struct({ ...LockedRow.fields, lockedTaskId: Schema.String })
 
 /** A pipeline run locked for the rest of the transaction. */
 export type LockedRun = typeof LockedRow.Type
@@ -62,27 +61,36 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
       }`
     }, Effect.orDie)
 
+    const lockRunOf = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: LockedOfRow,
+      execute: (taskRunId) =>
+        sql`SELECT p.id, p.status, p.failure_mode, p.structure, p.routing, p.priority, p.input_path, p.input_inline,
+              p.storage_backend, p.metadata, r.task_id AS locked_task_id
+            FROM task_runs r JOIN pipeline_runs p ON p.id = r.pipeline_run_id WHERE r.id = ${taskRunId}
+            FOR UPDATE OF p`
+    })
+
     /**
      * Locks the pipeline run that task run `taskRunId` belongs to, if any, and tells which task the
      * run is of (call it in a transaction).
      */
     const lockOf = Effect.fn("PipelineRuns.lockOf")(function*(taskRunId: string) {
-      const rows = yield* decodeLockedOf(
-        yield* sql`SELECT p.id, p.status, p.failure_mode, p.structure, p.routing, p.priority, p.input_path, p.input_inline,
-                     p.storage_backend, p.metadata, r.task_id AS locked_task_id
-                   FROM task_runs r JOIN pipeline_runs p ON p.id = r.pipeline_run_id WHERE r.id = ${taskRunId}
-                   FOR UPDATE OF p`
-      )
-      return Option.map(Option.fromNullable(rows[0]), ({ lockedTaskId, ...run }) => ({ run, taskId: lockedTaskId }))
+      const row = yield* lockRunOf(taskRunId)
+      return Option.map(row, ({ lockedTaskId, ...run }) => ({ run, taskId: lockedTaskId }))
     }, Effect.orDie)
 
+    const lockRun = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: LockedRow,
+      execute: (pipelineRunId) =>
+        sql`SELECT id, status, failure_mode, structure, routing, priority, input_path, input_inline,
+              storage_backend, metadata
+            FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
+    })
+
     const lock = Effect.fn("PipelineRuns.lock")(function*(pipelineRunId: string) {
-      const rows = yield* decodeLocked(
-        yield* sql`SELECT id, status, failure_mode, structure, routing, priority, input_path, input_inline,
-                     storage_backend, metadata
-                   FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
-      )
-      return Option.fromNullable(rows[0])
+      return yield* lockRun(pipelineRunId)
     }, Effect.orDie)
 
     /** Stores the routing state after a transition; `outcome` ends the run. */

@@ -40,8 +40,6 @@ export const RunRow = Schema.Struct({
 })
 export type RunRow = typeof RunRow.Type
 
-export const decodeRunRows = Schema.decodeUnknown(Schema.Array(RunRow))
-
 /** A `task_run_attempts` row. */
 export const AttemptRow = Schema.Struct({
   runId: Schema.String,
@@ -58,5 +56,3 @@ export const AttemptRow = Schema.Struct({
   lateCallbackStatus: Schema.NullOr(Schema.String)
 })
 export type AttemptRow = typeof AttemptRow.Type
-
-export const decodeAttemptRows = Schema.decodeUnknown(Schema.Array(AttemptRow))

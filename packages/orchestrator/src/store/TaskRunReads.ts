@@ -1,9 +1,9 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import type { QueueItem, QueueItemsParams, QueueStatus } from "@pipeweave/domain/Queue"
 import type { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
-import { type AttemptRow, decodeAttemptRows, decodeRunRows, type RunRow } from "./RunRow.js"
+import { AttemptRow, RunRow } from "./RunRow.js"
 
 export const toTaskRun = (run: RunRow, attempts: ReadonlyArray<AttemptRow>): TaskRun => ({
   runId: run.id,
@@ -59,21 +59,36 @@ const StatusRow = Schema.Struct({
   dlq: DbInt,
   oldestPending: DbDateOrNull
 })
-const decodeStatus = Schema.decodeUnknown(Schema.Array(StatusRow))
+
+/** The filters of a queue items page. */
+const ItemsFilter = Schema.Struct({
+  status: Schema.optional(Schema.String),
+  taskId: Schema.optional(Schema.String),
+  pipelineRunId: Schema.optional(Schema.String)
+})
+const ItemsPage = Schema.Struct({ ...ItemsFilter.fields, limit: Schema.Number, offset: Schema.Number })
+
+const Total = Schema.Struct({ total: DbInt })
+
+/** The JSON text kept inline for a storage key, when there is a row for it. */
+const InlineJson = Schema.Struct({ json: Schema.NullOr(Schema.String) })
 
 /** Read models over task runs: one run with its attempts, queue statistics, filtered pages. */
 export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orchestrator/TaskRunReads", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    const find = (runId: string) =>
-      sql`SELECT * FROM task_runs WHERE id = ${runId}`.pipe(
-        Effect.flatMap(decodeRunRows),
-        Effect.map((rows) => Option.fromNullable(rows[0]))
-      )
+    const find = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: RunRow,
+      execute: (runId) => sql`SELECT * FROM task_runs WHERE id = ${runId}`
+    })
 
-    const attempts = (runId: string) =>
-      sql`SELECT * FROM task_run_attempts WHERE run_id = ${runId} ORDER BY attempt`.pipe(Effect.flatMap(decodeAttemptRows))
+    const attempts = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: AttemptRow,
+      execute: (runId) => sql`SELECT * FROM task_run_attempts WHERE run_id = ${runId} ORDER BY attempt`
+    })
 
     const get = (runId: string) =>
       Effect.gen(function*() {
@@ -82,10 +97,11 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
         return Option.some(toTaskRun(run.value, yield* attempts(runId)))
       }).pipe(Effect.orDie, Effect.withSpan("TaskRunReads.get"))
 
-    /** Counts by status from `task_run_counts` and its pending deltas: no scan of `task_runs`. */
-    const status: Effect.Effect<QueueStatus> = Effect.gen(function*() {
-      const rows = yield* decodeStatus(
-        yield* sql`
+    const findStatus = SqlSchema.single({
+      Request: Schema.Void,
+      Result: StatusRow,
+      execute: () =>
+        sql`
           WITH counts AS (
             SELECT status, sum(n) AS n FROM (
               SELECT status, n FROM task_run_counts UNION ALL SELECT status, delta FROM task_run_count_deltas
@@ -99,25 +115,59 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
             COALESCE((SELECT sum(n) FROM counts WHERE status = 'failed'), 0) AS failed,
             (SELECT count(*) FROM dead_letters WHERE retried_run_id IS NULL) AS dlq,
             (SELECT min(created_at) FROM task_runs WHERE status = 'pending') AS oldest_pending`
-      )
-      return rows[0]!
-    }).pipe(Effect.orDie, Effect.withSpan("TaskRunReads.status"))
+    })
+
+    /** Counts by status from `task_run_counts` and its pending deltas: no scan of `task_runs`. */
+    const status: Effect.Effect<QueueStatus> = findStatus().pipe(Effect.orDie, Effect.withSpan("TaskRunReads.status"))
+
+    const itemsWhere = (params: typeof ItemsFilter.Encoded) => {
+      const filters = [
+        params.status === undefined ? undefined : sql`status = ${params.status}`,
+        params.taskId === undefined ? undefined : sql`task_id = ${params.taskId}`,
+        params.pipelineRunId === undefined ? undefined : sql`pipeline_run_id = ${params.pipelineRunId}`
+      ].filter((f) => f !== undefined)
+      return sql.and(filters)
+    }
+
+    const countItems = SqlSchema.single({
+      Request: ItemsFilter,
+      Result: Total,
+      execute: (params) => sql`SELECT count(*) AS total FROM task_runs WHERE ${itemsWhere(params)}`
+    })
+
+    const pageItems = SqlSchema.findAll({
+      Request: ItemsPage,
+      Result: RunRow,
+      execute: (params) =>
+        sql`SELECT * FROM task_runs WHERE ${itemsWhere(params)} ORDER BY created_at DESC, id DESC
+            LIMIT ${params.limit} OFFSET ${params.offset}`
+    })
 
     const items = (params: QueueItemsParams) =>
       Effect.gen(function*() {
-        const filters = [
-          params.status === undefined ? undefined : sql`status = ${params.status}`,
-          params.taskId === undefined ? undefined : sql`task_id = ${params.taskId}`,
-          params.pipelineRunId === undefined ? undefined : sql`pipeline_run_id = ${params.pipelineRunId}`
-        ].filter((f) => f !== undefined)
-        const where = sql.and(filters)
-        const totals = yield* sql<{ total: number | string }>`SELECT count(*) AS total FROM task_runs WHERE ${where}`
-        const rows = yield* decodeRunRows(
-          yield* sql`SELECT * FROM task_runs WHERE ${where} ORDER BY created_at DESC, id DESC
-                     LIMIT ${params.limit} OFFSET ${params.offset}`
-        )
-        return { items: rows.map(toQueueItem), total: Number(totals[0]!.total), limit: params.limit, offset: params.offset }
+        const { total } = yield* countItems(params)
+        const rows = yield* pageItems(params)
+        return { items: rows.map(toQueueItem), total, limit: params.limit, offset: params.offset }
       }).pipe(Effect.orDie)
+
+    const standaloneInput = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: InlineJson,
+      execute: (runId) => sql`SELECT input_inline AS json FROM task_runs WHERE id = ${runId}`
+    })
+    const pipelineInput = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: InlineJson,
+      execute: (pipelineRunId) => sql`SELECT input_inline AS json FROM pipeline_runs WHERE id = ${pipelineRunId}`
+    })
+    const output = SqlSchema.findOne({
+      Request: Schema.Struct({ runId: Schema.String, scope: Schema.String }),
+      Result: InlineJson,
+      execute: ({ runId, scope }) =>
+        sql`
+          SELECT output_inline AS json FROM task_runs
+          WHERE id = ${runId} AND COALESCE(pipeline_run_id, id) = ${scope}`
+    })
 
     /**
      * The JSON text kept in the database for a storage key of an input or output that was small
@@ -128,17 +178,15 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
       Effect.gen(function*() {
         const standalone = /^standalone\/(trun_[A-Za-z0-9]+)\/input\.json$/.exec(key)
         const pipeline = /^pipelines\/(prun_[A-Za-z0-9]+)\/input\.json$/.exec(key)
-        const output = /^runs\/((?:trun|prun)_[A-Za-z0-9]+)\/outputs\/(trun_[A-Za-z0-9]+)\.json$/.exec(key)
-        const rows = standalone
-          ? yield* sql<{ json: string | null }>`SELECT input_inline AS json FROM task_runs WHERE id = ${standalone[1]!}`
+        const outputKey = /^runs\/((?:trun|prun)_[A-Za-z0-9]+)\/outputs\/(trun_[A-Za-z0-9]+)\.json$/.exec(key)
+        const row = standalone
+          ? yield* standaloneInput(standalone[1]!)
           : pipeline
-          ? yield* sql<{ json: string | null }>`SELECT input_inline AS json FROM pipeline_runs WHERE id = ${pipeline[1]!}`
-          : output
-          ? yield* sql<{ json: string | null }>`
-              SELECT output_inline AS json FROM task_runs
-              WHERE id = ${output[2]!} AND COALESCE(pipeline_run_id, id) = ${output[1]!}`
-          : []
-        return Option.fromNullable(rows[0]?.json)
+          ? yield* pipelineInput(pipeline[1]!)
+          : outputKey
+          ? yield* output({ runId: outputKey[2]!, scope: outputKey[1]! })
+          : Option.none()
+        return Option.flatMap(row, ({ json }) => Option.fromNullable(json))
       }).pipe(Effect.orDie)
 
     return { inlineObject, find: (runId: string) => Effect.orDie(find(runId)), attempts: (runId: string) => Effect.orDie(attempts(runId)), get, status, items } as const
