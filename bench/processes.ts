@@ -1,5 +1,7 @@
-import { mkdtempSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { existsSync, mkdtempSync } from "node:fs"
 import { rm } from "node:fs/promises"
+import { promisify } from "node:util"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChildEvents } from "./childEvents.js"
@@ -10,15 +12,23 @@ import { answers, freePort, get } from "./http.js"
 const SECRET = "5a".repeat(32)
 const dataDirs = new Set<string>()
 
-/** A temporary directory for an orchestrator's data (embedded database, local storage). */
-export const makeDataDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "pipeweave-bench-"))
+/**
+ * A temporary directory for an orchestrator's data (embedded database, local storage); in memory
+ * (`/dev/shm`) when asked and available, for data that is not what is measured but would take
+ * minutes to write and remove on disk.
+ */
+export const makeDataDir = (inMemory = false): string => {
+  const base = inMemory && existsSync("/dev/shm") ? "/dev/shm" : tmpdir()
+  const dir = mkdtempSync(join(base, "pipeweave-bench-"))
   dataDirs.add(dir)
   return dir
 }
 
+/** Removes the data dirs (`rm -rf`, several times faster than `fs.rm` for 100k runs' files). */
 export const removeDataDirs = async () => {
-  await Promise.all([...dataDirs].map((dir) => rm(dir, { recursive: true, force: true })))
+  await Promise.all([...dataDirs].map((dir) =>
+    promisify(execFile)("rm", ["-rf", "--", dir]).catch(() => rm(dir, { recursive: true, force: true }))
+  ))
   dataDirs.clear()
 }
 

@@ -56,12 +56,14 @@ const timeStatus = async (orchestrator: Orchestrator, expected: number, samples:
 /**
  * Claim cost and queue status time with growing backlogs of pending runs on a scratch
  * PostgreSQL database, migrated and registered by a real orchestrator (serverless mode: it never
- * claims by itself) and the bench worker, which is then stopped.
+ * claims by itself) and the bench worker, which is then stopped. The orchestrator's storage (an
+ * input file per queued run) is in memory when possible: 100k runs' files are not what is
+ * measured here, and writing and removing them on disk takes minutes on this machine.
  */
 export const measureScale = async (settings: Settings): Promise<ScaleResult> => {
   const url = await createScratchDatabase("scale")
   const env = { DATABASE_URL: url, MODE: "serverless" }
-  const orchestrator = await startOrchestrator(env, makeDataDir())
+  const orchestrator = await startOrchestrator(env, makeDataDir(true))
   const probe = makeClaimProbe(url)
   try {
     const worker = await startWorker(orchestrator.url)
