@@ -63,8 +63,8 @@ const drain = async (utils: WorkerUtils, worker: Worker, jobs: number, total: nu
 
 /** `jobs` no-op jobs, timed from the first insert until none is left, after `warmup` untimed ones. */
 const throughput = async (utils: WorkerUtils, worker: Worker, settings: Settings) => {
-  let completed = settings.latencySamples + 1
-  if (settings.warmup > 0) await drain(utils, worker, settings.warmup, completed += settings.warmup)
+  const completed = settings.latencySamples + 1 + settings.warmup
+  if (settings.warmup > 0) await drain(utils, worker, settings.warmup, completed)
   const cpuBefore = cpuMs(worker.child.pid)
   const started = performance.now()
   await drain(utils, worker, settings.tasks, completed + settings.tasks)
