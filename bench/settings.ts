@@ -2,6 +2,8 @@
 export interface Settings {
   /** No-op tasks (jobs) in each throughput phase, the same for every system. */
   readonly tasks: number
+  /** Timed graphile-worker throughput repetitions of `tasks` jobs (the median is reported). */
+  readonly graphileRepeats: number
   /** Untimed no-op tasks through the throughput path first, so connection pools and JIT are warm. */
   readonly warmup: number
   /** Queue→start samples, one task at a time (after one untimed). */
@@ -46,6 +48,7 @@ export const readSettings = (): Settings => {
   if (scaleSizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error("BENCH_SCALE_SIZES must list positive integers")
   return {
     tasks: count("BENCH_TASKS", 1000, 1),
+    graphileRepeats: count("BENCH_GRAPHILE_REPEATS", 3, 1),
     warmup: count("BENCH_WARMUP", 100, 0),
     latencySamples: count("BENCH_LATENCY_SAMPLES", 100, 1),
     pipelineSamples: count("BENCH_PIPELINE_SAMPLES", 30, 1),
