@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { join } from "node:path"
+
+export const root = join(import.meta.dirname, "..")
+
+/** A child process of the bench, with the tail of its output kept for error messages. */
+export interface Child {
+  readonly name: string
+  readonly process: ChildProcess
+  readonly pid: number
+  readonly output: () => string
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  readonly stop: (graceMs?: number) => Promise<void>
+}
+
+const running = new Set<Child>()
+const OUTPUT_LIMIT = 64 * 1024
+
+const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
+
+/** `node <args>` from the repository root; every child is tracked until it exits. */
+export const spawnNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Child => {
+  const proc = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe", "ipc"]
+  })
+  let output = ""
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)
+  }
+  proc.stdout!.on("data", keep)
+  proc.stderr!.on("data", keep)
+  proc.on("error", (error) => keep(Buffer.from(`spawn error: ${error.message}\n`)))
+  const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()))
+  const stop = async (graceMs = 10_000) => {
+    if (!exited(proc)) {
+      proc.kill("SIGTERM")
+      const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs)
+      await gone
+      clearTimeout(timer)
+    }
+    running.delete(child)
+  }
+  const child: Child = { name, process: proc, pid: proc.pid ?? -1, output: () => output, stop }
+  if (proc.pid === undefined) throw new Error(`${name}: could not spawn node ${args.join(" ")}`)
+  running.add(child)
+  gone.then(() => running.delete(child))
+  return child
+}
+
+/** Fails when the child has exited, with the tail of its output. */
+export const assertAlive = (child: Child) => {
+  if (exited(child.process)) {
+    throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.output()}`)
+  }
+}
+
+/** Kills every child still running (SIGKILL) and waits for each to exit. */
+export const killAllChildren = async () => {
+  await Promise.all([...running].map((child) => child.stop(0)))
+}

@@ -1,0 +1,118 @@
+import { createRequire } from "node:module"
+import { makeWorkerUtils, type WorkerUtils } from "graphile-worker"
+import { pollUntil, wallNow } from "./clock.js"
+import { createScratchDatabase, dropScratchDatabase } from "./postgres.js"
+import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
+import { startGraphileWorker, type Worker } from "./processes.js"
+import { progress } from "./progress.js"
+import type { Settings } from "./settings.js"
+import { median, percentile } from "./stats.js"
+
+export interface GraphileResult {
+  readonly version: string
+  readonly jobs: number
+  /** Median of the repetitions. */
+  readonly jobsPerSecond: number
+  readonly jobsPerSecondRepeats: ReadonlyArray<number>
+  readonly queueToStartMs: { readonly p50: number; readonly p99: number }
+  /** CPU of the worker process (utime + stime) during the throughput phase, per job. */
+  readonly cpuMsPerJob: number
+  readonly rssIdleMb: number
+  readonly rssAfterMb: number
+  readonly peakRssMb: number
+  /** Spawn until `run()` resolved, schema installed on a fresh database. */
+  readonly startupFreshMs: number
+}
+
+const BATCH = 500
+
+const latency = async (utils: WorkerUtils, worker: Worker, samples: number) => {
+  const values: Array<number> = []
+  for (let i = 0; i <= samples; i++) {
+    const sentAt = wallNow()
+    const job = await utils.addJob("noop", { probe: true, i })
+    const start = await worker.events.until(`start of job ${job.id}`, () => worker.events.starts.get(job.id), 60_000)
+    if (i > 0) values.push(start - sentAt)
+    await worker.events.until(`completion of job ${job.id}`, () => worker.events.done.has(job.id) || undefined, 60_000)
+  }
+  return { p50: percentile(values, 50), p99: percentile(values, 99) }
+}
+
+const remainingJobs = (utils: WorkerUtils) =>
+  utils.withPgClient(async (client) => {
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM graphile_worker.jobs")
+    return rows[0]!.n
+  })
+
+const addNoops = async (utils: WorkerUtils, jobs: number) => {
+  for (let sent = 0; sent < jobs; sent += BATCH) {
+    const size = Math.min(BATCH, jobs - sent)
+    await utils.addJobs(Array.from({ length: size }, (_, i) => ({ identifier: "noop", payload: { n: sent + i } })))
+  }
+}
+
+/** Queues `jobs` no-op jobs in batches of 500 and waits until the worker has completed `total` jobs and none is left. */
+const drain = async (utils: WorkerUtils, worker: Worker, jobs: number, total: number) => {
+  await addNoops(utils, jobs)
+  worker.events.ask(["notify-at", total])
+  await worker.events.until(`${total} completed jobs`, () => worker.events.reached >= total || undefined,
+    Math.max(120_000, jobs * 50))
+  await pollUntil("an empty graphile_worker.jobs", async () => (await remainingJobs(utils)) === 0 || undefined, {
+    deadlineMs: 60_000,
+    intervalMs: 2
+  })
+}
+
+/**
+ * `tasks` no-op jobs timed from the first insert until none is left, `repeats` times (the median
+ * is reported: one repetition takes about a second, so a burst of load elsewhere would skew a
+ * single one), after `warmup` untimed jobs. CPU per job is over all timed repetitions.
+ */
+const throughput = async (utils: WorkerUtils, worker: Worker, settings: Settings) => {
+  let completed = settings.latencySamples + 1 + settings.warmup
+  if (settings.warmup > 0) await drain(utils, worker, settings.warmup, completed)
+  const cpuBefore = cpuMs(worker.child.pid)
+  const rates: Array<number> = []
+  for (let i = 0; i < settings.graphileRepeats; i++) {
+    const started = performance.now()
+    completed += settings.tasks
+    await drain(utils, worker, settings.tasks, completed)
+    rates.push(settings.tasks / ((performance.now() - started) / 1000))
+  }
+  return {
+    jobsPerSecond: median(rates),
+    jobsPerSecondRepeats: rates,
+    cpuMsPerJob: (cpuMs(worker.child.pid) - cpuBefore) / (settings.tasks * settings.graphileRepeats)
+  }
+}
+
+/** graphile-worker on a scratch database of the same PostgreSQL server. */
+export const measureGraphile = async (settings: Settings): Promise<GraphileResult> => {
+  const url = await createScratchDatabase("graphile")
+  let worker: (Worker & { startupMs: number }) | undefined
+  let utils: WorkerUtils | undefined
+  try {
+    worker = await startGraphileWorker(url)
+    progress(`graphile-worker: running after ${worker.startupMs.toFixed(0)} ms`)
+    utils = await makeWorkerUtils({ connectionString: url })
+    const rssIdleMb = rssMb(worker.child.pid)
+    const queueToStartMs = await latency(utils, worker, settings.latencySamples)
+    progress(`graphile-worker: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
+    const rate = await throughput(utils, worker, settings)
+    progress(`graphile-worker: ${rate.jobsPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} jobs/s`)
+    return {
+      version: (createRequire(import.meta.url)("graphile-worker/package.json") as { version: string }).version,
+      jobs: settings.tasks,
+      ...rate,
+      queueToStartMs,
+      rssIdleMb,
+      rssAfterMb: rssMb(worker.child.pid),
+      peakRssMb: peakRssMb(worker.child.pid),
+      startupFreshMs: worker.startupMs
+    }
+  } finally {
+    await utils?.release()
+    await worker?.child.stop()
+    await dropScratchDatabase(url)
+  }
+}

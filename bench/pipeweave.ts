@@ -1,0 +1,173 @@
+import { pollUntil, sleep, wallNow } from "./clock.js"
+import { get, post } from "./http.js"
+import { createScratchDatabase, dropScratchDatabase } from "./postgres.js"
+import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
+import { makeDataDir, type Orchestrator, startOrchestrator, startWorker, type Worker } from "./processes.js"
+import { progress } from "./progress.js"
+import type { Settings } from "./settings.js"
+import { percentile } from "./stats.js"
+
+export type Database = "postgres" | "pglite"
+
+export interface PipeWeaveResult {
+  readonly database: Database
+  readonly tasks: number
+  readonly tasksPerSecond: number
+  readonly queueToStartMs: { readonly p50: number; readonly p99: number }
+  /** 5-task linear pipeline: run wall time (orchestrator timestamps) minus the handlers' own time. */
+  readonly pipelineOverheadMs: { readonly p50: number; readonly p99: number }
+  /** The same divided by the pipeline's 4 edges. */
+  readonly pipelineOverheadPerEdgeMs: { readonly p50: number; readonly p99: number }
+  /** Orchestrator CPU (utime + stime) during the throughput phase, per task; on PGlite it includes the database. */
+  readonly orchestratorCpuMsPerTask: number
+  readonly workerCpuMsPerTask: number
+  readonly rssIdleMb: number
+  readonly rssAfterMb: number
+  readonly peakRssMb: number
+  readonly startupFreshMs: number
+  readonly startupExistingMs: number
+}
+
+interface Status {
+  readonly pending: number
+  readonly running: number
+  readonly waiting: number
+  readonly completed: number
+  readonly failed: number
+}
+
+const BATCH = 500
+const STAGES = 5
+
+const latency = async (url: string, worker: Worker, samples: number) => {
+  const values: Array<number> = []
+  for (let i = 0; i <= samples; i++) {
+    const sentAt = wallNow()
+    const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
+    const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
+    if (i > 0) values.push(start - sentAt)
+    await pollUntil(`${runId} to complete`, async () => {
+      const run = await get<{ status: string }>(`${url}/api/task-runs/${runId}`)
+      if (run.status === "failed" || run.status === "cancelled") throw new Error(`${runId} ended ${run.status}`)
+      return run.status === "completed" || undefined
+    }, { deadlineMs: 60_000, intervalMs: 5 })
+  }
+  return { p50: percentile(values, 50), p99: percentile(values, 99) }
+}
+
+const pipeline = async (url: string, worker: Worker, samples: number) => {
+  const values: Array<number> = []
+  for (let i = 0; i < samples; i++) {
+    const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
+      input: { ms: 20 }
+    })
+    const handlerMs = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
+      const ms = worker.events.handlerMs.get(pipelineRunId)
+      return ms !== undefined && ms.length === STAGES ? ms.reduce((a, b) => a + b, 0) : undefined
+    }, 120_000)
+    const run = await pollUntil(`${pipelineRunId} to end`, async () => {
+      const run = await get<{ status: string; createdAt: string; completedAt: string | null }>(`${url}/api/runs/${pipelineRunId}`)
+      return run.status === "running" ? undefined : run
+    }, { deadlineMs: 60_000, intervalMs: 5 })
+    if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
+    values.push(Date.parse(run.completedAt!) - Date.parse(run.createdAt) - handlerMs)
+  }
+  return { p50: percentile(values, 50), p99: percentile(values, 99) }
+}
+
+/** Waits until nothing is pending, in flight or waiting, and returns the status then. */
+const quiet = (url: string) =>
+  pollUntil("the queue to be idle", async () => {
+    const status = await get<Status>(`${url}/api/queue/status`)
+    return status.pending + status.running + status.waiting === 0 ? status : undefined
+  }, { deadlineMs: 120_000, intervalMs: 20 })
+
+const queueNoops = async (url: string, tasks: number) => {
+  for (let sent = 0; sent < tasks; sent += BATCH) {
+    const size = Math.min(BATCH, tasks - sent)
+    await post(`${url}/api/queue/batch`, {
+      tasks: Array.from({ length: size }, (_, i) => ({ taskId: "noop", input: { n: sent + i } }))
+    })
+  }
+}
+
+/**
+ * Queues `tasks` no-op tasks in batches of 500 and waits until they are completed: the completed
+ * count is compared with the one taken when the queue was idle before, so runs of earlier phases
+ * are not counted. Status is polled every 2% of the elapsed time (20–250 ms), so polling adds
+ * little to the orchestrator's CPU. Returns the seconds from the first request.
+ */
+const drain = async (url: string, tasks: number): Promise<number> => {
+  const before = await quiet(url)
+  const started = performance.now()
+  await queueNoops(url, tasks)
+  const deadline = performance.now() + Math.max(300_000, tasks * 200)
+  for (;;) {
+    const status = await get<Status>(`${url}/api/queue/status`)
+    if (status.failed > before.failed) throw new Error(`${status.failed - before.failed} tasks failed`)
+    if (status.completed - before.completed >= tasks) break
+    if (performance.now() > deadline) throw new Error(`only ${status.completed - before.completed} of ${tasks} completed`)
+    await sleep(Math.min(250, Math.max(20, (performance.now() - started) / 50)))
+  }
+  return (performance.now() - started) / 1000
+}
+
+/** `tasks` no-op tasks timed, after `warmup` untimed ones; CPU of both processes over the timed phase. */
+const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: Settings) => {
+  if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
+  await quiet(orchestrator.url)
+  const cpu = { orchestrator: cpuMs(orchestrator.child.pid), worker: cpuMs(worker.child.pid) }
+  const seconds = await drain(orchestrator.url, settings.tasks)
+  return {
+    tasksPerSecond: settings.tasks / seconds,
+    orchestratorCpuMsPerTask: (cpuMs(orchestrator.child.pid) - cpu.orchestrator) / settings.tasks,
+    workerCpuMsPerTask: (cpuMs(worker.child.pid) - cpu.worker) / settings.tasks
+  }
+}
+
+const measure = async (database: Database, env: Record<string, string>, settings: Settings): Promise<PipeWeaveResult> => {
+  const dataDir = makeDataDir()
+  const fresh = await startOrchestrator(env, dataDir)
+  await fresh.child.stop()
+  progress(`${database}: fresh start-up ${fresh.startupMs.toFixed(0)} ms`)
+  const orchestrator = await startOrchestrator(env, dataDir)
+  progress(`${database}: start-up on existing data ${orchestrator.startupMs.toFixed(0)} ms`)
+  let worker: Worker | undefined
+  try {
+    worker = await startWorker(orchestrator.url)
+    const rssIdleMb = rssMb(orchestrator.child.pid)
+    const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples)
+    progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
+    const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples)
+    progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run`)
+    const rate = await throughput(orchestrator, worker, settings)
+    progress(`${database}: ${rate.tasksPerSecond.toFixed(1)} tasks/s`)
+    return {
+      database,
+      tasks: settings.tasks,
+      ...rate,
+      queueToStartMs,
+      pipelineOverheadMs: overhead,
+      pipelineOverheadPerEdgeMs: { p50: overhead.p50 / (STAGES - 1), p99: overhead.p99 / (STAGES - 1) },
+      rssIdleMb,
+      rssAfterMb: rssMb(orchestrator.child.pid),
+      peakRssMb: peakRssMb(orchestrator.child.pid),
+      startupFreshMs: fresh.startupMs,
+      startupExistingMs: orchestrator.startupMs
+    }
+  } finally {
+    await worker?.child.stop()
+    await orchestrator.child.stop()
+  }
+}
+
+/** PipeWeave on a scratch PostgreSQL database or on the embedded database (a fresh data dir). */
+export const measurePipeWeave = async (database: Database, settings: Settings): Promise<PipeWeaveResult> => {
+  if (database === "pglite") return measure(database, {}, settings)
+  const url = await createScratchDatabase("pipeweave")
+  try {
+    return await measure(database, { DATABASE_URL: url }, settings)
+  } finally {
+    await dropScratchDatabase(url)
+  }
+}

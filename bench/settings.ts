@@ -1,0 +1,62 @@
+/** The bench's knobs, from environment variables; the defaults keep one run under ~10 minutes. */
+export interface Settings {
+  /** No-op tasks (jobs) in each throughput phase, the same for every system. */
+  readonly tasks: number
+  /** Timed graphile-worker throughput repetitions of `tasks` jobs (the median is reported). */
+  readonly graphileRepeats: number
+  /** Untimed no-op tasks through the throughput path first, so connection pools and JIT are warm. */
+  readonly warmup: number
+  /** Queue→start samples, one task at a time (after one untimed). */
+  readonly latencySamples: number
+  /** 5-task pipeline runs, one at a time. */
+  readonly pipelineSamples: number
+  /** Runs queued through the API (no worker) before the RSS reading; 0 skips it. */
+  readonly queued: number
+  /** Queuing stops after this many seconds; the backlog is then completed with SQL. */
+  readonly queuedBudgetSeconds: number
+  /** Pending-run counts of the scale check. */
+  readonly scaleSizes: ReadonlyArray<number>
+  /** Timed claims and queue-status calls per size (after one untimed call). */
+  readonly scaleSamples: number
+  /** Runs per claim in the scale check (the scheduler claims at most `MAX_CONCURRENCY`, 10). */
+  readonly claimLimit: number
+  /** Sections to run: graphile, postgres, pglite, scale. */
+  readonly sections: ReadonlySet<string>
+}
+
+export const SECTIONS = ["graphile", "postgres", "pglite", "scale"] as const
+
+const count = (name: string, fallback: number, min: number): number => {
+  const raw = process.env[name]?.trim()
+  if (raw === undefined || raw === "") return fallback
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min} (got "${raw}")`)
+  return value
+}
+
+const list = (name: string, fallback: string): ReadonlyArray<string> =>
+  (process.env[name]?.trim() || fallback).split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+
+export const readSettings = (): Settings => {
+  const sections = new Set(list("BENCH_SECTIONS", SECTIONS.join(",")))
+  for (const section of sections) {
+    if (!(SECTIONS as ReadonlyArray<string>).includes(section)) {
+      throw new Error(`BENCH_SECTIONS: unknown section "${section}" (known: ${SECTIONS.join(", ")})`)
+    }
+  }
+  const scaleSizes = list("BENCH_SCALE_SIZES", "1000,100000,1000000").map(Number)
+  if (scaleSizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error("BENCH_SCALE_SIZES must list positive integers")
+  return {
+    tasks: count("BENCH_TASKS", 1000, 1),
+    graphileRepeats: count("BENCH_GRAPHILE_REPEATS", 3, 1),
+    warmup: count("BENCH_WARMUP", 100, 0),
+    latencySamples: count("BENCH_LATENCY_SAMPLES", 100, 1),
+    pipelineSamples: count("BENCH_PIPELINE_SAMPLES", 30, 1),
+    queued: count("BENCH_QUEUED", 100_000, 0),
+    queuedBudgetSeconds: count("BENCH_QUEUED_BUDGET_S", 120, 1),
+    scaleSizes: [...scaleSizes].sort((a, b) => a - b),
+    scaleSamples: count("BENCH_SCALE_SAMPLES", 7, 1),
+    claimLimit: count("BENCH_CLAIM_LIMIT", 10, 1),
+    sections
+  }
+}
