@@ -1,6 +1,6 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import type { DlqParams } from "@pipeweave/domain/DeadLetter"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { DbDate, DbDateOrNull, DbInt } from "./Rows.js"
 
 /** A dead letter with its run's input location and its pipeline run, if any. */
@@ -27,7 +27,17 @@ export const DeadLetterRow = Schema.Struct({
   pipelineStatus: Schema.NullOr(Schema.Literal("running", "completed", "failed", "partial", "cancelled"))
 })
 export type DeadLetterRow = typeof DeadLetterRow.Type
-const decodeRows = Schema.decodeUnknown(Schema.Array(DeadLetterRow))
+
+/** The filters of a page of dead letters. */
+const DlqFilter = Schema.Struct({
+  includeRetried: Schema.Boolean,
+  taskId: Schema.optional(Schema.String),
+  pipelineRunId: Schema.optional(Schema.String),
+  pipelineId: Schema.optional(Schema.String)
+})
+const DlqPage = Schema.Struct({ ...DlqFilter.fields, limit: Schema.Number, offset: Schema.Number })
+
+const Total = Schema.Struct({ total: DbInt })
 
 /** A run that failed for good, as recorded in the dead letter queue. */
 export interface NewDeadLetter {
@@ -71,28 +81,56 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
       }`
     }, Effect.orDie)
 
-    const list = Effect.fn("DeadLetterStore.list")(function*(params: DlqParams) {
-      const where = sql.and([
+    const listWhere = (params: typeof DlqFilter.Encoded) =>
+      sql.and([
         ...(params.includeRetried ? [] : [sql`d.retried_run_id IS NULL`]),
         ...(params.taskId === undefined ? [] : [sql`d.task_id = ${params.taskId}`]),
         ...(params.pipelineRunId === undefined ? [] : [sql`d.pipeline_run_id = ${params.pipelineRunId}`]),
         ...(params.pipelineId === undefined ? [] : [sql`p.pipeline_id = ${params.pipelineId}`])
       ])
-      const totals = yield* sql<{ total: number | string }>`
-        SELECT count(*) AS total FROM dead_letters d LEFT JOIN pipeline_runs p ON p.id = d.pipeline_run_id WHERE ${where}`
-      const rows = yield* decodeRows(
-        yield* sql`${select} WHERE ${where} ORDER BY d.failed_at DESC, d.id DESC LIMIT ${params.limit} OFFSET ${params.offset}`
-      )
-      return { rows, total: Number(totals[0]!.total) }
+
+    const countEntries = SqlSchema.single({
+      Request: DlqFilter,
+      Result: Total,
+      execute: (params) =>
+        sql`
+          SELECT count(*) AS total FROM dead_letters d LEFT JOIN pipeline_runs p ON p.id = d.pipeline_run_id
+          WHERE ${listWhere(params)}`
+    })
+
+    const pageEntries = SqlSchema.findAll({
+      Request: DlqPage,
+      Result: DeadLetterRow,
+      execute: (params) =>
+        sql`${select} WHERE ${listWhere(params)} ORDER BY d.failed_at DESC, d.id DESC
+            LIMIT ${params.limit} OFFSET ${params.offset}`
+    })
+
+    const list = Effect.fn("DeadLetterStore.list")(function*(params: DlqParams) {
+      const { total } = yield* countEntries(params)
+      const rows = yield* pageEntries(params)
+      return { rows, total }
     }, Effect.orDie)
 
+    const findEntry = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: DeadLetterRow,
+      execute: (id) => sql`${select} WHERE d.id = ${id}`
+    })
+
     const find = Effect.fn("DeadLetterStore.find")(function*(id: string) {
-      return Option.fromNullable((yield* decodeRows(yield* sql`${select} WHERE d.id = ${id}`))[0])
+      return yield* findEntry(id)
     }, Effect.orDie)
+
+    const lockEntry = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: DeadLetterRow,
+      execute: (id) => sql`${select} WHERE d.id = ${id} FOR UPDATE OF d`
+    })
 
     /** Like `find`, locking the entry for the rest of the transaction. */
     const lock = Effect.fn("DeadLetterStore.lock")(function*(id: string) {
-      return Option.fromNullable((yield* decodeRows(yield* sql`${select} WHERE d.id = ${id} FOR UPDATE OF d`))[0])
+      return yield* lockEntry(id)
     }, Effect.orDie)
 
     const markRetried = Effect.fn("DeadLetterStore.markRetried")(function*(id: string, newRunId: string) {

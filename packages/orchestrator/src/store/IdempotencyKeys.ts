@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Schema } from "effect"
 import { DbDateOrNull } from "./Rows.js"
 
@@ -8,7 +8,6 @@ const KeyRow = Schema.Struct({
   expiresAt: DbDateOrNull,
   ownerStatus: Schema.NullOr(Schema.String)
 })
-const decodeKeys = Schema.decodeUnknown(Schema.Array(KeyRow))
 
 /** Who holds an idempotency key, and in which state that run is. */
 export type KeyHolder = typeof KeyRow.Type
@@ -19,17 +18,21 @@ export class IdempotencyKeys extends Effect.Service<IdempotencyKeys>()("@pipewea
     const sql = yield* SqlClient.SqlClient
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
+    const lockHolder = SqlSchema.single({
+      Request: Schema.Struct({ taskId: Schema.String, key: Schema.String }),
+      Result: KeyRow,
+      execute: ({ key, taskId }) =>
+        sql`SELECT k.run_id, k.status, k.expires_at, r.status AS owner_status
+            FROM idempotency_keys k LEFT JOIN task_runs r ON r.id = k.run_id
+            WHERE k.task_id = ${taskId} AND k.key = ${key} FOR UPDATE OF k`
+    })
+
     /** Claims the key for `runId` unless someone holds it; returns the holder, locked (call it in a transaction). */
     const claim = Effect.fn("IdempotencyKeys.claim")(function*(taskId: string, key: string, runId: string) {
       const at = yield* now
       yield* sql`INSERT INTO idempotency_keys (task_id, key, run_id, status, claimed_at)
                  VALUES (${taskId}, ${key}, ${runId}, 'running', ${at}) ON CONFLICT DO NOTHING`
-      const rows = yield* decodeKeys(
-        yield* sql`SELECT k.run_id, k.status, k.expires_at, r.status AS owner_status
-                   FROM idempotency_keys k LEFT JOIN task_runs r ON r.id = k.run_id
-                   WHERE k.task_id = ${taskId} AND k.key = ${key} FOR UPDATE OF k`
-      )
-      return rows[0]!
+      return yield* lockHolder({ taskId, key })
     }, Effect.orDie)
 
     const takeOver = Effect.fn("IdempotencyKeys.takeOver")(function*(taskId: string, key: string, runId: string) {

@@ -1,9 +1,9 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlSchema } from "@effect/sql"
 import type { CodeChange, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
 import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/Service"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDate, DbInt } from "./Rows.js"
-import { decodeTaskRows, type TaskRow } from "./TaskRow.js"
+import { TaskRow } from "./TaskRow.js"
 
 const ServiceRow = Schema.Struct({
   serviceId: Schema.String,
@@ -33,11 +33,11 @@ export const DeclaredPipeline = Schema.Struct({
   entry: Schema.Array(Schema.String),
   description: Schema.NullOr(Schema.String)
 })
-const decodeDeclared = Schema.decodeUnknown(Schema.Array(DeclaredPipeline))
 
 /** An active task type and where it routes. */
 export const ActiveTask = Schema.Struct({ taskId: Schema.String, serviceId: Schema.String, allowedNext: Schema.Array(Schema.String) })
-const decodeActive = Schema.decodeUnknown(Schema.Array(ActiveTask))
+
+const CodeRow = Schema.Struct({ codeHash: Schema.String, codeVersion: DbInt })
 
 export const toTaskInfo = (row: TaskRow): TaskInfo => ({
   taskId: row.taskId,
@@ -64,11 +64,15 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
+    const lockTaskCode = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: CodeRow,
+      execute: (taskId) => sql`SELECT code_hash, code_version FROM tasks WHERE task_id = ${taskId} FOR UPDATE`
+    })
+
     const upsertTask = (task: TaskRegistration, serviceId: string, serviceVersion: string, now: Date) =>
       Effect.gen(function*() {
-        const existing = yield* sql`SELECT code_hash, code_version FROM tasks WHERE task_id = ${task.id} FOR UPDATE`
-        const previous = yield* Schema.decodeUnknown(Schema.Array(Schema.Struct({ codeHash: Schema.String, codeVersion: DbInt })))(existing)
-        const before = previous[0]
+        const before = Option.getOrUndefined(yield* lockTaskCode(task.id))
         const codeVersion = before === undefined ? 1 : before.codeHash === task.codeHash ? before.codeVersion : before.codeVersion + 1
         const columns = {
           task_id: task.id,
@@ -138,6 +142,12 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         }
       })
 
+    const lockServiceVersion = SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Schema.Struct({ version: Schema.String }),
+      execute: (serviceId) => sql`SELECT version FROM services WHERE service_id = ${serviceId} FOR UPDATE`
+    })
+
     /**
      * Upserts the service, this instance, its task types (new code hash: next code version, recorded
      * in the history) and its pipelines. When the service's version changed, task types it no longer
@@ -145,8 +155,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
      */
     const register = Effect.fn("Registry.register")(function*(request: RegisterRequest) {
       const now = new Date(yield* Clock.currentTimeMillis)
-      const previous = yield* sql<{ version: string }>`
-        SELECT version FROM services WHERE service_id = ${request.serviceId} FOR UPDATE`
+      const previous = yield* lockServiceVersion(request.serviceId)
       yield* sql`
         INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
         VALUES (${request.serviceId}, ${request.version}, ${request.baseUrl}, ${now}, ${now})
@@ -160,7 +169,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       const tasks = yield* Effect.forEach(request.tasks, (task) =>
         upsertTask(task, request.serviceId, request.version, now))
       yield* syncPipelines(request, now)
-      const versionChanged = previous[0] !== undefined && previous[0].version !== request.version
+      const versionChanged = Option.isSome(previous) && previous.value.version !== request.version
       const removed = versionChanged
         ? yield* deactivateMissing(request.serviceId, request.tasks.map((t) => t.id), now)
         : []
@@ -173,13 +182,21 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
                  WHERE base_url = ${workerUrl}`
     }, Effect.orDie)
 
+    const allServices = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: ServiceRow,
+      execute: () => sql`SELECT service_id, version, base_url, registered_at, updated_at FROM services ORDER BY service_id`
+    })
+
+    const allInstances = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: InstanceRow,
+      execute: () => sql`SELECT * FROM service_instances ORDER BY last_seen_at DESC`
+    })
+
     const services = Effect.gen(function*() {
-      const rows = yield* Schema.decodeUnknown(Schema.Array(ServiceRow))(
-        yield* sql`SELECT service_id, version, base_url, registered_at, updated_at FROM services ORDER BY service_id`
-      )
-      const instances = yield* Schema.decodeUnknown(Schema.Array(InstanceRow))(
-        yield* sql`SELECT * FROM service_instances ORDER BY last_seen_at DESC`
-      )
+      const rows = yield* allServices()
+      const instances = yield* allInstances()
       const tasks = yield* sql<{ taskId: string; serviceId: string }>`
         SELECT task_id, service_id FROM tasks WHERE active ORDER BY task_id`
       return rows.map((row): ServiceInfo => ({
@@ -189,22 +206,31 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       }))
     }).pipe(Effect.orDie)
 
+    const activeTasksOf = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: TaskRow,
+      execute: (serviceId) => sql`SELECT * FROM tasks WHERE service_id = ${serviceId} AND active ORDER BY task_id`
+    })
+
     const serviceTasks = (serviceId: string) =>
       Effect.gen(function*() {
         const exists = yield* sql`SELECT 1 FROM services WHERE service_id = ${serviceId}`
         if (exists.length === 0) return Option.none()
-        const rows = yield* decodeTaskRows(
-          yield* sql`SELECT * FROM tasks WHERE service_id = ${serviceId} AND active ORDER BY task_id`
-        )
+        const rows = yield* activeTasksOf(serviceId)
         return Option.some(rows.map(toTaskInfo))
       }).pipe(Effect.orDie)
 
+    const historyOf = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: HistoryRow,
+      execute: (taskId) =>
+        sql`SELECT code_version, code_hash, service_version, recorded_at FROM task_code_history
+            WHERE task_id = ${taskId} ORDER BY code_version DESC`
+    })
+
     const history = (taskId: string) =>
       Effect.gen(function*() {
-        const rows = yield* Schema.decodeUnknown(Schema.Array(HistoryRow))(
-          yield* sql`SELECT code_version, code_hash, service_version, recorded_at FROM task_code_history
-                     WHERE task_id = ${taskId} ORDER BY code_version DESC`
-        )
+        const rows = yield* historyOf(taskId)
         return rows.map((r): CodeHistoryEntry => ({
           code_version: r.codeVersion,
           code_hash: r.codeHash,
@@ -213,12 +239,16 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         }))
       }).pipe(Effect.orDie)
 
+    const findTasks = SqlSchema.findAll({
+      Request: Schema.Array(Schema.String),
+      Result: TaskRow,
+      execute: (taskIds) => sql`SELECT * FROM tasks WHERE task_id = ANY(${taskIds})`
+    })
+
     const tasksById = (taskIds: ReadonlyArray<string>) =>
       Effect.gen(function*() {
         if (taskIds.length === 0) return new Map<string, TaskRow>()
-        const rows = yield* decodeTaskRows(
-          yield* sql`SELECT * FROM tasks WHERE task_id = ANY(${[...new Set(taskIds)]})`
-        )
+        const rows = yield* findTasks([...new Set(taskIds)])
         return new Map(rows.map((r) => [r.taskId, r]))
       }).pipe(Effect.orDie)
 
@@ -229,15 +259,21 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         Effect.orDie
       )
 
-    const declaredPipelines = sql`SELECT pipeline_id, service_id, entry, description FROM pipelines ORDER BY pipeline_id`.pipe(
-      Effect.flatMap(decodeDeclared),
-      Effect.orDie
-    )
+    const findDeclaredPipelines = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: DeclaredPipeline,
+      execute: () => sql`SELECT pipeline_id, service_id, entry, description FROM pipelines ORDER BY pipeline_id`
+    })
 
-    const activeTasks = sql`SELECT task_id, service_id, allowed_next FROM tasks WHERE active ORDER BY task_id`.pipe(
-      Effect.flatMap(decodeActive),
-      Effect.orDie
-    )
+    const declaredPipelines = findDeclaredPipelines().pipe(Effect.orDie)
+
+    const findActiveTasks = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: ActiveTask,
+      execute: () => sql`SELECT task_id, service_id, allowed_next FROM tasks WHERE active ORDER BY task_id`
+    })
+
+    const activeTasks = findActiveTasks().pipe(Effect.orDie)
 
     return {
       register,

@@ -24,5 +24,3 @@ export const TaskRow = Schema.Struct({
   updatedAt: DbDate
 })
 export type TaskRow = typeof TaskRow.Type
-
-export const decodeTaskRows = Schema.decodeUnknown(Schema.Array(TaskRow))
