@@ -127,9 +127,7 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
     const taskVersions = SqlSchema.findAll({
       Request: Ids,
       Result: TaskVersion,
-      execute: (taskIds) =>
-        sql`
-          SELECT task_id, code_version FROM tasks WHERE task_id = ANY(${taskIds}::text[])`
+      execute: (taskIds) => sql`SELECT task_id, code_version FROM tasks WHERE task_id = ANY(${taskIds}::text[])`
     })
 
     const run = (pipelineRunId: string) =>

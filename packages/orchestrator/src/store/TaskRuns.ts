@@ -406,9 +406,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     const findOwner = SqlSchema.findOne({
       Request: Schema.String,
       Result: Owner,
-      execute: (runId) =>
-        sql`
-        SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`
+      execute: (runId) => sql`SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`
     })
 
     const owner = (runId: string) => Effect.orDie(findOwner(runId))
