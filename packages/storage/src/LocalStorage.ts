@@ -1,9 +1,10 @@
 import { mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, unlink } from "node:fs/promises"
-import { dirname, extname, join, resolve, sep } from "node:path"
+import { dirname, join, resolve, sep } from "node:path"
 import type { Readable } from "node:stream"
 import { isSafeKey } from "@pipeweave/domain/StorageKeys"
 import { Effect, Option } from "effect"
 import { makeDirectoryGuard } from "./internal/DirectoryGuard.js"
+import { impliedContentType } from "./internal/impliedContentType.js"
 import { attempt, attemptFound, errorCode, replaceFile, toBytes, writeFileAtomic } from "./internal/io.js"
 import { guardKeys } from "./internal/keys.js"
 import type { ObjectInfo, StorageShape } from "./Storage.js"
@@ -16,20 +17,8 @@ export interface LocalStorageOptions {
 }
 
 const META_DIR = "~meta"
-const byExtension: Record<string, string> = {
-  ".json": "application/json",
-  ".jsonl": "application/x-ndjson",
-  ".txt": "text/plain",
-  ".log": "text/plain",
-  ".csv": "text/csv",
-  ".html": "text/html",
-  ".pdf": "application/pdf",
-  ".png": "image/png",
-  ".jpg": "image/jpeg"
-}
 const missing = (cause: unknown) => ["ENOENT", "ENOTDIR", "EISDIR"].includes(String(errorCode(cause)))
 const openRead = async (path: string): Promise<Readable> => (await open(path, "r")).createReadStream()
-const impliedType = (key: string): string => byExtension[extname(key)] ?? "application/octet-stream"
 const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ? undefined : Promise.reject(e))
 
 /**
@@ -57,7 +46,7 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
         if (!stats.isFile()) throw Object.assign(new Error(`${key} is a directory`), { code: "EISDIR" })
         const contentType = await readFile(metaPath(key), "utf8").then(
           (text) => String((JSON.parse(text) as { contentType: unknown }).contentType),
-          () => impliedType(key)
+          () => impliedContentType(key)
         )
         return { size: stats.size, contentType }
       })
@@ -67,7 +56,7 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
       source: () => Uint8Array | Promise<Readable>,
       signal: AbortSignal
     ): Promise<ObjectInfo | undefined> => {
-      const sidecar = contentType !== impliedType(key)
+      const sidecar = contentType !== impliedContentType(key)
       const placed = await guard.prepare(dataPath(key))
       if (placed === "outside" || (sidecar && (await guard.prepare(metaPath(key))) === "outside")) return undefined
       const size = await replaceFile(dataPath(key), await source(), signal)

@@ -3,6 +3,7 @@ import { isSafeAssetKey } from "@pipeweave/domain/StorageKeys"
 import type { AssetRef } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
 import { Effect, Ref } from "effect"
+import { contentTypes, decodeAsset, encodeAsset } from "./assetCodec.js"
 import { type AssetError, AssetNotFound, InvalidAsset, StorageFailure } from "./AttemptErrors.js"
 
 /** How an asset's bytes are read back: parsed JSON, a UTF-8 string, or a Buffer. */
@@ -26,36 +27,6 @@ export interface AssetStore {
   readonly getPath: (key: string) => Effect.Effect<string, AssetError>
   readonly upload: Effect.Effect<Record<string, AssetRef>, StorageFailure>
   readonly discard: Effect.Effect<void>
-}
-
-const contentTypes: Record<AssetType, string> = {
-  json: "application/json",
-  text: "text/plain; charset=utf-8",
-  binary: "application/octet-stream"
-}
-
-const encode = (key: string, type: AssetType, data: unknown): Uint8Array | InvalidAsset => {
-  const invalid = (why: string) => new InvalidAsset({ message: `asset '${key}' (${type}): ${why}` })
-  if (type === "json") {
-    try {
-      const text = JSON.stringify(data)
-      return text === undefined ? invalid("data is not JSON-serialisable") : Buffer.from(text, "utf8")
-    } catch (cause) {
-      return invalid(`data is not JSON-serialisable (${cause instanceof Error ? cause.message : String(cause)})`)
-    }
-  }
-  if (type === "text") return typeof data === "string" ? Buffer.from(data, "utf8") : invalid("data must be a string")
-  if (data instanceof Uint8Array) return data
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  if (typeof data === "string") return Buffer.from(data, "utf8")
-  return invalid("data must be a Buffer, Uint8Array, ArrayBuffer or string")
-}
-
-const decode = (type: AssetType, bytes: Uint8Array): unknown => {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (type === "binary") return buffer
-  const text = buffer.toString("utf8")
-  return type === "json" ? JSON.parse(text) : text
 }
 
 const reason = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
@@ -109,7 +80,7 @@ export const makeAssetStore = (options: {
       add: (key, type, data) =>
         Effect.gen(function*() {
           yield* checkKey(key, type)
-          const bytes = encode(key, type, data)
+          const bytes = encodeAsset(key, type, data)
           if (bytes instanceof InvalidAsset) return yield* bytes
           const localPath = path.join(runDir, key)
           yield* runDirReady
@@ -129,12 +100,12 @@ export const makeAssetStore = (options: {
           const own = (yield* Ref.get(added)).get(key)
           if (own !== undefined) {
             const bytes = yield* fs.readFile(own.localPath).pipe(Effect.mapError(fsFailure(`reading asset '${key}'`)))
-            return yield* Effect.try({ try: () => decode(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
+            return yield* Effect.try({ try: () => decodeAsset(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
           }
           const asset = yield* findUpstream(key)
           const bytes = yield* storage.get(asset.ref.path).pipe(Effect.mapError(storageFailure(`loading asset '${key}'`)))
           return yield* Effect.try({
-            try: () => decode(asset.ref.type, bytes),
+            try: () => decodeAsset(asset.ref.type, bytes),
             catch: storageFailure(`decoding asset '${key}' at ${asset.ref.path}`)
           })
         }),

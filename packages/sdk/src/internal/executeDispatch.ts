@@ -109,7 +109,7 @@ export const executeDispatch = (
           progress,
           log: taskLog
         }).pipe(
-          Effect.raceFirst(Effect.zipRight(Deferred.await(cancelled), Effect.fail(new Cancelled({ runId })))),
+          Effect.raceFirst(Effect.zipRight(Deferred.await(cancelled), Effect.failSync(() => new Cancelled({ runId })))),
           Effect.exit
         )
     })

@@ -20,11 +20,18 @@ export const loadJson = (storage: StorageShape, key: string, what: string): Effe
 export const hydrate = (
   storage: StorageShape,
   dispatch: Pick<DispatchPayload, "inputPath" | "input" | "upstream">
-): Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure> =>
-  Effect.all({
+): Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure> => {
+  const refs = Object.entries(dispatch.upstream)
+  if (dispatch.input !== undefined && refs.every(([, ref]) => ref.output !== undefined)) {
+    return Effect.succeed({
+      input: dispatch.input,
+      upstream: Object.fromEntries(refs.map(([taskId, ref]) => [taskId, ref.output]))
+    })
+  }
+  return Effect.all({
     input: dispatch.input !== undefined ? Effect.succeed(dispatch.input) : loadJson(storage, dispatch.inputPath, "input"),
     upstream: Effect.forEach(
-      Object.entries(dispatch.upstream),
+      refs,
       ([taskId, ref]) =>
         ref.output !== undefined
           ? Effect.succeed([taskId, ref.output] as const)
@@ -32,6 +39,7 @@ export const hydrate = (
       { concurrency: 8 }
     ).pipe(Effect.map((entries) => Object.fromEntries(entries)))
   }, { concurrency: 2 })
+}
 
 /** The assets the predecessors left, in the dispatch's order. */
 export const upstreamAssetsOf = (upstream: Record<string, UpstreamRef>): ReadonlyArray<UpstreamAsset> =>
