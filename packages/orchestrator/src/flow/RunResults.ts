@@ -79,7 +79,8 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       runId: string,
       attempt: number,
       result: AttemptSuccess,
-      pipeline: PipelineLock
+      pipeline: PipelineLock,
+      mayHoldKey = true
     ) {
       if (Option.isSome(pipeline) && result.selectedNext !== null) {
         const { run, taskId } = pipeline.value
@@ -96,7 +97,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         }
       }
       const run = yield* taskRuns.complete(runId, attempt, result)
-      yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
+      if (mayHoldKey) yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
       if (Option.isSome(pipeline)) yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
       return { runId, status: run.status } satisfies ResultApplied
     })
@@ -117,7 +118,8 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       const hint = yield* dispatched.take(runId)
       const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
         ? yield* Effect.map(batches.complete(runId, attempt, result), (run): ResultApplied => ({ runId, status: run.status }))
-        : yield* underLock(runId, (pipeline) => completeLocked(runId, attempt, result, pipeline))
+        : yield* underLock(runId, (pipeline) =>
+          completeLocked(runId, attempt, result, pipeline, hint?.hasIdempotencyKey ?? true))
       yield* wakeups.wake
       return applied
     })
