@@ -1,11 +1,18 @@
 import { Effect, Layer, type Scope } from "effect"
-import { makeGcsStorage } from "./GcsStorage.js"
 import { makeLocalStorage } from "./LocalStorage.js"
-import { makeMinioStorage } from "./MinioStorage.js"
-import { makeS3Storage } from "./S3Storage.js"
 import { Storage, type StorageShape } from "./Storage.js"
 import type { StorageBackendConfig } from "./StorageBackendConfig.js"
-import type { StorageError } from "./StorageError.js"
+import { StorageError } from "./StorageError.js"
+
+/**
+ * Loads a provider module on first use, so a process only pays (in start-up time and memory) for
+ * the client libraries of the backends it actually uses.
+ */
+const provider = <M>(id: string, load: () => Promise<M>) =>
+  Effect.tryPromise({
+    try: load,
+    catch: (cause) => new StorageError({ operation: "open", key: id, cause })
+  })
 
 /**
  * Builds the provider a backend config names (the worker calls this after opening a storage
@@ -16,11 +23,11 @@ export const makeStorage = (config: StorageBackendConfig): Effect.Effect<Storage
     case "local":
       return makeLocalStorage({ id: config.id, basePath: config.credentials.basePath })
     case "aws-s3":
-      return makeS3Storage(config)
+      return Effect.flatMap(provider(config.id, () => import("./S3Storage.js")), (m) => m.makeS3Storage(config))
     case "minio":
-      return makeMinioStorage(config)
+      return Effect.flatMap(provider(config.id, () => import("./MinioStorage.js")), (m) => m.makeMinioStorage(config))
     case "gcs":
-      return makeGcsStorage(config)
+      return Effect.flatMap(provider(config.id, () => import("./GcsStorage.js")), (m) => m.makeGcsStorage(config))
   }
 }
 
