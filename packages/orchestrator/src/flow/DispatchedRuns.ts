@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { BoundedMap } from "./BoundedMap.js"
 
 /** What this orchestrator remembers of a run it dispatched, to apply its result without a lookup. */
 export interface DispatchedRun {
@@ -14,19 +15,10 @@ const CAPACITY = 100_000
  */
 export class DispatchedRuns extends Effect.Service<DispatchedRuns>()("@pipeweave/orchestrator/DispatchedRuns", {
   sync: () => {
-    const runs = new Map<string, DispatchedRun>()
+    const runs = new BoundedMap<string, DispatchedRun>(CAPACITY)
     return {
-      remember: (runId: string, run: DispatchedRun) =>
-        Effect.sync(() => {
-          if (runs.size >= CAPACITY) runs.delete(runs.keys().next().value!)
-          runs.set(runId, run)
-        }),
-      take: (runId: string) =>
-        Effect.sync(() => {
-          const run = runs.get(runId)
-          runs.delete(runId)
-          return run
-        })
+      remember: (runId: string, run: DispatchedRun) => Effect.sync(() => runs.set(runId, run)),
+      take: (runId: string) => Effect.sync(() => runs.take(runId))
     }
   }
 }) {}

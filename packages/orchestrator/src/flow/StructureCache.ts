@@ -1,5 +1,6 @@
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { Effect, Schema } from "effect"
+import { BoundedMap } from "./BoundedMap.js"
 
 const CAPACITY = 1000
 const decode = Schema.decodeUnknown(PipelineStructure)
@@ -10,7 +11,7 @@ const decode = Schema.decodeUnknown(PipelineStructure)
  */
 export class StructureCache extends Effect.Service<StructureCache>()("@pipeweave/orchestrator/StructureCache", {
   sync: () => {
-    const cache = new Map<string, PipelineStructure>()
+    const cache = new BoundedMap<string, PipelineStructure>(CAPACITY)
     return {
       get: (pipelineRunId: string, raw: unknown) =>
         Effect.suspend(() => {
@@ -18,12 +19,7 @@ export class StructureCache extends Effect.Service<StructureCache>()("@pipeweave
           if (hit !== undefined) return Effect.succeed(hit)
           return decode(raw).pipe(
             Effect.orDie,
-            Effect.tap((structure) =>
-              Effect.sync(() => {
-                if (cache.size >= CAPACITY) cache.delete(cache.keys().next().value!)
-                cache.set(pipelineRunId, structure)
-              })
-            )
+            Effect.tap((structure) => Effect.sync(() => cache.set(pipelineRunId, structure)))
           )
         })
     }
