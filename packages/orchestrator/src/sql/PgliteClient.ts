@@ -6,6 +6,7 @@ import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Stream } from "effect"
+import { findTemplate, installTemplate, isInitialised, readTemplate } from "./PgliteTemplate.js"
 
 /** Options of the embedded database: a data directory, or in memory when absent. */
 export interface PgliteClientOptions {
@@ -18,11 +19,23 @@ export interface PgliteClientOptions {
   readonly sharedBuffers?: string | undefined
 }
 
+/** How opening `dataDir` will go: an existing database, a new one from the template, or initdb. */
+export const openingKind = (dataDir: string): "existing" | "template" | "initdb" =>
+  isInitialised(dataDir) ? "existing" : findTemplate() !== undefined ? "template" : "initdb"
+
 const open = async (options: PgliteClientOptions): Promise<PGlite> => {
   const settings: PGliteOptions = {
     startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${options.sharedBuffers ?? "16MB"}`]
   }
-  return PGlite.create(options.dataDir ?? "memory://", settings)
+  if (options.dataDir === undefined) {
+    const template = findTemplate()
+    return PGlite.create("memory://", template === undefined ? settings : {
+      ...settings,
+      loadDataDir: new Blob([readTemplate(template) as Uint8Array<ArrayBuffer>], { type: "application/x-tar" })
+    })
+  }
+  if (!isInitialised(options.dataDir)) installTemplate(options.dataDir)
+  return PGlite.create(options.dataDir, settings)
 }
 
 const PgJson = Statement.custom<Statement.Custom<"PgJson", unknown>>("PgJson")
