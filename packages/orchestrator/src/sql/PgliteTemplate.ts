@@ -14,7 +14,6 @@ import { brotliCompressSync, brotliDecompressSync, constants } from "node:zlib"
  */
 
 const here = dirname(fileURLToPath(import.meta.url))
-const sourceDir = /[/\\]dist[/\\]src[/\\]sql$/.test(here) ? join(here, "../../../src/sql") : here
 
 /** The installed `@electric-sql/pglite` version. */
 export const pgliteVersion = (): string => {
@@ -27,13 +26,22 @@ export const pgliteVersion = (): string => {
 /** `pgdata-pglite-0.5.14.tar.br` */
 export const templateFileName = (version: string = pgliteVersion()): string => `pgdata-pglite-${version}.tar.br`
 
-/** Where the template for `version` lives in the source tree (the build output reads it from there too). */
-export const templateSourcePath = (version?: string): string => join(sourceDir, templateFileName(version))
+/** Where the template for `version` lives in the source tree (`src/sql`, next to this module's source). */
+export const templateSourcePath = (version?: string): string =>
+  join(here.replace(/([/\\])dist[/\\]src[/\\]sql$/, "$1src$1sql"), templateFileName(version))
 
-/** The template for the installed PGlite, if one is shipped. */
+/**
+ * The template for the installed PGlite, if one is shipped: next to this module or in the
+ * package's `src/sql` (where the build output, or a bundle of it, finds the source tree's file).
+ */
 export const findTemplate = (): string | undefined => {
-  const path = templateSourcePath()
-  return existsSync(path) ? path : undefined
+  const file = templateFileName()
+  for (let dir = here; ; dir = dirname(dir)) {
+    for (const candidate of [join(dir, file), join(dir, "src", "sql", file)]) {
+      if (existsSync(candidate)) return candidate
+    }
+    if (existsSync(join(dir, "package.json")) || dirname(dir) === dir) return undefined
+  }
 }
 
 /** A directory that PGlite will treat as an existing database. */
