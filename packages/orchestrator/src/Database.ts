@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
@@ -7,7 +7,6 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, type Redacted, String } from "effect"
 import type { OrchestratorSettings } from "./Config.js"
 import { runMigrations } from "./sql/Migrations.js"
-import * as PgliteClient from "./sql/PgliteClient.js"
 
 /** Which database the orchestrator runs on. */
 export class DatabaseInfo extends Context.Tag("@pipeweave/orchestrator/DatabaseInfo")<
@@ -20,8 +19,13 @@ type DatabaseLayer = Layer.Layer<
   SqlError | MigrationError
 >
 
+const applyMigrations = Effect.flatMap(runMigrations, (applied) =>
+  applied.length === 0
+    ? Effect.void
+    : Effect.logInfo(`Applied migrations ${applied.map(([id, name]) => `${`${id}`.padStart(4, "0")}_${name}`).join(", ")}`))
+
 const migrated = <E>(client: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E>, info: DatabaseInfo["Type"]) =>
-  Layer.effectDiscard(runMigrations).pipe(
+  Layer.effectDiscard(applyMigrations).pipe(
     Layer.provideMerge(client),
     Layer.merge(Layer.succeed(DatabaseInfo, info))
   )
@@ -33,11 +37,26 @@ export const layerPostgres = (url: Redacted.Redacted<string>, applicationName = 
     { dialect: "postgres", location: "DATABASE_URL" }
   )
 
-/** The embedded PGlite database under `dataDir` (in memory when absent), migrated. */
+const opening = {
+  existing: (dir: string) => `Opening the embedded database at ${dir}`,
+  template: (dir: string) => `Creating the embedded database at ${dir} from the bundled template (first start)`,
+  initdb: (dir: string) =>
+    `Creating the embedded database at ${dir}: the first start runs PostgreSQL's initdb inside PGlite, ` +
+    "which takes 5-15 s and leaves ~500 MB resident until the next restart"
+}
+
+/**
+ * The embedded PGlite database under `dataDir` (in memory when absent), migrated. PGlite is
+ * imported only here, so a PostgreSQL orchestrator never loads it.
+ */
 export const layerPglite = (dataDir?: string): DatabaseLayer =>
   migrated(
-    Layer.unwrapEffect(Effect.sync(() => {
-      if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true })
+    Layer.unwrapEffect(Effect.gen(function*() {
+      const PgliteClient = yield* Effect.promise(() => import("./sql/PgliteClient.js"))
+      if (dataDir !== undefined) {
+        mkdirSync(dirname(dataDir), { recursive: true })
+        yield* Effect.logInfo(opening[PgliteClient.openingKind(dataDir)](dataDir))
+      }
       return PgliteClient.layer({ dataDir, transformResultNames: String.snakeToCamel })
     })),
     { dialect: "pglite", location: dataDir ?? "memory" }

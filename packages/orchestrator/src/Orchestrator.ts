@@ -1,6 +1,7 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Effect, Layer } from "effect"

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Either, Layer } from "effect"
+import { setFlagsFromString } from "node:v8"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Either, Layer, Option } from "effect"
 import { parseConfig } from "./Config.js"
 import { server } from "./Orchestrator.js"
 
@@ -9,6 +10,13 @@ if (Either.isLeft(settings)) {
   process.stderr.write(`${settings.left.message}\n`)
   process.exit(1)
 }
+
+// The embedded database is PostgreSQL compiled to WASM: V8 compiles it with its baseline compiler
+// and recompiles functions that ran enough with TurboFan in the background. With the default budget
+// many functions reach TurboFan while the orchestrator starts; ten times that budget
+// keeps start-up on baseline code (measured: 0.6-1.0 s less CPU to listening, 40 MB less resident)
+// and still optimises what keeps running (CPU per task unchanged over 500-1,000 tasks).
+if (Option.isNone(settings.right.databaseUrl)) setFlagsFromString("--wasm-tiering-budget=18000000")
 
 Layer.launch(server(settings.right)).pipe(
   Effect.tapErrorTag("InvalidSecretKey", (e) => Effect.sync(() => process.stderr.write(`${e.message}\n`))),

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Logger } from "effect"
+import * as Database from "../src/Database.js"
+import { findTemplate, installTemplate, templateFileName } from "../src/sql/PgliteTemplate.js"
+
+const withLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ message }) => lines.push((Array.isArray(message) ? message : [message]).join(" ")))
+    const result = yield* effect.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    return { result, lines }
+  })
+
+const session = <A, E>(dir: string, effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+  withLogs(Effect.scoped(effect.pipe(Effect.provide(Database.layerPglite(dir)))))
+
+describe("the embedded database", () => {
+  it("ships a template for the installed PGlite", () => {
+    assert.isDefined(
+      findTemplate(),
+      `${templateFileName()} is missing: run npx tsx packages/orchestrator/src/sql/WritePgliteTemplate.ts`
+    )
+  })
+
+  it.live("a new data directory is created from the template, says so, keeps its data and reopens", () =>
+    Effect.gen(function*() {
+      const parent = mkdtempSync(join(tmpdir(), "pipeweave-embedded-"))
+      const dir = join(parent, "db")
+
+      const first = yield* session(dir, Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`CREATE TABLE probe (n int)`
+        yield* sql`INSERT INTO probe VALUES (42)`
+        return yield* sql<{ sharedBuffers: string }>`SHOW shared_buffers`
+      }))
+      assert.strictEqual(first.lines[0], `Creating the embedded database at ${dir} from the bundled template (first start)`)
+      assert.match(first.lines[1] ?? "", /^Applied migrations 0001_init, 0002_pipelines/)
+      assert.strictEqual(first.result[0]?.sharedBuffers, "16MB")
+      assert.isTrue(existsSync(join(dir, "PG_VERSION")))
+      assert.deepStrictEqual(readdirSync(parent), ["db"])
+
+      const second = yield* session(dir, Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT n FROM probe`))
+      assert.deepStrictEqual(second.lines, [`Opening the embedded database at ${dir}`])
+      assert.deepStrictEqual(second.result, [{ n: 42 }])
+      rmSync(parent, { recursive: true, force: true })
+    }), { timeout: 120_000 })
+
+  it("leaves a directory that already has content to PGlite", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "pipeweave-embedded-")), "db")
+    mkdirSync(dir)
+    writeFileSync(join(dir, "notes.txt"), "not a database")
+    assert.isFalse(installTemplate(dir))
+    assert.deepStrictEqual(readdirSync(dir), ["notes.txt"])
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
