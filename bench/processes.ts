@@ -40,14 +40,14 @@ export interface Orchestrator {
 }
 
 /**
- * The compiled orchestrator (`packages/orchestrator/dist/src/main.js`) on a free port, with
+ * The bundled orchestrator (`packages/orchestrator/dist/orchestrator.mjs`, `npm run build`) on a free port, with
  * `dataDir` as `PIPEWEAVE_DATA_DIR`; resolves once `/health` answers (polled every 10 ms).
  */
 export const startOrchestrator = async (env: Record<string, string>, dataDir: string): Promise<Orchestrator> => {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const started = performance.now()
-  const child = spawnNode("orchestrator", ["packages/orchestrator/dist/src/main.js"], {
+  const child = spawnNode("orchestrator", ["packages/orchestrator/dist/orchestrator.mjs"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     MODE: "standalone",

@@ -1,8 +1,10 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { getJson, startOrchestrator } from "../support/Cluster.js"
-import { repoRoot, spawnTs } from "../support/Processes.js"
+import { Effect, Schedule } from "effect"
+import { awaitRegistered, getJson, postJson, startOrchestrator, startWorker } from "../support/Cluster.js"
+import { freePort, repoRoot, spawnNode, spawnTs, waitForHttp } from "../support/Processes.js"
 
 describe("the orchestrator process", () => {
   it.live("a bad variable stops it with one line per problem, no stack trace", () =>
@@ -27,4 +29,28 @@ describe("the orchestrator process", () => {
       const docs = yield* Effect.promise(() => fetch(`${url}/docs`).then((r) => r.text()))
       assert.match(docs, /swagger-ui/i)
     }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("the bundled build (dist/orchestrator.mjs) creates its embedded database, migrates and runs a task", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const url = `http://127.0.0.1:${port}`
+      const proc = yield* spawnNode([join(repoRoot, "packages/orchestrator/dist/orchestrator.mjs")], {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        MODE: "standalone",
+        PIPEWEAVE_SECRET_KEY: "7f".repeat(32),
+        PIPEWEAVE_DATA_DIR: mkdtempSync(join(tmpdir(), "pipeweave-bundle-"))
+      })
+      yield* waitForHttp(`${url}/health`, proc)
+      assert.include(proc.output(), "from the bundled template")
+      const worker = yield* startWorker(url)
+      yield* Effect.zipRight(Effect.succeed(worker), awaitRegistered(url))
+      const { runId } = yield* postJson(`${url}/api/queue/task`, { taskId: "work", input: { workMs: 1 } })
+      const run = yield* getJson<any>(`${url}/api/task-runs/${runId}`).pipe(
+        Effect.filterOrFail((r) => r.status === "completed", () => new Error("not completed")),
+        Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("60 seconds"))),
+        Effect.orDie
+      )
+      assert.strictEqual(run.attempts.length, 1)
+    }).pipe(Effect.scoped), { timeout: 120_000 })
 })

@@ -31,15 +31,15 @@ const exited = (child: ChildProcess) =>
     else child.once("exit", () => resolve())
   })
 
-/** Spawns `tsx` on `entry` with the source condition; killed (SIGKILL) when the scope closes. */
-export const spawnTs = (entry: string, env: Record<string, string>) =>
+/** Spawns `node` with `args`; killed (SIGKILL) when the scope closes. */
+export const spawnNode = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.sync((): Proc => {
-      const child = spawn(
-        process.execPath,
-        ["--conditions=@pipeweave/source", "--import", "tsx", entry],
-        { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }
-      )
+      const child = spawn(process.execPath, args, {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
       let output = ""
       child.stdout!.on("data", (chunk) => (output += chunk.toString()))
       child.stderr!.on("data", (chunk) => (output += chunk.toString()))
@@ -55,6 +55,10 @@ export const spawnTs = (entry: string, env: Record<string, string>) =>
     }),
     (proc) => proc.kill("SIGKILL")
   )
+
+/** Spawns `tsx` on `entry` with the source condition; killed (SIGKILL) when the scope closes. */
+export const spawnTs = (entry: string, env: Record<string, string>) =>
+  spawnNode(["--conditions=@pipeweave/source", "--import", "tsx", entry], env)
 
 /** Polls `url` until it answers 200 (the process is up) or fails after `attempts` tries. */
 export const waitForHttp = (url: string, proc?: Proc, attempts = 300) =>
