@@ -113,5 +113,29 @@ for (const [name, database] of databases) {
         yield* rejects(send(HttpClientRequest.get("/api/task-runs/trun_nosuchrun")), 404, /trun_nosuchrun/)
         yield* rejects(send(HttpClientRequest.get("/api/queue/items?limit=0")), 400, /limit/)
       }))
+
+    it.effect("inline payloads: an oversized inline output is refused, inline objects are read only under their own run", () =>
+      Effect.gen(function*() {
+        yield* (yield* Registrations).register(registration("svc", [task("known")]))
+        const crypto = yield* makeCrypto(Redacted.make(TEST_SECRET))
+        const input = { text: "nul \u0000 inside", nested: { deep: [1, 2, 3] } }
+        const queued = yield* postJson("/api/queue/task", { taskId: "known", input })
+        assert.strictEqual(queued.status, 201, JSON.stringify(queued))
+        const runId: string = queued.body.runId
+        const read = yield* send(HttpClientRequest.get(`/api/storage/standalone/${runId}/input.json`))
+        assert.deepStrictEqual([read.status, read.body.content], [200, input])
+
+        const token = yield* crypto.signCredential({ _tag: "Run", runId, attempt: 1 }, 0, 600)
+        const huge = {
+          status: "success",
+          attempt: 1,
+          outputPath: `runs/${runId}/outputs/${runId}.json`,
+          outputSize: 20_000,
+          output: { blob: "x".repeat(20_000) }
+        }
+        yield* rejects(postJson(`/api/callback/${runId}`, huge, { authorization: `Bearer ${token}` }), 400, /output.*at most 16384/)
+        yield* rejects(send(HttpClientRequest.get(`/api/storage/runs/trun_someother/outputs/${runId}.json`)), 404, /trun_someother/)
+        yield* rejects(send(HttpClientRequest.get(`/api/storage/pipelines/prun_nosuchrun/input.json`)), 404, /prun_nosuchrun/)
+      }))
   })
 }
