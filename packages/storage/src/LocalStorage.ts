@@ -24,8 +24,9 @@ const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ?
 /**
  * Objects as plain files under `basePath/<key>`. A content type other than the one the key's
  * extension implies goes to a `~meta/<key>` sidecar (a name no key can take). Writes go to a
- * temporary sibling renamed into place; a key reaching outside the base through a symlink fails
- * with `InvalidKey` (directories are checked once per backend and remembered).
+ * temporary sibling renamed into place; a key that passes through a symlink under the base (wherever
+ * it points) fails with `InvalidKey`: symlinks are never followed (directories are checked once per
+ * backend and remembered).
  */
 export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<StorageShape, StorageError> =>
   Effect.gen(function*() {
