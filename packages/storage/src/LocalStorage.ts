@@ -1,3 +1,4 @@
+import { constants } from "node:fs"
 import { mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, unlink } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import type { Readable } from "node:stream"
@@ -19,6 +20,18 @@ export interface LocalStorageOptions {
 const META_DIR = "~meta"
 const missing = (cause: unknown) => ["ENOENT", "ENOTDIR", "EISDIR"].includes(String(errorCode(cause)))
 const openRead = async (path: string): Promise<Readable> => (await open(path, "r")).createReadStream()
+/** Reads a file unless it is (by now) a symlink: `undefined` then, so the key is refused. */
+const readNoFollow = async (path: string): Promise<Uint8Array | undefined> => {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e) =>
+    errorCode(e) === "ELOOP" ? undefined : Promise.reject(e)
+  )
+  if (handle === undefined) return undefined
+  try {
+    return await handle.readFile()
+  } finally {
+    await handle.close()
+  }
+}
 const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ? undefined : Promise.reject(e))
 
 /**
@@ -107,7 +120,7 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
         inside(
           key,
           attemptFound("get", key, missing, async () =>
-            (await guard.allows(dataPath(key))) ? readFile(dataPath(key)) : undefined)
+            (await guard.allows(dataPath(key))) ? readNoFollow(dataPath(key)) : undefined)
         ),
       getToFile: (key, localPath) =>
         inside(key, infoOf(key)).pipe(
