@@ -68,7 +68,7 @@ for (const [name, database] of databases) {
             r.register(registration("svc", [task("known", { retries: 0 })], { baseUrl }))))
         }
         const runIds: Array<string> = []
-        for (let i = 0; i < 8; i++) {
+        for (let i = 0; i < 16; i++) {
           const queued = yield* orchestrator.send("/api/queue/task", { body: { taskId: "known", input: { i } } })
           runIds.push(queued.body.runId)
         }
