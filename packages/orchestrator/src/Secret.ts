@@ -19,7 +19,7 @@ export const resolveSecret = (settings: OrchestratorSettings): Effect.Effect<Red
         const path = developmentSecretPath(settings.dataDir)
         if (existsSync(path)) return Redacted.make(readFileSync(path, "utf8").trim())
         const secret = randomBytes(32).toString("hex")
-        mkdirSync(settings.dataDir, { recursive: true })
+        mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 })
         writeFileSync(path, `${secret}\n`, { mode: 0o600 })
         chmodSync(path, 0o600)
         yield* Effect.logWarning(
