@@ -34,7 +34,7 @@ const exitCode = (proc: Proc) =>
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) resolve(proc.child.exitCode)
       else proc.child.once("exit", (code) => resolve(code))
     })
-  )
+  ).pipe(Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`still running:\n${proc.output()}`) }), Effect.orDie)
 
 const inUse = (dataDir: string, pid: number | undefined) =>
   `The embedded database at ${join(dataDir, "db")} is in use by process ${pid} (orchestrator); ` +
