@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { acquire, DataDirInUse, lockAddress } from "../src/sql/DataDirLock.js"
+import { acquire, DataDirInUse, lockAddresses } from "../src/sql/DataDirLock.js"
 
 const newDir = () => join(mkdtempSync(join(tmpdir(), "pipeweave-lock-unit-")), "db")
 
@@ -34,15 +34,16 @@ for (const kind of ["auto", "file"] as const) {
     it.live("a holder killed with SIGKILL leaves nothing that blocks the next opener", () =>
       Effect.gen(function*() {
         const dir = newDir()
-        const { path } = lockAddress(dir, kind)
+        const paths = lockAddresses(dir, kind).map((address) => address.path)
         const killed = spawnSync(process.execPath, [
           "-e",
-          `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`
+          `const net = require("node:net"); const paths = ${JSON.stringify(paths)}; let n = 0
+          for (const path of paths) net.createServer().listen(path, () => ++n === paths.length && process.kill(process.pid, "SIGKILL"))`
         ])
-        assert.strictEqual(killed.signal, "SIGKILL")
-        if (kind === "file") assert.isTrue(existsSync(path), "the killed holder left its socket file")
-        const address = yield* Effect.scoped(acquire(dir, { holder: "next", kind }))
-        assert.strictEqual(address.path, path)
+        assert.strictEqual(killed.signal, "SIGKILL", killed.stderr.toString())
+        assert.isTrue(existsSync(`${dir}.lock`), "the killed holder left its socket file")
+        const addresses = yield* Effect.scoped(acquire(dir, { holder: "next", kind }))
+        assert.deepStrictEqual(addresses.map((address) => address.path), paths)
       }))
   })
 }
@@ -50,10 +51,22 @@ for (const kind of ["auto", "file"] as const) {
 describe("the socket file", () => {
   it("lies beside the data directory, or in the temporary directory when that path is too long for a socket", () => {
     const dir = newDir()
-    assert.strictEqual(lockAddress(dir, "file").path, `${dir}.lock`)
+    assert.deepStrictEqual(lockAddresses(dir, "file"), [{ kind: "file", path: `${dir}.lock` }])
     const deep = join(mkdtempSync(join(tmpdir(), "pipeweave-lock-unit-")), "x".repeat(120))
-    assert.match(lockAddress(deep, "file").path, new RegExp(`^${tmpdir()}/pipeweave-[0-9a-f]{32}\\.lock$`))
+    assert.match(lockAddresses(deep, "file")[0]!.path, new RegExp(`^${tmpdir()}/pipeweave-[0-9a-f]{32}\\.lock$`))
   })
+
+  it.live.skipIf(process.platform !== "linux")(
+    "keeps out a process that does not share this one's abstract namespace (another container on the same volume)",
+    () =>
+      Effect.gen(function*() {
+        const dir = newDir()
+        yield* acquire(dir, { holder: "other container", kind: "file" })
+        const error = yield* refusal(dir, "auto")
+        assert.instanceOf(error, DataDirInUse)
+        assert.deepStrictEqual({ ...error }, { _tag: "DataDirInUse", dir, pid: process.pid, holder: "other container" })
+      }).pipe(Effect.scoped)
+  )
 
   it.live("is removed when the holder closes, with no guard left behind", () =>
     Effect.gen(function*() {
