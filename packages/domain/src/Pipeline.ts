@@ -5,6 +5,7 @@ import { CodeHash, Json, PipelineId, PipelineRunId, ServiceId, TaskId, TaskRunId
 import { PlanLevel } from "./pipeline/ExecutionPlan.js"
 import { PipelineStructure } from "./pipeline/PipelineStructure.js"
 import { FailureMode } from "./pipeline/Routing.js"
+import { DateParam } from "./DateParam.js"
 import { Priority } from "./Priority.js"
 import { Metadata } from "./Text.js"
 
@@ -79,8 +80,8 @@ export const PipelineRunSummary = Schema.Struct({
 export const RunsParams = Schema.Struct({
   pipelineId: Schema.optional(PipelineId),
   status: Schema.optional(PipelineRunStatus),
-  since: Schema.optional(Schema.Date),
-  until: Schema.optional(Schema.Date),
+  since: Schema.optional(DateParam),
+  until: Schema.optional(DateParam),
   ...PageParams
 })
 export type RunsParams = typeof RunsParams.Type
