@@ -86,6 +86,23 @@ for (const [name, database] of databases) {
         assert.strictEqual(json.status, 201, json.text)
       }), 120_000)
 
+    it.scoped("a write from a page of another origin is refused with 403 even without a body; its own origin and listed ones pass", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database(), { corsOrigins: ["https://monitor.example"] })
+        yield* orchestrator.use(Effect.flatMap(Registrations, (r) => r.register(registration("svc", [task("known")]))))
+        const evil = { origin: "https://evil.example" }
+        yield* orchestrator.refused("/api/process", { method: "POST", headers: evil }, 403, /evil\.example.*CORS_ORIGINS/)
+        yield* orchestrator.refused("/api/dlq/dlq_abcdefabcdef/retry", { method: "POST", headers: evil }, 403, /CORS_ORIGINS/)
+        yield* orchestrator.refused("/api/queue/task", { headers: evil, body: { taskId: "known" } }, 403, /CORS_ORIGINS/)
+        yield* orchestrator.refused("/api/queue/task", { headers: { origin: "null" }, body: { taskId: "known" } }, 403, /CORS_ORIGINS/)
+        const read = yield* orchestrator.send("/api/queue/status", { headers: evil })
+        assert.strictEqual(read.status, 200)
+        const own = yield* orchestrator.send("/api/queue/task", { headers: { origin: orchestrator.url }, body: { taskId: "known" } })
+        assert.strictEqual(own.status, 201, own.text)
+        const listed = yield* orchestrator.send("/api/queue/task", { headers: { origin: "https://monitor.example" }, body: { taskId: "known" } })
+        assert.strictEqual(listed.status, 201, listed.text)
+      }), 60_000)
+
     it.scoped("CORS is off by default: no Access-Control-Allow-Origin, preflights not granted", () =>
       Effect.gen(function*() {
         const orchestrator = yield* target(database())
