@@ -35,6 +35,7 @@ import { Submissions } from "./flow/Submissions.js"
 import { Wakeups } from "./flow/Wakeups.js"
 import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
+import { Listening } from "./Listening.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
 import { MonitorLoop } from "./scheduler/MonitorLoop.js"
 import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
@@ -65,6 +66,7 @@ export const services = (
     Layer.unwrapEffect(Effect.map(resolveSecret(settings), Crypto.fromSecret)),
     storageLayer(settings),
     OrchestratorIdentity.Default,
+    Listening.Default,
     DispatchClient
   )
   const stores = Layer.mergeAll(
@@ -107,8 +109,14 @@ export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 
+/** Opens `Listening` once the HTTP server is bound. */
+const openWhenListening = Layer.effectDiscard(
+  Effect.zipRight(HttpServer.HttpServer, Effect.flatMap(Listening, (listening) => listening.open))
+)
+
 /** Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
 export const http = HttpApiBuilder.serve(requestIds).pipe(
+  Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
