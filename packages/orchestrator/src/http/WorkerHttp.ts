@@ -3,6 +3,7 @@ import { Unauthorized } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { CurrentWorker } from "@pipeweave/domain/api/Security"
 import { Effect } from "effect"
+import { checkCallbackScope } from "../flow/CallbackScope.js"
 import { Callbacks } from "../flow/Callbacks.js"
 import { Idempotency } from "../flow/Idempotency.js"
 import { Registrations } from "../flow/Registrations.js"
@@ -41,6 +42,8 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         ))
       .handle("callback", ({ path, payload }) =>
         requireRun(path.runId, payload.attempt).pipe(
+          Effect.zipRight(CurrentWorker),
+          Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
           Effect.zipRight(callbacks.apply(path.runId, payload))
         ))
   }))
