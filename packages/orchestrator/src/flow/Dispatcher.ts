@@ -1,5 +1,6 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { DispatchPayload, UpstreamRef } from "@pipeweave/domain/Dispatch"
+import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
@@ -14,6 +15,7 @@ import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
+import { describeWorkerAnswer } from "./WorkerAnswer.js"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
@@ -129,11 +131,11 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       if (answer._tag === "Left") {
         const error = answer.left
         if (error._tag === "TimeoutException") {
-          return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: no answer before the task's timeout`)
+          return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: no answer before the task's timeout`)
         }
         if (error._tag === "RequestError" && neverConnected(error.cause)) {
           yield* registry.markUnreachable(workerUrl)
-          return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: ${error.message}`)
+          return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: ${redactUrlsIn(error.message)}`)
         }
         return "delivered" as DispatchOutcome
       }
@@ -143,7 +145,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         yield* taskRuns.requeue(run.id, run.attempt, BACK_PRESSURE_DELAY_MS)
         return "back-pressure" as DispatchOutcome
       }
-      return yield* failBeforeStart(run, `worker at ${workerUrl} answered ${status}: ${describeBody(text)}`)
+      return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 
     return { dispatch } as const
@@ -165,13 +167,4 @@ const neverConnected = (cause: unknown): boolean => {
     current = (current as { readonly cause?: unknown }).cause
   }
   return false
-}
-
-const describeBody = (body: string): string => {
-  const parsed = Option.liftThrowable(JSON.parse)(body)
-  const message = Option.flatMap(parsed, (json) =>
-    typeof json === "object" && json !== null && typeof json.message === "string"
-      ? Option.some(json.message as string)
-      : Option.none())
-  return Option.getOrElse(message, () => body.slice(0, 500))
 }

@@ -1,5 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import type { CodeChange, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
+import { redactUrl } from "@pipeweave/domain/RedactedUrl"
 import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/Service"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDate, DbInt } from "./Rows.js"
@@ -201,7 +202,11 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         SELECT task_id, service_id FROM tasks WHERE active ORDER BY task_id`
       return rows.map((row): ServiceInfo => ({
         ...row,
-        instances: instances.filter((i) => i.serviceId === row.serviceId).map(({ serviceId: _, ...i }) => i),
+        baseUrl: redactUrl(row.baseUrl),
+        instances: instances.filter((i) => i.serviceId === row.serviceId).map(({ serviceId: _, ...i }) => ({
+          ...i,
+          baseUrl: redactUrl(i.baseUrl)
+        })),
         tasks: tasks.filter((t) => t.serviceId === row.serviceId).map((t) => t.taskId)
       }))
     }).pipe(Effect.orDie)
