@@ -27,7 +27,8 @@ describe("a dispatch is bound to its tokens", () => {
         ["attempt", { attempt: good.attempt + 1 }],
         ["pipelineRunId", { pipelineRunId: other.pipelineRunId }],
         ["callbackToken", { callbackToken: other.callbackToken }],
-        ["upstream.prev", { upstream: { prev: { outputPath: other.outputPath, assets: {} } } }]
+        ["upstream.prev", { upstream: { prev: { outputPath: other.inputPath, assets: {} } } }],
+        ["upstream.prev", { upstream: { prev: { outputPath: "runs/x/../../etc/passwd", assets: {} } } }]
       ]
       for (const [field, edit] of edits) {
         const answer = yield* dispatch(h, { ...good, ...edit })

@@ -15,8 +15,9 @@ const mismatch = (field: string, message: string): Option.Option<Mismatch> => Op
 /**
  * Compares what a dispatch says with what its sealed storage token and its callback credential
  * bind: the run, the attempt, the input and every path the attempt writes (`runs/{scope}/…` of
- * this run), predecessors' results inside the run's scope, and a callback credential for the
- * same run, attempt and scope. `None` when everything agrees.
+ * this run), and a callback credential for the same run, attempt and scope. Predecessors'
+ * results must be safe keys under `runs/` (an idempotency cache may point a pipeline's task at
+ * a standalone run's output, in another scope). `None` when everything agrees.
  */
 export const checkDispatch = (
   payload: DispatchPayload,
@@ -34,10 +35,9 @@ export const checkDispatch = (
   for (const field of ["outputPath", "assetsPrefix", "logsPath"] as const) {
     if (payload[field] !== paths[field]) return mismatch(field, `${field} must be '${paths[field]}' for this run`)
   }
-  const prefix = StorageKeys.scopePrefix(grant.scope)
   for (const [taskId, ref] of Object.entries(payload.upstream)) {
-    const outside = [ref.outputPath, ...Object.values(ref.assets).map((a) => a.path)].find((p) => !p.startsWith(prefix))
-    if (outside !== undefined) return mismatch(`upstream.${taskId}`, `'${outside}' lies outside the run's storage scope`)
+    const outside = upstreamPaths({ [taskId]: ref }).find((p) => !StorageKeys.isSafeKey(p) || !p.startsWith("runs/"))
+    if (outside !== undefined) return mismatch(`upstream.${taskId}`, `'${outside}' is not a run's result`)
   }
   if (callback._tag !== "Run" || callback.runId !== runId || callback.attempt !== attempt || callback.scope !== grant.scope) {
     return mismatch("callbackToken", "the callback credential is not for this run, attempt and scope")
@@ -45,12 +45,20 @@ export const checkDispatch = (
   return Option.none()
 }
 
-/** What a verified dispatch's attempt may read (its input, its run's scope) and write (its own paths). */
-export const attemptScope = (grant: OpenedGrant): StorageScope => {
+const upstreamPaths = (upstream: DispatchPayload["upstream"]): ReadonlyArray<string> =>
+  Object.values(upstream).flatMap((ref) => [ref.outputPath, ...Object.values(ref.assets).map((a) => a.path)])
+
+/**
+ * What a verified dispatch's attempt may read (its input, its run's scope, the results of its
+ * predecessors the dispatch names) and write (its own output, log and assets).
+ */
+export const attemptScope = (grant: OpenedGrant, upstream: DispatchPayload["upstream"]): StorageScope => {
   const paths = StorageKeys.writePaths(grant.scope, grant.runId)
   const prefix = StorageKeys.scopePrefix(grant.scope)
+  const predecessors = new Set(upstreamPaths(upstream))
   return {
-    canRead: (key) => StorageKeys.isSafeKey(key) && (key === grant.inputPath || key.startsWith(prefix)),
+    canRead: (key) =>
+      StorageKeys.isSafeKey(key) && (key === grant.inputPath || key.startsWith(prefix) || predecessors.has(key)),
     canWrite: (key) => StorageKeys.isWritable(paths, key),
     describe: `run ${grant.runId} attempt ${grant.attempt}`
   }

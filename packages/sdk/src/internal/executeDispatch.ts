@@ -82,7 +82,7 @@ export const executeDispatch = (
         )
 
     const storage = yield* Effect.either(
-      Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant)))
+      Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant, payload.upstream)))
     )
     const outcome = yield* Either.match(storage, {
       onLeft: (error) => Effect.exit(Effect.fail(error)),
