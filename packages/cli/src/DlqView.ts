@@ -1,5 +1,5 @@
 import type { DlqDetail, DlqItem, DlqPage } from "@pipeweave/domain/DeadLetter"
-import { fields, pageFooter, table, time } from "./Output.js"
+import { bytes, fields, pageFooter, table, time } from "./Output.js"
 
 const errorText = (error: string, code: string | null | undefined): string => (code ? `[${code}] ${error}` : error)
 
@@ -10,7 +10,7 @@ export const renderDlqPage = (page: typeof DlqPage.Type, retried: boolean): stri
   if (page.items.length === 0) {
     return page.total === 0 ? "No dead letters match." : `No dead letters at offset ${page.offset} (total ${page.total}).`
   }
-  const headers = ["DLQ", "TASK", "TASK RUN", "PIPELINE RUN", "CODE", "ATTEMPTS", "FAILED"]
+  const headers = ["DLQ", "TASK", "TASK RUN", "PIPELINE RUN", "CODE", "ATTEMPTS", "FAILED", "INPUT"]
     .concat(retried ? ["RETRIED AS", "ERROR"] : ["ERROR"])
   const rows = page.items.map((entry) => [
     entry.id,
@@ -20,6 +20,7 @@ export const renderDlqPage = (page: typeof DlqPage.Type, retried: boolean): stri
     `v${entry.codeVersion}`,
     String(entry.attempts),
     time(entry.failedAt),
+    bytes(entry.inputSize),
     ...(retried ? [entry.retriedRunId ?? "-"] : []),
     errorText(entry.error, entry.errorCode)
   ])
@@ -45,9 +46,12 @@ export const renderDlqDetail = (entry: DlqDetail): string => {
     ["failed", time(entry.failedAt)],
     ["error", errorText(entry.error, entry.errorCode)],
     ["retried", entry.retriedRunId === null ? "no" : `as ${entry.retriedRunId} at ${time(entry.retriedAt)}`],
-    ["input path", entry.inputPath]
+    ["input path", entry.inputPath],
+    ["input size", bytes(entry.inputSize)]
   ], "  ")
-  const input = entry.input === null ? "(unreadable or null)" : JSON.stringify(entry.input, null, 2)
+  const input = entry.inputTruncated || entry.input === undefined
+    ? `(not shown: ${entry.inputNote ?? "left out"})`
+    : JSON.stringify(entry.input, null, 2)
   const attempts = entry.attemptErrors.length === 0
     ? "attempt errors: none recorded"
     : `attempt errors:\n${

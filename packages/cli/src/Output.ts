@@ -50,3 +50,17 @@ export const pageFooter = (page: { readonly offset: number; readonly total: numb
   const last = page.offset + shown
   return `${page.offset + 1}-${last} of ${page.total}${last < page.total ? ` (next: --offset ${last})` : ""}`
 }
+
+/** A size in bytes as `512 B`, `2.0 KiB`, `20.0 MiB`; `-` when unknown. */
+export const bytes = (size: number | null): string => {
+  if (size === null) return "-"
+  if (size < 1024) return `${size} B`
+  const units = ["KiB", "MiB", "GiB", "TiB"]
+  let value = size / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(1)} ${units[unit]}`
+}

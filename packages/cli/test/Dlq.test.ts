@@ -37,16 +37,22 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
 
       const listed = yield* runCli(["dlq", "list", "--url", url])
       assert.strictEqual(listed.exitCode, 0, listed.stderr)
-      assert.match(listed.stdout, /^DLQ\s+TASK\s+TASK RUN\s+PIPELINE RUN\s+CODE\s+ATTEMPTS\s+FAILED\s+ERROR$/m)
+      assert.match(listed.stdout, /^DLQ\s+TASK\s+TASK RUN\s+PIPELINE RUN\s+CODE\s+ATTEMPTS\s+FAILED\s+INPUT\s+ERROR$/m)
       const firstId = dlqIdOf(listed.stdout, first.runId)
       const secondId = dlqIdOf(listed.stdout, second.runId)
       assert.match(
         listed.stdout,
-        new RegExp(`^${firstId}\\s+ingest\\s+${first.runId}\\s+${first.pipelineRunId}\\s+v1\\s+1\\s+\\d{4}-\\S+\\s+\\[BAD_INPUT\\] boom$`, "m")
+        new RegExp(`^${firstId}\\s+ingest\\s+${first.runId}\\s+${first.pipelineRunId}\\s+v1\\s+1\\s+\\d{4}-\\S+\\s+7 B\\s+\\[BAD_INPUT\\] boom$`, "m")
       )
       assert.match(listed.stdout, /^1-2 of 2$/m)
       assert.strictEqual((yield* runCli(["dlq", "list", "--task", "index", "--url", url])).stdout, "No dead letters match.")
-      assert.strictEqual(JSON.parse((yield* runCli(["dlq", "list", "--pipeline", "ingest", "--json", "--url", url])).stdout).total, 2)
+      const listedJson = JSON.parse((yield* runCli(["dlq", "list", "--pipeline", "ingest", "--json", "--url", url])).stdout)
+      assert.strictEqual(listedJson.total, 2)
+      for (const item of listedJson.items) {
+        assert.notProperty(item, "input")
+        assert.strictEqual(item.inputSize, 7)
+        assert.match(item.inputPath, /^pipelines\/prun_\w+\/input\.json$/)
+      }
 
       const shown = yield* runCli(["dlq", "show", firstId, "--url", url])
       assert.strictEqual(shown.exitCode, 0, shown.stderr)
@@ -56,6 +62,7 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
       assert.match(shown.stdout, new RegExp(`^\\s+code\\s+v1 ${codeHashOf("ingest")}$`, "m"))
       assert.match(shown.stdout, /^\s+error\s+\[BAD_INPUT\] boom$/m)
       assert.match(shown.stdout, /^\s+retried\s+no$/m)
+      assert.match(shown.stdout, /^\s+input size\s+7 B$/m)
       assert.match(shown.stdout, /^input:\n {2}\{\n {4}"n": 1\n {2}\}$/m)
       assert.match(shown.stdout, /^attempt errors:\n\s+#\s+AT\s+ERROR\n\s+1\s+\d{4}-\S+\s+\[BAD_INPUT\] boom$/m)
       const byRun = yield* runCli(["dlq", "show", first.runId, "--url", url])

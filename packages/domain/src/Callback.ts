@@ -10,7 +10,7 @@ export const CallbackSuccess = Schema.Struct({
   status: Schema.Literal("success"),
   attempt: Schema.Int,
   outputPath: Schema.String,
-  outputSize: Schema.Int,
+  outputSize: Schema.Int.pipe(Schema.nonNegative({ message: () => "outputSize must be a non-negative integer" })),
   output: Schema.optional(Json),
   assets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AssetRef }), { default: () => ({}) }),
   logsPath: Schema.optional(Schema.String),

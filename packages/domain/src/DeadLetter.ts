@@ -5,7 +5,10 @@ import { PipelineRunStatus } from "./Pipeline.js"
 import { FailureMode } from "./pipeline/Routing.js"
 import { PreviousAttempt } from "./TaskRun.js"
 
-/** A dead letter queue entry (spec "Dead Letter Queue API"). */
+/**
+ * A dead letter queue entry (spec "Dead Letter Queue API"). A list carries where the input is and
+ * its size in bytes (`null` when it can no longer be found), never the input itself.
+ */
 export const DlqItem = Schema.Struct({
   id: DlqId,
   taskRunId: TaskRunId,
@@ -17,16 +20,25 @@ export const DlqItem = Schema.Struct({
   errorCode: Schema.NullOr(Schema.String),
   attempts: Schema.Int,
   failedAt: Schema.Date,
-  input: Json,
+  inputPath: Schema.String,
+  inputSize: Schema.NullOr(Schema.Int),
   retriedRunId: Schema.NullOr(TaskRunId),
   retriedAt: Schema.NullOr(Schema.Date)
 })
 export type DlqItem = typeof DlqItem.Type
 
-/** One entry with every attempt's error and its pipeline context. */
+/**
+ * One entry with its input, every attempt's error and its pipeline context. The input is shown
+ * when it is at most `DlqInputLimitBytes`; a larger (or unreadable) one is left out,
+ * `inputTruncated` says so, `inputNote` explains, and `inputUrl` fetches it whole through the
+ * storage API.
+ */
 export const DlqDetail = Schema.Struct({
   ...DlqItem.fields,
-  inputPath: Schema.String,
+  input: Schema.optional(Json),
+  inputTruncated: Schema.Boolean,
+  inputNote: Schema.NullOr(Schema.String),
+  inputUrl: Schema.String,
   attemptErrors: Schema.Array(PreviousAttempt),
   pipeline: Schema.NullOr(Schema.Struct({
     pipelineRunId: PipelineRunId,
@@ -36,6 +48,9 @@ export const DlqDetail = Schema.Struct({
   }))
 })
 export type DlqDetail = typeof DlqDetail.Type
+
+/** The largest input `GET /api/dlq/:id` shows inline (1 MiB). */
+export const DlqInputLimitBytes = 1024 * 1024
 
 
 /** `GET /api/dlq` query. Retried entries are hidden unless `includeRetried=true`. */

@@ -48,7 +48,7 @@ export type TaskRunAttempt = typeof TaskRunAttempt.Type
 /** An asset a task persisted, as the callback reports it. */
 export const AssetRef = Schema.Struct({
   path: Schema.String,
-  size: Schema.Int,
+  size: Schema.Int.pipe(Schema.nonNegative({ message: () => "an asset's size must be a non-negative integer" })),
   type: Schema.Literal("json", "text", "binary")
 })
 export type AssetRef = typeof AssetRef.Type

@@ -34,6 +34,7 @@ import { Submissions } from "./flow/Submissions.js"
 import { Wakeups } from "./flow/Wakeups.js"
 import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
+import { Listening } from "./Listening.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
 import { MonitorLoop } from "./scheduler/MonitorLoop.js"
 import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
@@ -64,6 +65,7 @@ export const services = (
     Layer.unwrapEffect(Effect.map(resolveSecret(settings), Crypto.fromSecret)),
     storageLayer(settings),
     OrchestratorIdentity.Default,
+    Listening.Default,
     DispatchClient
   )
   const stores = Layer.mergeAll(
@@ -106,8 +108,14 @@ export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 
+/** Opens `Listening` once the HTTP server is bound. */
+const openWhenListening = Layer.effectDiscard(
+  Effect.zipRight(HttpServer.HttpServer, Effect.flatMap(Listening, (listening) => listening.open))
+)
+
 /** Serves the API (plus docs and CORS for the monitoring site) on top of `services`. */
 export const http = HttpApiBuilder.serve().pipe(
+  Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

@@ -127,6 +127,32 @@ for (const [name, database] of databases) {
         assert.strictEqual(missing._tag, "NotFound")
       }))
 
+    it.effect("the start-up grace gives attempts in flight max(2 × heartbeat interval, grace) and never shortens one", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const queue = yield* TaskRuns
+        const sql = yield* SqlClient.SqlClient
+        yield* (yield* Registrations).register(registration("svc", [
+          task("fast", { heartbeatIntervalMs: 1000 }),
+          task("slow", { heartbeatIntervalMs: 20_000 })
+        ]))
+        yield* queue.insert([newRun("trun_gracefast", "fast"), newRun("trun_graceslow", "slow"), newRun("trun_gracewait", "fast")])
+        yield* queue.claim(2, "orch_test")
+        yield* TestClock.adjust(5000)
+        const t = yield* Clock.currentTimeMillis
+        assert.strictEqual(yield* queue.extendDeadlines(30_000), 2)
+        const deadlines = yield* sql<{ id: string; heartbeatDeadline: Date | null }>`
+          SELECT id, heartbeat_deadline FROM task_runs ORDER BY id`
+        assert.deepStrictEqual(
+          deadlines.map((r) => [r.id, r.heartbeatDeadline === null ? null : new Date(r.heartbeatDeadline).getTime() - t]),
+          [["trun_gracefast", 30_000], ["trun_graceslow", 40_000], ["trun_gracewait", null]]
+        )
+        yield* TestClock.adjust(1000)
+        yield* queue.extendDeadlines(0)
+        const fast = yield* sql<{ heartbeatDeadline: Date }>`SELECT heartbeat_deadline FROM task_runs WHERE id = 'trun_gracefast'`
+        assert.strictEqual(new Date(fast[0]!.heartbeatDeadline).getTime() - t, 30_000)
+      }))
+
     it.effect("queue status and items pages", () =>
       Effect.gen(function*() {
         yield* reset

@@ -1,3 +1,4 @@
+import { constants } from "node:fs"
 import { mkdir, open, readdir, readFile, realpath, rm, rmdir, stat, unlink } from "node:fs/promises"
 import { dirname, join, resolve, sep } from "node:path"
 import type { Readable } from "node:stream"
@@ -19,13 +20,26 @@ export interface LocalStorageOptions {
 const META_DIR = "~meta"
 const missing = (cause: unknown) => ["ENOENT", "ENOTDIR", "EISDIR"].includes(String(errorCode(cause)))
 const openRead = async (path: string): Promise<Readable> => (await open(path, "r")).createReadStream()
+/** Reads a file unless it is (by now) a symlink: `undefined` then, so the key is refused. */
+const readNoFollow = async (path: string): Promise<Uint8Array | undefined> => {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((e) =>
+    errorCode(e) === "ELOOP" ? undefined : Promise.reject(e)
+  )
+  if (handle === undefined) return undefined
+  try {
+    return await handle.readFile()
+  } finally {
+    await handle.close()
+  }
+}
 const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ? undefined : Promise.reject(e))
 
 /**
  * Objects as plain files under `basePath/<key>`. A content type other than the one the key's
  * extension implies goes to a `~meta/<key>` sidecar (a name no key can take). Writes go to a
- * temporary sibling renamed into place; a key reaching outside the base through a symlink fails
- * with `InvalidKey` (directories are checked once per backend and remembered).
+ * temporary sibling renamed into place; a key that passes through a symlink under the base (wherever
+ * it points) fails with `InvalidKey`: symlinks are never followed (directories are checked once per
+ * backend and remembered).
  */
 export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<StorageShape, StorageError> =>
   Effect.gen(function*() {
@@ -106,7 +120,7 @@ export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<St
         inside(
           key,
           attemptFound("get", key, missing, async () =>
-            (await guard.allows(dataPath(key))) ? readFile(dataPath(key)) : undefined)
+            (await guard.allows(dataPath(key))) ? readNoFollow(dataPath(key)) : undefined)
         ),
       getToFile: (key, localPath) =>
         inside(key, infoOf(key)).pipe(

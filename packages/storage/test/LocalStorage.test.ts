@@ -78,12 +78,20 @@ describe("LocalStorage on disk", () => {
       assert.deepStrictEqual(yield* storage.list(""), [])
     }))
 
-  it.scoped("follows symlinks that stay inside basePath", () =>
+  it.scoped("never follows a symlink, even one that stays inside basePath", () =>
     Effect.gen(function*() {
       const { basePath, storage } = yield* setup
       yield* storage.put("real/file.txt", "inside", "text/plain")
-      yield* Effect.promise(() => symlink(join(basePath, "real"), join(basePath, "alias")))
-      assert.strictEqual(new TextDecoder().decode(yield* storage.get("alias/file.txt")), "inside")
+      yield* Effect.promise(async () => {
+        await symlink(join(basePath, "real"), join(basePath, "alias"))
+        await symlink(join(basePath, "real", "file.txt"), join(basePath, "file-link.txt"))
+      })
+      for (const key of ["alias/file.txt", "file-link.txt"]) {
+        assert.strictEqual((yield* Effect.flip(storage.get(key)))._tag, "InvalidKey")
+        assert.strictEqual((yield* Effect.flip(storage.head(key)))._tag, "InvalidKey")
+      }
+      assert.strictEqual((yield* Effect.flip(storage.put("alias/new.txt", "x", "text/plain")))._tag, "InvalidKey")
+      assert.deepStrictEqual(yield* storage.list(""), ["real/file.txt"])
     }))
 
   it.scoped("resolves a relative basePath to an absolute directory", () =>

@@ -1,49 +1,46 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { ValidationError } from "@pipeweave/domain/Errors"
-import { Effect } from "effect"
+import { NotFound, ValidationError } from "@pipeweave/domain/Errors"
+import { Effect, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import { Registry } from "../store/Registry.js"
+import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
+import { checkCallbackPaths } from "./CallbackPaths.js"
 import { RunResults } from "./RunResults.js"
-
-const scopeOf = (path: string, runId: string, kind: "outputs" | "logs"): string | undefined => {
-  const suffix = kind === "outputs" ? `/outputs/${runId}.json` : `/logs/${runId}.jsonl`
-  const match = /^runs\/((?:trun|prun)_[A-Za-z0-9]+)(\/.*)$/.exec(path)
-  return match && match[2] === suffix ? match[1] : undefined
-}
-
-/** Checks that the paths a worker reports are the ones its run was given. */
-const checkPaths = (runId: string, payload: CallbackPayload) =>
-  Effect.gen(function*() {
-    const invalid = (field: string, message: string) => new ValidationError({ field, message })
-    if (payload.status === "success") {
-      const scope = scopeOf(payload.outputPath, runId, "outputs")
-      if (scope === undefined) {
-        return yield* invalid("outputPath", `outputPath must be runs/<run>/outputs/${runId}.json`)
-      }
-      for (const [key, asset] of Object.entries(payload.assets)) {
-        if (!asset.path.startsWith(`runs/${scope}/assets/${runId}/`)) {
-          return yield* invalid(`assets.${key}.path`, `asset paths must be under runs/${scope}/assets/${runId}/`)
-        }
-      }
-    }
-    if (payload.logsPath !== undefined && scopeOf(payload.logsPath, runId, "logs") === undefined) {
-      return yield* invalid("logsPath", `logsPath must be runs/<run>/logs/${runId}.jsonl`)
-    }
-  })
 
 /**
  * Applies a worker's callback through `RunResults`. A callback for an attempt that already
  * ended (a duplicate, or a superseded attempt that timed out) changes nothing: it is recorded
- * on its attempt and answered 409.
+ * on its attempt and answered 409. A callback naming paths outside its run's scope, or a
+ * standalone run's `selectedNext` outside its task's `allowedNext`, is refused with a 400 and
+ * changes nothing.
  */
 export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestrator/Callbacks", {
   effect: Effect.gen(function*() {
     const results = yield* RunResults
     const taskRuns = yield* TaskRuns
+    const reads = yield* TaskRunReads
+    const registry = yield* Registry
     const config = yield* OrchestratorConfig
 
+    /** A standalone run may only select tasks its task type allows; a pipeline's selection is checked against its snapshot. */
+    const checkSelection = Effect.fn("Callbacks.checkSelection")(function*(runId: string, selectedNext: ReadonlyArray<string>) {
+      const run = yield* reads.find(runId)
+      if (Option.isNone(run)) return yield* NotFound.of("task run", runId)
+      if (run.value.pipelineRunId !== null) return
+      const allowed = (yield* registry.tasksById([run.value.taskId])).get(run.value.taskId)?.allowedNext ?? []
+      const outside = selectedNext.filter((id) => !allowed.includes(id))
+      if (outside.length > 0) {
+        return yield* new ValidationError({
+          field: "selectedNext",
+          message: `selectedNext names ${outside.map((t) => `'${t}'`).join(", ")}, outside the allowedNext [${
+            allowed.join(", ")
+          }] of task '${run.value.taskId}'`
+        })
+      }
+    })
+
     const apply = Effect.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
-      yield* checkPaths(runId, payload)
       const outputInline = payload.status === "success" && payload.output !== undefined ? JSON.stringify(payload.output) : null
       if (outputInline !== null && Buffer.byteLength(outputInline) > config.inlinePayloadBytes) {
         return yield* new ValidationError({
@@ -51,6 +48,10 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
           message: `an inline output may be at most ${config.inlinePayloadBytes} bytes of JSON; write larger ones to outputPath`
         })
       }
+      if (payload.status === "success" && payload.selectedNext !== undefined && payload.selectedNext.length > 0) {
+        yield* checkSelection(runId, payload.selectedNext)
+      }
+      const check = (pipelineRunId: string | null) => checkCallbackPaths(runId, pipelineRunId, payload)
       const applied = payload.status === "success"
         ? results.complete(runId, payload.attempt, {
           outputPath: payload.outputPath,
@@ -59,14 +60,14 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
           assets: payload.assets,
           logsPath: payload.logsPath ?? null,
           selectedNext: payload.selectedNext ?? null
-        })
+        }, check)
         : results.fail(runId, payload.attempt, {
           error: payload.error,
           errorCode: payload.errorCode ?? null,
           retryable: payload.retryable,
           retryAfterMs: payload.retryAfterMs ?? null,
           logsPath: payload.logsPath ?? null
-        })
+        }, undefined, check)
       return yield* applied.pipe(
         Effect.tapErrorTag("Conflict", () => taskRuns.recordLateCallback(runId, payload.attempt, payload.status))
       )

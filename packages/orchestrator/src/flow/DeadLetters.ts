@@ -9,7 +9,7 @@ import { Registry } from "../store/Registry.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
-import { parseInline } from "./InlinePayload.js"
+import { inputSizeOf, inputViewOf } from "./DeadLetterInput.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
 
@@ -30,20 +30,8 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
     const tx = yield* Transactions
     const wakeups = yield* Wakeups
 
-    const inputOf = (row: DeadLetterRow) =>
-      row.inputInline !== null
-        ? Effect.succeed(parseInline(row.inputInline))
-        : Option.match(backends.get(row.storageBackend), {
-          onNone: () => Effect.succeed<unknown>(null),
-          onSome: (backend) =>
-            backend.get(row.inputPath).pipe(
-              Effect.map((bytes): unknown => JSON.parse(Buffer.from(bytes).toString("utf8"))),
-              Effect.orElseSucceed(() => null)
-            )
-        })
-
     const toItem = (row: DeadLetterRow) =>
-      Effect.map(inputOf(row), (input): DlqItem => ({
+      Effect.map(inputSizeOf(row, backends), (inputSize): DlqItem => ({
         id: row.id,
         taskRunId: row.taskRunId,
         taskId: row.taskId,
@@ -54,7 +42,8 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
         errorCode: row.errorCode,
         attempts: row.attempts,
         failedAt: row.failedAt,
-        input,
+        inputPath: row.inputPath,
+        inputSize,
         retriedRunId: row.retriedRunId,
         retriedAt: row.retriedAt
       }))
@@ -72,9 +61,10 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
       }))
       const attempts = yield* reads.attempts(row.taskRunId)
       const item = yield* toItem(row)
+      const input = yield* inputViewOf(row, item.inputSize, backends)
       return {
         ...item,
-        inputPath: row.inputPath,
+        ...input,
         attemptErrors: attempts.filter((a) => a.error !== null).map((a) => ({
           attempt: a.attempt,
           error: a.error!,

@@ -21,9 +21,16 @@ import { describeWorkerAnswer } from "./WorkerAnswer.js"
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
 const DISPATCH_MARGIN = Duration.seconds(30)
 const BACK_PRESSURE_DELAY_MS = 1000
+/** The longest a run waits for an unreachable service before its dispatch is tried again. */
+export const UNREACHABLE_MAX_DELAY_MS = 30_000
+const UNREACHABLE_MIN_DELAY_MS = 1000
+
+/** The wait before trying a service that has been unreachable for `downForMs` again: as long again, within bounds. */
+export const unreachableDelay = (downForMs: number): number =>
+  Math.min(UNREACHABLE_MAX_DELAY_MS, Math.max(UNREACHABLE_MIN_DELAY_MS, downForMs))
 
 /** How one dispatch ended, from the orchestrator's side. */
-export type DispatchOutcome = "delivered" | "back-pressure" | "failed" | "abandoned"
+export type DispatchOutcome = "delivered" | "back-pressure" | "unreachable" | "failed" | "abandoned"
 
 const upstreamOf = (run: ClaimedRun, structure: PipelineStructure): Record<string, UpstreamRef> => {
   const upstream: Record<string, UpstreamRef> = {}
@@ -43,8 +50,9 @@ const upstreamOf = (run: ClaimedRun, structure: PipelineStructure): Record<strin
 /**
  * Sends a claimed run to a worker: `POST {baseUrl}/tasks/{taskId}` with metadata and small payloads
  * inline. The callback is authoritative; the dispatch answer only matters when it says the worker
- * never started (no connection, an error status while still `dispatching`) or asks to back off
- * (429/503: requeued without using an attempt). A connection lost after the request went out is
+ * never started (an error status while still `dispatching`), never got the request (a refused
+ * connection: requeued without using an attempt, backing off while the service is down) or asks to
+ * back off (429/503: requeued without using an attempt). A connection lost after the request went out is
  * left to heartbeats and deadlines. The answer is always read to the end, so the
  * connection goes back to the keep-alive pool.
  */
@@ -113,6 +121,33 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         Effect.catchTags({ NotFound: () => Effect.succeed<DispatchOutcome>("abandoned"), Conflict: () => Effect.succeed<DispatchOutcome>("abandoned") })
       )
 
+    /** Worker URLs this process found unreachable and has not reached since. */
+    const down = new Set<string>()
+    const lastWarned = new Map<string, number>()
+
+    /**
+     * A dispatch that never reached a worker spends no attempt: the run goes back to `pending`.
+     * While no instance of its service is reachable it waits as long as the service has been down
+     * (at least 1 s, at most `UNREACHABLE_MAX_DELAY_MS`), so a stopped worker never drains the
+     * queue into the DLQ; another instance that still answers gets it at once.
+     */
+    const holdUnreached = Effect.fn("Dispatcher.holdUnreached")(function*(run: ClaimedRun, workerUrl: string, reason: string) {
+      yield* dispatched.take(run.id)
+      down.add(workerUrl)
+      const nowMs = yield* Clock.currentTimeMillis
+      const { downSince, reachable } = yield* registry.markUnreachable(workerUrl)
+      const delayMs = reachable > 0 ? 0 : unreachableDelay(nowMs - downSince.getTime())
+      const requeued = yield* taskRuns.requeue(run.id, run.attempt, delayMs)
+      if (reachable === 0 && nowMs - (lastWarned.get(workerUrl) ?? -Infinity) >= delayMs) {
+        lastWarned.set(workerUrl, nowMs)
+        yield* Effect.logWarning(
+          `cannot reach worker at ${redactUrl(workerUrl)} (${redactUrlsIn(reason)}) and no other instance of its service answers: ` +
+            `runs stay pending without spending attempts, next try in ${delayMs} ms`
+        )
+      }
+      return (requeued ? "unreachable" : "abandoned") as DispatchOutcome
+    })
+
     const dispatch = Effect.fn("Dispatcher.dispatch")(function*(run: ClaimedRun) {
       yield* Effect.annotateCurrentSpan("runId", run.id)
       const workerUrl = run.workerUrl
@@ -134,12 +169,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: no answer before the task's timeout`)
         }
         if (error._tag === "RequestError" && neverConnected(error.cause)) {
-          yield* registry.markUnreachable(workerUrl)
-          return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: ${redactUrlsIn(error.message)}`)
+          return yield* holdUnreached(run, workerUrl, error.message)
         }
         return "delivered" as DispatchOutcome
       }
       const { status, text } = answer.right
+      if (down.has(workerUrl)) {
+        down.delete(workerUrl)
+        yield* registry.markReachable(workerUrl)
+      }
       if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
       if (status === 429 || status === 503) {
         yield* taskRuns.requeue(run.id, run.attempt, BACK_PRESSURE_DELAY_MS)

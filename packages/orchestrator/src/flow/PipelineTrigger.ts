@@ -12,13 +12,15 @@ import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { inlineJson } from "./InlinePayload.js"
+import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
 import { Wakeups } from "./Wakeups.js"
 
 /**
  * Starts a pipeline run: validates the pipeline as registered now, stores its structure snapshot
  * (later deployments never change the run), keeps the input (inline when small), and inserts one
- * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction.
+ * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction; when
+ * that fails, a stored input is removed again.
  */
 export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipeweave/orchestrator/PipelineTrigger", {
   effect: Effect.gen(function*() {
@@ -49,10 +51,9 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
       const backend = backends.default
       const pipelineVersion = structureVersion(structure)
       const input = inlineJson(request.input, config.inlinePayloadBytes)
-      if (!input.inline) yield* backend.put(inputPath, input.json, "application/json").pipe(Effect.orDie)
       const inputInline = input.inline ? input.json : null
       const entry = new Set(structure.entry)
-      yield* tx.run(Effect.zipRight(
+      yield* withStoredInputs(backend, input.inline ? [] : [{ key: inputPath, json: input.json }], tx.run(Effect.zipRight(
         pipelineRuns.insert({
           id: runId,
           pipelineId,
@@ -78,7 +79,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
           inputInline,
           metadata: request.metadata
         })))
-      ))
+      )))
       yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })

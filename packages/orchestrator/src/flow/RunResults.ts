@@ -1,3 +1,4 @@
+import type { ValidationError } from "@pipeweave/domain/Errors"
 import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
@@ -14,6 +15,7 @@ import { CompletionBatches } from "./CompletionBatches.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
+import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
 
 /** Where an attempt's result left its run. */
 export interface ResultApplied {
@@ -23,6 +25,14 @@ export interface ResultApplied {
 
 /** The pipeline run a result is applied under, locked, and the task the run is of. */
 export type PipelineLock = Option.Option<{ readonly run: LockedRun; readonly taskId: string }>
+
+/** Refuses a reported result whose paths are not in the run's scope (given its pipeline run), before anything changes. */
+export type ScopeCheck<E = ValidationError> = (pipelineRunId: string | null) => Effect.Effect<void, E>
+
+const noCheck: ScopeCheck<never> = () => Effect.void
+
+const pipelineRunIdOf = (pipeline: PipelineLock): string | null =>
+  Option.match(pipeline, { onNone: () => null, onSome: ({ run }) => run.id })
 
 /**
  * The one way an attempt ends, whoever reports it (callback, monitor, dispatcher, idempotency
@@ -56,6 +66,11 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       pipeline: PipelineLock,
       onlyIn?: ReadonlyArray<TaskRunStatus>
     ) {
+      failure = {
+        ...failure,
+        error: boundedErrorText(failure.error),
+        errorCode: failure.errorCode === null ? null : boundedErrorCode(failure.errorCode)
+      }
       const failed = yield* taskRuns.fail(runId, attempt, failure, config.maxRetryDelayMs, onlyIn)
       yield* keys.releaseFor(runId)
       if (failed.outcome === "dead-lettered") {
@@ -102,24 +117,37 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return { runId, status: run.status } satisfies ResultApplied
     })
 
-    const fail = Effect.fn("RunResults.fail")(function*(
+    const fail = Effect.fn("RunResults.fail")(function*<E = never>(
       runId: string,
       attempt: number,
       failure: AttemptFailure,
-      onlyIn?: ReadonlyArray<TaskRunStatus>
+      onlyIn?: ReadonlyArray<TaskRunStatus>,
+      check: ScopeCheck<E> = noCheck
     ) {
       yield* dispatched.take(runId)
-      const applied = yield* underLock(runId, (pipeline) => failLocked(runId, attempt, failure, pipeline, onlyIn))
+      const applied = yield* underLock(runId, (pipeline) =>
+        Effect.zipRight(check(pipelineRunIdOf(pipeline)), failLocked(runId, attempt, failure, pipeline, onlyIn)))
       yield* wakeups.wake
       return applied
     })
 
-    const complete = Effect.fn("RunResults.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
+    const complete = Effect.fn("RunResults.complete")(function*<E = never>(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      check: ScopeCheck<E> = noCheck
+    ) {
       const hint = yield* dispatched.take(runId)
       const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
-        ? yield* Effect.map(batches.complete(runId, attempt, result), (run): ResultApplied => ({ runId, status: run.status }))
+        ? yield* check(null).pipe(
+          Effect.zipRight(batches.complete(runId, attempt, result)),
+          Effect.map((run): ResultApplied => ({ runId, status: run.status }))
+        )
         : yield* underLock(runId, (pipeline) =>
-          completeLocked(runId, attempt, result, pipeline, hint?.hasIdempotencyKey ?? true))
+          Effect.zipRight(
+            check(pipelineRunIdOf(pipeline)),
+            completeLocked(runId, attempt, result, pipeline, hint?.hasIdempotencyKey ?? true)
+          ))
       yield* wakeups.wake
       return applied
     })

@@ -8,6 +8,7 @@ import { newTaskRunId } from "../Ids.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { inlineJson } from "./InlinePayload.js"
+import { withStoredInputs } from "./StoredInputs.js"
 import { Wakeups } from "./Wakeups.js"
 
 /** A queued standalone run. */
@@ -20,7 +21,8 @@ export interface Submitted {
 /**
  * Queues standalone task runs: every task id is checked first (one unknown id queues nothing).
  * An input of at most `INLINE_PAYLOAD_BYTES` is kept in the database; a larger one is written to
- * `standalone/{runId}/input.json` on the default backend. The runs are inserted in one statement.
+ * `standalone/{runId}/input.json` on the default backend. The runs are inserted in one statement;
+ * when that fails the written inputs are removed again.
  */
 export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orchestrator/Submissions", {
   effect: Effect.gen(function*() {
@@ -64,12 +66,8 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
           metadata: request.metadata
         }
       })
-      yield* Effect.forEach(
-        runs.filter((run) => run.inputInline === null),
-        (run) => backend.put(run.inputPath, run.inputJson, "application/json"),
-        { concurrency: 16, discard: true }
-      ).pipe(Effect.orDie)
-      yield* taskRuns.insert(runs)
+      const stored = runs.filter((run) => run.inputInline === null).map((run) => ({ key: run.inputPath, json: run.inputJson }))
+      yield* withStoredInputs(backend, stored, taskRuns.insert(runs))
       yield* wakeups.wake
       return runs.map((run): Submitted => ({ runId: run.id, taskId: run.taskId, inputPath: run.inputPath }))
     })

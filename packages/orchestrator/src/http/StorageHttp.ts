@@ -21,24 +21,33 @@ const decodeContent = (path: string, contentType: string, bytes: Uint8Array): St
   return { ...base, encoding: "base64", content: Buffer.from(bytes).toString("base64") }
 }
 
+const shown = (key: string): string => JSON.stringify(key.length > 200 ? `${key.slice(0, 200)}…` : key)
+
+/** A safe key the backend still refuses: on a local backend, one that passes through a symlink. */
+const refusedLink = (key: string) =>
+  new ValidationError({
+    field: "path",
+    message: `${shown(key)} passes through a symbolic link under the storage root; symlinks are never followed`
+  })
+
 export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (handlers) =>
   Effect.gen(function*() {
     const backends = yield* StorageBackends
     const reads = yield* TaskRunReads
     return handlers.handle("read", ({ path, urlParams }) =>
       Effect.gen(function*() {
-        const key = decodeURIComponent(path["*"])
+        const key = path["*"]
         if (!isSafeKey(key)) {
           return yield* new ValidationError({
             field: "path",
-            message: `'${key}' is not a valid storage key: keys are relative, '/'-separated, without '.' or '..' segments`
+            message: `${shown(key)} is not a valid storage key: keys are relative, '/'-separated segments of letters, digits, '.', '_' and '-', without '.' or '..' segments`
           })
         }
         const backendId = urlParams.backend ?? backends.default.config.id
         const found = backends.get(backendId)
         if (Option.isNone(found)) return yield* NotFound.of("storage backend", backendId)
         const backend = found.value
-        const info = yield* backend.head(key).pipe(Effect.orDie)
+        const info = yield* backend.head(key).pipe(Effect.catchTags({ InvalidKey: () => refusedLink(key), StorageError: Effect.die }))
         if (Option.isNone(info)) {
           const inline = urlParams.backend === undefined ? yield* reads.inlineObject(key) : Option.none()
           if (Option.isNone(inline)) return yield* NotFound.of("object", key)
@@ -46,7 +55,7 @@ export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (han
         }
         const bytes = yield* backend.get(key).pipe(
           Effect.catchTag("ObjectNotFound", () => Effect.fail(NotFound.of("object", key))),
-          Effect.catchTags({ StorageError: Effect.die, InvalidKey: Effect.die })
+          Effect.catchTags({ StorageError: Effect.die, InvalidKey: () => refusedLink(key) })
         )
         return decodeContent(key, info.value.contentType, bytes)
       }))

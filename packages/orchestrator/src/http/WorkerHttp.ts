@@ -57,7 +57,12 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         requireRun(payload.runId, payload.attempt).pipe(Effect.zipRight(taskRuns.heartbeat(payload.runId, payload.attempt))))
       .handle("progress", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(
-          Effect.zipRight(taskRuns.progress(payload.runId, payload.attempt, payload.percent, payload.message ?? null))
+          Effect.zipRight(taskRuns.progress(
+            payload.runId,
+            payload.attempt,
+            payload.percent,
+            payload.message === undefined ? null : payload.message.replaceAll("\u0000", "\uFFFD")
+          ))
         ))
       .handle("idempotency", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(

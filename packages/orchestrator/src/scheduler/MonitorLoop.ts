@@ -1,18 +1,27 @@
 import { Cause, Clock, Duration, Effect, Layer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { DeadlineSweep } from "../flow/DeadlineSweep.js"
+import { Listening } from "../Listening.js"
 
 const PURGE_EVERY_MS = 3_600_000
 
 /**
- * The standalone monitor loop: on start, every attempt in flight gets a fresh heartbeat deadline
- * (its worker could not reach a stopped orchestrator); then a sweep at each deadline or every
- * `POLL_INTERVAL_MS`, and once an hour the retention purges (finished runs batch by batch).
+ * How long, at least, attempts that were in flight when the orchestrator stopped keep running after
+ * it listens again: their workers' heartbeats and callbacks failed while it was down and come back
+ * on their retry schedules (callbacks back off up to 10 s between tries).
+ */
+export const START_GRACE_MS = 30_000
+
+/**
+ * The standalone monitor loop. Once the server listens, every attempt in flight gets a fresh
+ * heartbeat deadline of max(2 × its heartbeat interval, `START_GRACE_MS`) (its worker could not
+ * reach a stopped orchestrator); then a sweep at each deadline or every `POLL_INTERVAL_MS`, and
+ * once an hour the retention purges (finished runs batch by batch).
  */
 export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
   const monitor = yield* DeadlineSweep
-  yield* monitor.extendDeadlines
+  const listening = yield* Listening
   let lastPurge = Number.NEGATIVE_INFINITY
   let purging = false
   const tick = Effect.gen(function*() {
@@ -32,5 +41,15 @@ export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
       ? Effect.failCause(cause)
       : Effect.zipRight(Effect.logError("monitor sweep failed", cause), Effect.sleep(Duration.millis(config.pollIntervalMs)))
   ))
-  yield* Effect.forkScoped(Effect.forever(tick))
+  const startGrace = Effect.gen(function*() {
+    yield* listening.await
+    const extended = yield* monitor.extendDeadlines(START_GRACE_MS)
+    if (extended > 0) {
+      yield* Effect.logInfo(
+        `Start-up grace: ${extended} attempt(s) in flight keep running for at least ${START_GRACE_MS / 1000} s ` +
+          "while their workers reconnect"
+      )
+    }
+  })
+  yield* Effect.forkScoped(Effect.zipRight(startGrace, Effect.forever(tick)))
 }))

@@ -208,10 +208,37 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       return { tasks, removed }
     }, Effect.orDie)
 
+    /**
+     * Records that `workerUrl` refused a connection; answers how many other instances of its
+     * services are still reachable, and since when this one has been down.
+     */
     const markUnreachable = Effect.fn("Registry.markUnreachable")(function*(workerUrl: string) {
       const at = new Date(yield* Clock.currentTimeMillis)
-      yield* sql`UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${at})
-                 WHERE base_url = ${workerUrl}`
+      const rows = yield* unreachableMarked({ workerUrl, at })
+      return rows[0] ?? { reachable: 0, downSince: at }
+    }, Effect.orDie)
+
+    const unreachableMarked = SqlSchema.findAll({
+      Request: Schema.Struct({ workerUrl: Schema.String, at: Schema.DateFromSelf }),
+      Result: Schema.Struct({ reachable: DbInt, downSince: DbDate }),
+      execute: ({ at, workerUrl }) =>
+        sql`
+          WITH marked AS (
+            UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${at})
+            WHERE base_url = ${workerUrl}
+            RETURNING service_id, unreachable_since
+          )
+          SELECT
+            (SELECT count(*) FROM service_instances i
+              WHERE i.service_id IN (SELECT service_id FROM marked) AND i.base_url <> ${workerUrl}
+                AND i.unreachable_since IS NULL) AS reachable,
+            (SELECT min(unreachable_since) FROM marked) AS down_since
+          WHERE EXISTS (SELECT 1 FROM marked)`
+    })
+
+    /** Clears the mark of an instance that answered again. */
+    const markReachable = Effect.fn("Registry.markReachable")(function*(workerUrl: string) {
+      yield* sql`UPDATE service_instances SET unreachable_since = NULL WHERE base_url = ${workerUrl}`
     }, Effect.orDie)
 
     const allServices = SqlSchema.findAll({
@@ -317,6 +344,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       register,
       foreignOwners,
       markUnreachable,
+      markReachable,
       services,
       serviceTasks,
       history,

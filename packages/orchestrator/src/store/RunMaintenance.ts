@@ -1,7 +1,7 @@
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
-import { heartbeatDeadline, inFlight } from "./RunSql.js"
+import { inFlight } from "./RunSql.js"
 
 /** An attempt past its heartbeat deadline or its timeout. */
 export const ExpiredAttempt = Schema.Struct({
@@ -89,11 +89,18 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
   )
 
   /** Gives every attempt in flight a full heartbeat interval pair from `now` (an orchestrator just started). */
-  const extendDeadlines = Effect.gen(function*() {
+  /**
+   * Gives every attempt in flight a heartbeat deadline at least max(2 × its interval, `graceMs`)
+   * from now; returns how many attempts that covered.
+   */
+  const extendDeadlines = Effect.fn("TaskRuns.extendDeadlines")(function*(graceMs: number) {
     const at = yield* now
-    yield* sql`UPDATE task_runs SET heartbeat_deadline = GREATEST(heartbeat_deadline, ${heartbeatDeadline(sql, at)})
-               WHERE ${inFlight(sql)}`
-  }).pipe(Effect.orDie, Effect.withSpan("TaskRuns.extendDeadlines"))
+    const extended = yield* sql<{ id: string }>`
+      UPDATE task_runs SET heartbeat_deadline = GREATEST(heartbeat_deadline,
+        ${at}::timestamptz + GREATEST(2 * heartbeat_interval_ms, ${graceMs}) * interval '1 millisecond')
+      WHERE ${inFlight(sql)} RETURNING id`
+    return extended.length
+  }, Effect.orDie)
 
   /**
    * Removes up to `batch` runs that finished before `cutoff`: standalone runs (unless a dead letter

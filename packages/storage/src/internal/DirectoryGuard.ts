@@ -1,16 +1,16 @@
 import type { Stats } from "node:fs"
-import { lstat, mkdir, realpath } from "node:fs/promises"
+import { lstat, mkdir } from "node:fs/promises"
 import { dirname, sep } from "node:path"
 import { errorCode } from "./io.js"
 
 /**
- * Keeps a local backend's paths inside its root: a directory on the way to an object is checked
- * once (an `lstat`, and a `realpath` only for a symlink) and remembered, so most operations touch
- * no directory at all. A remembered directory that disappears (pruned by a delete, here or in
+ * Keeps a local backend's paths inside its root and off symlinks: a directory on the way to an
+ * object is checked once (an `lstat`) and remembered, so most operations touch no directory at
+ * all. A symlink below the root is never followed, wherever it points. A remembered directory that disappears (pruned by a delete, here or in
  * another process) shows as `ENOENT`; `forget` drops it so the next attempt checks it again.
  */
 export interface DirectoryGuard {
-  /** Whether the existing directories on the way to `path`, and `path` itself if it is a symlink, resolve inside the root. */
+  /** Whether the existing directories on the way to `path`, and `path` itself, are inside the root and not symlinks. */
   readonly allows: (path: string) => Promise<boolean>
   /** Creates the missing directories on the way to `path`: `created` when its parent is new, `outside` when one escapes. */
   readonly prepare: (path: string) => Promise<"created" | "existing" | "outside">
@@ -25,7 +25,6 @@ const maxRemembered = 10_000
 
 export const makeDirectoryGuard = (root: string): DirectoryGuard => {
   const known = new Set<string>()
-  const isInside = (real: string) => real === root || real.startsWith(root + sep)
   const remember = (dir: string) => {
     if (known.size >= maxRemembered) known.clear()
     known.add(dir)
@@ -35,12 +34,10 @@ export const makeDirectoryGuard = (root: string): DirectoryGuard => {
     for (; dir !== root && dir.startsWith(root + sep) && !known.has(dir); dir = dirname(dir)) dirs.push(dir)
     return dirs.reverse()
   }
-  const resolvesInside = (path: string) =>
-    realpath(path).then(isInside, (error) => missing(error) ? true : Promise.reject(error))
   const entryOf = async (path: string): Promise<Entry> => {
     const stats: Stats | undefined = await lstat(path).catch((e) => missing(e) ? undefined : Promise.reject(e))
     if (stats === undefined) return "missing"
-    if (stats.isSymbolicLink()) return (await resolvesInside(path)) ? "directory" : "outside"
+    if (stats.isSymbolicLink()) return "outside"
     return stats.isDirectory() ? "directory" : "other"
   }
 

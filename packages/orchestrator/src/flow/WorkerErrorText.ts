@@ -1,0 +1,29 @@
+/** The most bytes (UTF-8) of a worker's error message the orchestrator stores. */
+export const ERROR_TEXT_MAX_BYTES = 8 * 1024
+
+/** The most bytes of an error code. */
+export const ERROR_CODE_MAX_BYTES = 200
+
+const cut = (text: string, maxBytes: number, marker: (total: number) => string): string => {
+  const bytes = Buffer.from(text, "utf8")
+  if (bytes.byteLength <= maxBytes) return text
+  const tail = marker(bytes.byteLength)
+  let end = maxBytes - Buffer.byteLength(tail)
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return bytes.subarray(0, end).toString("utf8") + tail
+}
+
+/** U+0000 cannot be stored in a database text column: it becomes U+FFFD. */
+const withoutNul = (text: string): string => text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text
+
+/**
+ * A worker's error message as stored (attempt, run and dead letter): U+0000 replaced by U+FFFD
+ * and at most `ERROR_TEXT_MAX_BYTES`, the cut marked with the full size.
+ */
+export const boundedErrorText = (text: string): string => {
+  const total = Buffer.byteLength(text)
+  return cut(withoutNul(text), ERROR_TEXT_MAX_BYTES, () => ` … [cut: ${total} bytes in all]`)
+}
+
+/** A worker's error code as stored: U+0000 replaced, at most `ERROR_CODE_MAX_BYTES`. */
+export const boundedErrorCode = (code: string): string => cut(withoutNul(code), ERROR_CODE_MAX_BYTES, () => "…")
