@@ -1,11 +1,13 @@
 import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
+import { createWorker } from "@pipeweave/sdk"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Effect, Schedule } from "effect"
 import { freePort } from "../support/Processes.js"
 import { serveWorker } from "../support/InProcess.js"
 import { task } from "../support/fixtures.js"
 import { databases } from "../support/TestDatabase.js"
+import { TEST_SECRET } from "../support/TestOrchestrator.js"
 import { target } from "./Harness.js"
 
 type Target = Effect.Effect.Success<ReturnType<typeof target>>
@@ -109,6 +111,26 @@ for (const [name, database] of databases) {
         const services = (yield* orchestrator.send("/api/services")).body as Array<any>
         assert.deepStrictEqual(services.find((s) => s.serviceId === "svc-b").tasks, ["orphaned"])
         assert.deepStrictEqual(services.find((s) => s.serviceId === "svc-gone").tasks, [])
+      }), 60_000)
+
+    it.scopedLive("a second SDK worker service declaring an owned task id fails to start with the owner's name; the owner keeps it", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        yield* serveWorker(orchestrator.url, "svc-first", (worker) => worker.register("contested", async () => 1))
+        const port = yield* freePort
+        const second = createWorker({
+          orchestratorUrl: orchestrator.url,
+          serviceId: "svc-second",
+          secretKey: TEST_SECRET,
+          baseUrl: `http://127.0.0.1:${port}`,
+          silent: true
+        })
+        second.register("contested", async () => 2)
+        yield* Effect.addFinalizer(() => Effect.promise(() => second.stop().catch(() => undefined)))
+        const failed = yield* Effect.flip(Effect.tryPromise(() => second.listen(port, "127.0.0.1")))
+        assert.match(String(failed.cause), /409.*task 'contested' belongs to service 'svc-first'/)
+        const services = (yield* orchestrator.send("/api/services")).body as Array<any>
+        assert.deepStrictEqual(services.map((s) => [s.serviceId, s.tasks]), [["svc-first", ["contested"]]])
       }), 60_000)
 
     it.scopedLive("a baseUrl that reaches the orchestrator's own listener is refused 400 naming baseUrl", () =>
