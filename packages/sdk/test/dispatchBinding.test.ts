@@ -14,11 +14,15 @@ describe("a dispatch is bound to its tokens", () => {
   it.scopedLive("a dispatch whose paths, attempt, scope or callback credential were edited is refused 401 and runs nothing", () =>
     Effect.gen(function*() {
       let runs = 0
-      const h = yield* startHarness((worker) => worker.register("echo", async (ctx) => (runs++, ctx.input)))
+      const h = yield* startHarness((worker) => {
+        worker.register("echo", async (ctx) => (runs++, ctx.input))
+        worker.register("other", async (ctx) => (runs++, ctx.input))
+      })
       const good = yield* makeDispatch(h, { taskId: "echo", input: { a: 1 } })
       const other = yield* makeDispatch(h, { taskId: "echo", input: { b: 2 } })
       const before = yield* storedKeys(h)
       const edits: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+        ["taskId", { taskId: "other" }],
         ["outputPath", { outputPath: other.outputPath }],
         ["outputPath", { outputPath: "runs/prun_victim/outputs/trun_victim.json" }],
         ["assetsPrefix", { assetsPrefix: other.assetsPrefix }],
@@ -67,13 +71,14 @@ describe("checkDispatch", () => {
       const scope = "prun_abc"
       const runId = "trun_xyz"
       const backend = { id: "local", provider: "local" as const, credentials: { basePath: "/x" } }
-      const grant = { runId, attempt: 3, scope, inputPath: StorageKeys.pipelineInput(scope), backend, expiresAtMs: now + 1 }
+      const grant = { runId, taskId: "t", attempt: 3, scope, inputPath: StorageKeys.pipelineInput(scope), backend, expiresAtMs: now + 1 }
       const claims = yield* crypto.verifyCredential(
         yield* crypto.signCredential({ _tag: "Run", runId, attempt: 3, scope }, now, 60),
         now
       )
       const payload = {
         runId,
+        taskId: "t",
         pipelineRunId: scope,
         attempt: 3,
         inputPath: grant.inputPath,
@@ -86,6 +91,7 @@ describe("checkDispatch", () => {
         return result._tag === "Some" ? result.value.field : "none"
       }
       assert.strictEqual(field({ ...payload, pipelineRunId: null }), "pipelineRunId")
+      assert.strictEqual(field({ ...payload, taskId: "other" }), "taskId")
       assert.strictEqual(field({ ...payload, assetsPrefix: `runs/${scope}/assets/` }), "assetsPrefix")
       assert.strictEqual(field(payload, { _tag: "Run", runId, attempt: 3 }), "callbackToken")
       assert.strictEqual(field(payload, { _tag: "Service", serviceId: "svc" }), "callbackToken")

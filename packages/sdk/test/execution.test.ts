@@ -74,6 +74,7 @@ const payload = (timeoutSeconds: number, heartbeatIntervalMs: number) =>
 
 const backend = {
   runId: "trun_clock01",
+  taskId: "clocked",
   attempt: 1,
   scope: "trun_clock01",
   inputPath: "standalone/trun_clock01/input.json",

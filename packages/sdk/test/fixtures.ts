@@ -119,7 +119,7 @@ export const makeDispatch = (
     const now = yield* Clock.currentTimeMillis
     const attempt = spec.attempt ?? 1
     const storageToken = yield* sealer.sealStorageToken(
-      { runId, attempt, scope, inputPath, backend: { id: "local", provider: "local", credentials: { basePath: h.storageBase } } },
+      { runId, taskId: spec.taskId, attempt, scope, inputPath, backend: { id: "local", provider: "local", credentials: { basePath: h.storageBase } } },
       now,
       600
     )

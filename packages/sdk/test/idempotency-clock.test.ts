@@ -84,6 +84,7 @@ const payload = (timeoutSeconds: number) =>
 
 const backend = {
   runId: "trun_idem01",
+  taskId: "charge",
   attempt: 1,
   scope: "trun_idem01",
   inputPath: "standalone/trun_idem01/input.json",

@@ -10,12 +10,13 @@ export class InvalidSecretKey extends Data.TaggedError("InvalidSecretKey")<{ rea
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly message: string }> {}
 
 /**
- * What a storage token carries: the attempt it was issued for, where that attempt reads its input
+ * What a storage token carries: the attempt (of which run of which task) it was issued for, where that attempt reads its input
  * and the run's storage scope (`runs/{scope}/`, the pipeline run id or, for a standalone task, the
  * task run id), and the backend (with its credentials) it may use.
  */
 export interface StorageGrant {
   readonly runId: string
+  readonly taskId: string
   readonly attempt: number
   readonly scope: string
   readonly inputPath: string
@@ -60,6 +61,7 @@ const derive = (root: Uint8Array, info: string): Uint8Array =>
 
 const decodeGrant = Schema.decodeUnknown(Schema.Struct({
   runId: Schema.String,
+  tsk: Schema.String,
   att: Schema.Int,
   scp: Schema.String,
   inp: Schema.String,
@@ -107,6 +109,7 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
         Effect.sync(() =>
           sealJwe({
             runId: grant.runId,
+            tsk: grant.taskId,
             att: grant.attempt,
             scp: grant.scope,
             inp: grant.inputPath,
@@ -122,6 +125,7 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
           Effect.flatMap((payload) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed"))),
           Effect.map((g): OpenedGrant => ({
             runId: g.runId,
+            taskId: g.tsk,
             attempt: g.att,
             scope: g.scp,
             inputPath: g.inp,

@@ -12,6 +12,7 @@ const TTL = 300
 const crypto = (secret = SECRET) => Effect.orDie(makeCrypto(Redacted.make(secret)))
 const s3Grant: StorageGrant = {
   runId: "trun_1",
+  taskId: "download",
   attempt: 2,
   scope: "trun_1",
   inputPath: "standalone/trun_1/input.json",
@@ -26,6 +27,7 @@ const s3Grant: StorageGrant = {
 }
 const localGrant: StorageGrant = {
   runId: "trun_9",
+  taskId: "convert",
   attempt: 1,
   scope: "prun_9",
   inputPath: "pipelines/prun_9/input.json",
@@ -91,7 +93,7 @@ describe("Crypto storage tokens", () => {
       )
       const bad = { ...s3Grant.backend, credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: 987654321 } }
       const token = yield* Effect.promise(() =>
-        new EncryptJWT({ runId: "trun_1", att: 1, scp: "trun_1", inp: "standalone/trun_1/input.json", backend: bad }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+        new EncryptJWT({ runId: "trun_1", tsk: "download", att: 1, scp: "trun_1", inp: "standalone/trun_1/input.json", backend: bad }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
           .setIssuer("pipeweave").setAudience("pipeweave-storage").setExpirationTime(NOW / 1000 + TTL).encrypt(key)
       )
       const message = yield* rejected((yield* crypto()).openStorageToken(token, NOW))
@@ -177,6 +179,7 @@ describe("Crypto token format", () => {
         jwtDecrypt(sealed, encryption, { issuer: "pipeweave", audience: "pipeweave-storage", currentDate: new Date(NOW) }))
       assert.deepStrictEqual({
         runId: opened.payload["runId"],
+        taskId: opened.payload["tsk"],
         attempt: opened.payload["att"],
         scope: opened.payload["scp"],
         inputPath: opened.payload["inp"],

@@ -78,7 +78,11 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
       const inputInline = run.inputInline ?? run.pipelineInputInline
       const [storageToken, callbackToken] = yield* Effect.all([
-        crypto.sealStorageToken({ runId: run.id, attempt: run.attempt, scope, inputPath: run.inputPath, backend }, nowMs, ttl),
+        crypto.sealStorageToken(
+          { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
+          nowMs,
+          ttl
+        ),
         crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
       ])
       const payload: typeof DispatchPayload.Encoded = {

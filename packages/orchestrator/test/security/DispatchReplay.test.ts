@@ -135,7 +135,7 @@ for (const [name, database] of databases) {
             ...captured,
             attempt: 2,
             storageToken: yield* crypto.sealStorageToken(
-              { runId, attempt: 2, scope, inputPath: captured.inputPath, backend },
+              { runId, taskId: "echo", attempt: 2, scope, inputPath: captured.inputPath, backend },
               now,
               600
             ),

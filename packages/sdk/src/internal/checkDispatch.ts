@@ -14,7 +14,7 @@ const mismatch = (field: string, message: string): Option.Option<Mismatch> => Op
 
 /**
  * Compares what a dispatch says with what its sealed storage token and its callback credential
- * bind: the run, the attempt, the input and every path the attempt writes (`runs/{scope}/…` of
+ * bind: the run and its task, the attempt, the input and every path the attempt writes (`runs/{scope}/…` of
  * this run), and a callback credential for the same run, attempt and scope. Predecessors'
  * results must be safe keys under `runs/` (an idempotency cache may point a pipeline's task at
  * a standalone run's output, in another scope). `None` when everything agrees.
@@ -26,6 +26,7 @@ export const checkDispatch = (
 ): Option.Option<Mismatch> => {
   const { attempt, runId } = payload
   if (grant.runId !== runId) return mismatch("runId", "the storage token was issued for another run")
+  if (grant.taskId !== payload.taskId) return mismatch("taskId", "the storage token was issued for another task")
   if (grant.attempt !== attempt) return mismatch("attempt", `the storage token was issued for attempt ${grant.attempt}`)
   if (StorageKeys.runScope(runId, payload.pipelineRunId) !== grant.scope) {
     return mismatch("pipelineRunId", "the storage token was issued for another storage scope")
