@@ -7,7 +7,7 @@
 import { createServer } from "node:net"
 import { quarterlyReportUrl } from "@pipeweave/example-pdf-processing/samples"
 import { makePdfWorker } from "@pipeweave/example-pdf-processing/worker"
-import { Effect, Either, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Either, Layer, Option, Redacted } from "effect"
 import { parseConfig } from "../packages/orchestrator/src/Config.js"
 import { server } from "../packages/orchestrator/src/Orchestrator.js"
 import { resolveSecret } from "../packages/orchestrator/src/Secret.js"
@@ -37,7 +37,8 @@ const orchestratorUrl = `http://localhost:${settings.port}`
 const orchestrator = Effect.runFork(Layer.launch(server(settings)))
 orchestrator.addObserver((exit) => {
   if (exit._tag === "Failure") {
-    console.error(`[start] the orchestrator stopped: ${String(exit.cause)}`)
+    const failure = Cause.failureOption(exit.cause)
+    console.error(Option.isSome(failure) ? failure.value.message : `[start] the orchestrator stopped: ${String(exit.cause)}`)
     process.exit(1)
   }
 })

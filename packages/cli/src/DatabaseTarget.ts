@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Options } from "@effect/cli"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
+import { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
 import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { CliFailure } from "./CliFailure.js"
@@ -34,7 +35,7 @@ export interface DatabaseTarget {
   readonly label: string
   readonly dialect: "postgres" | "pglite"
   readonly exists: boolean
-  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError>
+  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse>
 }
 
 const masked = (url: string): string => {
@@ -61,10 +62,7 @@ const pglite = (dataDir: string): DatabaseTarget => {
     label: `embedded PGlite database at ${dir}`,
     dialect: "pglite",
     exists: existsSync(dir),
-    client: Layer.unwrapEffect(Effect.sync(() => {
-      mkdirSync(dir, { recursive: true })
-      return PgliteClient.layer({ dataDir: dir })
-    }))
+    client: PgliteClient.layer({ dataDir: dir, holder: "pipeweave db" })
   }
 }
 
@@ -87,5 +85,9 @@ export const withDatabase = <A, E>(
   effect.pipe(
     Effect.provide(target.client),
     Effect.catchAllDefect((defect) => Effect.fail(CliFailure.failed(describe(target, defect)))),
-    Effect.mapError((error) => (error instanceof CliFailure ? error : CliFailure.failed(describe(target, error))))
+    Effect.mapError((error) =>
+      error instanceof CliFailure
+        ? error
+        : CliFailure.failed(error instanceof DataDirInUse ? error.message : describe(target, error))
+    )
   )

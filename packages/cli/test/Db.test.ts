@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { acquire } from "@pipeweave/orchestrator/sql/DataDirLock"
 import { migrationsDir } from "@pipeweave/orchestrator/sql/Migrations"
 import { Effect } from "effect"
 import { runCli } from "./support/RunCli.js"
@@ -67,6 +68,28 @@ describe("db on the embedded PGlite database", () => {
       const init = yield* runCli(["db", "init"], env)
       assert.strictEqual(init.exitCode, 0, init.stderr)
       assert.match(init.stdout, /is up to date/)
+    }))
+})
+
+describe("db on an embedded database another process holds", () => {
+  it.live("is refused with one line naming the directory and the holder's PID, and touches nothing", () =>
+    Effect.gen(function*() {
+      const dataDir = mkdtempSync(join(tmpdir(), "pipeweave-cli-db-held-"))
+      const db = join(dataDir, "db")
+      const refused = yield* Effect.scoped(
+        Effect.zipRight(acquire(db, { holder: "orchestrator" }), runCli(["db", "migrate", "--data-dir", dataDir]))
+      )
+      assert.strictEqual(refused.exitCode, 1)
+      assert.strictEqual(refused.stdout, "")
+      assert.strictEqual(
+        refused.stderr,
+        `error: The embedded database at ${db} is in use by process ${process.pid} (orchestrator); ` +
+          "stop it or set PIPEWEAVE_DATA_DIR to another directory"
+      )
+      assert.isFalse(existsSync(db))
+
+      const released = yield* runCli(["db", "migrate", "--data-dir", dataDir])
+      assert.strictEqual(released.exitCode, 0, released.stderr)
     }))
 })
 

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Json, TaskId, TaskRunId } from "./Ids.js"
+import { Text } from "./Text.js"
 import { AssetRef, TaskRunStatus } from "./TaskRun.js"
 
 /**
@@ -24,7 +25,9 @@ export const CallbackFailure = Schema.Struct({
   error: Schema.String,
   errorCode: Schema.optional(Schema.String),
   retryable: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  retryAfterMs: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  retryAfterMs: Schema.optional(Schema.Int.pipe(Schema.between(0, 30 * 86_400_000, {
+    message: () => "retryAfterMs must be an integer between 0 and 30 days in milliseconds"
+  }))),
   details: Schema.optional(Json),
   logsPath: Schema.optional(Schema.String)
 })
@@ -57,5 +60,5 @@ export const ProgressRequest = Schema.Struct({
   runId: TaskRunId,
   attempt: Schema.Int,
   percent: Schema.Number.pipe(Schema.between(0, 100, { message: () => "percent must be between 0 and 100" })),
-  message: Schema.optional(Schema.String.pipe(Schema.maxLength(2000)))
+  message: Schema.optional(Text.pipe(Schema.maxLength(2000)))
 })

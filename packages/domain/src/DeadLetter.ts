@@ -83,7 +83,10 @@ export const DlqRetryAllResult = Schema.Struct({
   results: Schema.Array(Schema.Struct({ id: DlqId, newRunId: TaskRunId }))
 })
 
-/** A duration like `7d`, `12h`, `30m`, `45s` or a number of milliseconds. */
+const MAX_AGE_DAYS = 36_500
+const MAX_AGE_MS = MAX_AGE_DAYS * 86_400_000
+
+/** A duration like `7d`, `12h`, `30m`, `45s` or a number of milliseconds; at most 100 years. */
 export const AgeFromString = Schema.transformOrFail(
   Schema.String,
   Schema.Number,
@@ -97,7 +100,10 @@ export const AgeFromString = Schema.transformOrFail(
         )
       }
       const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? "ms") as "ms"]
-      return ParseResult.succeed(Number(match[1]) * unit)
+      const ms = Number(match[1]) * unit
+      return ms <= MAX_AGE_MS
+        ? ParseResult.succeed(ms)
+        : ParseResult.fail(new ParseResult.Type(ast, text, `expected a duration of at most ${MAX_AGE_DAYS}d`))
     },
     encode: (ms) => ParseResult.succeed(`${ms}ms`)
   }

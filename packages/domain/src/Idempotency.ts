@@ -1,11 +1,12 @@
 import { Schema } from "effect"
 import { TaskRunId } from "./Ids.js"
+import { Text } from "./Text.js"
 
 /** `POST /api/idempotency`: the worker computed `idempotencyKey(input, codeVersion)` for this attempt. */
 export const IdempotencyRequest = Schema.Struct({
   runId: TaskRunId,
   attempt: Schema.Int,
-  key: Schema.String.pipe(
+  key: Text.pipe(
     Schema.minLength(1, { message: () => "key must not be empty" }),
     Schema.maxLength(512, { message: () => "key must be at most 512 characters" })
   )

@@ -41,6 +41,7 @@ export const DlqId = Schema.String.pipe(
 
 /** A service version as sent by a worker (`"1.2.0"`). */
 export const ServiceVersion = Schema.String.pipe(
+  Schema.filter((s) => !s.includes("\u0000") || "version must not contain the character U+0000"),
   Schema.minLength(1, { message: () => "version must not be empty" }),
   Schema.maxLength(64, { message: () => "version must be at most 64 characters" })
 )

@@ -5,6 +5,9 @@ import { CodeHash, Json, PipelineId, PipelineRunId, ServiceId, TaskId, TaskRunId
 import { PlanLevel } from "./pipeline/ExecutionPlan.js"
 import { PipelineStructure } from "./pipeline/PipelineStructure.js"
 import { FailureMode } from "./pipeline/Routing.js"
+import { DateParam } from "./DateParam.js"
+import { Priority } from "./Priority.js"
+import { Metadata } from "./Text.js"
 
 /** Status of a pipeline run. */
 export const PipelineRunStatus = Schema.Literal("running", "completed", "failed", "partial", "cancelled")
@@ -32,8 +35,8 @@ export type PipelineInfo = typeof PipelineInfo.Type
 export class TriggerRequest extends Schema.Class<TriggerRequest>("TriggerRequest")({
   input: Schema.optionalWith(Json, { default: () => ({}) }),
   failureMode: Schema.optionalWith(FailureMode, { default: () => "fail-fast" as const }),
-  priority: Schema.optional(Schema.Int),
-  metadata: Schema.optional(Json)
+  priority: Schema.optional(Priority),
+  metadata: Schema.optional(Metadata)
 }) {}
 
 /** `POST /api/pipelines/:id/trigger` answer. */
@@ -77,8 +80,8 @@ export const PipelineRunSummary = Schema.Struct({
 export const RunsParams = Schema.Struct({
   pipelineId: Schema.optional(PipelineId),
   status: Schema.optional(PipelineRunStatus),
-  since: Schema.optional(Schema.Date),
-  until: Schema.optional(Schema.Date),
+  since: Schema.optional(DateParam),
+  until: Schema.optional(DateParam),
   ...PageParams
 })
 export type RunsParams = typeof RunsParams.Type

@@ -1,16 +1,16 @@
 import { Page, PageParams } from "./Pagination.js"
 import { Schema } from "effect"
 import { Json, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
+import { Priority } from "./Priority.js"
+import { Metadata } from "./Text.js"
 import { TaskRunStatus } from "./TaskRun.js"
-
-const Priority = Schema.Int.pipe(Schema.between(-1_000_000, 1_000_000, { message: () => "priority must be an integer" }))
 
 /** `POST /api/queue/task` body. */
 export class QueueTaskRequest extends Schema.Class<QueueTaskRequest>("QueueTaskRequest")({
   taskId: TaskId,
   input: Schema.optionalWith(Json, { default: () => ({}) }),
   priority: Schema.optional(Priority),
-  metadata: Schema.optional(Json)
+  metadata: Schema.optional(Metadata)
 }) {}
 
 /** `POST /api/queue/task` answer. */

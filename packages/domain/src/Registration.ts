@@ -2,6 +2,7 @@ import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { CodeHash, PipelineId, ServiceId, ServiceVersion, TaskId } from "./Ids.js"
 import { TaskOptions } from "./TaskOptions.js"
+import { Text } from "./Text.js"
 
 /** One task as a worker declares it at registration: options plus its code hash. */
 export const TaskRegistration = Schema.Struct({
@@ -16,11 +17,12 @@ export type TaskRegistration = typeof TaskRegistration.Type
 export const PipelineDeclaration = Schema.Struct({
   id: PipelineId,
   entry: Schema.NonEmptyArray(TaskId),
-  description: Schema.optional(Schema.String)
+  description: Schema.optional(Text.pipe(Schema.maxLength(2000)))
 })
 export type PipelineDeclaration = typeof PipelineDeclaration.Type
 
-const BaseUrl = Schema.String.pipe(
+const BaseUrl = Text.pipe(
+  Schema.maxLength(2048, { message: () => "baseUrl must be at most 2048 characters" }),
   Schema.filter((s) => {
     try {
       const url = new URL(s)

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { TaskId } from "./Ids.js"
+import { Text } from "./Text.js"
 
 const int = (field: string, min: number, max: number) =>
   Schema.Int.pipe(
@@ -47,7 +48,7 @@ export const TaskOptions = Schema.Struct({
   concurrency: Schema.optionalWith(int("concurrency", 0, 1_000_000), { default: () => TaskOptionDefaults.concurrency }),
   priority: Schema.optionalWith(int("priority", -1_000_000, 1_000_000), { default: () => TaskOptionDefaults.priority }),
   idempotencyTTL: Schema.optional(int("idempotencyTTL", 0, 365 * 86_400)),
-  description: Schema.optional(Schema.String.pipe(Schema.maxLength(2000)))
+  description: Schema.optional(Text.pipe(Schema.maxLength(2000)))
 })
 export type TaskOptions = typeof TaskOptions.Type
 export type TaskOptionsInput = typeof TaskOptions.Encoded

@@ -5,6 +5,7 @@ import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 /** Everything the orchestrator reads from its environment, validated. */
 export interface OrchestratorSettings {
   readonly port: number
+  /** Where to listen: `HOST`, else 127.0.0.1 when the API has no token, else every interface. */
   readonly host: string | undefined
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   readonly dataDir: string
@@ -21,6 +22,12 @@ export interface OrchestratorSettings {
   readonly inlinePayloadBytes: number
   readonly runRetentionDays: number
   readonly production: boolean
+  /** Origins allowed to call the API from a browser (`CORS_ORIGINS`); `["*"]` for any, empty for none. */
+  readonly corsOrigins: ReadonlyArray<string>
+  /** Largest request body accepted, in bytes (`MAX_BODY_BYTES`); a larger one is answered 413 unread. */
+  readonly maxBodyBytes: number
+  /** What the orchestrator says about its exposure when it starts (loopback binding, an open API). */
+  readonly startupWarnings: ReadonlyArray<string>
 }
 
 export class OrchestratorConfig extends Context.Tag("@pipeweave/orchestrator/OrchestratorConfig")<
@@ -36,6 +43,8 @@ export class ConfigInvalid extends Data.TaggedError("ConfigInvalid")<{ readonly 
 }
 
 const MAX_INLINE_BYTES = 1_048_576
+const MAX_BODY_BYTES = 4 * 1_048_576
+const MAX_BODY_BYTES_CEILING = 1024 * 1_048_576
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -52,6 +61,31 @@ const integer = (env: Env, name: string, fallback: number, min: number, problems
 
 const text = (env: Env, name: string): Option.Option<string> =>
   Option.fromNullable(env[name]?.trim()).pipe(Option.filter((s) => s.length > 0))
+
+const parseOrigins = (raw: Option.Option<string>, problems: Array<string>): ReadonlyArray<string> => {
+  if (Option.isNone(raw)) return []
+  const origins = raw.value.split(",").map((origin) => origin.trim()).filter((origin) => origin.length > 0)
+  if (origins.includes("*")) {
+    if (origins.length > 1) problems.push(`CORS_ORIGINS is either "*" alone or a list of origins (got "${raw.value}")`)
+    return ["*"]
+  }
+  const bad = origins.filter((origin) => {
+    try {
+      const url = new URL(origin)
+      return !/^https?:$/.test(url.protocol) || url.origin !== origin
+    } catch {
+      return true
+    }
+  })
+  if (bad.length > 0) {
+    problems.push(
+      `CORS_ORIGINS must list origins such as https://monitor.example.com, comma-separated, without path or trailing slash (bad: ${
+        bad.map((o) => `"${o}"`).join(", ")
+      })`
+    )
+  }
+  return origins
+}
 
 /** Reads and validates the orchestrator's variables; every problem is reported, not just the first. */
 export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, ConfigInvalid> => {
@@ -91,14 +125,50 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
   if (production && Option.isNone(secretKey)) {
     problems.push("PIPEWEAVE_SECRET_KEY is required when NODE_ENV=production (every orchestrator and worker shares it)")
   }
+  const apiToken = text(env, "PIPEWEAVE_API_TOKEN")
+  const allowOpenApi = text(env, "PIPEWEAVE_ALLOW_OPEN_API")
+  if (Option.isSome(allowOpenApi) && allowOpenApi.value !== "true" && allowOpenApi.value !== "false") {
+    problems.push(`PIPEWEAVE_ALLOW_OPEN_API must be "true" or "false" (got "${allowOpenApi.value}")`)
+  }
+  const openApiAllowed = Option.contains(allowOpenApi, "true")
+  const startupWarnings: Array<string> = []
+  if (production && Option.isNone(apiToken)) {
+    if (openApiAllowed) {
+      startupWarnings.push(
+        "NODE_ENV=production without PIPEWEAVE_API_TOKEN: the management API is open to anyone who can reach it (PIPEWEAVE_ALLOW_OPEN_API=true)"
+      )
+    } else {
+      problems.push(
+        "PIPEWEAVE_API_TOKEN is required when NODE_ENV=production (or set PIPEWEAVE_ALLOW_OPEN_API=true to run the management API open)"
+      )
+    }
+  }
+  const explicitHost = text(env, "HOST")
+  const host = Option.isSome(explicitHost)
+    ? explicitHost.value
+    : Option.isNone(apiToken)
+    ? "127.0.0.1"
+    : undefined
+  if (Option.isNone(apiToken)) {
+    startupWarnings.push(
+      Option.isSome(explicitHost)
+        ? `no PIPEWEAVE_API_TOKEN: the management API is open and listening on HOST=${explicitHost.value}`
+        : "no PIPEWEAVE_API_TOKEN: listening on 127.0.0.1 only (set PIPEWEAVE_API_TOKEN, or HOST to choose the interface)"
+    )
+  }
+  const corsOrigins = parseOrigins(text(env, "CORS_ORIGINS"), problems)
+  const maxBodyBytes = integer(env, "MAX_BODY_BYTES", MAX_BODY_BYTES, 1024, problems)
+  if (maxBodyBytes > MAX_BODY_BYTES_CEILING) {
+    problems.push(`MAX_BODY_BYTES must be at most ${MAX_BODY_BYTES_CEILING} (larger inputs belong in storage; got "${maxBodyBytes}")`)
+  }
   const config: OrchestratorSettings = {
     port,
-    host: Option.getOrUndefined(text(env, "HOST")),
+    host,
     databaseUrl: Option.map(databaseUrl, Redacted.make),
     dataDir,
     storage: Either.getOrElse(storage, () => ({ backends: [], defaultId: "" })),
     secretKey: Option.map(secretKey, Redacted.make),
-    apiToken: Option.map(text(env, "PIPEWEAVE_API_TOKEN"), Redacted.make),
+    apiToken: Option.map(apiToken, Redacted.make),
     mode: mode === "serverless" ? "serverless" : "standalone",
     maxConcurrency: integer(env, "MAX_CONCURRENCY", 10, 1, problems),
     pollIntervalMs: integer(env, "POLL_INTERVAL_MS", 1000, 10, problems),
@@ -107,7 +177,10 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     maxRetryDelayMs: integer(env, "MAX_RETRY_DELAY_MS", 86_400_000, 0, problems),
     inlinePayloadBytes: inline,
     runRetentionDays: integer(env, "RUN_RETENTION_DAYS", 7, 1, problems),
-    production
+    production,
+    corsOrigins,
+    maxBodyBytes,
+    startupWarnings
   }
   return problems.length > 0 ? Either.left(new ConfigInvalid({ problems })) : Either.right(config)
 }

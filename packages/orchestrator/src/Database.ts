@@ -1,11 +1,11 @@
-import { mkdirSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Option, type Redacted, String } from "effect"
 import type { OrchestratorSettings } from "./Config.js"
+import type { DataDirInUse } from "./sql/DataDirLock.js"
 import { runMigrations } from "./sql/Migrations.js"
 
 /** Which database the orchestrator runs on. */
@@ -16,7 +16,7 @@ export class DatabaseInfo extends Context.Tag("@pipeweave/orchestrator/DatabaseI
 
 type DatabaseLayer = Layer.Layer<
   PgClient.PgClient | SqlClient.SqlClient | DatabaseInfo,
-  SqlError | MigrationError
+  SqlError | MigrationError | DataDirInUse
 >
 
 const applyMigrations = Effect.flatMap(runMigrations, (applied) =>
@@ -46,19 +46,22 @@ const opening = {
 }
 
 /**
- * The embedded PGlite database under `dataDir` (in memory when absent), migrated. PGlite is
- * imported only here, so a PostgreSQL orchestrator never loads it.
+ * The embedded PGlite database under `dataDir` (in memory when absent), migrated. The directory is
+ * held by this process while the layer lives (a second opener fails with `DataDirInUse`). PGlite
+ * is imported only here, so a PostgreSQL orchestrator never loads it.
  */
-export const layerPglite = (dataDir?: string): DatabaseLayer =>
+export const layerPglite = (dataDir?: string, holder = "orchestrator"): DatabaseLayer =>
   migrated(
-    Layer.unwrapEffect(Effect.gen(function*() {
-      const PgliteClient = yield* Effect.promise(() => import("./sql/PgliteClient.js"))
-      if (dataDir !== undefined) {
-        mkdirSync(dirname(dataDir), { recursive: true })
-        yield* Effect.logInfo(opening[PgliteClient.openingKind(dataDir)](dataDir))
-      }
-      return PgliteClient.layer({ dataDir, transformResultNames: String.snakeToCamel })
-    })),
+    Layer.unwrapEffect(Effect.map(
+      Effect.promise(() => import("./sql/PgliteClient.js")),
+      (PgliteClient) =>
+        PgliteClient.layer({
+          dataDir,
+          holder,
+          transformResultNames: String.snakeToCamel,
+          onOpen: (kind) => dataDir === undefined ? Effect.void : Effect.logInfo(opening[kind](dataDir))
+        })
+    )),
     { dialect: "pglite", location: dataDir ?? "memory" }
   )
 

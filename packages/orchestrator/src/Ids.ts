@@ -13,3 +13,4 @@ export const newTaskRunId = (): string => `trun_${suffix(16)}`
 export const newPipelineRunId = (): string => `prun_${suffix(16)}`
 export const newDlqId = (): string => `dlq_${suffix(16)}`
 export const newOrchestratorId = (): string => `orch_${suffix(10)}`
+export const newRequestId = (): string => `req_${suffix(16)}`

@@ -9,6 +9,8 @@ import * as Config from "./Config.js"
 import * as Database from "./Database.js"
 import { ManagementAuthLive, WorkerAuthLive } from "./http/Auth.js"
 import { jsonErrors } from "./http/JsonErrors.js"
+import { requestGuards } from "./http/RequestGuards.js"
+import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
 import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
@@ -113,20 +115,21 @@ const openWhenListening = Layer.effectDiscard(
   Effect.zipRight(HttpServer.HttpServer, Effect.flatMap(Listening, (listening) => listening.open))
 )
 
-/** Serves the API (plus docs and CORS for the monitoring site) on top of `services`. */
-export const http = HttpApiBuilder.serve().pipe(
+/** Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
+export const http = HttpApiBuilder.serve(requestIds).pipe(
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
+  Layer.provide(requestGuards),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(HttpApiBuilder.middlewareCors()),
   Layer.provide(api)
 )
 
-/** The whole orchestrator listening on `PORT`. */
+/** The whole orchestrator listening on `PORT` (and `HOST`), saying at start how exposed it is. */
 export const server = (settings: Config.OrchestratorSettings) =>
   http.pipe(
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
+    Layer.merge(Layer.effectDiscard(Effect.forEach(settings.startupWarnings, (line) => Effect.logWarning(line)))),
     Layer.provide(services(settings))
   )

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { defaultTeardown } from "@effect/platform/Runtime"
 import { Effect, Either, Layer, Option } from "effect"
 import { parseConfig } from "./Config.js"
 import { server } from "./Orchestrator.js"
@@ -18,7 +19,18 @@ if (Either.isLeft(settings)) {
 // and still optimises what keeps running (CPU per task unchanged over 500-1,000 tasks).
 if (Option.isNone(settings.right.databaseUrl)) setFlagsFromString("--wasm-tiering-budget=18000000")
 
+// Start-up failures an operator fixes (a bad secret file, a data directory held by another
+// process) are one line on stderr and exit code 1, with no stack trace.
+const refuse = (error: { readonly message: string }) =>
+  Effect.sync(() => {
+    process.stderr.write(`${error.message}\n`)
+    process.exitCode = 1
+  })
+
 Layer.launch(server(settings.right)).pipe(
-  Effect.tapErrorTag("InvalidSecretKey", (e) => Effect.sync(() => process.stderr.write(`${e.message}\n`))),
-  NodeRuntime.runMain({ disableErrorReporting: false })
+  Effect.catchTags({ InvalidSecretKey: refuse, DataDirInUse: refuse }),
+  NodeRuntime.runMain({
+    disableErrorReporting: false,
+    teardown: (exit, onExit) => defaultTeardown(exit, (code) => onExit(code === 0 ? Number(process.exitCode ?? 0) : code))
+  })
 )

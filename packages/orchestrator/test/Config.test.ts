@@ -48,4 +48,51 @@ describe("orchestrator configuration", () => {
     const result = parseConfig({ NODE_ENV: "production" })
     expect(Either.isLeft(result) && result.left.message).toContain("PIPEWEAVE_SECRET_KEY is required when NODE_ENV=production")
   })
+
+  it("is safe by default: loopback without an API token, every interface with one, HOST wins; CORS off; 4 MiB bodies", () => {
+    const open = Either.getOrThrow(parseConfig({}))
+    expect(open.host).toBe("127.0.0.1")
+    expect(open.startupWarnings.join("\n")).toContain("no PIPEWEAVE_API_TOKEN: listening on 127.0.0.1 only")
+    expect(open.corsOrigins).toEqual([])
+    expect(open.maxBodyBytes).toBe(4 * 1_048_576)
+    const token = Either.getOrThrow(parseConfig({ PIPEWEAVE_API_TOKEN: "t0ken" }))
+    expect(token.host).toBeUndefined()
+    expect(token.startupWarnings).toEqual([])
+    const host = Either.getOrThrow(parseConfig({ HOST: "0.0.0.0" }))
+    expect(host.host).toBe("0.0.0.0")
+    expect(host.startupWarnings.join("\n")).toContain("open and listening on HOST=0.0.0.0")
+  })
+
+  it("reads CORS_ORIGINS and MAX_BODY_BYTES, naming what is wrong with them", () => {
+    const listed = Either.getOrThrow(parseConfig({ CORS_ORIGINS: " https://monitor.example.com, http://localhost:4321 " }))
+    expect(listed.corsOrigins).toEqual(["https://monitor.example.com", "http://localhost:4321"])
+    expect(Either.getOrThrow(parseConfig({ CORS_ORIGINS: "*" })).corsOrigins).toEqual(["*"])
+    expect(Either.getOrThrow(parseConfig({ MAX_BODY_BYTES: "65536" })).maxBodyBytes).toBe(65536)
+    const result = parseConfig({ CORS_ORIGINS: "https://ok.example,monitor.example.com/,*", MAX_BODY_BYTES: "10" })
+    const message = Either.isLeft(result) ? result.left.message : ""
+    expect(message).toContain(`CORS_ORIGINS is either "*" alone or a list of origins`)
+    expect(message).toContain("MAX_BODY_BYTES must be an integer >= 1024")
+    const bad = parseConfig({ CORS_ORIGINS: "monitor.example.com,https://x.example/path", MAX_BODY_BYTES: "99999999999" })
+    const badMessage = Either.isLeft(bad) ? bad.left.message : ""
+    expect(badMessage).toContain(`(bad: "monitor.example.com", "https://x.example/path")`)
+    expect(badMessage).toContain("MAX_BODY_BYTES must be at most")
+  })
+
+  it("refuses production without PIPEWEAVE_API_TOKEN unless PIPEWEAVE_ALLOW_OPEN_API=true, which warns", () => {
+    const secret = "ab".repeat(32)
+    const refused = parseConfig({ NODE_ENV: "production", PIPEWEAVE_SECRET_KEY: secret })
+    expect(Either.isLeft(refused) && refused.left.problems).toEqual([
+      "PIPEWEAVE_API_TOKEN is required when NODE_ENV=production (or set PIPEWEAVE_ALLOW_OPEN_API=true to run the management API open)"
+    ])
+    const both = parseConfig({ NODE_ENV: "production" })
+    expect(Either.isLeft(both) && both.left.problems.length).toBe(2)
+    const allowed = Either.getOrThrow(
+      parseConfig({ NODE_ENV: "production", PIPEWEAVE_SECRET_KEY: secret, PIPEWEAVE_ALLOW_OPEN_API: "true" })
+    )
+    expect(allowed.startupWarnings.join("\n")).toContain("NODE_ENV=production without PIPEWEAVE_API_TOKEN")
+    expect(Either.isRight(parseConfig({ NODE_ENV: "production", PIPEWEAVE_SECRET_KEY: secret, PIPEWEAVE_API_TOKEN: "t" })))
+      .toBe(true)
+    const typo = parseConfig({ PIPEWEAVE_ALLOW_OPEN_API: "yes" })
+    expect(Either.isLeft(typo) && typo.left.message).toContain(`PIPEWEAVE_ALLOW_OPEN_API must be "true" or "false"`)
+  })
 })

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
@@ -46,6 +46,30 @@ describe("the embedded database", () => {
       const second = yield* session(dir, Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT n FROM probe`))
       assert.deepStrictEqual(second.lines, [`Opening the embedded database at ${dir}`])
       assert.deepStrictEqual(second.result, [{ n: 42 }])
+      rmSync(parent, { recursive: true, force: true })
+    }), { timeout: 120_000 })
+
+  it.live("a data directory from an earlier version (0755 directories, 0666 files) is made owner-only when opened", () =>
+    Effect.gen(function*() {
+      const parent = mkdtempSync(join(tmpdir(), "pipeweave-embedded-"))
+      const dir = join(parent, "db")
+      yield* session(dir, Effect.void)
+      const entries = (root: string): Array<string> =>
+        readdirSync(root, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory() ? [join(root, e.name), ...entries(join(root, e.name))] : [join(root, e.name)])
+      for (const path of [parent, dir, ...entries(dir)]) chmodSync(path, lstatSync(path).isDirectory() ? 0o755 : 0o666)
+
+      const reopened = yield* session(dir, Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT 1`))
+      assert.deepStrictEqual(reopened.lines.slice(0, 2), [
+        `Restricted ${parent} to its owner (mode 755 -> 700)`,
+        `Restricted ${dir} to its owner (mode 755 -> 700)`
+      ])
+      assert.match(reopened.lines[2] ?? "", new RegExp(`^Removed group and other permissions from \\d+ entries under ${dir}$`))
+      assert.deepStrictEqual([parent, dir].map((path) => lstatSync(path).mode & 0o777), [0o700, 0o700])
+      assert.deepStrictEqual(entries(dir).filter((path) => (lstatSync(path).mode & 0o022) !== 0), [])
+
+      const again = yield* session(dir, Effect.void)
+      assert.deepStrictEqual(again.lines, [`Opening the embedded database at ${dir}`])
       rmSync(parent, { recursive: true, force: true })
     }), { timeout: 120_000 })
 

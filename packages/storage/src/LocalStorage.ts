@@ -44,7 +44,7 @@ const unlinkIfPresent = (path: string) => unlink(path).catch((e) => missing(e) ?
 export const makeLocalStorage = (options: LocalStorageOptions): Effect.Effect<StorageShape, StorageError> =>
   Effect.gen(function*() {
     const root = yield* attempt("open", options.basePath, async () => {
-      await mkdir(resolve(options.basePath), { recursive: true })
+      await mkdir(resolve(options.basePath), { recursive: true, mode: 0o700 })
       return realpath(resolve(options.basePath))
     })
     const guard = makeDirectoryGuard(root)

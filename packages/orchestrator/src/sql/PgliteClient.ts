@@ -1,3 +1,4 @@
+import { dirname } from "node:path"
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite"
 import { Reactivity } from "@effect/experimental"
 import { SqlClient } from "@effect/sql"
@@ -6,6 +7,8 @@ import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Stream } from "effect"
+import { acquire, type DataDirInUse } from "./DataDirLock.js"
+import { ownerOnlyDirectory, tightenTree } from "./OwnerOnly.js"
 import { findTemplate, installTemplate, isInitialised, readTemplate } from "./PgliteTemplate.js"
 
 /** Options of the embedded database: a data directory, or in memory when absent. */
@@ -17,10 +20,17 @@ export interface PgliteClientOptions {
    * resident: PGlite's initdb sets 128MB. Misses are served from the OS page cache. Default 16MB.
    */
   readonly sharedBuffers?: string | undefined
+  /** Who holds the data directory, as a second opener is told (default "pipeweave"). */
+  readonly holder?: string | undefined
+  /** Runs once the data directory is held, before PGlite opens it. */
+  readonly onOpen?: ((kind: OpeningKind) => Effect.Effect<void>) | undefined
 }
 
+/** How opening a data directory goes: an existing database, a new one from the template, or initdb. */
+export type OpeningKind = "existing" | "template" | "initdb"
+
 /** How opening `dataDir` will go: an existing database, a new one from the template, or initdb. */
-export const openingKind = (dataDir: string): "existing" | "template" | "initdb" =>
+export const openingKind = (dataDir: string): OpeningKind =>
   isInitialised(dataDir) ? "existing" : findTemplate() !== undefined ? "template" : "initdb"
 
 const open = async (options: PgliteClientOptions): Promise<PGlite> => {
@@ -34,9 +44,32 @@ const open = async (options: PgliteClientOptions): Promise<PGlite> => {
       loadDataDir: new Blob([readTemplate(template) as Uint8Array<ArrayBuffer>], { type: "application/x-tar" })
     })
   }
-  if (!isInitialised(options.dataDir)) installTemplate(options.dataDir)
-  return PGlite.create(options.dataDir, settings)
+  const initdb = !isInitialised(options.dataDir) && !installTemplate(options.dataDir)
+  const db = await PGlite.create(options.dataDir, settings)
+  if (initdb) tightenTree(options.dataDir)
+  return db
 }
+
+const fsError = (dataDir: string) => (cause: unknown) =>
+  new SqlError({ cause, message: `cannot prepare the embedded database at ${dataDir}: ${errorMessage(cause)}` })
+
+/**
+ * Holds `dataDir` (see `DataDirLock`) for the scope and makes it and the directory holding it
+ * owner-only, tightening what an earlier version left open, before anything in it is touched.
+ */
+const hold = (dataDir: string, holder: string) =>
+  Effect.gen(function*() {
+    const parentWas = yield* Effect.try({ try: () => ownerOnlyDirectory(dirname(dataDir)), catch: fsError(dataDir) })
+    yield* acquire(dataDir, { holder }).pipe(
+      Effect.catchTag("DataDirLockFailed", (e) => Effect.fail(new SqlError({ cause: e.cause, message: e.message })))
+    )
+    const dirWas = yield* Effect.try({ try: () => ownerOnlyDirectory(dataDir), catch: fsError(dataDir) })
+    const files = dirWas === undefined ? 0 : yield* Effect.try({ try: () => tightenTree(dataDir), catch: fsError(dataDir) })
+    for (const [dir, was] of [[dirname(dataDir), parentWas], [dataDir, dirWas]] as const) {
+      if (was !== undefined) yield* Effect.logWarning(`Restricted ${dir} to its owner (mode ${was.toString(8)} -> 700)`)
+    }
+    if (files > 0) yield* Effect.logWarning(`Removed group and other permissions from ${files} entries under ${dataDir}`)
+  })
 
 const PgJson = Statement.custom<Statement.Custom<"PgJson", unknown>>("PgJson")
 
@@ -47,6 +80,10 @@ const PgJson = Statement.custom<Statement.Custom<"PgJson", unknown>>("PgJson")
  */
 export const make = (options: PgliteClientOptions) =>
   Effect.gen(function*() {
+    if (options.dataDir !== undefined) {
+      yield* hold(options.dataDir, options.holder ?? "pipeweave")
+      if (options.onOpen !== undefined) yield* options.onOpen(openingKind(options.dataDir))
+    }
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => open(options),
@@ -109,7 +146,9 @@ export const make = (options: PgliteClientOptions) =>
 const errorMessage = (cause: unknown): string => (cause instanceof Error ? cause.message : "PGlite query failed")
 
 /** Provides `PgClient` and `SqlClient` backed by PGlite. */
-export const layer = (options: PgliteClientOptions): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError> =>
+export const layer = (
+  options: PgliteClientOptions
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, SqlError | DataDirInUse> =>
   Layer.scopedContext(
     Effect.map(make(options), (pg) => Context.make(PgClient.PgClient, pg).pipe(Context.add(SqlClient.SqlClient, pg)))
   ).pipe(Layer.provide(Reactivity.layer))

@@ -1,0 +1,102 @@
+import type { IncomingMessage } from "node:http"
+import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { Effect, Option } from "effect"
+import { hasBody } from "./ContentTypeGuard.js"
+import { exceedsDepth, MAX_JSON_DEPTH } from "./JsonDepth.js"
+
+const tooLarge = (maxBytes: number) =>
+  HttpServerResponse.json(
+    {
+      _tag: "PayloadTooLarge",
+      message: `the request body is larger than MAX_BODY_BYTES (${maxBytes} bytes); put large inputs in storage and pass their path`
+    },
+    { status: 413, headers: { connection: "close" } }
+  ).pipe(Effect.orDie)
+
+const tooDeep = HttpServerResponse.json(
+  {
+    _tag: "ValidationError",
+    field: "body",
+    message: `the request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`
+  },
+  { status: 400 }
+).pipe(Effect.orDie)
+
+/** Reads `source` up to `maxBytes`; None as soon as it grows past them (reading stops, nothing more is kept). */
+const readUpTo = (source: IncomingMessage, maxBytes: number) =>
+  Effect.async<Option.Option<Buffer>, Error>((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const stop = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onError)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) {
+        stop()
+        source.pause()
+        resume(Effect.succeed(Option.none()))
+      } else {
+        chunks.push(chunk)
+      }
+    }
+    const onEnd = () => {
+      stop()
+      resume(Effect.succeed(Option.some(Buffer.concat(chunks))))
+    }
+    const onError = (error: Error) => {
+      stop()
+      resume(Effect.fail(error))
+    }
+    source.on("data", onData)
+    source.once("end", onEnd)
+    source.once("error", onError)
+    return Effect.sync(stop)
+  })
+
+/** The request as the API sees it, its body already read: `text`, `json` and `arrayBuffer` answer from `body`. */
+const withBody = (request: HttpServerRequest.HttpServerRequest, body: Buffer, text: string) =>
+  new Proxy(request, {
+    get: (target, property, receiver) =>
+      property === "text"
+        ? Effect.succeed(text)
+        : property === "arrayBuffer"
+        ? Effect.succeed(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength))
+        : Reflect.get(target, property, receiver)
+  })
+
+const unreadable = HttpServerResponse.json(
+  { _tag: "MalformedRequest", message: "the request body could not be read" },
+  { status: 400 }
+).pipe(Effect.orDie)
+
+/**
+ * Reads a request body before the API does, never more than `maxBytes`: a Content-Length above the
+ * limit is answered 413 without reading a byte, a body that grows past it (chunked) is answered 413
+ * as soon as it does, and the connection is closed. A body nesting deeper than `MAX_JSON_DEPTH` is
+ * answered 400 before it is parsed.
+ */
+export const bodyLimit = (maxBytes: number) =>
+<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (!hasBody(request.headers)) return app
+    const declared = Number(request.headers["content-length"] ?? 0)
+    if (declared > maxBytes) return tooLarge(maxBytes)
+    return readUpTo(NodeHttpServerRequest.toIncomingMessage(request), maxBytes).pipe(
+      Effect.matchEffect({
+        onFailure: () => unreadable,
+        onSuccess: Option.match({
+          onNone: () => tooLarge(maxBytes),
+          onSome: (body) => {
+            const text = body.toString("utf8")
+            return exceedsDepth(text)
+              ? tooDeep
+              : Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, body, text))
+          }
+        })
+      })
+    )
+  })
