@@ -40,10 +40,17 @@ export class DispatchPayload extends Schema.Class<DispatchPayload>("DispatchPayl
   callbackToken: Schema.String
 }) {}
 
-/** What a worker answers a dispatch with once the task ended and the callback was delivered. */
+/**
+ * What a worker answers a dispatch with once the task ended and its callback was sent. `status` is
+ * `success` only when the orchestrator accepted a success callback (or the idempotency cache
+ * answered). `callback` is present when the callback was not accepted: `rejected` (the
+ * orchestrator refused it, a 4xx) or `gave-up` (never answered); the ack is then a `failure`
+ * whatever the handler did.
+ */
 export const DispatchAck = Schema.Struct({
   runId: TaskRunId,
   attempt: Schema.Int,
-  status: Schema.Literal("success", "failure")
+  status: Schema.Literal("success", "failure"),
+  callback: Schema.optional(Schema.Literal("rejected", "gave-up"))
 })
 export type DispatchAck = typeof DispatchAck.Type

@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { CodeHash, PipelineId, ServiceId, ServiceVersion, TaskId } from "./Ids.js"
 import { TaskOptions } from "./TaskOptions.js"
@@ -44,8 +45,31 @@ export class RegisterRequest extends Schema.Class<RegisterRequest>("RegisterRequ
       return dup === undefined || `task '${dup}' is declared twice`
     })
   ),
-  pipelines: Schema.optionalWith(Schema.Array(PipelineDeclaration), { default: () => [] })
+  pipelines: Schema.optionalWith(Schema.Array(PipelineDeclaration), { default: () => [] }),
+  /**
+   * Claim task and pipeline ids another service registered first. Granted only when that service
+   * has no live instance; recorded in the task's code history.
+   */
+  takeover: Schema.optionalWith(Schema.Boolean, { default: () => false })
 }) {}
+
+/** A task or pipeline id the registration declares that another service owns. */
+export const OwnershipConflict = Schema.Struct({
+  kind: Schema.Literal("task", "pipeline"),
+  id: Schema.String,
+  owner: ServiceId
+})
+export type OwnershipConflict = typeof OwnershipConflict.Type
+
+/**
+ * The registration declares ids another service registered first; nothing was registered. With
+ * `takeover: true` it is still refused while the owner has a live instance.
+ */
+export class OwnedByAnotherService extends Schema.TaggedError<OwnedByAnotherService>()(
+  "OwnedByAnotherService",
+  { message: Schema.String, conflicts: Schema.Array(OwnershipConflict) },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
 
 /** A task whose code hash differs from the one last registered. */
 export const CodeChange = Schema.Struct({

@@ -44,11 +44,16 @@ export const TaskInfo = Schema.Struct({
 })
 export type TaskInfo = typeof TaskInfo.Type
 
-/** One row of `GET /api/tasks/:id/history`, newest first, in the spec's snake_case. */
+/**
+ * One row of `GET /api/tasks/:id/history`, newest first, in the spec's snake_case.
+ * `taken_over_from` marks the version at which another service took the task over.
+ */
 export const CodeHistoryEntry = Schema.Struct({
   code_version: Schema.Int,
   code_hash: CodeHash,
   service_version: ServiceVersion,
-  recorded_at: Schema.Date
+  recorded_at: Schema.Date,
+  service_id: Schema.optional(ServiceId),
+  taken_over_from: Schema.optional(ServiceId)
 })
 export type CodeHistoryEntry = typeof CodeHistoryEntry.Type

@@ -15,6 +15,26 @@ export const assetsPrefix = (scope: string, taskRunId: string): string => `runs/
 
 export const logs = (scope: string, taskRunId: string): string => `runs/${scope}/logs/${taskRunId}.jsonl`
 
+/** Everything under `runs/{scope}/`: where a run's attempts read their predecessors' results. */
+export const scopePrefix = (scope: string): string => `runs/${scope}/`
+
+/** The keys one attempt of `taskRunId` writes: its output, its assets (a prefix) and its log. */
+export interface WritePaths {
+  readonly outputPath: string
+  readonly assetsPrefix: string
+  readonly logsPath: string
+}
+
+export const writePaths = (scope: string, taskRunId: string): WritePaths => ({
+  outputPath: output(scope, taskRunId),
+  assetsPrefix: assetsPrefix(scope, taskRunId),
+  logsPath: logs(scope, taskRunId)
+})
+
+/** Whether `key` is one an attempt with these write paths may write. */
+export const isWritable = (paths: WritePaths, key: string): boolean =>
+  isSafeKey(key) && (key === paths.outputPath || key === paths.logsPath || key.startsWith(paths.assetsPrefix))
+
 const segment = /^[A-Za-z0-9._-]+$/
 
 /**

@@ -28,6 +28,7 @@ import { PipelineCatalog } from "./flow/PipelineCatalog.js"
 import { PipelineRouting } from "./flow/PipelineRouting.js"
 import { PipelineTrigger } from "./flow/PipelineTrigger.js"
 import { Registrations } from "./flow/Registrations.js"
+import { ServiceLiveness } from "./flow/ServiceLiveness.js"
 import { RunResults } from "./flow/RunResults.js"
 import { SchedulingPass } from "./flow/SchedulingPass.js"
 import { StructureCache } from "./flow/StructureCache.js"
@@ -91,7 +92,7 @@ export const services = (
     Registrations.Default,
     DeadlineSweep.Default,
     SchedulingPass.Default
-  ).pipe(Layer.provideMerge(Dispatcher.Default))
+  ).pipe(Layer.provideMerge(Dispatcher.Default), Layer.provideMerge(ServiceLiveness.Default))
   const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop) : Layer.empty
   return loops.pipe(
     Layer.provideMerge(useCases),

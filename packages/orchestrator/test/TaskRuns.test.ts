@@ -1,7 +1,9 @@
+import { FetchHttpClient } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Effect, Layer, Option, TestClock } from "effect"
 import { Registrations } from "../src/flow/Registrations.js"
+import { ServiceLiveness } from "../src/flow/ServiceLiveness.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 import { Registry } from "../src/store/Registry.js"
 import { TaskRunReads } from "../src/store/TaskRunReads.js"
@@ -38,6 +40,7 @@ const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 
 for (const [name, database] of databases) {
   const Env = Registrations.Default.pipe(
+    Layer.provideMerge(ServiceLiveness.Default.pipe(Layer.provide(FetchHttpClient.layer))),
     Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
     Layer.provideMerge(database())
   )

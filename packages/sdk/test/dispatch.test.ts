@@ -77,7 +77,7 @@ describe("dispatch: success", () => {
 
       const callbacks = h.fake.state.callbacks
       assert.strictEqual(callbacks.length, 1)
-      assert.deepStrictEqual(callbacks[0]!.claims, { _tag: "Run", runId: body.runId, attempt: 2 })
+      assert.deepStrictEqual(callbacks[0]!.claims, { _tag: "Run", runId: body.runId, attempt: 2, scope: body.pipelineRunId })
       const output = { summary: "short", report: body.assetsPrefix + "report" }
       const outputSize = Buffer.byteLength(JSON.stringify(output))
       assert.deepStrictEqual(callbacks[0]!.body, {
@@ -174,7 +174,7 @@ describe("dispatch: success", () => {
       assert.deepStrictEqual(state.heartbeats[0], {
         runId: body.runId,
         attempt: 2,
-        claims: { _tag: "Run", runId: body.runId, attempt: 2 }
+        claims: { _tag: "Run", runId: body.runId, attempt: 2, scope: body.pipelineRunId }
       })
     }))
 })

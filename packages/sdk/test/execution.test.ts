@@ -72,7 +72,15 @@ const payload = (timeoutSeconds: number, heartbeatIntervalMs: number) =>
     callbackToken: "unused"
   })
 
-const backend = { id: "memory", provider: "local" as const, credentials: { basePath: "/unused" } }
+const backend = {
+  runId: "trun_clock01",
+  taskId: "clocked",
+  attempt: 1,
+  scope: "trun_clock01",
+  inputPath: "standalone/trun_clock01/input.json",
+  backend: { id: "memory", provider: "local" as const, credentials: { basePath: "/unused" } },
+  expiresAtMs: Number.MAX_SAFE_INTEGER
+}
 const task = (handler: CoreHandler) => makeTaskDefinition("clocked", {}, handler, handler.toString())
 
 describe("execution on the TestClock", () => {

@@ -119,11 +119,11 @@ export const makeDispatch = (
     const now = yield* Clock.currentTimeMillis
     const attempt = spec.attempt ?? 1
     const storageToken = yield* sealer.sealStorageToken(
-      { runId, backend: { id: "local", provider: "local", credentials: { basePath: h.storageBase } } },
+      { runId, taskId: spec.taskId, attempt, scope, inputPath, backend: { id: "local", provider: "local", credentials: { basePath: h.storageBase } } },
       now,
       600
     )
-    const callbackToken = yield* crypto.signCredential({ _tag: "Run", runId, attempt }, now, 600)
+    const callbackToken = yield* crypto.signCredential({ _tag: "Run", runId, attempt, scope }, now, 600)
     const body = {
       runId,
       taskId: spec.taskId,

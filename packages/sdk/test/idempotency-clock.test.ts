@@ -82,7 +82,15 @@ const payload = (timeoutSeconds: number) =>
     callbackToken: "unused"
   })
 
-const backend = { id: "memory", provider: "local" as const, credentials: { basePath: "/unused" } }
+const backend = {
+  runId: "trun_idem01",
+  taskId: "charge",
+  attempt: 1,
+  scope: "trun_idem01",
+  inputPath: "standalone/trun_idem01/input.json",
+  backend: { id: "memory", provider: "local" as const, credentials: { basePath: "/unused" } },
+  expiresAtMs: Number.MAX_SAFE_INTEGER
+}
 
 const countingTask = Effect.map(Ref.make<ReadonlyArray<number>>([]), (runs) => {
   const handler: CoreHandler = () => Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(runs, (xs) => [...xs, now]))

@@ -39,7 +39,7 @@ describe("idempotency (dispatched attempts)", () => {
       const response = yield* dispatch(h, body)
       assert.deepStrictEqual(response.body, { runId: body.runId, attempt: 1, status: "success" })
       assert.deepStrictEqual(h.fake.state.idempotency, [
-        { runId: body.runId, attempt: 1, key: "v3-order-42", claims: { _tag: "Run", runId: body.runId, attempt: 1 } }
+        { runId: body.runId, attempt: 1, key: "v3-order-42", claims: { _tag: "Run", runId: body.runId, attempt: 1, scope: body.pipelineRunId } }
       ])
       assert.deepStrictEqual(calls, [{ input: { orderId: 42 }, checksBefore: 1 }])
       assert.deepInclude(h.fake.state.callbacks[0]!.body, { status: "success", outputPath: body.outputPath })

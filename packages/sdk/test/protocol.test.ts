@@ -61,19 +61,22 @@ describe("dispatch protocol", () => {
       const swapped = yield* dispatch(h, { ...first, storageToken: second.storageToken })
       assert.deepStrictEqual(swapped, {
         status: 401,
-        body: { _tag: "Unauthorized", message: "storage token was issued for another run" }
+        body: { _tag: "Unauthorized", message: "runId: the storage token was issued for another run" }
       })
       assert.strictEqual(h.fake.state.callbacks.length, 0)
       assert.strictEqual(h.fake.state.heartbeats.length, 0)
     }))
 
-  it.scopedLive("a 409 from the callback is final: no retry, logged, and the dispatch is still answered", () =>
+  it.scopedLive("a 409 from the callback is final: no retry, logged, and the ack is a failure naming the rejection", () =>
     Effect.gen(function*() {
       const h = yield* startHarness(echo)
       h.fake.state.callbackAnswers.push("conflict")
       const body = yield* makeDispatch(h, { taskId: "echo", input: 7 })
       const response = yield* dispatch(h, body)
-      assert.deepStrictEqual(response, { status: 200, body: { runId: body.runId, attempt: 1, status: "success" } })
+      assert.deepStrictEqual(response, {
+        status: 200,
+        body: { runId: body.runId, attempt: 1, status: "failure", callback: "rejected" }
+      })
       yield* Effect.sleep("300 millis")
       assert.strictEqual(h.fake.state.callbacks.length, 1)
       assert.isTrue(h.logger.lines.some((l) => l.includes("callback rejected by the orchestrator") && l.includes("409")))

@@ -50,8 +50,10 @@ describe("worker configuration", () => {
       tempCleanupOnFailure: true,
       baseUrl: "https://w.example",
       logger: undefined,
-      silent: false
+      silent: false,
+      takeover: false
     })
+    assert.isTrue(Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_TAKEOVER: "true" })).takeover)
     assert.isTrue(Either.isLeft(resolveConfig({ ...base, orchestratorUrl: "localhost:3000", secretKey }, {})))
   })
 

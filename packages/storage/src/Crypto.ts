@@ -9,16 +9,29 @@ export class InvalidSecretKey extends Data.TaggedError("InvalidSecretKey")<{ rea
 /** A token or credential that does not open, verify, or match what it is used for. */
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly message: string }> {}
 
-/** What a storage token carries: the backend (with its credentials) a run may use. */
+/**
+ * What a storage token carries: the attempt (of which run of which task) it was issued for, where that attempt reads its input
+ * and the run's storage scope (`runs/{scope}/`, the pipeline run id or, for a standalone task, the
+ * task run id), and the backend (with its credentials) it may use.
+ */
 export interface StorageGrant {
   readonly runId: string
+  readonly taskId: string
+  readonly attempt: number
+  readonly scope: string
+  readonly inputPath: string
   readonly backend: StorageBackendConfig
+}
+
+/** An opened storage token: its grant and when it expires. */
+export interface OpenedGrant extends StorageGrant {
+  readonly expiresAtMs: number
 }
 
 /** A signed worker credential's claims (mirrors `WorkerClaims` of the HTTP contract). */
 export type CredentialClaims =
   | { readonly _tag: "Service"; readonly serviceId: string }
-  | { readonly _tag: "Run"; readonly runId: string; readonly attempt: number }
+  | { readonly _tag: "Run"; readonly runId: string; readonly attempt: number; readonly scope?: string }
 
 const ISSUER = "pipeweave"
 const STORAGE_AUDIENCE = "pipeweave-storage"
@@ -31,7 +44,7 @@ const WORKER_AUDIENCE = "pipeweave-worker"
  */
 export interface CryptoShape {
   readonly sealStorageToken: (grant: StorageGrant, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
-  readonly openStorageToken: (token: string, nowMs: number) => Effect.Effect<StorageGrant, InvalidToken>
+  readonly openStorageToken: (token: string, nowMs: number) => Effect.Effect<OpenedGrant, InvalidToken>
   readonly signCredential: (claims: CredentialClaims, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
   readonly verifyCredential: (token: string, nowMs: number) => Effect.Effect<CredentialClaims, InvalidToken>
 }
@@ -46,11 +59,19 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
 
-const decodeGrant = Schema.decodeUnknown(Schema.Struct({ runId: Schema.String, backend: StorageBackendConfig }))
+const decodeGrant = Schema.decodeUnknown(Schema.Struct({
+  runId: Schema.String,
+  tsk: Schema.String,
+  att: Schema.Int,
+  scp: Schema.String,
+  inp: Schema.String,
+  backend: StorageBackendConfig,
+  exp: Schema.Number
+}))
 const decodeClaims = Schema.decodeUnknown(
   Schema.Union(
     Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String }),
-    Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int })
+    Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int, scp: Schema.optional(Schema.String) })
   )
 )
 
@@ -86,21 +107,38 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
     return {
       sealStorageToken: (grant, nowMs, ttlSeconds) =>
         Effect.sync(() =>
-          sealJwe({ runId: grant.runId, backend: grant.backend, ...registered(STORAGE_AUDIENCE, nowMs, ttlSeconds) }, encryptionKey)
+          sealJwe({
+            runId: grant.runId,
+            tsk: grant.taskId,
+            att: grant.attempt,
+            scp: grant.scope,
+            inp: grant.inputPath,
+            backend: grant.backend,
+            ...registered(STORAGE_AUDIENCE, nowMs, ttlSeconds)
+          }, encryptionKey)
         ),
       openStorageToken: (token, nowMs) =>
         Effect.try({
           try: () => openJwe(token, encryptionKey, checks(STORAGE_AUDIENCE, nowMs)),
           catch: invalid("storage token rejected")
         }).pipe(
-          Effect.flatMap((payload) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed")))
+          Effect.flatMap((payload) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed"))),
+          Effect.map((g): OpenedGrant => ({
+            runId: g.runId,
+            taskId: g.tsk,
+            attempt: g.att,
+            scope: g.scp,
+            inputPath: g.inp,
+            backend: g.backend,
+            expiresAtMs: g.exp * 1000
+          }))
         ),
       signCredential: (claims, nowMs, ttlSeconds) =>
         Effect.sync(() =>
           signJws({
             ...(claims._tag === "Service"
               ? { kind: "service", sub: claims.serviceId }
-              : { kind: "run", att: claims.attempt, sub: claims.runId }),
+              : { kind: "run", att: claims.attempt, sub: claims.runId, ...(claims.scope === undefined ? {} : { scp: claims.scope }) }),
             ...registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
           }, signingKey)
         ),
@@ -111,7 +149,9 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
         }).pipe(
           Effect.flatMap((payload) => Effect.mapError(decodeClaims(payload), malformed("credential malformed"))),
           Effect.map((c): CredentialClaims =>
-            c.kind === "service" ? { _tag: "Service", serviceId: c.sub } : { _tag: "Run", runId: c.sub, attempt: c.att }
+            c.kind === "service"
+              ? { _tag: "Service", serviceId: c.sub }
+              : { _tag: "Run", runId: c.sub, attempt: c.att, ...(c.scp === undefined ? {} : { scope: c.scp }) }
           )
         )
     }

@@ -12,6 +12,10 @@ const TTL = 300
 const crypto = (secret = SECRET) => Effect.orDie(makeCrypto(Redacted.make(secret)))
 const s3Grant: StorageGrant = {
   runId: "trun_1",
+  taskId: "download",
+  attempt: 2,
+  scope: "trun_1",
+  inputPath: "standalone/trun_1/input.json",
   backend: {
     id: "primary-s3",
     provider: "aws-s3",
@@ -22,9 +26,14 @@ const s3Grant: StorageGrant = {
   }
 }
 const localGrant: StorageGrant = {
-  runId: "prun_9",
+  runId: "trun_9",
+  taskId: "convert",
+  attempt: 1,
+  scope: "prun_9",
+  inputPath: "pipelines/prun_9/input.json",
   backend: { id: "local", provider: "local", credentials: { basePath: "/srv/app/.pipeweave/storage" } }
 }
+const opened = (grant: StorageGrant, nowMs = NOW, ttl = TTL) => ({ ...grant, expiresAtMs: (Math.floor(nowMs / 1000) + ttl) * 1000 })
 const flipAt = (token: string, segment: number) => {
   const parts = token.split(".")
   const s = parts[segment]!
@@ -43,7 +52,7 @@ describe("Crypto storage tokens", () => {
       const c = yield* crypto()
       for (const grant of [s3Grant, localGrant]) {
         const token = yield* c.sealStorageToken(grant, NOW, TTL)
-        assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + 1000), grant)
+        assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + 1000), opened(grant))
       }
       const token = yield* c.sealStorageToken(s3Grant, NOW, TTL)
       const parts = token.split(".")
@@ -63,7 +72,7 @@ describe("Crypto storage tokens", () => {
     Effect.gen(function*() {
       const c = yield* crypto()
       const token = yield* c.sealStorageToken(s3Grant, NOW, TTL)
-      assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + TTL * 1000 - 1), s3Grant)
+      assert.deepStrictEqual(yield* c.openStorageToken(token, NOW + TTL * 1000 - 1), opened(s3Grant))
       assert.include(yield* rejected(c.openStorageToken(token, NOW + TTL * 1000)), "\"exp\"")
       assert.include(yield* rejected(c.openStorageToken(token, NOW + 86_400_000)), "\"exp\"")
     }))
@@ -84,12 +93,24 @@ describe("Crypto storage tokens", () => {
       )
       const bad = { ...s3Grant.backend, credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: 987654321 } }
       const token = yield* Effect.promise(() =>
-        new EncryptJWT({ runId: "trun_1", backend: bad }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+        new EncryptJWT({ runId: "trun_1", tsk: "download", att: 1, scp: "trun_1", inp: "standalone/trun_1/input.json", backend: bad }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
           .setIssuer("pipeweave").setAudience("pipeweave-storage").setExpirationTime(NOW / 1000 + TTL).encrypt(key)
       )
       const message = yield* rejected((yield* crypto()).openStorageToken(token, NOW))
       assert.strictEqual(message, "storage token malformed: 'backend.credentials.secretAccessKey' is invalid")
       assert.notInclude(message, "987654321")
+    }))
+
+  it.effect("a token without the attempt and scope it binds (an older grant) is refused", () =>
+    Effect.gen(function*() {
+      const key = new Uint8Array(
+        hkdfSync("sha256", Buffer.from(SECRET, "hex"), new Uint8Array(0), "pipeweave storage token encryption", 32)
+      )
+      const token = yield* Effect.promise(() =>
+        new EncryptJWT({ runId: "trun_1", backend: s3Grant.backend }).setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+          .setIssuer("pipeweave").setAudience("pipeweave-storage").setExpirationTime(NOW / 1000 + TTL).encrypt(key)
+      )
+      assert.include(yield* rejected((yield* crypto()).openStorageToken(token, NOW)), "storage token malformed")
     }))
 })
 
@@ -138,10 +159,10 @@ describe("Crypto secret", () => {
   it.effect("surrounding whitespace and upper case are accepted; the layer provides the service", () =>
     Effect.gen(function*() {
       const token = yield* (yield* crypto(` ${SECRET.toUpperCase()}\n`)).sealStorageToken(localGrant, NOW, TTL)
-      const opened = yield* Effect.flatMap(Crypto, (c: CryptoShape) => c.openStorageToken(token, NOW)).pipe(
+      const grant = yield* Effect.flatMap(Crypto, (c: CryptoShape) => c.openStorageToken(token, NOW)).pipe(
         Effect.provide(Crypto.fromSecret(Redacted.make(SECRET)))
       )
-      assert.deepStrictEqual(opened, localGrant)
+      assert.deepStrictEqual(grant, opened(localGrant))
     }))
 })
 
@@ -156,7 +177,14 @@ describe("Crypto token format", () => {
       const sealed = yield* c.sealStorageToken(localGrant, NOW, TTL)
       const opened = yield* Effect.promise(() =>
         jwtDecrypt(sealed, encryption, { issuer: "pipeweave", audience: "pipeweave-storage", currentDate: new Date(NOW) }))
-      assert.deepStrictEqual({ runId: opened.payload["runId"], backend: opened.payload["backend"] }, localGrant)
+      assert.deepStrictEqual({
+        runId: opened.payload["runId"],
+        taskId: opened.payload["tsk"],
+        attempt: opened.payload["att"],
+        scope: opened.payload["scp"],
+        inputPath: opened.payload["inp"],
+        backend: opened.payload["backend"]
+      }, localGrant)
       const signed = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: 3 }, NOW, TTL)
       const verified = yield* Effect.promise(() =>
         jwtVerify(signed, signing, { issuer: "pipeweave", audience: "pipeweave-worker", currentDate: new Date(NOW) }))

@@ -5,7 +5,7 @@ import { Unauthorized } from "../Errors.js"
 /** What a verified worker credential vouches for. */
 export const WorkerClaims = Schema.Union(
   Schema.TaggedStruct("Service", { serviceId: Schema.String }),
-  Schema.TaggedStruct("Run", { runId: Schema.String, attempt: Schema.Int })
+  Schema.TaggedStruct("Run", { runId: Schema.String, attempt: Schema.Int, scope: Schema.optional(Schema.String) })
 )
 export type WorkerClaims = typeof WorkerClaims.Type
 

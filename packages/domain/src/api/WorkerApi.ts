@@ -4,7 +4,7 @@ import { CallbackPayload, CallbackResult, HeartbeatRequest, HeartbeatResult, Pro
 import { Conflict, NotFound, ValidationError } from "../Errors.js"
 import { TaskRunId } from "../Ids.js"
 import { IdempotencyDecision, IdempotencyRequest } from "../Idempotency.js"
-import { RegisterRequest, RegisterResponse } from "../Registration.js"
+import { OwnedByAnotherService, RegisterRequest, RegisterResponse } from "../Registration.js"
 import { WorkerAuth } from "./Security.js"
 
 /** Endpoints workers call: registration, heartbeats, progress and the completion callback. */
@@ -14,6 +14,7 @@ export class WorkerApi extends HttpApiGroup.make("worker")
       .setPayload(RegisterRequest)
       .addSuccess(RegisterResponse)
       .addError(ValidationError)
+      .addError(OwnedByAnotherService)
       .annotate(OpenApi.Description, "Register or update a service and its task types (with code hashes)")
   )
   .add(

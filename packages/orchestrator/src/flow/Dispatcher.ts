@@ -1,5 +1,6 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { DispatchPayload, UpstreamRef } from "@pipeweave/domain/Dispatch"
+import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
@@ -14,6 +15,7 @@ import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
+import { describeWorkerAnswer } from "./WorkerAnswer.js"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
@@ -76,8 +78,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
       const inputInline = run.inputInline ?? run.pipelineInputInline
       const [storageToken, callbackToken] = yield* Effect.all([
-        crypto.sealStorageToken({ runId: run.id, backend }, nowMs, ttl),
-        crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt }, nowMs, ttl)
+        crypto.sealStorageToken(
+          { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
+          nowMs,
+          ttl
+        ),
+        crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
       ])
       const payload: typeof DispatchPayload.Encoded = {
         runId: run.id,
@@ -139,7 +145,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       if (reachable === 0 && nowMs - (lastWarned.get(workerUrl) ?? -Infinity) >= delayMs) {
         lastWarned.set(workerUrl, nowMs)
         yield* Effect.logWarning(
-          `cannot reach worker at ${workerUrl} (${reason}) and no other instance of its service answers: ` +
+          `cannot reach worker at ${redactUrl(workerUrl)} (${redactUrlsIn(reason)}) and no other instance of its service answers: ` +
             `runs stay pending without spending attempts, next try in ${delayMs} ms`
         )
       }
@@ -164,7 +170,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       if (answer._tag === "Left") {
         const error = answer.left
         if (error._tag === "TimeoutException") {
-          return yield* failBeforeStart(run, `cannot reach worker at ${workerUrl}: no answer before the task's timeout`)
+          return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: no answer before the task's timeout`)
         }
         if (error._tag === "RequestError" && neverConnected(error.cause)) {
           return yield* holdUnreached(run, workerUrl, error.message)
@@ -181,7 +187,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         yield* taskRuns.requeue(run.id, run.attempt, BACK_PRESSURE_DELAY_MS)
         return "back-pressure" as DispatchOutcome
       }
-      return yield* failBeforeStart(run, `worker at ${workerUrl} answered ${status}: ${describeBody(text)}`)
+      return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 
     return { dispatch } as const
@@ -203,13 +209,4 @@ const neverConnected = (cause: unknown): boolean => {
     current = (current as { readonly cause?: unknown }).cause
   }
   return false
-}
-
-const describeBody = (body: string): string => {
-  const parsed = Option.liftThrowable(JSON.parse)(body)
-  const message = Option.flatMap(parsed, (json) =>
-    typeof json === "object" && json !== null && typeof json.message === "string"
-      ? Option.some(json.message as string)
-      : Option.none())
-  return Option.getOrElse(message, () => body.slice(0, 500))
 }

@@ -1,14 +1,30 @@
-import type { RegisterRequest } from "@pipeweave/domain/Registration"
-import { RegisterResponse } from "@pipeweave/domain/Registration"
+import { redactUrl } from "@pipeweave/domain/RedactedUrl"
+import type { OwnershipConflict, RegisterRequest } from "@pipeweave/domain/Registration"
+import { OwnedByAnotherService, RegisterResponse } from "@pipeweave/domain/Registration"
 import { Effect, Option } from "effect"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
+import { ServiceLiveness } from "./ServiceLiveness.js"
 import { Wakeups } from "./Wakeups.js"
+
+const listed = (conflicts: ReadonlyArray<OwnershipConflict>) =>
+  conflicts.map((c) => `${c.kind} '${c.id}' belongs to service '${c.owner}'`).join(", ")
+
+const owned = (request: RegisterRequest, conflicts: ReadonlyArray<OwnershipConflict>, reason: string) =>
+  new OwnedByAnotherService({
+    message: `${listed(conflicts)}; nothing of service '${request.serviceId}' was registered: ${reason}`,
+    conflicts
+  })
 
 /**
  * A worker registers its service, instance, task types and pipelines. When the service's version
  * changed, the pending and waiting runs of task types it dropped are cancelled as orphans.
+ *
+ * A task or pipeline id belongs to the service that registered it first: a registration that
+ * declares ids another service owns is refused whole (409, naming each id and its owner), unless
+ * it says `takeover: true` and none of those owners has a live instance (`ServiceLiveness`); the
+ * taken tasks get a new code version whose history names the service they were taken from.
  */
 export class Registrations extends Effect.Service<Registrations>()("@pipeweave/orchestrator/Registrations", {
   effect: Effect.gen(function*() {
@@ -16,9 +32,37 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
     const taskRuns = yield* TaskRuns
     const tx = yield* Transactions
     const wakeups = yield* Wakeups
+    const liveness = yield* ServiceLiveness
+
+    const claimable = Effect.fn("Registrations.claimable")(function*(request: RegisterRequest) {
+      const conflicts = yield* registry.foreignOwners(request)
+      if (conflicts.length === 0) return new Set<string>()
+      if (!request.takeover) {
+        return yield* owned(
+          request,
+          conflicts,
+          "register them from their owner, or with takeover: true once the owner has no live instance"
+        )
+      }
+      const owners = [...new Set(conflicts.map((c) => c.owner))]
+      for (const owner of owners) {
+        const live = yield* liveness.liveInstance(owner)
+        if (Option.isSome(live)) {
+          return yield* owned(
+            request,
+            conflicts.filter((c) => c.owner === owner),
+            `takeover refused, service '${owner}' has a live instance at ${redactUrl(live.value)}`
+          )
+        }
+      }
+      return new Set(owners)
+    })
 
     const register = Effect.fn("Registrations.register")(function*(request: RegisterRequest) {
+      const dead = yield* claimable(request)
       const response = yield* tx.run(Effect.gen(function*() {
+        const raced = (yield* registry.foreignOwners(request)).filter((c) => !dead.has(c.owner))
+        if (raced.length > 0) return yield* owned(request, raced, "another service registered them meanwhile")
         const { removed, tasks } = yield* registry.register(request)
         const reason = `Task type removed in version ${request.version}`
         const cancelled = removed.length === 0 ? [] : yield* taskRuns.cancelOrphans(removed, reason)
@@ -33,6 +77,11 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
           }))
         })
       }))
+      if (dead.size > 0) {
+        yield* Effect.logWarning(
+          `service '${request.serviceId}' took over ${[...dead].map((o) => `'${o}'`).join(", ")}'s ids (takeover: true)`
+        )
+      }
       yield* taskRuns.limitsChanged
       yield* wakeups.wake
       return response

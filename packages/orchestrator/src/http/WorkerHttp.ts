@@ -1,11 +1,14 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { Unauthorized } from "@pipeweave/domain/Errors"
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { CurrentWorker } from "@pipeweave/domain/api/Security"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+import { checkCallbackScope } from "../flow/CallbackScope.js"
 import { Callbacks } from "../flow/Callbacks.js"
 import { Idempotency } from "../flow/Idempotency.js"
 import { Registrations } from "../flow/Registrations.js"
+import { pointsAtSelf } from "../flow/SelfUrl.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 
 const requireRun = (runId: string, attempt: number) =>
@@ -26,9 +29,30 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
     const taskRuns = yield* TaskRuns
     const callbacks = yield* Callbacks
     const idempotency = yield* Idempotency
+    const server = yield* Effect.serviceOption(HttpServer.HttpServer)
+    const config = yield* OrchestratorConfig
+    const listener = {
+      port: Option.match(server, {
+        onNone: () => config.port,
+        onSome: ({ address }) => address._tag === "TcpAddress" ? address.port : config.port
+      })
+    }
+    const notSelf = (baseUrl: string) =>
+      Effect.flatMap(pointsAtSelf(baseUrl, listener), (self) =>
+        self
+          ? Effect.fail(
+            new ValidationError({
+              field: "baseUrl",
+              message: "baseUrl points at this orchestrator's own listener; give the worker's own address"
+            })
+          )
+          : Effect.void)
     return handlers
       .handle("register", ({ payload }) =>
-        requireService(payload.serviceId).pipe(Effect.zipRight(registrations.register(payload))))
+        requireService(payload.serviceId).pipe(
+          Effect.zipRight(notSelf(payload.baseUrl)),
+          Effect.zipRight(registrations.register(payload))
+        ))
       .handle("heartbeat", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(Effect.zipRight(taskRuns.heartbeat(payload.runId, payload.attempt))))
       .handle("progress", ({ payload }) =>
@@ -46,6 +70,8 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         ))
       .handle("callback", ({ path, payload }) =>
         requireRun(path.runId, payload.attempt).pipe(
+          Effect.zipRight(CurrentWorker),
+          Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
           Effect.zipRight(callbacks.apply(path.runId, payload))
         ))
   }))

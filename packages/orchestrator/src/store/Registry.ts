@@ -1,5 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import type { CodeChange, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
+import type { CodeChange, OwnershipConflict, RegisterRequest, TaskRegistration } from "@pipeweave/domain/Registration"
+import { redactUrl } from "@pipeweave/domain/RedactedUrl"
 import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/Service"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDate, DbInt } from "./Rows.js"
@@ -23,7 +24,9 @@ const HistoryRow = Schema.Struct({
   codeVersion: DbInt,
   codeHash: Schema.String,
   serviceVersion: Schema.String,
-  recordedAt: DbDate
+  recordedAt: DbDate,
+  serviceId: Schema.NullOr(Schema.String),
+  takenOverFrom: Schema.NullOr(Schema.String)
 })
 
 /** A pipeline a worker declared (`worker.pipeline(id, { entry })`). */
@@ -37,7 +40,8 @@ export const DeclaredPipeline = Schema.Struct({
 /** An active task type and where it routes. */
 export const ActiveTask = Schema.Struct({ taskId: Schema.String, serviceId: Schema.String, allowedNext: Schema.Array(Schema.String) })
 
-const CodeRow = Schema.Struct({ codeHash: Schema.String, codeVersion: DbInt })
+const CodeRow = Schema.Struct({ codeHash: Schema.String, codeVersion: DbInt, serviceId: Schema.String })
+const OwnerRow = Schema.Struct({ kind: Schema.Literal("task", "pipeline"), id: Schema.String, owner: Schema.String })
 
 export const toTaskInfo = (row: TaskRow): TaskInfo => ({
   taskId: row.taskId,
@@ -67,13 +71,18 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
     const lockTaskCode = SqlSchema.findOne({
       Request: Schema.String,
       Result: CodeRow,
-      execute: (taskId) => sql`SELECT code_hash, code_version FROM tasks WHERE task_id = ${taskId} FOR UPDATE`
+      execute: (taskId) => sql`SELECT code_hash, code_version, service_id FROM tasks WHERE task_id = ${taskId} FOR UPDATE`
     })
 
     const upsertTask = (task: TaskRegistration, serviceId: string, serviceVersion: string, now: Date) =>
       Effect.gen(function*() {
         const before = Option.getOrUndefined(yield* lockTaskCode(task.id))
-        const codeVersion = before === undefined ? 1 : before.codeHash === task.codeHash ? before.codeVersion : before.codeVersion + 1
+        const takenOverFrom = before !== undefined && before.serviceId !== serviceId ? before.serviceId : null
+        const codeVersion = before === undefined
+          ? 1
+          : before.codeHash === task.codeHash && takenOverFrom === null
+          ? before.codeVersion
+          : before.codeVersion + 1
         const columns = {
           task_id: task.id,
           service_id: serviceId,
@@ -99,18 +108,20 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         } else {
           yield* sql`UPDATE tasks SET ${sql.update(columns, ["task_id"])} WHERE task_id = ${task.id}`
         }
-        if (before === undefined || before.codeHash !== task.codeHash) {
+        if (before === undefined || before.codeHash !== task.codeHash || takenOverFrom !== null) {
           yield* sql`INSERT INTO task_code_history ${
             sql.insert({
               task_id: task.id,
               code_version: codeVersion,
               code_hash: task.codeHash,
               service_version: serviceVersion,
-              recorded_at: now
+              recorded_at: now,
+              service_id: serviceId,
+              taken_over_from: takenOverFrom
             })
           }`
         }
-        const change: Option.Option<CodeChange> = before !== undefined && before.codeHash !== task.codeHash
+        const change: Option.Option<CodeChange> = before !== undefined && before.codeVersion !== codeVersion
           ? Option.some({
             taskId: task.id,
             oldHash: before.codeHash,
@@ -141,6 +152,27 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
               description = EXCLUDED.description, updated_at = EXCLUDED.updated_at`
         }
       })
+
+    const findOwners = SqlSchema.findAll({
+      Request: Schema.Struct({ serviceId: Schema.String, taskIds: Schema.Array(Schema.String), pipelineIds: Schema.Array(Schema.String) }),
+      Result: OwnerRow,
+      execute: ({ pipelineIds, serviceId, taskIds }) =>
+        sql`
+          SELECT 'task' AS kind, task_id AS id, service_id AS owner FROM tasks
+          WHERE task_id = ANY(${taskIds as Array<string>}::text[]) AND service_id <> ${serviceId}
+          UNION ALL
+          SELECT 'pipeline' AS kind, pipeline_id AS id, service_id AS owner FROM pipelines
+          WHERE pipeline_id = ANY(${pipelineIds as Array<string>}::text[]) AND service_id <> ${serviceId}
+          ORDER BY kind DESC, id`
+    })
+
+    /** The task and pipeline ids `request` declares that another service registered first. */
+    const foreignOwners = (request: RegisterRequest): Effect.Effect<ReadonlyArray<OwnershipConflict>> =>
+      findOwners({
+        serviceId: request.serviceId,
+        taskIds: request.tasks.map((t) => t.id),
+        pipelineIds: request.pipelines.map((p) => p.id)
+      }).pipe(Effect.orDie)
 
     const lockServiceVersion = SqlSchema.findOne({
       Request: Schema.String,
@@ -228,7 +260,11 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         SELECT task_id, service_id FROM tasks WHERE active ORDER BY task_id`
       return rows.map((row): ServiceInfo => ({
         ...row,
-        instances: instances.filter((i) => i.serviceId === row.serviceId).map(({ serviceId: _, ...i }) => i),
+        baseUrl: redactUrl(row.baseUrl),
+        instances: instances.filter((i) => i.serviceId === row.serviceId).map(({ serviceId: _, ...i }) => ({
+          ...i,
+          baseUrl: redactUrl(i.baseUrl)
+        })),
         tasks: tasks.filter((t) => t.serviceId === row.serviceId).map((t) => t.taskId)
       }))
     }).pipe(Effect.orDie)
@@ -251,7 +287,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       Request: Schema.String,
       Result: HistoryRow,
       execute: (taskId) =>
-        sql`SELECT code_version, code_hash, service_version, recorded_at FROM task_code_history
+        sql`SELECT code_version, code_hash, service_version, recorded_at, service_id, taken_over_from FROM task_code_history
             WHERE task_id = ${taskId} ORDER BY code_version DESC`
     })
 
@@ -262,7 +298,9 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
           code_version: r.codeVersion,
           code_hash: r.codeHash,
           service_version: r.serviceVersion,
-          recorded_at: r.recordedAt
+          recorded_at: r.recordedAt,
+          ...(r.serviceId === null ? {} : { service_id: r.serviceId }),
+          ...(r.takenOverFrom === null ? {} : { taken_over_from: r.takenOverFrom })
         }))
       }).pipe(Effect.orDie)
 
@@ -304,6 +342,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
 
     return {
       register,
+      foreignOwners,
       markUnreachable,
       markReachable,
       services,

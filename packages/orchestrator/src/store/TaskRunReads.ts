@@ -1,4 +1,5 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
+import { redactUrl } from "@pipeweave/domain/RedactedUrl"
 import type { QueueItem, QueueItemsParams, QueueStatus } from "@pipeweave/domain/Queue"
 import type { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Effect, Option, Schema } from "effect"
@@ -32,6 +33,7 @@ export const toTaskRun = (run: RunRow, attempts: ReadonlyArray<AttemptRow>): Tas
   lastHeartbeatAt: run.lastHeartbeatAt,
   attempts: attempts.map(({ lateCallbackAt, lateCallbackStatus, runId: _, ...a }) => ({
     ...a,
+    workerUrl: a.workerUrl === null ? null : redactUrl(a.workerUrl),
     lateCallback: lateCallbackAt === null ? null : { at: lateCallbackAt, status: lateCallbackStatus ?? "unknown" }
   }))
 })

@@ -2,9 +2,11 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platf
 import { DispatchPayload } from "@pipeweave/domain/Dispatch"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Either, Fiber, Schema, type Scope } from "effect"
+import { checkDispatch } from "./checkDispatch.js"
 import { type DispatchServices, executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
+import { makeSeenAttempts } from "./SeenAttempts.js"
 import { WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
 
@@ -17,7 +19,9 @@ const badRequest = (field: string, message: string) => reply(400, { _tag: "Valid
 /**
  * The worker's HTTP surface: `GET /health` and `POST /tasks/:taskId`. A dispatch is executed
  * inside the request, in a fiber of `executions` so that a dropped connection does not stop it,
- * and answered with a `DispatchAck` once the callback was delivered (or given up).
+ * and answered with a `DispatchAck` once the callback was delivered (or given up). A dispatch is
+ * executed only when its storage token and callback credential open and bind exactly its run,
+ * attempt and paths (401 otherwise), and only once per attempt on this instance (409 on a replay).
  */
 export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope) =>
   Effect.gen(function*() {
@@ -25,6 +29,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const settings = yield* WorkerSettings
     const crypto = yield* Crypto
     const { log } = yield* WorkerLog
+    const seen = makeSeenAttempts()
 
     const dispatch = Effect.gen(function*() {
       const { taskId = "" } = yield* HttpRouter.params
@@ -45,13 +50,24 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         return badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`)
       }
       const now = yield* Clock.currentTimeMillis
+      const refuse = (message: string) =>
+        log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`).pipe(
+          Effect.as(reply(401, { _tag: "Unauthorized", message }))
+        )
       const grant = yield* Effect.either(crypto.openStorageToken(payload.storageToken, now))
-      if (Either.isLeft(grant) || grant.right.runId !== payload.runId) {
-        const message = Either.isLeft(grant) ? grant.left.message : "storage token was issued for another run"
-        yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
-        return reply(401, { _tag: "Unauthorized", message })
+      if (Either.isLeft(grant)) return yield* refuse(grant.left.message)
+      const callback = yield* Effect.either(crypto.verifyCredential(payload.callbackToken, now))
+      if (Either.isLeft(callback)) return yield* refuse(`callbackToken: ${callback.left.message}`)
+      const disagreement = checkDispatch(payload, grant.right, callback.right)
+      if (disagreement._tag === "Some") {
+        return yield* refuse(`${disagreement.value.field}: ${disagreement.value.message}`)
       }
-      const execution = yield* executeDispatch(task, payload, grant.right.backend).pipe(
+      if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
+        const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
+        yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
+        return reply(409, { _tag: "Conflict", message })
+      }
+      const execution = yield* executeDispatch(task, payload, grant.right).pipe(
         Effect.provide(context),
         Effect.forkIn(executions)
       )

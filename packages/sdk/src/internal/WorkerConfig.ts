@@ -21,6 +21,11 @@ export interface WorkerConfig {
   readonly logger?: WorkerLogger | undefined
   /** Print nothing at all. */
   readonly silent?: boolean | undefined
+  /**
+   * Claim task and pipeline ids another service registered first, when that service has no live
+   * instance (the orchestrator checks); default `false`, or `PIPEWEAVE_TAKEOVER=true`.
+   */
+  readonly takeover?: boolean | undefined
 }
 
 /** A `WorkerConfig` with its defaults applied and its secret checked. */
@@ -34,6 +39,7 @@ export interface ResolvedConfig {
   readonly baseUrl: string | undefined
   readonly logger: WorkerLogger | undefined
   readonly silent: boolean
+  readonly takeover: boolean
 }
 
 /** The worker configuration is unusable; `message` says what to fix. */
@@ -79,6 +85,7 @@ export const resolveConfig = (
     tempCleanupOnFailure: config.tempCleanupOnFailure ?? true,
     baseUrl: baseUrl?.replace(/\/+$/, ""),
     logger: config.logger,
-    silent: config.silent ?? false
+    silent: config.silent ?? false,
+    takeover: config.takeover ?? env["PIPEWEAVE_TAKEOVER"]?.trim().toLowerCase() === "true"
   })
 }

@@ -1,10 +1,12 @@
 import { FileSystem, Path } from "@effect/platform"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
-import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
+import type { OpenedGrant } from "@pipeweave/storage/Crypto"
+import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
 import { Cause, Deferred, Effect, Either, Exit, Option } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
+import { attemptScope } from "./checkDispatch.js"
 import { deliverCallback } from "./deliverCallback.js"
 import { failureOf } from "./failureOf.js"
 import { heartbeatLoop } from "./heartbeatLoop.js"
@@ -34,12 +36,14 @@ const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(10
  * itself (raced against a cancellation from the orchestrator, with the idempotency check between
  * hydration and the handler), the JSONL log, and the callback delivery. Never fails: every
  * outcome is reported through the callback and the ack, except a cancellation, a cached result
- * (ack `success`) and a stale attempt, which send no callback.
+ * (ack `success`) and a stale attempt, which send no callback. The ack says `success` only for a
+ * success callback the orchestrator accepted. Storage is seen through the grant's scope: reads of
+ * the input and the run's scope, writes of this attempt's own paths.
  */
 export const executeDispatch = (
   task: TaskDefinition,
   payload: DispatchPayload,
-  backend: StorageBackendConfig
+  grant: OpenedGrant
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
   Effect.scoped(Effect.gen(function*() {
     const client = yield* OrchestratorClient
@@ -77,7 +81,9 @@ export const executeDispatch = (
           Effect.catchAll((e) => say("warn", `progress report failed: ${e.message}`))
         )
 
-    const storage = yield* Effect.either(registry.get(backend))
+    const storage = yield* Effect.either(
+      Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant, payload.upstream)))
+    )
     const outcome = yield* Either.match(storage, {
       onLeft: (error) => Effect.exit(Effect.fail(error)),
       onRight: (storage) =>
@@ -138,6 +144,8 @@ export const executeDispatch = (
         ...Option.getOrThrow(report),
         ...Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })
       }
-    yield* deliverCallback(client.callback(runId, body, token), say)
-    return { runId, attempt, status: body.status }
+    const delivery = yield* deliverCallback(client.callback(runId, body, token), say)
+    return delivery === "delivered"
+      ? { runId, attempt, status: body.status }
+      : { runId, attempt, status: "failure", callback: delivery }
   }))

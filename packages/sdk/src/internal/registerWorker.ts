@@ -34,7 +34,8 @@ export const registerRequestOf = (definition: WorkerDefinition, config: Resolved
     version: config.version,
     baseUrl,
     tasks: [...definition.tasks.values()].map((task) => task.registration),
-    pipelines: definition.pipelines
+    pipelines: definition.pipelines,
+    takeover: config.takeover
   })
 
 /** The spec's start-up lines, plus one line per code change and per orphan cleanup. */
