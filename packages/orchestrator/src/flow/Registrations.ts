@@ -61,6 +61,7 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
     const register = Effect.fn("Registrations.register")(function*(request: RegisterRequest) {
       const dead = yield* claimable(request)
       const response = yield* tx.run(Effect.gen(function*() {
+        yield* registry.lockRegistrations
         const raced = (yield* registry.foreignOwners(request)).filter((c) => !dead.has(c.owner))
         if (raced.length > 0) return yield* owned(request, raced, "another service registered them meanwhile")
         const { removed, tasks } = yield* registry.register(request)

@@ -63,6 +63,9 @@ export const toTaskInfo = (row: TaskRow): TaskInfo => ({
   updatedAt: row.updatedAt
 })
 
+/** The advisory lock key that serialises registrations (any fixed 64-bit number unique to PipeWeave). */
+const REGISTRATIONS_LOCK = 7_262_611_493_001
+
 /** The registry tables: services, their instances, task types with code versions and history, declared pipelines. */
 export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrator/Registry", {
   effect: Effect.gen(function*() {
@@ -185,6 +188,16 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
      * in the history) and its pipelines. When the service's version changed, task types it no longer
      * registers become inactive; their ids are returned in `removed`. Call it in a transaction.
      */
+    /**
+     * Serialises registrations until the transaction ends, so two services declaring the same new
+     * id one after the other see each other's rows (ownership is decided by who committed first).
+     */
+    const lockRegistrations = sql`SELECT pg_advisory_xact_lock(${REGISTRATIONS_LOCK})`.pipe(
+      Effect.asVoid,
+      Effect.orDie,
+      Effect.withSpan("Registry.lockRegistrations")
+    )
+
     const register = Effect.fn("Registry.register")(function*(request: RegisterRequest) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const previous = yield* lockServiceVersion(request.serviceId)
@@ -351,7 +364,8 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       tasksById,
       instances,
       declaredPipelines,
-      activeTasks
+      activeTasks,
+      lockRegistrations
     } as const
   })
 }) {}

@@ -84,6 +84,27 @@ for (const [name, database] of databases) {
         assert.strictEqual((yield* orchestrator.send("/api/register", owner)).status, 200, "the owner re-registers freely")
       }), 60_000)
 
+    it.scopedLive("two services registering the same new task id at once: one owns it, the other gets 409, never a 500", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        for (let round = 0; round < 5; round++) {
+          const id = `contested-${round}`
+          const requests = yield* Effect.forEach(["svc-a", "svc-b", "svc-c"], (serviceId) =>
+            registerOver(orchestrator, {
+              serviceId,
+              version: "1.0.0",
+              baseUrl: `http://127.0.0.1:${9000 + round}/${serviceId}`,
+              tasks: [task(id)]
+            }))
+          const answers = yield* Effect.forEach(requests, (r) => orchestrator.send("/api/register", r), { concurrency: "unbounded" })
+          assert.deepStrictEqual(answers.map((a) => a.status).sort(), [200, 409, 409], answers.map((a) => a.text).join("\n"))
+          const winner = ["svc-a", "svc-b", "svc-c"][answers.findIndex((a) => a.status === 200)]
+          for (const refused of answers.filter((a) => a.status === 409)) {
+            assert.match(refused.text, new RegExp(`'${id}' belongs to service '${winner}'`))
+          }
+        }
+      }), 60_000)
+
     it.scopedLive("takeover: true is refused while the owner has a live instance, granted once it has none, and recorded", () =>
       Effect.gen(function*() {
         const orchestrator = yield* target(database())
