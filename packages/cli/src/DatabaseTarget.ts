@@ -5,11 +5,12 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
+import { DEFAULT_SCHEMA, schemaNameProblem, withSearchPath } from "@pipeweave/orchestrator/sql/DatabaseSchema"
 import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { CliFailure } from "./CliFailure.js"
 
-/** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--json`. */
+/** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--schema`, `--json`. */
 export const dbOptions = {
   url: Options.redacted("url").pipe(
     Options.withFallbackConfig(Config.redacted("DATABASE_URL")),
@@ -20,6 +21,10 @@ export const dbOptions = {
     Options.withFallbackConfig(Config.string("PIPEWEAVE_DATA_DIR").pipe(Config.withDefault(".pipeweave"))),
     Options.withDescription("Data directory of the embedded database, used at <data-dir>/db (default: env PIPEWEAVE_DATA_DIR, else ./.pipeweave)")
   ),
+  schema: Options.text("schema").pipe(
+    Options.withFallbackConfig(Config.string("DATABASE_SCHEMA").pipe(Config.withDefault(DEFAULT_SCHEMA))),
+    Options.withDescription(`Schema holding PipeWeave's tables (default: env DATABASE_SCHEMA, else ${DEFAULT_SCHEMA})`)
+  ),
   json: Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
 }
 
@@ -27,6 +32,7 @@ export const dbOptions = {
 export interface DbOptions {
   readonly url: Option.Option<Redacted.Redacted<string>>
   readonly dataDir: string
+  readonly schema: string
   readonly json: boolean
 }
 
@@ -35,6 +41,8 @@ export interface DatabaseTarget {
   readonly label: string
   readonly dialect: "postgres" | "pglite"
   readonly exists: boolean
+  /** The schema PipeWeave's tables live in; the client's `search_path`. */
+  readonly schema: string
   readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse>
 }
 
@@ -44,31 +52,43 @@ const masked = (url: string): string => {
   return parsed.toString()
 }
 
-const postgres = (url: Redacted.Redacted<string>): Effect.Effect<DatabaseTarget, CliFailure> => {
+const postgres = (url: Redacted.Redacted<string>, schema: string): Effect.Effect<DatabaseTarget, CliFailure> => {
   const text = Redacted.value(url)
   return /^postgres(ql)?:\/\//.test(text) && URL.canParse(text)
     ? Effect.succeed({
       label: `PostgreSQL ${masked(text)}`,
       dialect: "postgres",
       exists: true,
-      client: PgClient.layer({ url, applicationName: "pipeweave-cli", maxConnections: 1 })
+      schema,
+      client: PgClient.layer({
+        url: Redacted.make(withSearchPath(text, schema)),
+        applicationName: "pipeweave-cli",
+        maxConnections: 1
+      })
     })
     : Effect.fail(CliFailure.usage("--url (or DATABASE_URL) must be a postgres:// or postgresql:// URL"))
 }
 
-const pglite = (dataDir: string): DatabaseTarget => {
+const pglite = (dataDir: string, schema: string): DatabaseTarget => {
   const dir = join(resolve(dataDir), "db")
   return {
     label: `embedded PGlite database at ${dir}`,
     dialect: "pglite",
     exists: existsSync(dir),
-    client: PgliteClient.layer({ dataDir: dir, holder: "pipeweave db" })
+    schema,
+    client: PgliteClient.layer({ dataDir: dir, holder: "pipeweave db", schema })
   }
 }
 
 /** PostgreSQL when `--url`/`DATABASE_URL` is given, else PGlite under `<data-dir>/db`. */
-export const databaseTarget = (options: DbOptions): Effect.Effect<DatabaseTarget, CliFailure> =>
-  Option.match(options.url, { onNone: () => Effect.succeed(pglite(options.dataDir)), onSome: postgres })
+export const databaseTarget = (options: DbOptions): Effect.Effect<DatabaseTarget, CliFailure> => {
+  const problem = schemaNameProblem(options.schema)
+  if (problem !== undefined) return Effect.fail(CliFailure.usage(`--schema (or DATABASE_SCHEMA) ${problem}`))
+  return Option.match(options.url, {
+    onNone: () => Effect.succeed(pglite(options.dataDir, options.schema)),
+    onSome: (url) => postgres(url, options.schema)
+  })
+}
 
 const describe = (target: DatabaseTarget, error: unknown): string => {
   const message = error instanceof Error ? error.message : String(error)

@@ -1,4 +1,5 @@
 import { SqlClient } from "@effect/sql"
+import { dropSchema, MIGRATIONS_TABLE, quoted } from "@pipeweave/orchestrator/sql/DatabaseSchema"
 import { fromSqlFiles, migrationsDir, runMigrations } from "@pipeweave/orchestrator/sql/Migrations"
 import { Effect, Schema } from "effect"
 import { CliFailure } from "./CliFailure.js"
@@ -9,8 +10,12 @@ export interface MigrationRef {
   readonly name: string
 }
 
-/** Applied migrations (with when) and the ones `migrate` would apply. */
+/**
+ * Applied migrations (with when) and the ones `migrate` would apply; `schema` is where the
+ * bookkeeping was read: `public` for a database from before the schema (the next migrate moves it).
+ */
 export interface MigrationState {
+  readonly schema: string
   readonly applied: ReadonlyArray<MigrationRef & { readonly appliedAt: Date }>
   readonly pending: ReadonlyArray<MigrationRef>
 }
@@ -33,31 +38,45 @@ export const migrationFiles: Effect.Effect<ReadonlyArray<MigrationRef>, CliFailu
 
 const pendingAfter = (files: ReadonlyArray<MigrationRef>, latest: number) => files.filter((file) => file.id > latest)
 
-/** Reads `pipeweave_migrations` without applying anything. */
-export const migrationState = Effect.gen(function*() {
-  const files = yield* migrationFiles
-  const sql = yield* SqlClient.SqlClient
-  const [table] = yield* sql<{ present: boolean }>`SELECT to_regclass('pipeweave_migrations') IS NOT NULL AS present`
-  if (!table?.present) return { applied: [], pending: files } satisfies MigrationState
-  const rows = yield* sql`SELECT migration_id, name, created_at FROM pipeweave_migrations ORDER BY migration_id`.pipe(
-    Effect.flatMap(Schema.decodeUnknown(Schema.Array(AppliedRow)))
+/** The schema whose `pipeweave_migrations` exists: `schema`, else `public` (the earlier layout), else none. */
+const bookkeeping = (schema: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    for (const candidate of [schema, "public"]) {
+      const [table] = yield* sql<{ present: boolean }>`
+        SELECT to_regclass(${`${quoted(candidate)}.${MIGRATIONS_TABLE}`}) IS NOT NULL AS present`
+      if (table?.present) return candidate
+    }
+    return undefined
+  })
+
+/** Reads `pipeweave_migrations` in `schema` (or in `public`, from before the schema) without applying anything. */
+export const migrationState = (schema: string) =>
+  Effect.gen(function*() {
+    const files = yield* migrationFiles
+    const sql = yield* SqlClient.SqlClient
+    const found = yield* bookkeeping(schema)
+    if (found === undefined) return { schema, applied: [], pending: files } satisfies MigrationState
+    const rows = yield* sql.unsafe(
+      `SELECT migration_id, name, created_at FROM ${quoted(found)}.${MIGRATIONS_TABLE} ORDER BY migration_id`
+    ).pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(AppliedRow))))
+    const applied = rows.map((row) => ({ id: row.migration_id, name: row.name, appliedAt: row.created_at }))
+    return {
+      schema: found,
+      applied,
+      pending: pendingAfter(files, Math.max(0, ...applied.map((m) => m.id)))
+    } satisfies MigrationState
+  })
+
+/** Applies every pending migration in `schema`; returns the ones applied. */
+export const applyPending = (schema: string) =>
+  Effect.map(
+    runMigrations(schema),
+    (applied): ReadonlyArray<MigrationRef> => applied.map(([id, name]) => ({ id, name }))
   )
-  const applied = rows.map((row) => ({ id: row.migration_id, name: row.name, appliedAt: row.created_at }))
-  return { applied, pending: pendingAfter(files, Math.max(0, ...applied.map((m) => m.id))) } satisfies MigrationState
-})
 
-/** Applies every pending migration; returns the ones applied. */
-export const applyPending = Effect.map(
-  runMigrations,
-  (applied): ReadonlyArray<MigrationRef> => applied.map(([id, name]) => ({ id, name }))
-)
-
-/** Drops the `public` schema with everything in it and recreates it empty. */
-export const dropPublicSchema = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql.unsafe("DROP SCHEMA public CASCADE")
-  yield* sql.unsafe("CREATE SCHEMA public")
-})
+/** Drops `schema` with everything in it (PipeWeave's tables from before the schema included), then migrates it anew. */
+export const resetSchema = (schema: string) => Effect.zipRight(dropSchema(schema), applyPending(schema))
 
 /** `0001_init` */
 export const migrationName = (migration: MigrationRef): string => `${String(migration.id).padStart(4, "0")}_${migration.name}`

@@ -63,7 +63,7 @@ describe("db on the embedded PGlite database", () => {
 
       const reset = yield* runCli(["db", "reset", "--yes"], env)
       assert.strictEqual(reset.exitCode, 0, reset.stderr)
-      assert.strictEqual(reset.stdout, `reset embedded PGlite database at ${db}: dropped schema public, applied ${migrations.join(", ")}`)
+      assert.strictEqual(reset.stdout, `reset embedded PGlite database at ${db}: dropped schema pipeweave, applied ${migrations.join(", ")}`)
 
       const init = yield* runCli(["db", "init"], env)
       assert.strictEqual(init.exitCode, 0, init.stderr)
@@ -113,7 +113,7 @@ describe("db on PostgreSQL", () => {
 
       const reset = yield* runCli(["db", "reset", "--url", url, "--yes"])
       assert.strictEqual(reset.exitCode, 0, reset.stderr)
-      assert.match(reset.stdout, /dropped schema public/)
+      assert.match(reset.stdout, /dropped schema pipeweave/)
     }))
 
   it.live("an unreachable server is one line naming the masked URL", () =>

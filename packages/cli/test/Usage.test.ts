@@ -48,7 +48,7 @@ describe("usage", () => {
         assert.match(help.stdout, /USAGE/, command.join(" "))
         assert.include(help.stdout, `$ ${command.at(-1)}`)
       }
-      assert.match((yield* runCli(["db", "reset", "--help"])).stdout, /DROP SCHEMA public CASCADE/)
+      assert.match((yield* runCli(["db", "reset", "--help"])).stdout, /DROP SCHEMA <schema> CASCADE/)
       assert.match(
         (yield* runCli(["trigger", "--help"])).stdout,
         /exit codes: 0 completed, 1 failed or cancelled \(or any error\), 2 usage error, 3 partial/

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path"
 import { localBackendConfig, parseStorageBackends, type StorageBackendsConfig } from "@pipeweave/storage/StorageBackends"
 import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
+import { DEFAULT_SCHEMA, schemaNameProblem } from "./sql/DatabaseSchema.js"
 
 /** Everything the orchestrator reads from its environment, validated. */
 export interface OrchestratorSettings {
@@ -8,6 +9,8 @@ export interface OrchestratorSettings {
   /** Where to listen: `HOST`, else 127.0.0.1 when the API has no token, else every interface. */
   readonly host: string | undefined
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /** The schema holding PipeWeave's tables (`DATABASE_SCHEMA`, default `pipeweave`), on PostgreSQL and PGlite alike. */
+  readonly databaseSchema: string
   readonly dataDir: string
   readonly storage: StorageBackendsConfig
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
@@ -98,6 +101,9 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
   if (Option.isSome(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl.value)) {
     problems.push("DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)")
   }
+  const databaseSchema = Option.getOrElse(text(env, "DATABASE_SCHEMA"), () => DEFAULT_SCHEMA)
+  const schemaProblem = schemaNameProblem(databaseSchema)
+  if (schemaProblem !== undefined) problems.push(`DATABASE_SCHEMA ${schemaProblem}`)
   const secretKey = text(env, "PIPEWEAVE_SECRET_KEY")
   if (Option.isSome(secretKey) && !/^[0-9a-fA-F]{64}$/.test(secretKey.value)) {
     problems.push("PIPEWEAVE_SECRET_KEY must be 64 hex characters (generate one with `openssl rand -hex 32`)")
@@ -165,6 +171,7 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     port,
     host,
     databaseUrl: Option.map(databaseUrl, Redacted.make),
+    databaseSchema,
     dataDir,
     storage: Either.getOrElse(storage, () => ({ backends: [], defaultId: "" })),
     secretKey: Option.map(secretKey, Redacted.make),

@@ -3,15 +3,16 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, type Redacted, String } from "effect"
+import { Context, Effect, Layer, Option, Redacted, String } from "effect"
 import type { OrchestratorSettings } from "./Config.js"
 import type { DataDirInUse } from "./sql/DataDirLock.js"
+import { DEFAULT_SCHEMA, withSearchPath } from "./sql/DatabaseSchema.js"
 import { runMigrations } from "./sql/Migrations.js"
 
 /** Which database the orchestrator runs on. */
 export class DatabaseInfo extends Context.Tag("@pipeweave/orchestrator/DatabaseInfo")<
   DatabaseInfo,
-  { readonly dialect: "pglite" | "postgres"; readonly location: string }
+  { readonly dialect: "pglite" | "postgres"; readonly location: string; readonly schema: string }
 >() {}
 
 type DatabaseLayer = Layer.Layer<
@@ -19,22 +20,31 @@ type DatabaseLayer = Layer.Layer<
   SqlError | MigrationError | DataDirInUse
 >
 
-const applyMigrations = Effect.flatMap(runMigrations, (applied) =>
+const applyMigrations = (schema: string) => Effect.flatMap(runMigrations(schema), (applied) =>
   applied.length === 0
     ? Effect.void
     : Effect.logInfo(`Applied migrations ${applied.map(([id, name]) => `${`${id}`.padStart(4, "0")}_${name}`).join(", ")}`))
 
 const migrated = <E>(client: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, E>, info: DatabaseInfo["Type"]) =>
-  Layer.effectDiscard(applyMigrations).pipe(
+  Layer.effectDiscard(applyMigrations(info.schema)).pipe(
     Layer.provideMerge(client),
     Layer.merge(Layer.succeed(DatabaseInfo, info))
   )
 
-/** PostgreSQL through @effect/sql-pg, migrated. */
-export const layerPostgres = (url: Redacted.Redacted<string>, applicationName = "pipeweave-orchestrator"): DatabaseLayer =>
+/** PostgreSQL through @effect/sql-pg, every connection in `schema`, migrated. */
+export const layerPostgres = (
+  url: Redacted.Redacted<string>,
+  applicationName = "pipeweave-orchestrator",
+  schema = DEFAULT_SCHEMA
+): DatabaseLayer =>
   migrated(
-    PgClient.layer({ url, applicationName, transformResultNames: String.snakeToCamel, transformJson: false }),
-    { dialect: "postgres", location: "DATABASE_URL" }
+    PgClient.layer({
+      url: Redacted.make(withSearchPath(Redacted.value(url), schema)),
+      applicationName,
+      transformResultNames: String.snakeToCamel,
+      transformJson: false
+    }),
+    { dialect: "postgres", location: "DATABASE_URL", schema }
   )
 
 const opening = {
@@ -50,7 +60,7 @@ const opening = {
  * held by this process while the layer lives (a second opener fails with `DataDirInUse`). PGlite
  * is imported only here, so a PostgreSQL orchestrator never loads it.
  */
-export const layerPglite = (dataDir?: string, holder = "orchestrator"): DatabaseLayer =>
+export const layerPglite = (dataDir?: string, holder = "orchestrator", schema = DEFAULT_SCHEMA): DatabaseLayer =>
   migrated(
     Layer.unwrapEffect(Effect.map(
       Effect.promise(() => import("./sql/PgliteClient.js")),
@@ -58,16 +68,17 @@ export const layerPglite = (dataDir?: string, holder = "orchestrator"): Database
         PgliteClient.layer({
           dataDir,
           holder,
+          schema,
           transformResultNames: String.snakeToCamel,
           onOpen: (kind) => dataDir === undefined ? Effect.void : Effect.logInfo(opening[kind](dataDir))
         })
     )),
-    { dialect: "pglite", location: dataDir ?? "memory" }
+    { dialect: "pglite", location: dataDir ?? "memory", schema }
   )
 
 /** PostgreSQL when `DATABASE_URL` is set, else PGlite under `{PIPEWEAVE_DATA_DIR}/db`. */
 export const layer = (settings: OrchestratorSettings): DatabaseLayer =>
   Option.match(settings.databaseUrl, {
-    onNone: () => layerPglite(join(settings.dataDir, "db")),
-    onSome: (url) => layerPostgres(url)
+    onNone: () => layerPglite(join(settings.dataDir, "db"), undefined, settings.databaseSchema),
+    onSome: (url) => layerPostgres(url, undefined, settings.databaseSchema)
   })

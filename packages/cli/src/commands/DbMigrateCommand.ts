@@ -9,7 +9,7 @@ export const applyMigrations = (verb: "initialised" | "migrated") => (options: D
     const target = yield* databaseTarget(options)
     const { applied, state } = yield* withDatabase(
       target,
-      Effect.all({ applied: applyPending, state: migrationState })
+      Effect.all({ applied: applyPending(target.schema), state: migrationState(target.schema) })
     )
     if (options.json) {
       return yield* Console.log(JSON.stringify({ database: target.label, applied, upToDate: applied.length === 0 }, null, 2))

@@ -2,9 +2,9 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { CliFailure } from "../CliFailure.js"
 import { databaseTarget, dbOptions, withDatabase } from "../DatabaseTarget.js"
-import { applyPending, dropPublicSchema, migrationName } from "../MigrationState.js"
+import { migrationName, resetSchema } from "../MigrationState.js"
 
-/** `pipeweave db reset --yes`: drops the public schema and re-applies every migration. */
+/** `pipeweave db reset --yes`: drops PipeWeave's schema and re-applies every migration. */
 export const DbResetCommand = Command.make(
   "reset",
   {
@@ -16,18 +16,18 @@ export const DbResetCommand = Command.make(
       const target = yield* databaseTarget(options)
       if (!options.yes) {
         return yield* CliFailure.usage(
-          `refusing to reset ${target.label} without --yes: it drops the whole public schema (every table, ` +
-            "function and row in it) and re-applies the migrations. Add --yes to confirm."
+          `refusing to reset ${target.label} without --yes: it drops schema ${target.schema} (every PipeWeave ` +
+            "table, function and row) and re-applies the migrations. Add --yes to confirm."
         )
       }
-      const applied = yield* withDatabase(target, Effect.zipRight(dropPublicSchema, applyPending))
+      const applied = yield* withDatabase(target, resetSchema(target.schema))
       yield* Console.log(
         options.json
           ? JSON.stringify({ database: target.label, reset: true, applied }, null, 2)
-          : `reset ${target.label}: dropped schema public, applied ${applied.map(migrationName).join(", ")}`
+          : `reset ${target.label}: dropped schema ${target.schema}, applied ${applied.map(migrationName).join(", ")}`
       )
     })
 ).pipe(Command.withDescription(
-  "Delete every PipeWeave table and function and re-create them (destructive). It runs DROP SCHEMA public CASCADE " +
-    "and CREATE SCHEMA public, so it also removes anything else in that schema: use it on a database dedicated to PipeWeave."
+  "Delete every PipeWeave table and function and re-create them (destructive). It runs DROP SCHEMA <schema> CASCADE " +
+    "on PipeWeave's schema (--schema, default pipeweave) only: the application's tables in other schemas are left alone."
 ))

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url"
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { Effect } from "effect"
+import { DEFAULT_SCHEMA, MIGRATIONS_TABLE, prepareSchema, quoted } from "./DatabaseSchema.js"
 
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
 
@@ -38,7 +39,18 @@ export const fromSqlFiles = (directory: string): Migrator.Loader =>
       .sort(([a], [b]) => a - b)
   )
 
-/** Runs every pending migration; returns the ones applied. */
-export const runMigrations = Effect.suspend(() =>
-  Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: "pipeweave_migrations" })
-)
+/**
+ * Runs every pending migration in `schema` (which the connection's `search_path` must name):
+ * creates the schema, moves an earlier layout out of `public` (see `prepareSchema`), then migrates.
+ * Returns the migrations applied.
+ */
+export const runMigrations = (schema: string = DEFAULT_SCHEMA) =>
+  Effect.zipRight(
+    Effect.tap(prepareSchema(schema), (moved) =>
+      moved.length === 0
+        ? Effect.void
+        : Effect.logInfo(`Moved PipeWeave's tables and functions from schema public to ${schema}: ${moved.join(", ")}`)),
+    Effect.suspend(() =>
+      Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: `${quoted(schema)}.${MIGRATIONS_TABLE}` })
+    )
+  )

@@ -8,6 +8,7 @@ import * as Statement from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Stream } from "effect"
 import { acquire, type DataDirInUse } from "./DataDirLock.js"
+import { quoted } from "./DatabaseSchema.js"
 import { ownerOnlyDirectory, tightenTree } from "./OwnerOnly.js"
 import { findTemplate, installTemplate, isInitialised, readTemplate } from "./PgliteTemplate.js"
 
@@ -20,6 +21,8 @@ export interface PgliteClientOptions {
    * resident: PGlite's initdb sets 128MB. Misses are served from the OS page cache. Default 16MB.
    */
   readonly sharedBuffers?: string | undefined
+  /** The schema every statement runs in (`SET search_path` once opened); PostgreSQL's default when absent. */
+  readonly schema?: string | undefined
   /** Who holds the data directory, as a second opener is told (default "pipeweave"). */
   readonly holder?: string | undefined
   /** Runs once the data directory is held, before PGlite opens it. */
@@ -93,6 +96,7 @@ export const make = (options: PgliteClientOptions) =>
     )
     const run = <A>(f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (cause) => new SqlError({ cause, message: errorMessage(cause) }) })
+    if (options.schema !== undefined) yield* run(() => db.exec(`SET search_path TO ${quoted(options.schema!)}`))
     const transformRows = options.transformResultNames
       ? Statement.defaultTransforms(options.transformResultNames, false).array
       : undefined
