@@ -94,6 +94,8 @@ export const prepareSchema = (schema: string) =>
       const [row] = yield* sql<{ present: boolean }>`SELECT to_regprocedure(${`public.${fn}`}) IS NOT NULL AS present`
       if (!row?.present) continue
       yield* sql.unsafe(`ALTER FUNCTION public.${fn} SET SCHEMA ${target}`)
+      // As migration 0006 does, so a layout that had already pinned `public` finds its tables again.
+      yield* sql.unsafe(`ALTER FUNCTION ${target}.${fn} SET search_path = ${target}`)
       moved.push(fn)
     }
     return moved

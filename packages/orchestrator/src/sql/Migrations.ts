@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { Effect } from "effect"
-import { DEFAULT_SCHEMA, MIGRATIONS_TABLE, prepareSchema, quoted } from "./DatabaseSchema.js"
+import { DEFAULT_SCHEMA, MIGRATIONS_TABLE, prepareSchema } from "./DatabaseSchema.js"
 
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
 
@@ -51,6 +51,6 @@ export const runMigrations = (schema: string = DEFAULT_SCHEMA) =>
         ? Effect.void
         : Effect.logInfo(`Moved PipeWeave's tables and functions from schema public to ${schema}: ${moved.join(", ")}`)),
     Effect.suspend(() =>
-      Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: `${quoted(schema)}.${MIGRATIONS_TABLE}` })
+      Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: `${schema}.${MIGRATIONS_TABLE}` })
     )
   )
