@@ -1,10 +1,14 @@
 import { existsSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
+import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { acquire } from "@pipeweave/orchestrator/sql/DataDirLock"
-import { migrationsDir } from "@pipeweave/orchestrator/sql/Migrations"
-import { Effect } from "effect"
+import { fromSqlFiles, migrationsDir } from "@pipeweave/orchestrator/sql/Migrations"
+import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
+import { Effect, type Layer, Redacted, type Scope } from "effect"
 import { runCli } from "./support/RunCli.js"
 import { scratchDatabase, testDatabaseUrl } from "./support/ScratchPostgres.js"
 
@@ -12,6 +16,12 @@ const migrations = readdirSync(migrationsDir())
   .filter((file) => /^\d+_[A-Za-z0-9_-]+\.sql$/.test(file))
   .sort()
   .map((file) => file.replace(/\.sql$/, ""))
+
+/** What the orchestrator before the schema did: migrations 0001-0005 into `public`, bookkeeping in `public.pipeweave_migrations`. */
+const legacyMigrations = Migrator.make({})({
+  loader: Effect.map(fromSqlFiles(migrationsDir()), (files) => files.filter(([id]) => id <= 5)),
+  table: "pipeweave_migrations"
+})
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
@@ -127,3 +137,111 @@ describe("db on PostgreSQL", () => {
       )
     }))
 })
+
+/** A database the CLI reaches by `args`/`env`, and a plain client on it (PostgreSQL's default search_path, `public`). */
+interface SchemaTarget {
+  readonly args: ReadonlyArray<string>
+  readonly plain: Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, unknown>
+}
+
+const schemaTargets: ReadonlyArray<readonly [string, Effect.Effect<SchemaTarget, never, Scope.Scope>]> = [
+  ["the embedded PGlite database", Effect.sync(() => {
+    const dataDir = mkdtempSync(join(tmpdir(), "pipeweave-cli-schema-"))
+    return { args: ["--data-dir", dataDir], plain: PgliteClient.layer({ dataDir: join(dataDir, "db"), holder: "test" }) }
+  })],
+  ...(testDatabaseUrl === undefined ? [] : [[
+    "PostgreSQL",
+    Effect.map(scratchDatabase(testDatabaseUrl), ({ url }) => ({
+      args: ["--url", url],
+      plain: PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })
+    }))
+  ] as const])
+]
+
+const query = <A>(target: SchemaTarget, effect: Effect.Effect<A, unknown, SqlClient.SqlClient>) =>
+  Effect.scoped(Effect.provide(effect, target.plain)).pipe(Effect.orDie)
+
+const tablesIn = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = ${schema} ORDER BY 1`).pipe(
+      Effect.map((rows) => rows.map((row) => row.name))
+    )
+
+const appTable = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.zipRight(
+    sql`CREATE TABLE public.orders (id serial PRIMARY KEY, item text NOT NULL)`,
+    sql`INSERT INTO public.orders (item) VALUES ('book')`
+  ))
+
+const orders = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ item: string }>`SELECT item FROM public.orders`)
+
+const migrationIds = (state: { applied: ReadonlyArray<{ id: number }>; pending: ReadonlyArray<{ id: number }> }) =>
+  [state.applied.map((m) => m.id), state.pending.map((m) => m.id)]
+
+for (const [kind, makeTarget] of schemaTargets) {
+  describe(`db keeps to PipeWeave's schema on ${kind}`, () => {
+    it.live("reset drops schema pipeweave only: the application's table in public keeps its rows", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const target = yield* makeTarget
+        assert.strictEqual((yield* runCli(["db", "migrate", ...target.args])).exitCode, 0)
+        yield* query(target, Effect.zipRight(appTable, Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql`INSERT INTO pipeweave.services VALUES ('billing', '1', 'http://127.0.0.1:9', now(), now())`)))
+
+        const reset = yield* runCli(["db", "reset", "--yes", ...target.args])
+        assert.strictEqual(reset.exitCode, 0, reset.stderr)
+        assert.match(reset.stdout, new RegExp(`: dropped schema pipeweave, applied ${escape(migrations.join(", "))}$`))
+
+        const after = yield* query(target, Effect.all({
+          orders,
+          publicTables: tablesIn("public"),
+          services: Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT * FROM pipeweave.services`),
+          tables: tablesIn("pipeweave")
+        }))
+        assert.deepStrictEqual(after.orders, [{ item: "book" }])
+        assert.deepStrictEqual(after.publicTables, ["orders"])
+        assert.deepStrictEqual(after.services, [])
+        assert.include(after.tables, "task_runs")
+      })), { timeout: 120_000 })
+
+    it.live("--schema and DATABASE_SCHEMA put the tables in that schema; a bad name is refused", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const target = yield* makeTarget
+        const migrated = yield* runCli(["db", "migrate", ...target.args], { DATABASE_SCHEMA: "jobs" })
+        assert.strictEqual(migrated.exitCode, 0, migrated.stderr)
+        const status = yield* runCli(["db", "status", "--json", "--schema", "jobs", ...target.args])
+        const state = JSON.parse(status.stdout)
+        assert.strictEqual(state.schema, "jobs")
+        assert.deepStrictEqual(state.pending, [])
+        const elsewhere = JSON.parse((yield* runCli(["db", "status", "--json", ...target.args])).stdout)
+        assert.deepStrictEqual([elsewhere.schema, elsewhere.applied], ["pipeweave", []])
+        const tables = yield* query(target, Effect.all([tablesIn("jobs"), tablesIn("pipeweave"), tablesIn("public")]))
+        assert.include(tables[0], "task_runs")
+        assert.deepStrictEqual([tables[1], tables[2]], [[], []])
+
+        const bad = yield* runCli(["db", "migrate", "--schema", "Jobs; DROP", ...target.args])
+        assert.strictEqual(bad.exitCode, 2)
+        assert.match(bad.stderr, /--schema \(or DATABASE_SCHEMA\) must be a lower-case identifier/)
+      })), { timeout: 120_000 })
+
+    it.live("an earlier layout in public: status says so, migrate moves it into pipeweave, the application's table stays", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const target = yield* makeTarget
+        yield* query(target, Effect.zipRight(legacyMigrations, appTable))
+
+        const before = JSON.parse((yield* runCli(["db", "status", "--json", ...target.args])).stdout)
+        assert.strictEqual(before.schema, "public")
+        assert.deepStrictEqual(migrationIds(before), [[1, 2, 3, 4, 5], [6]])
+        const text = yield* runCli(["db", "status", ...target.args])
+        assert.include(text.stdout, "schema public (laid out before PipeWeave had a schema: the next start or `pipeweave db migrate` moves it to schema pipeweave)")
+
+        const migrated = yield* runCli(["db", "migrate", ...target.args])
+        assert.strictEqual(migrated.exitCode, 0, migrated.stderr)
+        assert.match(migrated.stdout, /: applied 0006_schema$/)
+        const after = JSON.parse((yield* runCli(["db", "status", "--json", ...target.args])).stdout)
+        assert.strictEqual(after.schema, "pipeweave")
+        assert.deepStrictEqual(migrationIds(after), [[1, 2, 3, 4, 5, 6], []])
+        const left = yield* query(target, Effect.all([tablesIn("public"), orders]))
+        assert.deepStrictEqual(left, [["orders"], [{ item: "book" }]])
+      })), { timeout: 120_000 })
+  })
+}

@@ -20,7 +20,10 @@ type DatabaseLayer = Layer.Layer<
   SqlError | MigrationError | DataDirInUse
 >
 
-const applyMigrations = (schema: string) => Effect.flatMap(runMigrations(schema), (applied) =>
+const movedFromPublic = (schema: string) => (moved: ReadonlyArray<string>) =>
+  Effect.logInfo(`Moved PipeWeave's tables and functions from schema public to schema ${schema}: ${moved.join(", ")}`)
+
+const applyMigrations = (schema: string) => Effect.flatMap(runMigrations(schema, movedFromPublic(schema)), (applied) =>
   applied.length === 0
     ? Effect.void
     : Effect.logInfo(`Applied migrations ${applied.map(([id, name]) => `${`${id}`.padStart(4, "0")}_${name}`).join(", ")}`))

@@ -42,14 +42,14 @@ export const fromSqlFiles = (directory: string): Migrator.Loader =>
 /**
  * Runs every pending migration in `schema` (which the connection's `search_path` must name):
  * creates the schema, moves an earlier layout out of `public` (see `prepareSchema`), then migrates.
- * Returns the migrations applied.
+ * Returns the migrations applied; `onMoved` hears what was moved out of `public`, if anything.
  */
-export const runMigrations = (schema: string = DEFAULT_SCHEMA) =>
+export const runMigrations = (
+  schema: string = DEFAULT_SCHEMA,
+  onMoved: (moved: ReadonlyArray<string>) => Effect.Effect<void> = () => Effect.void
+) =>
   Effect.zipRight(
-    Effect.tap(prepareSchema(schema), (moved) =>
-      moved.length === 0
-        ? Effect.void
-        : Effect.logInfo(`Moved PipeWeave's tables and functions from schema public to ${schema}: ${moved.join(", ")}`)),
+    Effect.tap(prepareSchema(schema), (moved) => moved.length === 0 ? Effect.void : onMoved(moved)),
     Effect.suspend(() =>
       Migrator.make({})({ loader: fromSqlFiles(migrationsDir()), table: `${schema}.${MIGRATIONS_TABLE}` })
     )
