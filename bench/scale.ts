@@ -29,17 +29,17 @@ const seed = async (url: string, from: number, to: number) => {
   for (let start = from; start <= to; start += 100_000) {
     const end = Math.min(to, start + 99_999)
     await psql(url, `
-      INSERT INTO task_runs (id, task_id, status, priority, max_attempts, storage_backend, input_path,
+      INSERT INTO pipeweave.task_runs (id, task_id, status, priority, max_attempts, storage_backend, input_path,
                              created_at, available_at)
       SELECT 'trun_seed' || lpad(g::text, 10, '0'), t.task_id, 'pending', t.priority, t.retries + 1, 'local',
              'bench-seed/' || g || '/input.json', now() - interval '1 hour',
              now() - interval '1 hour' + g * interval '1 microsecond'
-      FROM generate_series(${start}, ${end}) AS g, tasks t WHERE t.task_id = 'noop'`)
+      FROM generate_series(${start}, ${end}) AS g, pipeweave.tasks t WHERE t.task_id = 'noop'`)
   }
 }
 
 const pendingCount = async (url: string) =>
-  Number(await psql(url, "SELECT count(*) FROM task_runs WHERE status = 'pending'"))
+  Number(await psql(url, "SELECT count(*) FROM pipeweave.task_runs WHERE status = 'pending'"))
 
 const timeStatus = async (orchestrator: Orchestrator, expected: number, samples: number) => {
   const values: Array<number> = []

@@ -95,4 +95,18 @@ describe("orchestrator configuration", () => {
     const typo = parseConfig({ PIPEWEAVE_ALLOW_OPEN_API: "yes" })
     expect(Either.isLeft(typo) && typo.left.message).toContain(`PIPEWEAVE_ALLOW_OPEN_API must be "true" or "false"`)
   })
+
+  it("reads DATABASE_SCHEMA (default pipeweave) and refuses what is not a plain lower-case identifier", () => {
+    expect(Either.getOrThrow(parseConfig({})).databaseSchema).toBe("pipeweave")
+    expect(Either.getOrThrow(parseConfig({ DATABASE_SCHEMA: "jobs_2" })).databaseSchema).toBe("jobs_2")
+    const problems = (value: string) => {
+      const parsed = parseConfig({ DATABASE_SCHEMA: value })
+      return Either.isLeft(parsed) ? parsed.left.problems : []
+    }
+    expect(problems("Jobs")).toEqual([`DATABASE_SCHEMA must be a lower-case identifier (letters, digits and _, not starting with a digit; got "Jobs")`])
+    expect(problems("x; DROP SCHEMA public")).toHaveLength(1)
+    expect(problems("1jobs")).toHaveLength(1)
+    expect(problems("pg_jobs")).toEqual([`DATABASE_SCHEMA must not be a system schema (got "pg_jobs")`])
+    expect(problems("a".repeat(64))).toEqual(["DATABASE_SCHEMA must be at most 63 characters (got 64)"])
+  })
 })
