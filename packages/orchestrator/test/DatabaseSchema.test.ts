@@ -7,7 +7,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, type Scope } from "effect"
+import { Effect, type Layer, Logger, Redacted, type Scope } from "effect"
 import * as Database from "../src/Database.js"
 import type { DataDirInUse } from "../src/sql/DataDirLock.js"
 import { fromSqlFiles, migrationsDir } from "../src/sql/Migrations.js"
@@ -166,6 +166,7 @@ for (const [name, target] of targets) {
           })
         )
 
+        const logs: Array<string> = []
         const shown = yield* using(
           testOrchestrator(db.orchestrator()),
           Effect.gen(function*() {
@@ -173,6 +174,13 @@ for (const [name, target] of targets) {
             const response = yield* client.execute(HttpClientRequest.get("/api/task-runs/trun_legacy2"))
             return { status: response.status, body: (yield* response.json) as { runId: string; status: string } }
           })
+        ).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))))))
+        assert.include(
+          logs,
+          "Moved PipeWeave's tables and functions from schema public to schema pipeweave: services, service_instances, " +
+            "tasks, task_code_history, task_runs, task_run_attempts, dead_letters, pipelines, pipeline_runs, idempotency_keys, " +
+            "task_run_counts, task_run_count_deltas, pipeweave_migrations, pipeweave_task_runs_inserted(), " +
+            "pipeweave_task_runs_updated(), pipeweave_task_runs_deleted()"
         )
         assert.deepStrictEqual([shown.status, shown.body.runId, shown.body.status], [200, "trun_legacy2", "completed"])
 
