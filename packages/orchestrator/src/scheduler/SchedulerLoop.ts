@@ -4,7 +4,7 @@ import { OrchestratorConfig } from "../Config.js"
 import { SchedulingPass } from "../flow/SchedulingPass.js"
 import { Wakeups } from "../flow/Wakeups.js"
 
-/** The channel task-run inserts and status changes notify (see migrations/0004_hot_path.sql). */
+/** The channel task-run inserts and status changes notify (see packages/orchestrator/migrations/0004_hot_path.sql). */
 export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
 
 /**

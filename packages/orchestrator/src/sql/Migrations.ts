@@ -8,17 +8,22 @@ import { DEFAULT_SCHEMA, MIGRATIONS_TABLE, prepareSchema } from "./DatabaseSchem
 
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
 
-/** The repository's `migrations/` folder, found by walking up from this module (source or build). */
+/**
+ * The orchestrator package's `migrations/` folder, found by walking up from this module to the
+ * package root (the first directory with a `package.json`): the same folder from the sources
+ * (`src/sql`), the build (`dist/src/sql`), the bundle (`dist/orchestrator.mjs`) and an installed
+ * package (`node_modules/@pipeweave/orchestrator`). `PIPEWEAVE_MIGRATIONS_DIR` overrides it.
+ */
 export const migrationsDir = (): string => {
-  const override = process.env["PIPEWEAVE_MIGRATIONS_DIR"]
+  const override = process.env["PIPEWEAVE_MIGRATIONS_DIR"]?.trim()
   if (override) return override
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
+  const start = dirname(fileURLToPath(import.meta.url))
+  for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, "migrations")
     if (existsSync(join(candidate, "0001_init.sql"))) return candidate
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error("cannot find the migrations/ folder; set PIPEWEAVE_MIGRATIONS_DIR")
-    dir = parent
+    if (existsSync(join(dir, "package.json")) || dirname(dir) === dir) {
+      throw new Error(`cannot find the orchestrator's migrations/ folder above ${start}; set PIPEWEAVE_MIGRATIONS_DIR`)
+    }
   }
 }
 

@@ -31,13 +31,20 @@ const exited = (child: ChildProcess) =>
     else child.once("exit", () => resolve())
   })
 
-/** Spawns `node` with `args`; killed (SIGKILL) when the scope closes. */
-export const spawnNode = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+/**
+ * Spawns `node` with `args` (in the repository, with this process's environment plus `env`, unless
+ * `options` name another directory or `inheritEnv: false`); killed (SIGKILL) when the scope closes.
+ */
+export const spawnNode = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  options: { readonly cwd?: string; readonly inheritEnv?: boolean } = {}
+) =>
   Effect.acquireRelease(
     Effect.sync((): Proc => {
       const child = spawn(process.execPath, args, {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
+        cwd: options.cwd ?? repoRoot,
+        env: options.inheritEnv === false ? env : { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
       let output = ""
