@@ -4,10 +4,10 @@ import { Options } from "@effect/cli"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
-import { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
-import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
+import type { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { orchestratorSql } from "./OrchestratorSql.js"
 
 /** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--json`. */
 export const dbOptions = {
@@ -35,7 +35,7 @@ export interface DatabaseTarget {
   readonly label: string
   readonly dialect: "postgres" | "pglite"
   readonly exists: boolean
-  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse>
+  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse | CliFailure>
 }
 
 const masked = (url: string): string => {
@@ -62,7 +62,7 @@ const pglite = (dataDir: string): DatabaseTarget => {
     label: `embedded PGlite database at ${dir}`,
     dialect: "pglite",
     exists: existsSync(dir),
-    client: PgliteClient.layer({ dataDir: dir, holder: "pipeweave db" })
+    client: Layer.unwrapEffect(Effect.map(orchestratorSql, ({ pglite }) => pglite.layer({ dataDir: dir, holder: "pipeweave db" })))
   }
 }
 
@@ -77,6 +77,8 @@ const describe = (target: DatabaseTarget, error: unknown): string => {
   return `${target.label}: ${message}${cause}${hint}`
 }
 
+const isDataDirInUse = (error: unknown): error is DataDirInUse => (error as { _tag?: unknown })?._tag === "DataDirInUse"
+
 /** Runs `effect` on the target's client; database errors and failed migrations become one-line failures. */
 export const withDatabase = <A, E>(
   target: DatabaseTarget,
@@ -88,6 +90,6 @@ export const withDatabase = <A, E>(
     Effect.mapError((error) =>
       error instanceof CliFailure
         ? error
-        : CliFailure.failed(error instanceof DataDirInUse ? error.message : describe(target, error))
+        : CliFailure.failed(isDataDirInUse(error) ? error.message : describe(target, error))
     )
   )

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { fromSqlFiles, migrationsDir, runMigrations } from "@pipeweave/orchestrator/sql/Migrations"
 import { Effect, Schema } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { orchestratorSql } from "./OrchestratorSql.js"
 
 /** A migration by number and name (`1`, `init` for `0001_init.sql`). */
 export interface MigrationRef {
@@ -22,11 +22,14 @@ const AppliedRow = Schema.Struct({
 })
 
 /** The migration files shipped with the orchestrator, in order. */
-export const migrationFiles: Effect.Effect<ReadonlyArray<MigrationRef>, CliFailure> = Effect.try({
-  try: () => migrationsDir(),
-  catch: (error) => CliFailure.failed(error instanceof Error ? error.message : String(error))
-}).pipe(
-  Effect.flatMap((dir) => fromSqlFiles(dir)),
+export const migrationFiles: Effect.Effect<ReadonlyArray<MigrationRef>, CliFailure> = Effect.flatMap(
+  orchestratorSql,
+  ({ migrations }) =>
+    Effect.try({
+      try: () => migrations.migrationsDir(),
+      catch: (error) => CliFailure.failed(error instanceof Error ? error.message : String(error))
+    }).pipe(Effect.flatMap((dir) => migrations.fromSqlFiles(dir)))
+).pipe(
   Effect.map((files) => files.map(([id, name]) => ({ id, name }))),
   Effect.mapError((error) => (error instanceof CliFailure ? error : CliFailure.failed(error.message)))
 )
@@ -48,7 +51,7 @@ export const migrationState = Effect.gen(function*() {
 
 /** Applies every pending migration; returns the ones applied. */
 export const applyPending = Effect.map(
-  runMigrations,
+  Effect.flatMap(orchestratorSql, ({ migrations }) => migrations.runMigrations),
   (applied): ReadonlyArray<MigrationRef> => applied.map(([id, name]) => ({ id, name }))
 )
 
