@@ -127,8 +127,11 @@ describe("Effect entry point", () => {
             return { greeting: yield* greeter.greet((ctx.input as { readonly name: string }).name) }
           }))
         .register("count", () => Effect.flatMap(Counter, Ref.get))
-      // The requirements are in the types: without Greeter and Counter these would not compile.
-      const served: Layer.Layer<never, unknown, Greeter | Counter> = Worker.layer(worker, { port: 0, host: "127.0.0.1" })
+      // The layer requires what the handlers require: it is not a Layer needing nothing until they are provided.
+      // @ts-expect-error Greeter and Counter are not provided
+      const unprovided: Layer.Layer<never, unknown> = Worker.layer(worker, { port: 0 })
+      assert.isTrue(Layer.isLayer(unprovided))
+      const served = Worker.layer(worker, { port: 0, host: "127.0.0.1" })
       const counter = yield* Ref.make(0)
       const services = Layer.merge(
         Layer.succeed(Greeter, { greet: (name) => Effect.succeed(`Hello, ${name}!`) }),
