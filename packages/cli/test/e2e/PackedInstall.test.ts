@@ -177,11 +177,13 @@ layer(PackedLive, { timeout: "10 minutes", excludeTestServices: true })("packed 
       assert.deepStrictEqual(done.output, { shouted: "HELLO" })
     }), { timeout: 180_000 })
 
-  it.scoped("a TypeScript worker on @pipeweave/sdk/effect whose handler uses a user service type-checks (NodeNext) and runs", () =>
+  it.scoped("a TypeScript worker on @pipeweave/sdk/effect whose handler uses a user service type-checks (NodeNext, bundler) and runs", () =>
     Effect.gen(function*() {
       const { env, project } = yield* Packed
       writeFileSync(join(project, "src/effect-worker.ts"), effectWorker)
       yield* runOk("npx", ["tsc", "--outDir", "effect-dist"], { cwd: project })
+      // The exports resolve with types under bundler resolution too.
+      yield* runOk("npx", ["tsc", "--noEmit", "--module", "preserve", "--moduleResolution", "bundler"], { cwd: project })
       const worker = yield* startProcess(process.execPath, ["effect-dist/effect-worker.js"], {
         cwd: project,
         env: { ...env, PORT: String(yield* freePort) }
