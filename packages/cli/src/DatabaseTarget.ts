@@ -4,11 +4,10 @@ import { Options } from "@effect/cli"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
-import { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
-import { DEFAULT_SCHEMA, schemaNameProblem, withSearchPath } from "@pipeweave/orchestrator/sql/DatabaseSchema"
-import * as PgliteClient from "@pipeweave/orchestrator/sql/PgliteClient"
+import type { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { orchestratorSql } from "./OrchestratorSql.js"
 
 /** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--schema`, `--json`. */
 export const dbOptions = {
@@ -22,8 +21,8 @@ export const dbOptions = {
     Options.withDescription("Data directory of the embedded database, used at <data-dir>/db (default: env PIPEWEAVE_DATA_DIR, else ./.pipeweave)")
   ),
   schema: Options.text("schema").pipe(
-    Options.withFallbackConfig(Config.string("DATABASE_SCHEMA").pipe(Config.withDefault(DEFAULT_SCHEMA))),
-    Options.withDescription(`Schema holding PipeWeave's tables (default: env DATABASE_SCHEMA, else ${DEFAULT_SCHEMA})`)
+    Options.withFallbackConfig(Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("pipeweave"))),
+    Options.withDescription("Schema holding PipeWeave's tables (default: env DATABASE_SCHEMA, else pipeweave)")
   ),
   json: Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
 }
@@ -43,7 +42,7 @@ export interface DatabaseTarget {
   readonly exists: boolean
   /** The schema PipeWeave's tables live in; the client's `search_path`. */
   readonly schema: string
-  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse>
+  readonly client: Layer.Layer<SqlClient.SqlClient, SqlError | DataDirInUse | CliFailure>
 }
 
 const masked = (url: string): string => {
@@ -60,11 +59,12 @@ const postgres = (url: Redacted.Redacted<string>, schema: string): Effect.Effect
       dialect: "postgres",
       exists: true,
       schema,
-      client: PgClient.layer({
-        url: Redacted.make(withSearchPath(text, schema)),
-        applicationName: "pipeweave-cli",
-        maxConnections: 1
-      })
+      client: Layer.unwrapEffect(Effect.map(orchestratorSql, ({ schemas }) =>
+        PgClient.layer({
+          url: Redacted.make(schemas.withSearchPath(text, schema)),
+          applicationName: "pipeweave-cli",
+          maxConnections: 1
+        })))
     })
     : Effect.fail(CliFailure.usage("--url (or DATABASE_URL) must be a postgres:// or postgresql:// URL"))
 }
@@ -76,19 +76,22 @@ const pglite = (dataDir: string, schema: string): DatabaseTarget => {
     dialect: "pglite",
     exists: existsSync(dir),
     schema,
-    client: PgliteClient.layer({ dataDir: dir, holder: "pipeweave db", schema })
+    client: Layer.unwrapEffect(
+      Effect.map(orchestratorSql, ({ pglite }) => pglite.layer({ dataDir: dir, holder: "pipeweave db", schema }))
+    )
   }
 }
 
 /** PostgreSQL when `--url`/`DATABASE_URL` is given, else PGlite under `<data-dir>/db`. */
-export const databaseTarget = (options: DbOptions): Effect.Effect<DatabaseTarget, CliFailure> => {
-  const problem = schemaNameProblem(options.schema)
-  if (problem !== undefined) return Effect.fail(CliFailure.usage(`--schema (or DATABASE_SCHEMA) ${problem}`))
-  return Option.match(options.url, {
-    onNone: () => Effect.succeed(pglite(options.dataDir, options.schema)),
-    onSome: (url) => postgres(url, options.schema)
+export const databaseTarget = (options: DbOptions): Effect.Effect<DatabaseTarget, CliFailure> =>
+  Effect.flatMap(orchestratorSql, ({ schemas }) => {
+    const problem = schemas.schemaNameProblem(options.schema)
+    if (problem !== undefined) return Effect.fail(CliFailure.usage(`--schema (or DATABASE_SCHEMA) ${problem}`))
+    return Option.match(options.url, {
+      onNone: () => Effect.succeed(pglite(options.dataDir, options.schema)),
+      onSome: (url) => postgres(url, options.schema)
+    })
   })
-}
 
 const describe = (target: DatabaseTarget, error: unknown): string => {
   const message = error instanceof Error ? error.message : String(error)
@@ -96,6 +99,8 @@ const describe = (target: DatabaseTarget, error: unknown): string => {
   const hint = target.dialect === "postgres" ? " (check --url / DATABASE_URL)" : ""
   return `${target.label}: ${message}${cause}${hint}`
 }
+
+const isDataDirInUse = (error: unknown): error is DataDirInUse => (error as { _tag?: unknown })?._tag === "DataDirInUse"
 
 /** Runs `effect` on the target's client; database errors and failed migrations become one-line failures. */
 export const withDatabase = <A, E>(
@@ -108,6 +113,6 @@ export const withDatabase = <A, E>(
     Effect.mapError((error) =>
       error instanceof CliFailure
         ? error
-        : CliFailure.failed(error instanceof DataDirInUse ? error.message : describe(target, error))
+        : CliFailure.failed(isDataDirInUse(error) ? error.message : describe(target, error))
     )
   )

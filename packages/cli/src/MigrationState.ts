@@ -1,8 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { dropSchema, MIGRATIONS_TABLE, quoted } from "@pipeweave/orchestrator/sql/DatabaseSchema"
-import { fromSqlFiles, migrationsDir, runMigrations } from "@pipeweave/orchestrator/sql/Migrations"
 import { Effect, Schema } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { orchestratorSql } from "./OrchestratorSql.js"
 
 /** A migration by number and name (`1`, `init` for `0001_init.sql`). */
 export interface MigrationRef {
@@ -27,11 +26,14 @@ const AppliedRow = Schema.Struct({
 })
 
 /** The migration files shipped with the orchestrator, in order. */
-export const migrationFiles: Effect.Effect<ReadonlyArray<MigrationRef>, CliFailure> = Effect.try({
-  try: () => migrationsDir(),
-  catch: (error) => CliFailure.failed(error instanceof Error ? error.message : String(error))
-}).pipe(
-  Effect.flatMap((dir) => fromSqlFiles(dir)),
+export const migrationFiles: Effect.Effect<ReadonlyArray<MigrationRef>, CliFailure> = Effect.flatMap(
+  orchestratorSql,
+  ({ migrations }) =>
+    Effect.try({
+      try: () => migrations.migrationsDir(),
+      catch: (error) => CliFailure.failed(error instanceof Error ? error.message : String(error))
+    }).pipe(Effect.flatMap((dir) => migrations.fromSqlFiles(dir)))
+).pipe(
   Effect.map((files) => files.map(([id, name]) => ({ id, name }))),
   Effect.mapError((error) => (error instanceof CliFailure ? error : CliFailure.failed(error.message)))
 )
@@ -41,6 +43,7 @@ const pendingAfter = (files: ReadonlyArray<MigrationRef>, latest: number) => fil
 /** The schema whose `pipeweave_migrations` exists: `schema`, else `public` (the earlier layout), else none. */
 const bookkeeping = (schema: string) =>
   Effect.gen(function*() {
+    const { MIGRATIONS_TABLE, quoted } = (yield* orchestratorSql).schemas
     const sql = yield* SqlClient.SqlClient
     for (const candidate of [schema, "public"]) {
       const [table] = yield* sql<{ present: boolean }>`
@@ -54,6 +57,7 @@ const bookkeeping = (schema: string) =>
 export const migrationState = (schema: string) =>
   Effect.gen(function*() {
     const files = yield* migrationFiles
+    const { MIGRATIONS_TABLE, quoted } = (yield* orchestratorSql).schemas
     const sql = yield* SqlClient.SqlClient
     const found = yield* bookkeeping(schema)
     if (found === undefined) return { schema, applied: [], pending: files } satisfies MigrationState
@@ -71,12 +75,13 @@ export const migrationState = (schema: string) =>
 /** Applies every pending migration in `schema`; returns the ones applied. */
 export const applyPending = (schema: string) =>
   Effect.map(
-    runMigrations(schema),
+    Effect.flatMap(orchestratorSql, ({ migrations }) => migrations.runMigrations(schema)),
     (applied): ReadonlyArray<MigrationRef> => applied.map(([id, name]) => ({ id, name }))
   )
 
 /** Drops `schema` with everything in it (PipeWeave's tables from before the schema included), then migrates it anew. */
-export const resetSchema = (schema: string) => Effect.zipRight(dropSchema(schema), applyPending(schema))
+export const resetSchema = (schema: string) =>
+  Effect.zipRight(Effect.flatMap(orchestratorSql, ({ schemas }) => schemas.dropSchema(schema)), applyPending(schema))
 
 /** `0001_init` */
 export const migrationName = (migration: MigrationRef): string => `${String(migration.id).padStart(4, "0")}_${migration.name}`

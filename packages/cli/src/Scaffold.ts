@@ -1,10 +1,21 @@
+/** Where the new project's PipeWeave packages come from: npm version ranges or `file:` specs. */
+export interface PackageSources {
+  readonly sdk: string
+  readonly cli: string
+  /** Specs for the SDK's own `@pipeweave/*` dependencies, when they are local too. */
+  readonly overrides: Readonly<Record<string, string>>
+}
+
+/** The published versions, the default. */
+export const PUBLISHED: PackageSources = { sdk: "^0.1.0", cli: "^0.1.0", overrides: {} }
+
 /** A file of a new worker project: path relative to the project directory, and content. */
 export interface ScaffoldFile {
   readonly path: string
   readonly content: string
 }
 
-const packageJson = (name: string): string =>
+const packageJson = (name: string, sources: PackageSources): string =>
   `${
     JSON.stringify(
       {
@@ -13,8 +24,14 @@ const packageJson = (name: string): string =>
         private: true,
         type: "module",
         scripts: { dev: "tsx watch src/worker.ts", build: "tsc", start: "node dist/worker.js" },
-        dependencies: { "@pipeweave/sdk": "^0.1.0" },
-        devDependencies: { "@types/node": "^20.19.0", tsx: "^4.20.0", typescript: "~5.9.3" }
+        dependencies: { "@pipeweave/sdk": sources.sdk, effect: "^3.22.4" },
+        devDependencies: {
+          "@pipeweave/cli": sources.cli,
+          "@types/node": "^20.19.0",
+          tsx: "^4.20.0",
+          typescript: "~5.9.3"
+        },
+        ...(Object.keys(sources.overrides).length > 0 ? { overrides: sources.overrides } : {})
       },
       null,
       2
@@ -78,7 +95,7 @@ the worker registers them with the orchestrator when it starts.
 ## Run it
 
 1. Install the dependencies: \`npm install\`
-2. Start an orchestrator (in the PipeWeave repository: \`npm run orchestrator\`). Workers and the
+2. Start an orchestrator (its container, or in the PipeWeave repository \`npm run orchestrator\`). Workers and the
    orchestrator share one secret: \`PIPEWEAVE_SECRET_KEY\` (64 hex characters, \`openssl rand -hex 32\`);
    in development the orchestrator keeps its own in \`.pipeweave/secret.key\`.
 3. Start the worker:
@@ -94,8 +111,8 @@ the worker registers them with the orchestrator when it starts.
 4. Try it:
 
    \`\`\`bash
-   pipeweave services --tasks
-   pipeweave queue hello -i '{"name": "Ada"}' --wait
+   npx pipeweave services --tasks
+   npx pipeweave queue hello -i '{"name": "Ada"}' --wait
    \`\`\`
 
 ## Production
@@ -107,8 +124,12 @@ npm start
 `
 
 /** The files of a new worker project named `name`. */
-export const scaffoldFiles = (name: string, orchestratorUrl: string): ReadonlyArray<ScaffoldFile> => [
-  { path: "package.json", content: packageJson(name) },
+export const scaffoldFiles = (
+  name: string,
+  orchestratorUrl: string,
+  sources: PackageSources = PUBLISHED
+): ReadonlyArray<ScaffoldFile> => [
+  { path: "package.json", content: packageJson(name, sources) },
   { path: "tsconfig.json", content: tsconfig },
   { path: "src/worker.ts", content: worker(name, orchestratorUrl) },
   { path: "README.md", content: readme(name, orchestratorUrl) },

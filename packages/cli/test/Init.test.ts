@@ -56,4 +56,44 @@ describe("init", () => {
       assert.strictEqual(result.exitCode, 2)
       assert.match(result.stderr, /--name must be lowercase letters/)
     }))
+
+  it.live("depends on the published SDK and CLI by default, and on local tarballs with --sdk", () =>
+    Effect.gen(function*() {
+      const root = mkdtempSync(join(tmpdir(), "pipeweave-cli-init-"))
+      const published = yield* runCli(["init", "--name", "svc", "--dir", join(root, "published")])
+      assert.strictEqual(published.exitCode, 0, published.stderr)
+      const pkg = JSON.parse(readFileSync(join(root, "published/package.json"), "utf8"))
+      assert.deepStrictEqual(pkg.dependencies, { "@pipeweave/sdk": "^0.1.0", effect: "^3.22.4" })
+      assert.strictEqual(pkg.devDependencies["@pipeweave/cli"], "^0.1.0")
+      assert.notProperty(pkg, "overrides")
+
+      const packs = join(root, "packs")
+      mkdirSync(packs)
+      for (const name of ["sdk", "domain", "storage", "cli"]) writeFileSync(join(packs, `pipeweave-${name}-0.2.0.tgz`), "")
+      const local = yield* runCli(["init", "--name", "svc", "--dir", join(root, "local"), "--sdk", join(packs, "pipeweave-sdk-0.2.0.tgz")])
+      assert.strictEqual(local.exitCode, 0, local.stderr)
+      const localPkg = JSON.parse(readFileSync(join(root, "local/package.json"), "utf8"))
+      assert.strictEqual(localPkg.dependencies["@pipeweave/sdk"], `file:${packs}/pipeweave-sdk-0.2.0.tgz`)
+      assert.strictEqual(localPkg.devDependencies["@pipeweave/cli"], `file:${packs}/pipeweave-cli-0.2.0.tgz`)
+      assert.deepStrictEqual(localPkg.overrides, {
+        "@pipeweave/domain": `file:${packs}/pipeweave-domain-0.2.0.tgz`,
+        "@pipeweave/storage": `file:${packs}/pipeweave-storage-0.2.0.tgz`
+      })
+    }))
+
+  it.live("--sdk may name the SDK's package directory; anything else is a usage error", () =>
+    Effect.gen(function*() {
+      const root = mkdtempSync(join(tmpdir(), "pipeweave-cli-init-"))
+      const sdkDir = join(import.meta.dirname, "../../sdk")
+      const linked = yield* runCli(["init", "--name", "svc", "--dir", join(root, "linked"), "--sdk", sdkDir])
+      assert.strictEqual(linked.exitCode, 0, linked.stderr)
+      const pkg = JSON.parse(readFileSync(join(root, "linked/package.json"), "utf8"))
+      assert.match(pkg.dependencies["@pipeweave/sdk"], /^file:\/.*\/packages\/sdk$/)
+      assert.match(pkg.devDependencies["@pipeweave/cli"], /^file:\/.*\/packages\/cli$/)
+
+      const wrong = yield* runCli(["init", "--name", "svc", "--dir", join(root, "wrong"), "--sdk", join(root, "nope.tgz")])
+      assert.strictEqual(wrong.exitCode, 2)
+      assert.include(wrong.stderr, `--sdk: ${join(root, "nope.tgz")} does not exist`)
+      assert.isFalse(existsSync(join(root, "wrong")))
+    }))
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { makeLocalStorage } from "@pipeweave/storage/LocalStorage"
-import { Effect, Exit, Layer, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Ref, Scope } from "effect"
 import { RateLimited, TaskError, TaskResult, Worker } from "../src/effect.js"
 import { makeFakeOrchestrator } from "./FakeOrchestrator.js"
 import { crypto, makeDispatch, post, readJson, secretKey, tempDirectory } from "./fixtures.js"
@@ -110,5 +110,43 @@ describe("Effect entry point", () => {
       assert.deepStrictEqual(fake.state.idempotency.map((c) => c.key), ["v2-a", "v2-b"])
       assert.deepStrictEqual(yield* Worker.runLocal(worker, "charge", { input: { id: "c" } }), { charged: "c", run: 2 })
       assert.strictEqual(fake.state.idempotency.length, 2)
+    }))
+
+  it.scopedLive("a handler may require the user's services: Worker.layer and runLocal require them, provided once", () =>
+    Effect.gen(function*() {
+      class Greeter extends Context.Tag("test/Greeter")<Greeter, { readonly greet: (name: string) => Effect.Effect<string> }>() {}
+      class Counter extends Context.Tag("test/Counter")<Counter, Ref.Ref<number>>() {}
+      const fake = yield* makeFakeOrchestrator(crypto)
+      const storageBase = yield* tempDirectory("storage")
+      const storage = yield* makeLocalStorage({ id: "local", basePath: storageBase })
+      const worker = Worker.make({ orchestratorUrl: fake.url, serviceId: "effect-services", secretKey, silent: true })
+        .register("greet", (ctx) =>
+          Effect.gen(function*() {
+            const greeter = yield* Greeter
+            yield* Ref.update(yield* Counter, (n) => n + 1)
+            return { greeting: yield* greeter.greet((ctx.input as { readonly name: string }).name) }
+          }))
+        .register("count", () => Effect.flatMap(Counter, Ref.get))
+      // The layer requires what the handlers require: it is not a Layer needing nothing until they are provided.
+      // @ts-expect-error Greeter and Counter are not provided
+      const unprovided: Layer.Layer<never, unknown> = Worker.layer(worker, { port: 0 })
+      assert.isTrue(Layer.isLayer(unprovided))
+      const served = Worker.layer(worker, { port: 0, host: "127.0.0.1" })
+      const counter = yield* Ref.make(0)
+      const services = Layer.merge(
+        Layer.succeed(Greeter, { greet: (name) => Effect.succeed(`Hello, ${name}!`) }),
+        Layer.succeed(Counter, counter)
+      )
+      yield* Layer.build(served.pipe(Layer.provide(services)))
+      const h = { storage, storageBase, workerUrl: fake.state.registrations[0]!.body.baseUrl }
+      const dispatch = yield* makeDispatch(h, { taskId: "greet", input: { name: "Ada" } })
+      const ack = (yield* post(`${h.workerUrl}/tasks/greet`, dispatch)).body
+      assert.deepStrictEqual(ack, { runId: dispatch.runId, attempt: 1, status: "success" })
+      assert.deepStrictEqual(yield* readJson(h, dispatch.outputPath), { greeting: "Hello, Ada!" })
+      assert.strictEqual(yield* Ref.get(counter), 1)
+
+      const local = yield* Worker.runLocal(worker, "greet", { input: { name: "Bo" } }).pipe(Effect.provide(services))
+      assert.deepStrictEqual(local, { greeting: "Hello, Bo!" })
+      assert.strictEqual(yield* Worker.runLocal(worker, "count", { input: null }).pipe(Effect.provide(services)), 2)
     }))
 })

@@ -5,7 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer, Option } from "effect"
 import { Storage } from "../src/Storage.js"
 import { parseStorageBackends, StorageBackends } from "../src/StorageBackends.js"
-import { makeStorage } from "../src/StorageFactory.js"
+import { loadProvider, makeStorage } from "../src/StorageFactory.js"
 import { fakeGcs } from "./GcsFake.js"
 import { s3rver } from "./S3rverFixture.js"
 import { scratchDir } from "./StorageContract.js"
@@ -86,5 +86,15 @@ describe("StorageBackends.layerConfig", () => {
       assert.strictEqual(backends.default.backendId, "b")
       yield* backends.default.put("k", "v", "text/plain")
       assert.isTrue(existsSync(join(dir, "b", "k")))
+    }))
+})
+
+// A missing client library (the error naming the package) is checked for real in a packed install:
+// packages/cli/test/e2e/PackedInstall.test.ts.
+describe("loadProvider", () => {
+  it.effect("keeps other load failures as they are", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(loadProvider("g", "gcs", () => Promise.reject(new Error("boom"))))
+      assert.strictEqual(error.message, "storage open 'g' failed: boom")
     }))
 })

@@ -1,6 +1,7 @@
 import { PipelineDeclaration } from "@pipeweave/domain/Registration"
 import { Either, Schema } from "effect"
 import { describeIssues } from "./formatIssues.js"
+import type { CoreHandler } from "./TaskContext.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import { type InvalidWorkerConfig, type ResolvedConfig, resolveConfig, type WorkerConfig } from "./WorkerConfig.js"
 
@@ -35,5 +36,14 @@ export class WorkerDefinition {
     if (Either.isLeft(decoded)) throw new Error(`[PipeWeave] invalid pipeline '${id}': ${describeIssues(decoded.left)}`)
     if (this.pipelines.some((p) => p.id === id)) throw new Error(`[PipeWeave] pipeline '${id}' is declared twice`)
     this.pipelines.push(decoded.right)
+  }
+
+  /**
+   * The same declarations with each handler transformed (the Effect API gives handlers the
+   * services they require). Code versions and pipelines are shared with this definition.
+   */
+  mapHandlers(f: (handler: CoreHandler) => CoreHandler): WorkerDefinition {
+    const tasks = new Map([...this.tasks].map(([id, task]) => [id, { ...task, handler: f(task.handler) }]))
+    return Object.assign(Object.create(WorkerDefinition.prototype) as WorkerDefinition, this, { tasks })
   }
 }
