@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Effect } from "effect"
+import { Registrations } from "../src/flow/Registrations.js"
+import { registration, task } from "./support/fixtures.js"
 import { layerPglite } from "./support/TestDatabase.js"
 import { target } from "./security/Harness.js"
 
@@ -69,7 +71,15 @@ describe("the OpenAPI document served at /openapi.json", () => {
 
   it.scoped("a stored object is still read at its plain URL, slashes and all", () =>
     Effect.gen(function*() {
-      const orchestrator = yield* target(layerPglite())
+      const orchestrator = yield* target(layerPglite(), { inlinePayloadBytes: 0 })
+      yield* orchestrator.use(Effect.flatMap(Registrations, (r) => r.register(registration("svc", [task("known")]))))
+      const queued = yield* orchestrator.send("/api/queue/task", { body: { taskId: "known", input: { n: 7 } } })
+      assert.strictEqual(queued.status, 201, queued.text)
+      const inputPath: string = queued.body.inputPath
+      assert.match(inputPath, /^standalone\/trun_\w+\/input\.json$/)
+      const read = yield* orchestrator.send(`/api/storage/${inputPath}`)
+      assert.strictEqual(read.status, 200, read.text)
+      assert.deepInclude(read.body, { path: inputPath, encoding: "json", content: { n: 7 } })
       const missing = yield* orchestrator.send("/api/storage/runs/prun_x/outputs/trun_y.json")
       assert.strictEqual(missing.status, 404, missing.text)
       assert.include(missing.text, "runs/prun_x/outputs/trun_y.json")

@@ -10,6 +10,13 @@ import { target } from "./Harness.js"
 /** The decode error names the unknown field (`["colour"] is unexpected`). */
 const naming = (field: string) => new RegExp(`\\[\\\\"${field}\\\\"\\].*is unexpected`)
 
+/** …and lists it as an `Unexpected` issue whose path ends with the field. */
+const listsUnexpected = (answer: { readonly body: any }, field: string) =>
+  assert.isTrue(
+    answer.body.issues.some((issue: any) => issue._tag === "Unexpected" && issue.path.at(-1) === field),
+    JSON.stringify(answer.body.issues)
+  )
+
 for (const [name, database] of databases) {
   describe(`request bodies with unknown fields on ${name}`, () => {
     it.scoped("the management API answers 400 naming the field, at any depth, and changes nothing", () =>
@@ -17,7 +24,7 @@ for (const [name, database] of databases) {
         const orchestrator = yield* target(database())
         yield* orchestrator.use(Effect.flatMap(Registrations, (r) => r.register(registration("svc", [task("known")]))))
         const refuse = (path: string, body: unknown, field: string) =>
-          orchestrator.refused(path, { body }, 400, naming(field))
+          Effect.map(orchestrator.refused(path, { body }, 400, naming(field)), (answer) => listsUnexpected(answer, field))
 
         yield* refuse("/api/queue/task", { taskId: "known", colour: "red" }, "colour")
         yield* refuse("/api/queue/task", { taskId: "known", priorty: 5 }, "priorty")
@@ -75,7 +82,7 @@ for (const [name, database] of databases) {
         const runId: string = queued.body.runId
         const headers = { authorization: `Bearer ${dispatch.callbackToken}` }
         const refuse = (path: string, body: unknown, field: string) =>
-          orchestrator.refused(path, { headers, body }, 400, naming(field))
+          Effect.map(orchestrator.refused(path, { headers, body }, 400, naming(field)), (answer) => listsUnexpected(answer, field))
 
         yield* refuse("/api/heartbeat", { runId, attempt: 1, alive: true }, "alive")
         yield* refuse("/api/progress", { runId, attempt: 1, percent: 50, eta: 10 }, "eta")
