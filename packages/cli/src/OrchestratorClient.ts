@@ -116,6 +116,6 @@ export const readStorage = (options: ApiOptions, key: string) =>
   Effect.flatMap(baseUrlOf(options.url), (url) =>
     makeClient(url, options.token, (request) =>
       HttpClientRequest.setUrl(request, request.url.replace(/\/api\/storage\/\*$/, `/api/storage/${encodeKey(key)}`))).pipe(
-        Effect.flatMap((client) => client.storage.read({ path: { "*": key }, urlParams: {} })),
+        Effect.flatMap((client) => client.storage.read({ path: { path: key }, urlParams: {} })),
         Effect.catchAll((error) => Effect.flip(describe(url, error)))
       ))

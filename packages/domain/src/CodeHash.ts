@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto"
+import { sha256Hex } from "./Sha256.js"
 
 /** SHA-256 of a handler's source text, first 16 hex characters: the task's code hash. */
 export const codeHashOf = (source: string): string =>
-  createHash("sha256").update(source, "utf8").digest("hex").slice(0, 16)
+  sha256Hex(source).slice(0, 16)

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { DlqApi } from "./api/DlqApi.js"
 import { HealthApi } from "./api/HealthApi.js"
+import { openApiTransform } from "./api/OpenApiTransform.js"
 import { PipelinesApi } from "./api/PipelinesApi.js"
 import { ProcessApi } from "./api/ProcessApi.js"
 import { QueueApi } from "./api/QueueApi.js"
@@ -19,4 +20,5 @@ export class OrchestratorApi extends HttpApi.make("pipeweave")
   .add(StorageApi)
   .add(ProcessApi)
   .annotate(OpenApi.Title, "PipeWeave Orchestrator API")
-  .annotate(OpenApi.Version, "0.1.0") {}
+  .annotate(OpenApi.Version, "0.1.0")
+  .annotate(OpenApi.Transform, openApiTransform) {}

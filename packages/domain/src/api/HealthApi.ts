@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 
 /** `GET /health` answer. */
@@ -10,4 +10,8 @@ export const Health = Schema.Struct({
 })
 
 export class HealthApi extends HttpApiGroup.make("health", { topLevel: true })
-  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Health)) {}
+  .add(
+    HttpApiEndpoint.get("health", "/health").addSuccess(Health)
+      .annotate(OpenApi.Summary, "Liveness and configuration")
+      .annotate(OpenApi.Description, "Answers 200 while the orchestrator serves requests: its mode, database kind and id. Needs no credential.")
+  ) {}

@@ -15,6 +15,7 @@ export class ProcessApi extends HttpApiGroup.make("process")
     HttpApiEndpoint.post("process", "/process")
       .addSuccess(ProcessResult)
       .annotate(OpenApi.Description, "Claim and dispatch due task runs once (serverless mode)")
+      .annotate(OpenApi.Summary, "Run one scheduling pass")
   )
   .middleware(ManagementAuth)
   .prefix("/api") {}

@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { NotFound, ValidationError } from "../Errors.js"
 import { TaskRunId } from "../Ids.js"
@@ -12,31 +12,46 @@ import {
   QueueTaskResponse
 } from "../Queue.js"
 import { TaskRun } from "../TaskRun.js"
+import { strictPayload } from "./StrictPayload.js"
 import { ManagementAuth } from "./Security.js"
 
 /** Standalone task queue and task runs. */
 export class QueueApi extends HttpApiGroup.make("queue")
   .add(
     HttpApiEndpoint.post("queueTask", "/queue/task")
-      .setPayload(QueueTaskRequest)
+      .setPayload(strictPayload(QueueTaskRequest))
       .addSuccess(QueueTaskResponse, { status: 201 })
       .addError(NotFound)
       .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Queue a task")
+      .annotate(OpenApi.Description, "Queues one standalone task run; its input is stored and the run is dispatched when due.")
   )
   .add(
     HttpApiEndpoint.post("queueBatch", "/queue/batch")
-      .setPayload(QueueBatchRequest)
+      .setPayload(strictPayload(QueueBatchRequest))
       .addSuccess(QueueBatchResponse, { status: 201 })
       .addError(NotFound)
       .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Queue tasks in a batch")
+      .annotate(OpenApi.Description, "Queues up to 1000 standalone task runs at once: all of them, or none.")
   )
-  .add(HttpApiEndpoint.get("status", "/queue/status").addSuccess(QueueStatus))
-  .add(HttpApiEndpoint.get("items", "/queue/items").setUrlParams(QueueItemsParams).addSuccess(QueueItemsPage))
+  .add(
+    HttpApiEndpoint.get("status", "/queue/status").addSuccess(QueueStatus)
+      .annotate(OpenApi.Summary, "Queue counts")
+      .annotate(OpenApi.Description, "How many task runs are pending, running, waiting, completed, failed and dead-lettered, and the oldest pending one.")
+  )
+  .add(
+    HttpApiEndpoint.get("items", "/queue/items").setUrlParams(QueueItemsParams).addSuccess(QueueItemsPage)
+      .annotate(OpenApi.Summary, "List task runs")
+      .annotate(OpenApi.Description, "Task runs, newest first, filtered by status, task or pipeline run; paginated.")
+  )
   .add(
     HttpApiEndpoint.get("taskRun", "/task-runs/:id")
       .setPath(Schema.Struct({ id: TaskRunId }))
       .addSuccess(TaskRun)
       .addError(NotFound)
+      .annotate(OpenApi.Summary, "Get a task run")
+      .annotate(OpenApi.Description, "One task run with its status, attempts, input and output paths and error.")
   )
   .middleware(ManagementAuth)
   .prefix("/api") {}

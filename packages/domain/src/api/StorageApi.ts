@@ -4,7 +4,7 @@ import { NotFound, ValidationError } from "../Errors.js"
 import { Json } from "../Ids.js"
 import { ManagementAuth } from "./Security.js"
 
-/** `GET /api/storage/*` answer: JSON files come back parsed, text as a string, binary as base64. */
+/** `GET /api/storage/{path}` answer: JSON files come back parsed, text as a string, binary as base64. */
 export const StorageContent = Schema.Struct({
   path: Schema.String,
   contentType: Schema.String,
@@ -14,16 +14,26 @@ export const StorageContent = Schema.Struct({
 })
 export type StorageContent = typeof StorageContent.Type
 
+/**
+ * The object's storage key, the rest of the URL after `/api/storage/` ('/'-separated, slashes not
+ * encoded). The router names a trailing wildcard `*`; handlers and clients see it as `path`.
+ */
+export const StorageKeyPath = Schema.Struct({ "*": Schema.String }).pipe(Schema.rename({ "*": "path" }))
+
 /** Reads stored inputs, outputs, assets and logs through the orchestrator. */
 export class StorageApi extends HttpApiGroup.make("storage")
   .add(
     HttpApiEndpoint.get("read", "/storage/*")
-      .setPath(Schema.Struct({ "*": Schema.String }))
+      .setPath(StorageKeyPath)
       .setUrlParams(Schema.Struct({ backend: Schema.optional(Schema.String) }))
       .addSuccess(StorageContent)
       .addError(NotFound)
       .addError(ValidationError)
-      .annotate(OpenApi.Description, "Read a stored object by key, e.g. runs/prun_x/outputs/trun_y.json")
+      .annotate(OpenApi.Summary, "Read a stored object")
+      .annotate(
+        OpenApi.Description,
+        "Reads a stored input, output, asset or log by key, e.g. GET /api/storage/runs/prun_x/outputs/trun_y.json: JSON comes back parsed, text as a string, binary as base64."
+      )
   )
   .middleware(ManagementAuth)
   .prefix("/api") {}

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto"
 import { Either, Schema } from "effect"
 import { TaskId } from "../Ids.js"
+import { sha256Hex } from "../Sha256.js"
 
 /** One task of a pipeline snapshot: where it may route next. */
 export const StructureTask = Schema.Struct({ allowedNext: Schema.Array(TaskId) })
@@ -114,5 +114,5 @@ export const structureVersion = (structure: PipelineStructure): string => {
     entry: [...new Set(structure.entry)].sort(),
     tasks: Object.keys(structure.tasks).sort().map((id) => [id, [...structure.tasks[id]!.allowedNext].sort()])
   }
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 12)
+  return sha256Hex(JSON.stringify(canonical)).slice(0, 12)
 }

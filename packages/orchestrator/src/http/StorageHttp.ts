@@ -36,7 +36,7 @@ export const StorageHttp = HttpApiBuilder.group(OrchestratorApi, "storage", (han
     const reads = yield* TaskRunReads
     return handlers.handle("read", ({ path, urlParams }) =>
       Effect.gen(function*() {
-        const key = path["*"]
+        const key = path.path
         if (!isSafeKey(key)) {
           return yield* new ValidationError({
             field: "path",
