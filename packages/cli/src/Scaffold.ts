@@ -95,7 +95,8 @@ the worker registers them with the orchestrator when it starts.
 ## Run it
 
 1. Install the dependencies: \`npm install\`
-2. Start an orchestrator (its container, or in the PipeWeave repository \`npm run orchestrator\`). Workers and the
+2. Start an orchestrator: \`npx -p @pipeweave/orchestrator pipeweave-orchestrator\` (embedded database under
+   \`./.pipeweave\`), or its container (see PipeWeave's README, "Deploy"). Workers and the
    orchestrator share one secret: \`PIPEWEAVE_SECRET_KEY\` (64 hex characters, \`openssl rand -hex 32\`);
    in development the orchestrator keeps its own in \`.pipeweave/secret.key\`.
 3. Start the worker:
