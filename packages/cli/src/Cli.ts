@@ -1,6 +1,7 @@
 import { Command, ValidationError } from "@effect/cli"
 import { Cause, Console, Effect, Option } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { CancelCommand } from "./commands/CancelCommand.js"
 import { DbCommand } from "./commands/DbCommand.js"
 import { DlqCommand } from "./commands/DlqCommand.js"
 import { DryRunCommand } from "./commands/DryRunCommand.js"
@@ -30,6 +31,7 @@ export const PipeweaveCommand = Command.make("pipeweave").pipe(
     TriggerCommand,
     DryRunCommand,
     RunsCommand,
+    CancelCommand,
     DlqCommand,
     DbCommand
   ])

@@ -35,5 +35,6 @@ export const ErrorCodes = {
   invalidIdempotencyKey: "INVALID_IDEMPOTENCY_KEY",
   idempotencyCheckFailed: "IDEMPOTENCY_CHECK_FAILED",
   orphaned: "ORPHANED",
-  pipelineFailed: "PIPELINE_FAILED"
+  pipelineFailed: "PIPELINE_FAILED",
+  cancelled: "CANCELLED"
 } as const

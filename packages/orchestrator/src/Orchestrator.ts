@@ -18,6 +18,7 @@ import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
 import { Callbacks } from "./flow/Callbacks.js"
 import { CompletionBatches } from "./flow/CompletionBatches.js"
+import { Cancellations } from "./flow/Cancellations.js"
 import { DeadLetters } from "./flow/DeadLetters.js"
 import { DeadlineSweep } from "./flow/DeadlineSweep.js"
 import { DispatchedRuns } from "./flow/DispatchedRuns.js"
@@ -89,6 +90,7 @@ export const services = (
     Callbacks.Default,
     Idempotency.Default,
     DeadLetters.Default,
+    Cancellations.Default,
     Registrations.Default,
     DeadlineSweep.Default,
     SchedulingPass.Default

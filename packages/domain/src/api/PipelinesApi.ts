@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { NotFound, ValidationError } from "../Errors.js"
+import { Conflict, NotFound, ValidationError } from "../Errors.js"
 import { PipelineId, PipelineRunId } from "../Ids.js"
 import {
   DryRunRequest,
@@ -53,6 +53,18 @@ export class PipelinesApi extends HttpApiGroup.make("pipelines")
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Get a pipeline run")
       .annotate(OpenApi.Description, "One pipeline run with its structure snapshot and every task run in it.")
+  )
+  .add(
+    HttpApiEndpoint.post("cancelRun", "/runs/:id/cancel")
+      .setPath(Schema.Struct({ id: PipelineRunId }))
+      .addSuccess(PipelineRunDetail)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Cancel a pipeline run")
+      .annotate(
+        OpenApi.Description,
+        "Cancels a running pipeline run (no request body): every task not yet ended is cancelled (running ones are told at their next heartbeat, which interrupts their handlers) and the run ends `cancelled`. Cancelling a cancelled run answers its state again; a run that already ended otherwise answers 409."
+      )
   )
   .middleware(ManagementAuth)
   .prefix("/api") {}

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { NotFound, ValidationError } from "../Errors.js"
+import { Conflict, NotFound, ValidationError } from "../Errors.js"
 import { TaskRunId } from "../Ids.js"
 import {
   QueueBatchRequest,
@@ -52,6 +52,18 @@ export class QueueApi extends HttpApiGroup.make("queue")
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Get a task run")
       .annotate(OpenApi.Description, "One task run with its status, attempts, input and output paths and error.")
+  )
+  .add(
+    HttpApiEndpoint.post("cancelTaskRun", "/task-runs/:id/cancel")
+      .setPath(Schema.Struct({ id: TaskRunId }))
+      .addSuccess(TaskRun)
+      .addError(NotFound)
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Cancel a task run")
+      .annotate(
+        OpenApi.Description,
+        "Cancels a task run (no request body). A pending or waiting run is cancelled at once; a running one is cancelled too and its worker is told at its next heartbeat, which interrupts the handler; its callback is then refused. A task of a pipeline run counts as failed for the pipeline's routing. Cancelling a cancelled run answers its state again; a completed, failed or skipped run answers 409."
+      )
   )
   .middleware(ManagementAuth)
   .prefix("/api") {}

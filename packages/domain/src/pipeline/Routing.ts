@@ -138,6 +138,28 @@ export const failTask = (
   return { state: { tasks, edges }, start: [], skip: [], cancel, outcome: "failed" }
 }
 
+/**
+ * An operator cancelled one task of the run: it counts as a failure for routing (the failure mode
+ * decides the rest), and the task is recorded `cancelled`.
+ */
+export const cancelTask = (
+  structure: PipelineStructure,
+  state: RoutingState,
+  taskId: string,
+  mode: FailureMode
+): Transition => {
+  const failed = failTask(structure, state, taskId, mode)
+  return { ...failed, state: { ...failed.state, tasks: { ...failed.state.tasks, [taskId]: "cancelled" } } }
+}
+
+/** An operator cancelled the whole run: every task not yet ended is cancelled (`cancel` lists them). */
+export const cancelRun = (state: RoutingState): { readonly state: RoutingState; readonly cancel: ReadonlyArray<string> } => {
+  const tasks = { ...state.tasks }
+  const cancel = Object.keys(tasks).filter((id) => !TERMINAL.has(tasks[id]!)).sort()
+  for (const id of cancel) tasks[id] = "cancelled"
+  return { state: { tasks, edges: { ...state.edges } }, cancel }
+}
+
 /** A failed task retried from the dead letter queue: the state, and the tasks to start anew. */
 export interface Resumption {
   readonly state: RoutingState

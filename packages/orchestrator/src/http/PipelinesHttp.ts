@@ -2,6 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Effect, Option } from "effect"
+import { Cancellations } from "../flow/Cancellations.js"
 import { DryRun } from "../flow/DryRun.js"
 import { PipelineCatalog } from "../flow/PipelineCatalog.js"
 import { PipelineTrigger } from "../flow/PipelineTrigger.js"
@@ -13,6 +14,7 @@ export const PipelinesHttp = HttpApiBuilder.group(OrchestratorApi, "pipelines", 
     const pipelines = yield* PipelineTrigger
     const reads = yield* PipelineRunReads
     const dryRun = yield* DryRun
+    const cancellations = yield* Cancellations
     return handlers
       .handle("list", () => catalog.list)
       .handle("trigger", ({ path, payload }) => pipelines.trigger(path.id, payload))
@@ -25,4 +27,5 @@ export const PipelinesHttp = HttpApiBuilder.group(OrchestratorApi, "pipelines", 
             onSome: Effect.succeed
           }))
         ))
+      .handle("cancelRun", ({ path }) => cancellations.cancelPipelineRun(path.id))
   }))

@@ -2,6 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Effect, Option } from "effect"
+import { Cancellations } from "../flow/Cancellations.js"
 import { Submissions } from "../flow/Submissions.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
 
@@ -9,6 +10,7 @@ export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handler
   Effect.gen(function*() {
     const submissions = yield* Submissions
     const reads = yield* TaskRunReads
+    const cancellations = yield* Cancellations
     return handlers
       .handle("queueTask", ({ payload }) =>
         submissions.submit([payload], () => "taskId").pipe(
@@ -30,4 +32,5 @@ export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handler
             onSome: Effect.succeed
           }))
         ))
+      .handle("cancelTaskRun", ({ path }) => cancellations.cancelTaskRun(path.id))
   }))

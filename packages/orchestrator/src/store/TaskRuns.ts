@@ -9,6 +9,7 @@ import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import { DbInt } from "./Rows.js"
 import { RunRow } from "./RunRow.js"
 import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
+import { runCancellation } from "./RunCancellation.js"
 import { runMaintenance } from "./RunMaintenance.js"
 
 /** A run after a transition: enough to route it and to answer the worker. */
@@ -425,7 +426,8 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       lockInFlight,
       owner,
       explainMiss,
-      ...maintenance
+      ...maintenance,
+      ...runCancellation(sql)
     } as const
   })
 }) {}
