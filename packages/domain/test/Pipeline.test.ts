@@ -2,7 +2,7 @@ import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { executionPlan, formatPlan } from "../src/pipeline/ExecutionPlan.js"
 import { describeProblem, type PipelineStructure, resolveStructure, structureVersion } from "../src/pipeline/PipelineStructure.js"
-import { completeTask, failTask, initialState, retryTask } from "../src/pipeline/Routing.js"
+import { cancelRun, cancelTask, completeTask, failTask, initialState, retryTask } from "../src/pipeline/Routing.js"
 
 const registry: Record<string, ReadonlyArray<string>> = {
   download: ["extract-text", "extract-tables"],
@@ -131,5 +131,28 @@ describe("execution plan of the PDF pipeline", () => {
       "2. extract-text, extract-tables (parallel)",
       "3. summarize (end, join, waits for: extract-text, extract-tables)"
     ])
+  })
+})
+
+describe("cancellation", () => {
+  it("an operator cancelling one task fails it for routing and records it cancelled", () => {
+    const afterDownload = completeTask(complex, initialState(complex), "download", null, "continue").state
+    const fast = cancelTask(complex, afterDownload, "extract-text", "fail-fast")
+    expect(fast.state.tasks["extract-text"]).toBe("cancelled")
+    expect(fast.cancel).toEqual(["archive", "extract-tables", "notify", "summarize"])
+    expect(fast.outcome).toBe("failed")
+    const cont = cancelTask(complex, afterDownload, "extract-text", "continue")
+    expect(cont.state.tasks["extract-text"]).toBe("cancelled")
+    expect(cont.state.edges["extract-text->summarize"]).toBe("failed")
+    expect(cont.outcome).toBeNull()
+  })
+
+  it("cancelling the run cancels every task not yet ended and keeps the others", () => {
+    const afterDownload = completeTask(complex, initialState(complex), "download", null, "continue").state
+    const { cancel, state } = cancelRun(afterDownload)
+    expect(cancel).toEqual(["archive", "extract-tables", "extract-text", "notify", "summarize"])
+    expect(state.tasks["download"]).toBe("completed")
+    expect(Object.values(state.tasks).filter((s) => s === "cancelled")).toHaveLength(5)
+    expect(cancelRun(state).cancel).toEqual([])
   })
 })
