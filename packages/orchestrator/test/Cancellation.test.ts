@@ -1,10 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Worker } from "@pipeweave/sdk/effect"
-import { Deferred, Effect, Layer, Schedule } from "effect"
+import { Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Registrations } from "../src/flow/Registrations.js"
+import { registration, task } from "./support/fixtures.js"
 import { serveWorker } from "./support/InProcess.js"
 import { freePort } from "./support/Processes.js"
 import { databases } from "./support/TestDatabase.js"
 import { TEST_SECRET } from "./support/TestOrchestrator.js"
+import { fakeWorker } from "./security/FakeWorker.js"
 import { target } from "./security/Harness.js"
 
 /** Retries `effect` until `ok` holds (real time, bounded). */
@@ -217,5 +220,45 @@ for (const [name, database] of databases) {
         yield* orchestrator.refused(`/api/runs/${finished}/cancel`, { method: "POST" }, 409, new RegExp(`${finished}.*completed`))
         yield* orchestrator.refused(`/api/runs/${waitingRun}/cancel`, { method: "POST" }, 409, /failed/)
       }).pipe(Effect.scoped), { timeout: 120_000 })
+
+    it.scoped("a cancelled attempt is told at its next heartbeat; its callbacks are then refused with 409 and change nothing", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        const worker = yield* fakeWorker()
+        yield* orchestrator.use(Effect.flatMap(Registrations, (r) =>
+          r.register(registration("svc", [task("known", { retries: 3 })], { baseUrl: worker.url }))))
+        const runId: string = (yield* orchestrator.send("/api/queue/task", { body: { taskId: "known", input: {} } })).body.runId
+        yield* orchestrator.send("/api/process", { method: "POST" })
+        const dispatch = yield* Queue.take(worker.dispatches).pipe(Effect.timeout(Duration.seconds(20)), Effect.orDie)
+        const headers = { authorization: `Bearer ${dispatch.callbackToken}` }
+        const beat = () => orchestrator.send("/api/heartbeat", { headers, body: { runId, attempt: 1 } })
+        assert.deepStrictEqual((yield* beat()).body, { runId, status: "running", cancelled: false })
+
+        const cancelled = yield* orchestrator.send(`/api/task-runs/${runId}/cancel`, { method: "POST" })
+        assert.strictEqual(cancelled.status, 200, cancelled.text)
+        const told = yield* beat()
+        assert.deepStrictEqual([told.status, told.body], [200, { runId, status: "cancelled", cancelled: true }])
+
+        const path = `/api/callback/${runId}`
+        const failure = { status: "failure", attempt: 1, error: "interrupted", retryable: true }
+        const refusedFailure = yield* orchestrator.send(path, { headers, body: failure })
+        assert.strictEqual(refusedFailure.status, 409, refusedFailure.text)
+        const success = {
+          status: "success",
+          attempt: 1,
+          outputPath: `runs/${runId}/outputs/${runId}.json`,
+          outputSize: 2,
+          assets: {}
+        }
+        const refusedSuccess = yield* orchestrator.send(path, { headers, body: success })
+        assert.strictEqual(refusedSuccess.status, 409, refusedSuccess.text)
+        const run = (yield* orchestrator.send(`/api/task-runs/${runId}`)).body
+        assert.strictEqual(run.status, "cancelled")
+        assert.strictEqual(run.attempt, 1)
+        assert.strictEqual(run.attempts[0].status, "cancelled")
+        yield* orchestrator.send("/api/process", { method: "POST" })
+        assert.strictEqual(yield* Queue.size(worker.dispatches), 0)
+        assert.strictEqual((yield* orchestrator.send("/api/dlq")).body.total, 0)
+      }), 60_000)
   })
 }
