@@ -1,4 +1,4 @@
-import { Either, Layer, Logger, LogLevel } from "effect"
+import { Effect, Either, FiberRef, HashSet, Layer, Logger, LogLevel } from "effect"
 
 /** How log lines are written: one JSON object a line, Effect's pretty format, or logfmt. */
 export type LogFormat = "json" | "pretty" | "logfmt"
@@ -45,12 +45,23 @@ const levels: Record<LogLevelName, LogLevel.LogLevel> = {
   error: LogLevel.Error
 }
 
-const loggers = {
-  json: Logger.json,
-  pretty: Logger.pretty,
-  logfmt: Logger.logFmt
-} as const
+const loggers: Record<LogFormat, Logger.Logger<unknown, void>> = {
+  json: Logger.withConsoleLog(Logger.jsonLogger),
+  pretty: Logger.prettyLogger(),
+  logfmt: Logger.withConsoleLog(Logger.logfmtLogger)
+}
 
-/** Replaces Effect's default logger with the chosen format and sets the minimum level. */
+/**
+ * Writes logs in the chosen format, instead of Effect's default logger and of the pretty logger
+ * `NodeRuntime.runMain` installs, and sets the minimum level.
+ */
 export const loggerLayer = (settings: LogSettings): Layer.Layer<never> =>
-  Layer.merge(loggers[settings.format], Logger.minimumLogLevel(levels[settings.level]))
+  Layer.merge(
+    Layer.scopedDiscard(Effect.locallyScopedWith(FiberRef.currentLoggers, (current) =>
+      current.pipe(
+        HashSet.remove(Logger.defaultLogger),
+        HashSet.remove(Logger.prettyLoggerDefault),
+        HashSet.add(loggers[settings.format])
+      ))),
+    Logger.minimumLogLevel(levels[settings.level])
+  )

@@ -1,4 +1,4 @@
-import { Effect, Either } from "effect"
+import { Effect, Either, Logger } from "effect"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { loggerLayer, parseLogSettings } from "../src/LogSettings.js"
 
@@ -51,6 +51,18 @@ describe("LOG_FORMAT / LOG_LEVEL", () => {
     const parsed = lines.map((line) => JSON.parse(line))
     expect(parsed.map((l) => [l.logLevel, l.message])).toEqual([["INFO", "retry scheduled"], ["WARN", "dead-lettered"]])
     expect(parsed[0].annotations).toEqual({ runId: "trun_1", delayMs: 1000 })
+  })
+
+  it("takes the place of the pretty logger NodeRuntime.runMain installs", () => {
+    const lines: Array<string> = []
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)))
+    Effect.runSync(
+      Effect.logInfo("once").pipe(
+        Effect.provide(loggerLayer({ format: "json", level: "info" })),
+        Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLoggerDefault))
+      )
+    )
+    expect(lines.map((line) => JSON.parse(line).message)).toEqual(["once"])
   })
 
   it("at warn, drops info lines", () => {
