@@ -7,9 +7,9 @@
 import { createServer } from "node:net"
 import { quarterlyReportUrl } from "@pipeweave/example-pdf-processing/samples"
 import { makePdfWorker } from "@pipeweave/example-pdf-processing/worker"
-import { Cause, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Cause, Effect, Either, Option, Redacted } from "effect"
 import { parseConfig } from "../packages/orchestrator/src/Config.js"
-import { server } from "../packages/orchestrator/src/Orchestrator.js"
+import { launch } from "../packages/orchestrator/src/Orchestrator.js"
 import { resolveSecret } from "../packages/orchestrator/src/Secret.js"
 import { printSummary, printTimeline } from "./printRun.js"
 
@@ -25,7 +25,7 @@ const freePort = (): Promise<number> =>
     })
   })
 
-const parsed = parseConfig(process.env)
+const parsed = parseConfig(process.env, process.stdout.isTTY === true)
 if (Either.isLeft(parsed)) {
   console.error(parsed.left.message)
   process.exit(1)
@@ -34,7 +34,7 @@ const secret = await Effect.runPromise(resolveSecret(parsed.right))
 const settings = { ...parsed.right, secretKey: Option.some(secret) }
 const orchestratorUrl = `http://localhost:${settings.port}`
 
-const orchestrator = Effect.runFork(Layer.launch(server(settings)))
+const orchestrator = Effect.runFork(launch(settings))
 orchestrator.addObserver((exit) => {
   if (exit._tag === "Failure") {
     const failure = Cause.failureOption(exit.cause)

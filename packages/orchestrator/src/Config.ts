@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path"
+import { type LogSettings, parseLogSettings } from "@pipeweave/domain/LogSettings"
 import { localBackendConfig, parseStorageBackends, type StorageBackendsConfig } from "@pipeweave/storage/StorageBackends"
 import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 import { DEFAULT_SCHEMA, schemaNameProblem } from "./sql/DatabaseSchema.js"
@@ -31,6 +32,8 @@ export interface OrchestratorSettings {
   readonly maxBodyBytes: number
   /** What the orchestrator says about its exposure when it starts (loopback binding, an open API). */
   readonly startupWarnings: ReadonlyArray<string>
+  /** `LOG_FORMAT` (pretty on a TTY, json otherwise) and `LOG_LEVEL` (default info). */
+  readonly log: LogSettings
 }
 
 export class OrchestratorConfig extends Context.Tag("@pipeweave/orchestrator/OrchestratorConfig")<
@@ -90,9 +93,14 @@ const parseOrigins = (raw: Option.Option<string>, problems: Array<string>): Read
   return origins
 }
 
-/** Reads and validates the orchestrator's variables; every problem is reported, not just the first. */
-export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, ConfigInvalid> => {
+/**
+ * Reads and validates the orchestrator's variables; every problem is reported, not just the first.
+ * `stdoutIsTty` picks the default `LOG_FORMAT` (pretty on a terminal, json otherwise).
+ */
+export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<OrchestratorSettings, ConfigInvalid> => {
   const problems: Array<string> = []
+  const log = parseLogSettings(env, stdoutIsTty)
+  if (Either.isLeft(log)) problems.push(...log.left)
   const mode = text(env, "MODE").pipe(Option.getOrElse(() => "standalone"))
   if (mode !== "standalone" && mode !== "serverless") {
     problems.push(`MODE must be "standalone" or "serverless" (got "${mode}")`)
@@ -187,7 +195,8 @@ export const parseConfig = (env: Env): Either.Either<OrchestratorSettings, Confi
     production,
     corsOrigins,
     maxBodyBytes,
-    startupWarnings
+    startupWarnings,
+    log: Either.getOrElse(log, () => ({ format: "json" as const, level: "info" as const }))
   }
   return problems.length > 0 ? Either.left(new ConfigInvalid({ problems })) : Either.right(config)
 }

@@ -2,6 +2,7 @@ import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { loggerLayer } from "@pipeweave/domain/LogSettings"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Effect, Layer } from "effect"
@@ -134,4 +135,14 @@ export const server = (settings: Config.OrchestratorSettings) =>
     Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
     Layer.merge(Layer.effectDiscard(Effect.forEach(settings.startupWarnings, (line) => Effect.logWarning(line)))),
     Layer.provide(services(settings))
+  )
+
+/**
+ * Runs `server` until interrupted, writing its logs in `LOG_FORMAT` at `LOG_LEVEL`, with a line
+ * when it stops (start-up failures are left to the caller).
+ */
+export const launch = (settings: Config.OrchestratorSettings) =>
+  Layer.launch(server(settings)).pipe(
+    Effect.onInterrupt(() => Effect.logInfo("orchestrator stopped")),
+    Effect.provide(loggerLayer(settings.log))
   )

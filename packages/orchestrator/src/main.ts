@@ -2,11 +2,11 @@
 import { setFlagsFromString } from "node:v8"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { defaultTeardown } from "@effect/platform/Runtime"
-import { Effect, Either, Layer, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { parseConfig } from "./Config.js"
-import { server } from "./Orchestrator.js"
+import { launch } from "./Orchestrator.js"
 
-const settings = parseConfig(process.env)
+const settings = parseConfig(process.env, process.stdout.isTTY === true)
 if (Either.isLeft(settings)) {
   process.stderr.write(`${settings.left.message}\n`)
   process.exit(1)
@@ -27,7 +27,7 @@ const refuse = (error: { readonly message: string }) =>
     process.exitCode = 1
   })
 
-Layer.launch(server(settings.right)).pipe(
+launch(settings.right).pipe(
   Effect.catchTags({ InvalidSecretKey: refuse, DataDirInUse: refuse }),
   NodeRuntime.runMain({
     disableErrorReporting: false,

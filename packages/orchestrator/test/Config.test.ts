@@ -109,4 +109,19 @@ describe("orchestrator configuration", () => {
     expect(problems("pg_jobs")).toEqual([`DATABASE_SCHEMA must not be a system schema (got "pg_jobs")`])
     expect(problems("a".repeat(64))).toEqual(["DATABASE_SCHEMA must be at most 63 characters (got 64)"])
   })
+
+  it("reads LOG_FORMAT (json off a TTY, pretty on one) and LOG_LEVEL (default info), refusing unknown values", () => {
+    expect(Either.getOrThrow(parseConfig({})).log).toEqual({ format: "json", level: "info" })
+    expect(Either.getOrThrow(parseConfig({}, true)).log).toEqual({ format: "pretty", level: "info" })
+    expect(Either.getOrThrow(parseConfig({ LOG_FORMAT: "json", LOG_LEVEL: "debug" }, true)).log).toEqual({
+      format: "json",
+      level: "debug"
+    })
+    const bad = parseConfig({ LOG_FORMAT: "text", LOG_LEVEL: "trace", PORT: "x" })
+    expect(Either.isLeft(bad) && bad.left.problems).toEqual([
+      `LOG_FORMAT must be "pretty", "json" or "logfmt" (got "text")`,
+      `LOG_LEVEL must be "debug", "info", "warn" or "error" (got "trace")`,
+      `PORT must be an integer >= 0 (got "x")`
+    ])
+  })
 })

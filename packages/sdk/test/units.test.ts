@@ -40,7 +40,7 @@ describe("worker configuration", () => {
   })
 
   it("applies the spec's defaults and reads PIPEWEAVE_SECRET_KEY / PIPEWEAVE_BASE_URL from the environment", () => {
-    const resolved = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_BASE_URL: "https://w.example/" })
+    const resolved = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_BASE_URL: "https://w.example/" }, false)
     assert.deepStrictEqual(Either.getOrThrow(resolved), {
       orchestratorUrl: "http://localhost:3000",
       serviceId: "svc",
@@ -51,8 +51,15 @@ describe("worker configuration", () => {
       baseUrl: "https://w.example",
       logger: undefined,
       silent: false,
-      takeover: false
+      takeover: false,
+      log: { format: "json", level: "info" }
     })
+    assert.deepStrictEqual(
+      Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, LOG_LEVEL: "debug" }, true)).log,
+      { format: "pretty", level: "debug" }
+    )
+    const badLog = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, LOG_FORMAT: "xml" }, false)
+    assert.isTrue(Either.isLeft(badLog) && badLog.left.message.includes("LOG_FORMAT"))
     assert.isTrue(Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_TAKEOVER: "true" })).takeover)
     assert.isTrue(Either.isLeft(resolveConfig({ ...base, orchestratorUrl: "localhost:3000", secretKey }, {})))
   })

@@ -128,6 +128,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     /** Worker URLs this process found unreachable and has not reached since. */
     const down = new Set<string>()
     const lastWarned = new Map<string, number>()
+    /** Worker URLs whose last answer was 429/503 (logged once until they accept a dispatch). */
+    const pressing = new Set<string>()
 
     /**
      * A dispatch that never reached a worker spends no attempt: the run goes back to `pending`.
@@ -147,7 +149,13 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         yield* Effect.logWarning(
           `cannot reach worker at ${redactUrl(workerUrl)} (${redactUrlsIn(reason)}) and no other instance of its service answers: ` +
             `runs stay pending without spending attempts, next try in ${delayMs} ms`
-        )
+        ).pipe(Effect.annotateLogs({
+          event: "instance.unreachable",
+          instanceUrl: redactUrl(workerUrl),
+          runId: run.id,
+          taskId: run.taskId,
+          delayMs
+        }))
       }
       return (requeued ? "unreachable" : "abandoned") as DispatchOutcome
     })
@@ -180,13 +188,30 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       const { status, text } = answer.right
       if (down.has(workerUrl)) {
         down.delete(workerUrl)
+        lastWarned.delete(workerUrl)
         yield* registry.markReachable(workerUrl)
+        yield* Effect.logInfo(`worker at ${redactUrl(workerUrl)} answers again`).pipe(
+          Effect.annotateLogs({ event: "instance.recovered", instanceUrl: redactUrl(workerUrl) })
+        )
       }
-      if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
       if (status === 429 || status === 503) {
         yield* taskRuns.requeue(run.id, run.attempt, BACK_PRESSURE_DELAY_MS)
+        if (!pressing.has(workerUrl)) {
+          pressing.add(workerUrl)
+          yield* Effect.logInfo(
+            `worker at ${redactUrl(workerUrl)} answered ${status}: dispatches back off ${BACK_PRESSURE_DELAY_MS} ms while it is busy`
+          ).pipe(Effect.annotateLogs({
+            event: "dispatch.backed-off",
+            instanceUrl: redactUrl(workerUrl),
+            runId: run.id,
+            taskId: run.taskId,
+            delayMs: BACK_PRESSURE_DELAY_MS
+          }))
+        }
         return "back-pressure" as DispatchOutcome
       }
+      pressing.delete(workerUrl)
+      if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 

@@ -59,7 +59,11 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
     })
 
     const register = Effect.fn("Registrations.register")(function*(request: RegisterRequest) {
-      const dead = yield* claimable(request)
+      const dead = yield* claimable(request).pipe(Effect.tapError((refused) =>
+        Effect.logWarning(`registration of service '${request.serviceId}' refused: ${refused.message}`).pipe(
+          Effect.annotateLogs({ event: "service.refused", serviceId: request.serviceId, instanceUrl: redactUrl(request.baseUrl) })
+        )
+      ))
       const response = yield* tx.run(Effect.gen(function*() {
         yield* registry.lockRegistrations
         const raced = (yield* registry.foreignOwners(request)).filter((c) => !dead.has(c.owner))
@@ -78,10 +82,24 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
           }))
         })
       }))
+      const annotations = { serviceId: request.serviceId, version: request.version, instanceUrl: redactUrl(request.baseUrl) }
       if (dead.size > 0) {
         yield* Effect.logWarning(
           `service '${request.serviceId}' took over ${[...dead].map((o) => `'${o}'`).join(", ")}'s ids (takeover: true)`
-        )
+        ).pipe(Effect.annotateLogs({ event: "service.takeover", ...annotations, from: [...dead].join(",") }))
+      }
+      yield* Effect.logInfo(
+        `service '${request.serviceId}' ${request.version} registered with ${response.tasks.length} task(s)`
+      ).pipe(Effect.annotateLogs({ event: "service.registered", ...annotations, tasks: response.tasks.length }))
+      for (const change of response.codeChanges) {
+        yield* Effect.logInfo(
+          `code of ${change.taskId} changed: version ${change.oldVersion} -> ${change.newVersion}`
+        ).pipe(Effect.annotateLogs({ event: "task.code-changed", serviceId: request.serviceId, taskId: change.taskId, codeVersion: change.newVersion }))
+      }
+      for (const orphan of response.orphansCancelled.filter((o) => o.cancelled > 0)) {
+        yield* Effect.logWarning(
+          `cancelled ${orphan.cancelled} pending run(s) of ${orphan.taskId}: the task type is gone from ${request.version}`
+        ).pipe(Effect.annotateLogs({ event: "orphans.cancelled", serviceId: request.serviceId, taskId: orphan.taskId, cancelled: orphan.cancelled }))
       }
       yield* taskRuns.limitsChanged
       yield* wakeups.wake

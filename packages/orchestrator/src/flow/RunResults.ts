@@ -1,3 +1,4 @@
+import { redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import type { ValidationError } from "@pipeweave/domain/Errors"
 import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
@@ -73,9 +74,28 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       }
       const failed = yield* taskRuns.fail(runId, attempt, failure, config.maxRetryDelayMs, onlyIn)
       yield* keys.releaseFor(runId)
+      const annotations = {
+        runId,
+        taskId: failed.run.taskId,
+        attempt,
+        errorCode: failure.errorCode ?? "none",
+        ...(failed.run.pipelineRunId === null ? {} : { pipelineRunId: failed.run.pipelineRunId })
+      }
+      yield* Effect.logWarning(`attempt ${attempt} of ${failed.run.taskId} failed: ${redactUrlsIn(failure.error)}`).pipe(
+        Effect.annotateLogs({ event: "attempt.failed", ...annotations })
+      )
+      if (failed.outcome === "retry-scheduled") {
+        yield* Effect.logInfo(`retry of ${failed.run.taskId} scheduled in ${failed.retryDelayMs} ms`).pipe(
+          Effect.annotateLogs({ event: "retry.scheduled", ...annotations, delayMs: failed.retryDelayMs })
+        )
+      }
       if (failed.outcome === "dead-lettered") {
+        const dlqId = newDlqId()
+        yield* Effect.logWarning(`${failed.run.taskId} dead-lettered after ${attempt} attempt(s)`).pipe(
+          Effect.annotateLogs({ event: "run.dead-lettered", ...annotations, dlqId })
+        )
         yield* deadLetters.insert({
-          id: newDlqId(),
+          id: dlqId,
           taskRunId: runId,
           taskId: failed.run.taskId,
           pipelineRunId: failed.run.pipelineRunId,

@@ -39,10 +39,12 @@ const stamp = (requestId: string): HttpApp.PreResponseHandler => (_request, resp
 export const requestIds = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const requestId = newRequestId()
+    // The query string is left out: it may carry a token.
+    const path = request.url.split("?")[0]
     const failed = (status: number, cause?: Cause.Cause<unknown>) =>
       cause === undefined
-        ? Effect.logError(`${request.method} ${request.url} answered ${status}`)
-        : Effect.logError(`${request.method} ${request.url} answered ${status}`, cause)
+        ? Effect.logError(`${request.method} ${path} answered ${status}`)
+        : Effect.logError(`${request.method} ${path} answered ${status}`, cause)
     return HttpApp.appendPreResponseHandler(stamp(requestId)).pipe(
       Effect.zipRight(app),
       Effect.tap((response) => response.status >= 500 ? failed(response.status) : Effect.void),

@@ -48,7 +48,7 @@ export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
       yield* Effect.logInfo(
         `Start-up grace: ${extended} attempt(s) in flight keep running for at least ${START_GRACE_MS / 1000} s ` +
           "while their workers reconnect"
-      )
+      ).pipe(Effect.annotateLogs({ event: "startup.grace", attempts: extended, graceMs: START_GRACE_MS }))
     }
   })
   yield* Effect.forkScoped(Effect.zipRight(startGrace, Effect.forever(tick)))

@@ -30,6 +30,8 @@ export interface TransitionedRun {
 export interface FailedRun {
   readonly run: TransitionedRun
   readonly outcome: "retry-scheduled" | "dead-lettered"
+  /** How long until the next attempt may start, when one is scheduled (0 otherwise). */
+  readonly retryDelayMs: number
   readonly codeVersion: number
   readonly codeHash: string
 }
@@ -363,6 +365,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       return {
         run: run.value as TransitionedRun,
         outcome: retry ? "retry-scheduled" : "dead-lettered",
+        retryDelayMs: retry ? delay : 0,
         codeVersion: policy.codeVersion,
         codeHash: policy.codeHash
       } satisfies FailedRun

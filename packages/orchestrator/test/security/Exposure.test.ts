@@ -80,7 +80,7 @@ describe("how exposed the orchestrator process is", () => {
       const port = yield* freePort
       const proc = yield* spawnNode([bundle], environment(port, { NODE_ENV: "production", PIPEWEAVE_ALLOW_OPEN_API: "true" }))
       yield* waitForHttp(`http://127.0.0.1:${port}/health`, proc, 1200)
-      assert.match(proc.output(), /WARN.*NODE_ENV=production without PIPEWEAVE_API_TOKEN: the management API is open/)
+      assert.match(proc.output(), /"message":"NODE_ENV=production without PIPEWEAVE_API_TOKEN: the management API is open[^"]*","logLevel":"WARN"/)
     }).pipe(Effect.scoped), { timeout: 180_000 })
 
   it.live("with an API token and no HOST it listens on every interface", () =>

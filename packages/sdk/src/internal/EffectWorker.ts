@@ -104,7 +104,7 @@ export const runLocal = <R>(worker: Worker<R>, taskId: string, options: RunLocal
     const services = yield* Effect.context<R>()
     return yield* runLocalAttempt(withServices(definition, services), taskId, options).pipe(
       Effect.provideService(WorkerSettings, config),
-      Effect.provide(Layer.mergeAll(layerWorkerLog(config.logger, config.silent), NodeFileSystem.layer, NodePath.layer))
+      Effect.provide(Layer.mergeAll(layerWorkerLog(config.logger, config.silent, config.log), NodeFileSystem.layer, NodePath.layer))
     )
   })
 }

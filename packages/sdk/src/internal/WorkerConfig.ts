@@ -1,3 +1,4 @@
+import { type LogSettings, parseLogSettings } from "@pipeweave/domain/LogSettings"
 import { Data, Either } from "effect"
 import type { WorkerLogger } from "./WorkerLog.js"
 
@@ -19,7 +20,7 @@ export interface WorkerConfig {
   readonly baseUrl?: string | undefined
   /** Where start-up lines and worker diagnostics go; default `console`. */
   readonly logger?: WorkerLogger | undefined
-  /** Print nothing at all. */
+  /** Print nothing at all (otherwise lines follow `LOG_FORMAT` and `LOG_LEVEL`, as the orchestrator's). */
   readonly silent?: boolean | undefined
   /**
    * Claim task and pipeline ids another service registered first, when that service has no live
@@ -40,6 +41,8 @@ export interface ResolvedConfig {
   readonly logger: WorkerLogger | undefined
   readonly silent: boolean
   readonly takeover: boolean
+  /** `LOG_FORMAT` / `LOG_LEVEL` of the default output (json when stdout is not a TTY). */
+  readonly log: LogSettings
 }
 
 /** The worker configuration is unusable; `message` says what to fix. */
@@ -60,7 +63,8 @@ const httpUrl = (value: string): boolean => {
 /** Applies the defaults of the spec's table and validates what cannot work. */
 export const resolveConfig = (
   config: WorkerConfig,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
+  stdoutIsTty: boolean = process.stdout?.isTTY === true
 ): Either.Either<ResolvedConfig, InvalidWorkerConfig> => {
   const fail = (message: string) => Either.left(new InvalidWorkerConfig({ message }))
   const secretKey = (config.secretKey ?? env["PIPEWEAVE_SECRET_KEY"])?.trim()
@@ -76,6 +80,8 @@ export const resolveConfig = (
   }
   const baseUrl = config.baseUrl ?? env["PIPEWEAVE_BASE_URL"]
   if (baseUrl !== undefined && !httpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
+  const log = parseLogSettings(env, stdoutIsTty)
+  if (Either.isLeft(log)) return fail(log.left.join("; "))
   return Either.right({
     orchestratorUrl: config.orchestratorUrl.replace(/\/+$/, ""),
     serviceId: config.serviceId,
@@ -86,6 +92,7 @@ export const resolveConfig = (
     baseUrl: baseUrl?.replace(/\/+$/, ""),
     logger: config.logger,
     silent: config.silent ?? false,
-    takeover: config.takeover ?? env["PIPEWEAVE_TAKEOVER"]?.trim().toLowerCase() === "true"
+    takeover: config.takeover ?? env["PIPEWEAVE_TAKEOVER"]?.trim().toLowerCase() === "true",
+    log: log.right
   })
 }

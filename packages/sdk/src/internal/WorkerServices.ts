@@ -19,7 +19,7 @@ export const workerServicesLayer = (
 ): Layer.Layer<WorkerServices, InvalidSecretKey> =>
   Layer.mergeAll(
     Layer.succeed(WorkerSettings, config),
-    layerWorkerLog(config.logger, config.silent),
+    layerWorkerLog(config.logger, config.silent, config.log),
     Crypto.fromSecret(Redacted.make(config.secretKey)),
     layerStorageRegistry(factory),
     layerOrchestratorClient(config.orchestratorUrl),

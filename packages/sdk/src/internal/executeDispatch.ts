@@ -52,7 +52,7 @@ export const executeDispatch = (
     const registry = yield* StorageRegistry
     const path = yield* Path.Path
     const { attempt, callbackToken: token, runId } = payload
-    const say = (level: LogLevel, message: string) => log(level, `[PipeWeave] [${task.id} ${runId}#${attempt}] ${message}`)
+    const say = (level: LogLevel, message: string) => log(level, message, { taskId: task.id, runId, attempt })
     const cancelled = yield* Deferred.make<void>()
     const cancel = Effect.asVoid(Deferred.succeed(cancelled, undefined))
     const taskLog = yield* makeTaskLog(say)

@@ -75,7 +75,7 @@ export const runLocalAttempt = (
       const info = yield* storage.put(assetPath, body, "application/octet-stream")
       upstreamAssets.push({ taskId: "runLocal", key, ref: { path: assetPath, size: info.size, type } })
     }
-    const taskLog = yield* makeTaskLog((level, message) => log(level, `[PipeWeave] [${taskId} local] ${message}`))
+    const taskLog = yield* makeTaskLog((level, message) => log(level, message, { taskId }))
     const previousAttempts = options.previousAttempts ?? []
     const success = yield* runAttempt({
       task,
