@@ -51,7 +51,9 @@ describe("worker configuration", () => {
       baseUrl: "https://w.example",
       logger: undefined,
       silent: false,
-      takeover: false
+      takeover: false,
+      shutdownGraceMs: 30_000,
+      handleSignals: true
     })
     assert.isTrue(Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_TAKEOVER: "true" })).takeover)
     assert.isTrue(Either.isLeft(resolveConfig({ ...base, orchestratorUrl: "localhost:3000", secretKey }, {})))

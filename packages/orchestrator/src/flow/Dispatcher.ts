@@ -178,7 +178,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         return "delivered" as DispatchOutcome
       }
       const { status, text } = answer.right
-      if (down.has(workerUrl)) {
+      if (down.has(workerUrl) && status !== 503) {
         down.delete(workerUrl)
         yield* registry.markReachable(workerUrl)
       }
