@@ -18,7 +18,8 @@ const InstanceRow = Schema.Struct({
   baseUrl: Schema.String,
   version: Schema.String,
   registeredAt: DbDate,
-  lastSeenAt: DbDate
+  lastSeenAt: DbDate,
+  unreachableSince: Schema.NullOr(DbDate)
 })
 const HistoryRow = Schema.Struct({
   codeVersion: DbInt,
@@ -262,6 +263,18 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       return rows.length > 0
     }, Effect.orDie)
 
+    /**
+     * Removes the instances unreachable since before `cutoff` and not seen since then either;
+     * answers how many went. A reachable instance stays however long it is idle.
+     */
+    const pruneInstances = Effect.fn("Registry.pruneInstances")(function*(cutoff: Date) {
+      const rows = yield* sql`
+        DELETE FROM service_instances
+        WHERE unreachable_since < ${cutoff} AND last_seen_at < ${cutoff}
+        RETURNING base_url`
+      return rows.length
+    }, Effect.orDie)
+
     /** Clears the mark of an instance that answered again. */
     const markReachable = Effect.fn("Registry.markReachable")(function*(workerUrl: string) {
       yield* sql`UPDATE service_instances SET unreachable_since = NULL WHERE base_url = ${workerUrl}`
@@ -371,6 +384,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       foreignOwners,
       markUnreachable,
       deregister,
+      pruneInstances,
       markReachable,
       services,
       serviceTasks,

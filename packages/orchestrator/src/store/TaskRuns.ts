@@ -42,6 +42,9 @@ const PolicyRow = Schema.Struct({
   codeHash: Schema.String
 })
 
+/** How stale an instance's `last_seen_at` may get before a heartbeat rewrites it. */
+export const LAST_SEEN_RESOLUTION_SECONDS = 15
+
 const Where = Schema.Struct({ status: Schema.String, attempt: DbInt })
 
 /** One attempt of one run. */
@@ -180,16 +183,28 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       limitsCheckedAt = Number.NEGATIVE_INFINITY
     })
 
+    /**
+     * A heartbeat (or progress report) also refreshes its instance's `last_seen_at`, in the same
+     * statement and at most once per `LAST_SEEN_RESOLUTION_SECONDS`, so instances of busy services
+     * are not written on every beat.
+     */
     const touchRun = SqlSchema.findOne({
       Request: TouchRequest,
       Result: Schema.Struct({ status: TaskRunStatus }),
       execute: ({ at, attempt, progress, runId }) =>
         sql`
-          UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
-            heartbeat_deadline = ${heartbeatDeadline(sql, at)}
-            ${progress === null ? sql`` : sql`, progress_percent = ${progress.percent}, progress_message = ${progress.message}`}
-          WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
-          RETURNING status`
+          WITH run AS (
+            UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
+              heartbeat_deadline = ${heartbeatDeadline(sql, at)}
+              ${progress === null ? sql`` : sql`, progress_percent = ${progress.percent}, progress_message = ${progress.message}`}
+            WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
+            RETURNING status, worker_url
+          ), seen AS (
+            UPDATE service_instances i SET last_seen_at = ${at}
+            FROM run WHERE i.base_url = run.worker_url
+              AND i.last_seen_at < ${at}::timestamptz - ${LAST_SEEN_RESOLUTION_SECONDS} * interval '1 second'
+          )
+          SELECT status FROM run`
     })
 
     const touch = (runId: string, attempt: number, progress: { percent: number; message: string | null } | null) =>

@@ -42,6 +42,10 @@ describe("graceful worker shutdown with real processes", () => {
       assert.strictEqual(run.attempts.length, 1)
       assert.strictEqual(run.attempts[0].workerUrl, leaving.url)
 
+      const [service] = yield* getJson<Array<any>>(`${orchestrator.url}/api/services`)
+      const instance = service.instances.find((i: any) => i.baseUrl === leaving.url)
+      assert.isString(instance.unreachableSince, "the deregistered instance shows as unreachable")
+
       // Offered to the leaving worker (503) or to its closed port, the run spent no attempt meanwhile.
       const waiting = yield* getJson<any>(`${orchestrator.url}/api/task-runs/${later.runId}`)
       assert.notStrictEqual(waiting.status, "completed")
