@@ -83,6 +83,7 @@ const FailRequest = Schema.Struct({
   attemptStatus: Schema.Literal("failed", "timeout"),
   error: Schema.String,
   errorCode: Schema.NullOr(Schema.String),
+  details: Schema.NullOr(Schema.String),
   logsPath: Schema.NullOr(Schema.String),
   availableAt: Schema.DateFromSelf,
   completedAt: Schema.NullOr(Schema.DateFromSelf)
@@ -335,7 +336,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
             RETURNING id, task_id, pipeline_run_id, status
           ), ended AS (
             UPDATE task_run_attempts a SET status = ${r.attemptStatus}, ended_at = ${r.at},
-              error = ${r.error}, error_code = ${r.errorCode}
+              error = ${r.error}, error_code = ${r.errorCode}, error_details = ${r.details}::jsonb
             FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
           )
           SELECT * FROM run`
@@ -369,6 +370,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         attemptStatus: timedOut ? "timeout" : "failed",
         error: failure.error,
         errorCode: failure.errorCode,
+        details: failure.details ?? null,
         logsPath: failure.logsPath,
         availableAt: new Date(at.getTime() + (retry ? delay : 0)),
         completedAt: retry ? null : at
