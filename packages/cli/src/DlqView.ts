@@ -60,5 +60,6 @@ export const renderDlqDetail = (entry: DlqDetail): string => {
         entry.attemptErrors.map((a) => [String(a.attempt), time(a.timestamp), errorText(a.error, a.errorCode)])
       ))
     }`
-  return `${entry.id}\n${header}\ninput:\n${indent(input)}\n${attempts}`
+  const details = entry.errorDetails === null ? "" : `\nerror details:\n${indent(JSON.stringify(entry.errorDetails, null, 2))}`
+  return `${entry.id}\n${header}\ninput:\n${indent(input)}\n${attempts}${details}`
 }

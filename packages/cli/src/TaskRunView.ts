@@ -51,5 +51,8 @@ export const renderTaskRun = (run: TaskRun): string => {
         ])
       ).replace(/^/gm, "  ")
     }`
-  return `${run.runId}\n${fields(rows, "  ")}\n${attempts}`
+  const details = run.attempts.filter((a) => a.errorDetails !== null).map((a) =>
+    `attempt ${a.attempt} error details:\n${JSON.stringify(a.errorDetails, null, 2).replace(/^/gm, "  ")}`
+  )
+  return [`${run.runId}\n${fields(rows, "  ")}\n${attempts}`, ...details].join("\n")
 }

@@ -128,4 +128,25 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
       assert.match(shown.stdout, /^\s+pipeline\s+- \(standalone\)$/m)
       assert.match(shown.stdout, /^input:\n {2}\{\}$/m)
     }))
+
+  it.effect("dlq show and status print the TaskError's details", () =>
+    Effect.gen(function*() {
+      const url = yield* orchestratorUrl
+      yield* register("svc-dlq-details", { checked: [] })
+      const settled: Array<Settled> = []
+      const details = { field: "email", reasons: ["missing @"] }
+      yield* withWorker(
+        { checked: { ...boom, details } },
+        runCli(["queue", "checked", "--wait", "--poll-interval", "20", "--url", url]),
+        settled
+      )
+      const runId = settled.find((s) => s.taskId === "checked")!.runId
+      const shown = yield* runCli(["dlq", "show", runId, "--url", url])
+      assert.strictEqual(shown.exitCode, 0, shown.stderr)
+      assert.include(shown.stdout, `error details:\n${JSON.stringify(details, null, 2).replace(/^/gm, "  ")}`)
+      const status = yield* runCli(["status", runId, "--url", url])
+      assert.include(status.stdout, `attempt 1 error details:\n${JSON.stringify(details, null, 2).replace(/^/gm, "  ")}`)
+      const json = JSON.parse((yield* runCli(["status", runId, "--json", "--url", url])).stdout)
+      assert.deepStrictEqual(json.attempts[0].errorDetails, details)
+    }))
 })

@@ -23,8 +23,8 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
 
       const listed = yield* runCli(["services", "--url", url])
       assert.strictEqual(listed.exitCode, 0, listed.stderr)
-      assert.match(listed.stdout, /^SERVICE\s+VERSION\s+INSTANCES\s+TASKS$/m)
-      assert.match(listed.stdout, /^svc-docs\s+1\.0\.0\s+1\s+extract, summarize$/m)
+      assert.match(listed.stdout, /^SERVICE\s+VERSION\s+INSTANCES\s+LAST SEEN\s+TASKS$/m)
+      assert.match(listed.stdout, /^svc-docs\s+1\.0\.0\s+1\s+\d{4}-\S+\s+extract, summarize$/m)
 
       const detailed = yield* runCli(["services", "--tasks"], { PIPEWEAVE_ORCHESTRATOR_URL: url })
       assert.strictEqual(detailed.exitCode, 0, detailed.stderr)

@@ -36,6 +36,8 @@ export type DlqItem = typeof DlqItem.Type
 export const DlqDetail = Schema.Struct({
   ...DlqItem.fields,
   input: Schema.optional(Json),
+  /** The `details` of the last attempt's TaskError, if it had any. */
+  errorDetails: Schema.optionalWith(Schema.NullOr(Json), { default: () => null }),
   inputTruncated: Schema.Boolean,
   inputNote: Schema.NullOr(Schema.String),
   inputUrl: Schema.String,

@@ -102,3 +102,13 @@ export class RegisterResponse extends Schema.Class<RegisterResponse>("RegisterRe
   codeChanges: Schema.Array(CodeChange),
   orphansCancelled: Schema.Array(OrphanCleanup)
 }) {}
+
+/** `POST /api/deregister` body: the instance at `baseUrl` of `serviceId` is leaving. */
+export class DeregisterRequest extends Schema.Class<DeregisterRequest>("DeregisterRequest")({
+  serviceId: ServiceId,
+  baseUrl: BaseUrl
+}) {}
+
+/** `POST /api/deregister` answer: whether a registered instance was marked gone. */
+export const DeregisterResponse = Schema.Struct({ deregistered: Schema.Boolean })
+export type DeregisterResponse = typeof DeregisterResponse.Type

@@ -7,7 +7,10 @@ export const ServiceInstance = Schema.Struct({
   baseUrl: Schema.String,
   version: ServiceVersion,
   registeredAt: Schema.Date,
-  lastSeenAt: Schema.Date
+  /** Its last contact: registration, or a heartbeat of a task it runs (kept to about 15 s). */
+  lastSeenAt: Schema.Date,
+  /** Since when it refused connections or said it is leaving; `null` while it is reachable. */
+  unreachableSince: Schema.optionalWith(Schema.NullOr(Schema.Date), { default: () => null })
 })
 
 /** A registered worker service (`GET /api/services`). */

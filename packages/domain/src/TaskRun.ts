@@ -41,6 +41,8 @@ export const TaskRunAttempt = Schema.Struct({
   endedAt: Schema.NullOr(Schema.Date),
   error: Schema.NullOr(Schema.String),
   errorCode: Schema.NullOr(Schema.String),
+  /** The `details` of the attempt's TaskError (at most 8 KiB of JSON; a larger value is a marked preview). */
+  errorDetails: Schema.optionalWith(Schema.NullOr(Json), { default: () => null }),
   lateCallback: Schema.NullOr(Schema.Struct({ at: Schema.Date, status: Schema.String }))
 })
 export type TaskRunAttempt = typeof TaskRunAttempt.Type

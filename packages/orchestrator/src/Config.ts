@@ -25,6 +25,11 @@ export interface OrchestratorSettings {
   /** Inputs and outputs of at most this many bytes of JSON live in the database and travel inline. */
   readonly inlinePayloadBytes: number
   readonly runRetentionDays: number
+  /**
+   * An instance unreachable (refusing connections, or deregistered) and silent for this long is
+   * removed from the registry (`INSTANCE_PRUNE_AFTER_SECONDS`, default 3600).
+   */
+  readonly instancePruneAfterSeconds: number
   readonly production: boolean
   /** Origins allowed to call the API from a browser (`CORS_ORIGINS`); `["*"]` for any, empty for none. */
   readonly corsOrigins: ReadonlyArray<string>
@@ -192,6 +197,7 @@ export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<Orches
     maxRetryDelayMs: integer(env, "MAX_RETRY_DELAY_MS", 86_400_000, 0, problems),
     inlinePayloadBytes: inline,
     runRetentionDays: integer(env, "RUN_RETENTION_DAYS", 7, 1, problems),
+    instancePruneAfterSeconds: integer(env, "INSTANCE_PRUNE_AFTER_SECONDS", 3600, 60, problems),
     production,
     corsOrigins,
     maxBodyBytes,

@@ -3,7 +3,7 @@ import { Clock, Context, Effect, Layer, Ref, TestClock } from "effect"
 import * as Config from "../src/Config.js"
 import { DeadlineSweep } from "../src/flow/DeadlineSweep.js"
 import { Listening } from "../src/Listening.js"
-import { MonitorLoop, START_GRACE_MS } from "../src/scheduler/MonitorLoop.js"
+import { MonitorLoop, PRUNE_EVERY_MS, START_GRACE_MS } from "../src/scheduler/MonitorLoop.js"
 
 /** The monitor loop against a recording fake of DeadlineSweep, so TestClock alone decides what runs when. */
 const harness = Effect.gen(function*() {
@@ -14,6 +14,7 @@ const harness = Effect.gen(function*() {
     sweep: Effect.as(record("sweep"), 0),
     purgeDeadLetters: Effect.as(Effect.void, 0),
     purgeFinishedRuns: Effect.succeed(0),
+    pruneInstances: Effect.as(record("prune"), 0),
     nextDeadline: Effect.succeed(null),
     extendDeadlines: (graceMs: number) => Effect.as(record(`extend(${graceMs})`), 3)
   } as unknown as DeadlineSweep)
@@ -43,6 +44,24 @@ describe("MonitorLoop", () => {
       yield* TestClock.adjust(2000)
       yield* settle
       assert.strictEqual(START_GRACE_MS, 30_000)
-      assert.deepStrictEqual(yield* Ref.get(calls), ["extend(30000)@45000", "sweep@45000", "sweep@46000", "sweep@47000"])
+      assert.deepStrictEqual(yield* Ref.get(calls), [
+        "extend(30000)@45000",
+        "sweep@45000",
+        "prune@45000",
+        "sweep@46000",
+        "sweep@47000"
+      ])
+    }))
+
+  it.scoped("prunes long-unreachable instances once a minute", () =>
+    Effect.gen(function*() {
+      const { calls, listening } = yield* harness
+      yield* listening.open
+      yield* settle
+      yield* TestClock.adjust(PRUNE_EVERY_MS)
+      yield* settle
+      const prunes = (yield* Ref.get(calls)).filter((c) => c.startsWith("prune"))
+      assert.strictEqual(PRUNE_EVERY_MS, 60_000)
+      assert.deepStrictEqual(prunes, ["prune@0", "prune@60000"])
     }))
 })

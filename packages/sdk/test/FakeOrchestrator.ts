@@ -5,7 +5,7 @@ import { Conflict, NotFound, Unauthorized, ValidationError } from "@pipeweave/do
 import { CurrentWorker, WorkerAuth, type WorkerClaims } from "@pipeweave/domain/api/Security"
 import { WorkerApi } from "@pipeweave/domain/api/WorkerApi"
 import type { IdempotencyDecision } from "@pipeweave/domain/Idempotency"
-import { RegisterResponse, type RegisterRequest } from "@pipeweave/domain/Registration"
+import { type DeregisterRequest, RegisterResponse, type RegisterRequest } from "@pipeweave/domain/Registration"
 import type { CryptoShape } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Layer, Redacted, type Scope } from "effect"
 import { createServer } from "node:http"
@@ -22,6 +22,7 @@ export type IdempotencyAnswer = IdempotencyDecision | "conflict" | "not-found" |
 /** Everything the fake saw, and knobs for how it answers. */
 export interface FakeState {
   readonly registrations: Array<{ readonly body: RegisterRequest; readonly claims: WorkerClaims }>
+  readonly deregistrations: Array<{ readonly body: DeregisterRequest; readonly claims: WorkerClaims }>
   readonly heartbeats: Array<{ readonly runId: string; readonly attempt: number; readonly claims: WorkerClaims }>
   readonly progress: Array<{ readonly runId: string; readonly percent: number; readonly message: string | undefined }>
   readonly callbacks: Array<{ readonly runId: string; readonly body: CallbackPayload; readonly claims: WorkerClaims }>
@@ -45,6 +46,7 @@ export interface FakeOrchestrator {
 
 export const makeFakeState = (): FakeState => ({
   registrations: [],
+  deregistrations: [],
   heartbeats: [],
   progress: [],
   callbacks: [],
@@ -77,6 +79,11 @@ const handlers = (state: FakeState) =>
             codeChanges: [],
             orphansCancelled: []
           })
+        }))
+      .handle("deregister", ({ payload }) =>
+        Effect.map(CurrentWorker, (claims) => {
+          state.deregistrations.push({ body: payload, claims })
+          return { deregistered: true }
         }))
       .handle("heartbeat", ({ payload }) =>
         Effect.gen(function*() {

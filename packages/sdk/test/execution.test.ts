@@ -28,6 +28,7 @@ const makeEnv = (callbackFailures: number) =>
     const layer = Layer.mergeAll(
       Layer.succeed(OrchestratorClient, {
         register: () => Effect.die("unused"),
+        deregister: () => Effect.die("unused"),
         heartbeat: (body) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(beats, (xs) => [...xs, now])).pipe(
             Effect.as({ runId: body.runId, status: "running" as const, cancelled: false })

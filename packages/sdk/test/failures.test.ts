@@ -40,7 +40,8 @@ describe("dispatch: failures", () => {
           })
           .register("string", async () => Promise.reject("just a string"))
       )
-      assert.deepStrictEqual((yield* failureOf(h, "task-error")).callback, {
+      const taskError = yield* failureOf(h, "task-error")
+      assert.deepStrictEqual(taskError.callback, {
         status: "failure",
         attempt: 1,
         error: "bad input",
@@ -48,6 +49,9 @@ describe("dispatch: failures", () => {
         retryable: false,
         details: { field: "x" }
       })
+      const logLines = Buffer.from(yield* h.storage.get(taskError.body.logsPath)).toString("utf8").trim().split("\n")
+      const failedLine = logLines.map((l) => JSON.parse(l)).find((l) => l.message === "attempt 1 failed: bad input")
+      assert.deepStrictEqual([failedLine?.errorCode, failedLine?.details], ["BAD_INPUT", { field: "x" }], logLines.join("\n"))
       assert.deepStrictEqual((yield* failureOf(h, "task-error-default")).callback, {
         status: "failure",
         attempt: 1,

@@ -60,6 +60,7 @@ export const startHarness = (
       secretKey,
       tempDir,
       logger,
+      handleSignals: false,
       ...config
     })
     setup(worker)

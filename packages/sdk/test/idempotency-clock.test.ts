@@ -36,6 +36,7 @@ const makeEnv = (answers: ReadonlyArray<Answer>, then: Answer, cancelAt = Infini
     const layer = Layer.mergeAll(
       Layer.succeed(OrchestratorClient, {
         register: () => Effect.die("unused"),
+        deregister: () => Effect.die("unused"),
         heartbeat: (body) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Ref.update(beats, (xs) => [...xs, now]).pipe(

@@ -52,7 +52,9 @@ describe("worker configuration", () => {
       logger: undefined,
       silent: false,
       takeover: false,
-      log: { format: "json", level: "info" }
+      log: { format: "json", level: "info" },
+      shutdownGraceMs: 30_000,
+      handleSignals: true
     })
     assert.deepStrictEqual(
       Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, LOG_LEVEL: "debug" }, true)).log,

@@ -8,12 +8,26 @@ import { fields, list, present, table, time } from "../Output.js"
 const ServicesAnswer = Schema.Array(ServiceInfo)
 const ServicesWithTasks = Schema.Array(Schema.extend(ServiceInfo, Schema.Struct({ taskInfo: Schema.Array(TaskInfo) })))
 
+const instanceCount = (service: ServiceInfo): string => {
+  const unreachable = service.instances.filter((i) => i.unreachableSince !== null).length
+  return unreachable === 0 ? String(service.instances.length) : `${service.instances.length} (${unreachable} unreachable)`
+}
+
+const lastSeen = (service: ServiceInfo): string => {
+  const latest = Math.max(...service.instances.map((i) => i.lastSeenAt.getTime()))
+  return Number.isFinite(latest) ? time(new Date(latest)) : "-"
+}
+
+const instanceLine = (i: ServiceInfo["instances"][number]): string =>
+  `${i.baseUrl} (v${i.version}, seen ${time(i.lastSeenAt)}` +
+  (i.unreachableSince === null ? ")" : `, unreachable since ${time(i.unreachableSince)})`)
+
 const servicesTable = (services: typeof ServicesAnswer.Type): string =>
   services.length === 0
     ? "No services registered yet (workers register when they start)."
     : table(
-      ["SERVICE", "VERSION", "INSTANCES", "TASKS"],
-      services.map((s) => [s.serviceId, s.version, String(s.instances.length), list(s.tasks)])
+      ["SERVICE", "VERSION", "INSTANCES", "LAST SEEN", "TASKS"],
+      services.map((s) => [s.serviceId, s.version, instanceCount(s), lastSeen(s), list(s.tasks)])
     )
 
 const tasksTable = (tasks: ReadonlyArray<TaskInfo>): string =>
@@ -26,7 +40,7 @@ const serviceDetail = (service: ServiceInfo, tasks: ReadonlyArray<TaskInfo>): st
   [
     `${service.serviceId} ${service.version}`,
     fields([
-      ["instances", list(service.instances.map((i) => `${i.baseUrl} (v${i.version}, seen ${time(i.lastSeenAt)})`))],
+      ["instances", list(service.instances.map(instanceLine))],
       ["updated", time(service.updatedAt)]
     ], "  "),
     tasks.length === 0 ? "  (no active tasks)" : tasksTable(tasks).replace(/^/gm, "  ")

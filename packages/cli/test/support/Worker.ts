@@ -7,7 +7,13 @@ import { Effect, Fiber, Schedule } from "effect"
 /** How the test worker ends an attempt of a task: success (the default), or a failure. */
 export type Outcome =
   | { readonly status: "success" }
-  | { readonly status: "failure"; readonly error: string; readonly errorCode?: string; readonly retryable?: boolean }
+  | {
+    readonly status: "failure"
+    readonly error: string
+    readonly errorCode?: string
+    readonly retryable?: boolean
+    readonly details?: unknown
+  }
 
 /** A run the test worker settled. */
 export interface Settled {

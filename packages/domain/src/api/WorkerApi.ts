@@ -4,7 +4,7 @@ import { CallbackPayload, CallbackResult, HeartbeatRequest, HeartbeatResult, Pro
 import { Conflict, NotFound, ValidationError } from "../Errors.js"
 import { TaskRunId } from "../Ids.js"
 import { IdempotencyDecision, IdempotencyRequest } from "../Idempotency.js"
-import { OwnedByAnotherService, RegisterRequest, RegisterResponse } from "../Registration.js"
+import { DeregisterRequest, DeregisterResponse, OwnedByAnotherService, RegisterRequest, RegisterResponse } from "../Registration.js"
 import { strictPayload } from "./StrictPayload.js"
 import { WorkerAuth } from "./Security.js"
 
@@ -19,6 +19,14 @@ export class WorkerApi extends HttpApiGroup.make("worker")
       .annotate(OpenApi.Summary, "Register a service")
       .annotate(OpenApi.Description, "Registers or updates a service, its task types (with code hashes) and pipelines; answers the code version assigned to each task. Called by the SDK at startup with a service credential.")
       .annotate(OpenApi.Description, "Register or update a service and its task types (with code hashes)")
+  )
+  .add(
+    HttpApiEndpoint.post("deregister", "/deregister")
+      .setPayload(strictPayload(DeregisterRequest))
+      .addSuccess(DeregisterResponse)
+      .addError(ValidationError)
+      .annotate(OpenApi.Summary, "Deregister an instance")
+      .annotate(OpenApi.Description, "Marks the instance of a service at `baseUrl` as leaving, so nothing more is dispatched to it while another instance answers; runs wait (no attempt spent) while none does. Called by the SDK when it shuts down, with a service credential. Registering again brings the instance back.")
   )
   .add(
     HttpApiEndpoint.post("heartbeat", "/heartbeat")

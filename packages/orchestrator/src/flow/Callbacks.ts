@@ -7,6 +7,7 @@ import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { checkCallbackPaths } from "./CallbackPaths.js"
 import { RunResults } from "./RunResults.js"
+import { boundedErrorDetails } from "./WorkerErrorText.js"
 
 /**
  * Applies a worker's callback through `RunResults`. A callback for an attempt that already
@@ -64,6 +65,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
         : results.fail(runId, payload.attempt, {
           error: payload.error,
           errorCode: payload.errorCode ?? null,
+          details: boundedErrorDetails(payload.details),
           retryable: payload.retryable,
           retryAfterMs: payload.retryAfterMs ?? null,
           logsPath: payload.logsPath ?? null

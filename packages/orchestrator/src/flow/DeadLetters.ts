@@ -65,6 +65,7 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
       return {
         ...item,
         ...input,
+        errorDetails: attempts.find((a) => a.attempt === row.attempts)?.errorDetails ?? null,
         attemptErrors: attempts.filter((a) => a.error !== null).map((a) => ({
           attempt: a.attempt,
           error: a.error!,

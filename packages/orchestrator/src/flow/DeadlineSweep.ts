@@ -3,6 +3,7 @@ import { Clock, Effect } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { DeadLetterStore } from "../store/DeadLetterStore.js"
 import { PipelineRuns } from "../store/PipelineRuns.js"
+import { Registry } from "../store/Registry.js"
 import { RunCounts } from "../store/RunCounts.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { RunResults } from "./RunResults.js"
@@ -15,7 +16,8 @@ const PURGE_BATCH = 1000
  * The time rules that no request triggers: an attempt with no heartbeat for 2 ×
  * `heartbeatIntervalMs` fails with `HEARTBEAT_TIMEOUT`, one running past its `timeout` fails with
  * `TIMEOUT` (both retried like any failure); dead letters older than `DLQ_RETENTION_DAYS` and
- * finished runs older than `RUN_RETENTION_DAYS` are removed in small batches. Deadlines are stored
+ * finished runs older than `RUN_RETENTION_DAYS` are removed in small batches; instances unreachable
+ * and silent for `INSTANCE_PRUNE_AFTER_SECONDS` leave the registry. Deadlines are stored
  * with each run and compared with the Clock, so a sweep at instant t fails exactly the attempts
  * whose deadline is at or before t.
  */
@@ -27,6 +29,7 @@ export class DeadlineSweep extends Effect.Service<DeadlineSweep>()("@pipeweave/o
     const deadLetters = yield* DeadLetterStore
     const counts = yield* RunCounts
     const results = yield* RunResults
+    const registry = yield* Registry
 
     const sweep = Effect.gen(function*() {
       const expired = yield* taskRuns.expired(SWEEP_BATCH)
@@ -58,9 +61,16 @@ export class DeadlineSweep extends Effect.Service<DeadlineSweep>()("@pipeweave/o
       return removed
     }).pipe(Effect.withSpan("DeadlineSweep.purgeFinishedRuns"))
 
+    /** Removes instances unreachable and silent for `INSTANCE_PRUNE_AFTER_SECONDS`; returns how many. */
+    const pruneInstances = Effect.gen(function*() {
+      const cutoff = new Date((yield* Clock.currentTimeMillis) - config.instancePruneAfterSeconds * 1000)
+      return yield* registry.pruneInstances(cutoff)
+    }).pipe(Effect.withSpan("DeadlineSweep.pruneInstances"))
+
     return {
       sweep,
       purgeDeadLetters,
+      pruneInstances,
       purgeFinishedRuns,
       nextDeadline: taskRuns.nextDeadline,
       extendDeadlines: taskRuns.extendDeadlines

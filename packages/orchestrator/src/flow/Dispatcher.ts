@@ -186,7 +186,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         return "delivered" as DispatchOutcome
       }
       const { status, text } = answer.right
-      if (down.has(workerUrl)) {
+      if (down.has(workerUrl) && status !== 503) {
         down.delete(workerUrl)
         lastWarned.delete(workerUrl)
         yield* registry.markReachable(workerUrl)

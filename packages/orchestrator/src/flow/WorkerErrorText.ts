@@ -25,5 +25,32 @@ export const boundedErrorText = (text: string): string => {
   return cut(withoutNul(text), ERROR_TEXT_MAX_BYTES, () => ` … [cut: ${total} bytes in all]`)
 }
 
+/** The most bytes of a worker's error `details`, as JSON text. */
+export const ERROR_DETAILS_MAX_BYTES = 8 * 1024
+
+const withoutNulDeep = (value: unknown): unknown => {
+  if (typeof value === "string") return withoutNul(value)
+  if (Array.isArray(value)) return value.map(withoutNulDeep)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNulDeep(v)]))
+  }
+  return value
+}
+
+/**
+ * A worker's error `details` as stored, as JSON text (`null` when there are none): U+0000 replaced,
+ * and when the JSON is larger than `ERROR_DETAILS_MAX_BYTES` it becomes
+ * `{ "truncated": true, "bytes": <full size>, "preview": "<the first bytes of the JSON>" }`.
+ */
+export const boundedErrorDetails = (details: unknown): string | null => {
+  if (details === undefined || details === null) return null
+  const json = JSON.stringify(withoutNulDeep(details))
+  if (json === undefined) return null
+  const total = Buffer.byteLength(json)
+  if (total <= ERROR_DETAILS_MAX_BYTES) return json
+  const preview = cut(json, ERROR_DETAILS_MAX_BYTES - 512, () => "…")
+  return JSON.stringify({ truncated: true, bytes: total, preview })
+}
+
 /** A worker's error code as stored: U+0000 replaced, at most `ERROR_CODE_MAX_BYTES`. */
 export const boundedErrorCode = (code: string): string => cut(withoutNul(code), ERROR_CODE_MAX_BYTES, () => "…")

@@ -9,6 +9,7 @@ import { Callbacks } from "../flow/Callbacks.js"
 import { Idempotency } from "../flow/Idempotency.js"
 import { Registrations } from "../flow/Registrations.js"
 import { pointsAtSelf } from "../flow/SelfUrl.js"
+import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 
 const requireRun = (runId: string, attempt: number) =>
@@ -29,6 +30,7 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
     const taskRuns = yield* TaskRuns
     const callbacks = yield* Callbacks
     const idempotency = yield* Idempotency
+    const registry = yield* Registry
     const server = yield* Effect.serviceOption(HttpServer.HttpServer)
     const config = yield* OrchestratorConfig
     const listener = {
@@ -52,6 +54,11 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         requireService(payload.serviceId).pipe(
           Effect.zipRight(notSelf(payload.baseUrl)),
           Effect.zipRight(registrations.register(payload))
+        ))
+      .handle("deregister", ({ payload }) =>
+        requireService(payload.serviceId).pipe(
+          Effect.zipRight(registry.deregister(payload.serviceId, payload.baseUrl)),
+          Effect.map((deregistered) => ({ deregistered }))
         ))
       .handle("heartbeat", ({ payload }) =>
         requireRun(payload.runId, payload.attempt).pipe(Effect.zipRight(taskRuns.heartbeat(payload.runId, payload.attempt))))

@@ -4,6 +4,8 @@ import { DeadlineSweep } from "../flow/DeadlineSweep.js"
 import { Listening } from "../Listening.js"
 
 const PURGE_EVERY_MS = 3_600_000
+/** How often instances unreachable and silent for `INSTANCE_PRUNE_AFTER_SECONDS` are removed. */
+export const PRUNE_EVERY_MS = 60_000
 
 /**
  * How long, at least, attempts that were in flight when the orchestrator stopped keep running after
@@ -16,13 +18,15 @@ export const START_GRACE_MS = 30_000
  * The standalone monitor loop. Once the server listens, every attempt in flight gets a fresh
  * heartbeat deadline of max(2 × its heartbeat interval, `START_GRACE_MS`) (its worker could not
  * reach a stopped orchestrator); then a sweep at each deadline or every `POLL_INTERVAL_MS`, and
- * once an hour the retention purges (finished runs batch by batch).
+ * once an hour the retention purges (finished runs batch by batch), once a minute the pruning of
+ * long-unreachable worker instances.
  */
 export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
   const monitor = yield* DeadlineSweep
   const listening = yield* Listening
   let lastPurge = Number.NEGATIVE_INFINITY
+  let lastPrune = Number.NEGATIVE_INFINITY
   let purging = false
   const tick = Effect.gen(function*() {
     yield* monitor.sweep
@@ -33,6 +37,11 @@ export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
       yield* monitor.purgeDeadLetters
     }
     if (purging) purging = (yield* monitor.purgeFinishedRuns) > 0
+    if (at - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = at
+      const pruned = yield* monitor.pruneInstances
+      if (pruned > 0) yield* Effect.logInfo(`Removed ${pruned} worker instance(s) unreachable for ${config.instancePruneAfterSeconds} s`)
+    }
     const next = yield* monitor.nextDeadline
     const wait = next === null ? config.pollIntervalMs : Math.max(0, Math.min(config.pollIntervalMs, next.getTime() - at))
     yield* Effect.sleep(Duration.millis(wait))

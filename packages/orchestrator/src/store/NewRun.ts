@@ -33,4 +33,6 @@ export interface AttemptFailure {
   readonly retryable: boolean
   readonly retryAfterMs: number | null
   readonly logsPath: string | null
+  /** The TaskError's `details`, as bounded JSON text (see `boundedErrorDetails`). */
+  readonly details?: string | null | undefined
 }

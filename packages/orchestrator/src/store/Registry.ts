@@ -18,7 +18,8 @@ const InstanceRow = Schema.Struct({
   baseUrl: Schema.String,
   version: Schema.String,
   registeredAt: DbDate,
-  lastSeenAt: DbDate
+  lastSeenAt: DbDate,
+  unreachableSince: Schema.NullOr(DbDate)
 })
 const HistoryRow = Schema.Struct({
   codeVersion: DbInt,
@@ -249,6 +250,31 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
           WHERE EXISTS (SELECT 1 FROM marked)`
     })
 
+    /**
+     * An instance said it is leaving: it is marked unreachable (so claims prefer any other instance,
+     * and dispatches to it, refused or answered 503, spend no attempt) until it registers again.
+     */
+    const deregister = Effect.fn("Registry.deregister")(function*(serviceId: string, baseUrl: string) {
+      const at = new Date(yield* Clock.currentTimeMillis)
+      const rows = yield* sql`
+        UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${at})
+        WHERE service_id = ${serviceId} AND base_url = ${baseUrl}
+        RETURNING base_url`
+      return rows.length > 0
+    }, Effect.orDie)
+
+    /**
+     * Removes the instances unreachable since before `cutoff` and not seen since then either;
+     * answers how many went. A reachable instance stays however long it is idle.
+     */
+    const pruneInstances = Effect.fn("Registry.pruneInstances")(function*(cutoff: Date) {
+      const rows = yield* sql`
+        DELETE FROM service_instances
+        WHERE unreachable_since < ${cutoff} AND last_seen_at < ${cutoff}
+        RETURNING base_url`
+      return rows.length
+    }, Effect.orDie)
+
     /** Clears the mark of an instance that answered again. */
     const markReachable = Effect.fn("Registry.markReachable")(function*(workerUrl: string) {
       yield* sql`UPDATE service_instances SET unreachable_since = NULL WHERE base_url = ${workerUrl}`
@@ -357,6 +383,8 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       register,
       foreignOwners,
       markUnreachable,
+      deregister,
+      pruneInstances,
       markReachable,
       services,
       serviceTasks,

@@ -52,6 +52,8 @@ export const AttemptRow = Schema.Struct({
   endedAt: DbDateOrNull,
   error: Schema.NullOr(Schema.String),
   errorCode: Schema.NullOr(Schema.String),
+  /** jsonb: parsed by both drivers; absent before migration 0007. */
+  errorDetails: Schema.optionalWith(Schema.Unknown, { default: () => null }),
   lateCallbackAt: DbDateOrNull,
   lateCallbackStatus: Schema.NullOr(Schema.String)
 })

@@ -45,6 +45,9 @@ const PolicyRow = Schema.Struct({
   codeHash: Schema.String
 })
 
+/** How stale an instance's `last_seen_at` may get before a heartbeat rewrites it. */
+export const LAST_SEEN_RESOLUTION_SECONDS = 15
+
 const Where = Schema.Struct({ status: Schema.String, attempt: DbInt })
 
 /** One attempt of one run. */
@@ -83,6 +86,7 @@ const FailRequest = Schema.Struct({
   attemptStatus: Schema.Literal("failed", "timeout"),
   error: Schema.String,
   errorCode: Schema.NullOr(Schema.String),
+  details: Schema.NullOr(Schema.String),
   logsPath: Schema.NullOr(Schema.String),
   availableAt: Schema.DateFromSelf,
   completedAt: Schema.NullOr(Schema.DateFromSelf)
@@ -183,16 +187,28 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       limitsCheckedAt = Number.NEGATIVE_INFINITY
     })
 
+    /**
+     * A heartbeat (or progress report) also refreshes its instance's `last_seen_at`, in the same
+     * statement and at most once per `LAST_SEEN_RESOLUTION_SECONDS`, so instances of busy services
+     * are not written on every beat.
+     */
     const touchRun = SqlSchema.findOne({
       Request: TouchRequest,
       Result: Schema.Struct({ status: TaskRunStatus }),
       execute: ({ at, attempt, progress, runId }) =>
         sql`
-          UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
-            heartbeat_deadline = ${heartbeatDeadline(sql, at)}
-            ${progress === null ? sql`` : sql`, progress_percent = ${progress.percent}, progress_message = ${progress.message}`}
-          WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
-          RETURNING status`
+          WITH run AS (
+            UPDATE task_runs SET status = 'running', last_heartbeat_at = ${at},
+              heartbeat_deadline = ${heartbeatDeadline(sql, at)}
+              ${progress === null ? sql`` : sql`, progress_percent = ${progress.percent}, progress_message = ${progress.message}`}
+            WHERE id = ${runId} AND attempt = ${attempt} AND ${inFlight(sql)}
+            RETURNING status, worker_url
+          ), seen AS (
+            UPDATE service_instances i SET last_seen_at = ${at}
+            FROM run WHERE i.base_url = run.worker_url
+              AND i.last_seen_at < ${at}::timestamptz - ${LAST_SEEN_RESOLUTION_SECONDS} * interval '1 second'
+          )
+          SELECT status FROM run`
     })
 
     const touch = (runId: string, attempt: number, progress: { percent: number; message: string | null } | null) =>
@@ -323,7 +339,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
             RETURNING id, task_id, pipeline_run_id, status
           ), ended AS (
             UPDATE task_run_attempts a SET status = ${r.attemptStatus}, ended_at = ${r.at},
-              error = ${r.error}, error_code = ${r.errorCode}
+              error = ${r.error}, error_code = ${r.errorCode}, error_details = ${r.details}::jsonb
             FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
           )
           SELECT * FROM run`
@@ -357,6 +373,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         attemptStatus: timedOut ? "timeout" : "failed",
         error: failure.error,
         errorCode: failure.errorCode,
+        details: failure.details ?? null,
         logsPath: failure.logsPath,
         availableAt: new Date(at.getTime() + (retry ? delay : 0)),
         completedAt: retry ? null : at

@@ -65,7 +65,7 @@ describe("crashes with real processes", () => {
           }
           const port = yield* freePort
           let orchestrator = yield* startOrchestrator(settings, port)
-          const worker = yield* startWorker(orchestrator.url, { HEARTBEAT_INTERVAL_MS: "2000" })
+          const worker = yield* startWorker(orchestrator.url, { HEARTBEAT_INTERVAL_MS: "5000" })
           yield* awaitRegistered(orchestrator.url)
           const queued = yield* postJson<{ results: Array<{ runId: string }> }>(`${orchestrator.url}/api/queue/batch`, {
             tasks: Array.from({ length: 200 }, (_, n) => ({ taskId: "work", input: { n, workMs: 150 } }))

@@ -43,7 +43,8 @@ export const serveWorker = (
         version,
         secretKey: TEST_SECRET,
         baseUrl: `http://127.0.0.1:${port}`,
-        silent: true
+        silent: true,
+        handleSignals: false
       })
       define(worker)
       yield* Effect.promise(() => worker.listen(port, "127.0.0.1"))

@@ -3,6 +3,7 @@ import { DispatchPayload } from "@pipeweave/domain/Dispatch"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Either, Fiber, Schema, type Scope } from "effect"
 import { checkDispatch } from "./checkDispatch.js"
+import type { DrainGate } from "./DrainGate.js"
 import { type DispatchServices, executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
@@ -22,16 +23,21 @@ const badRequest = (field: string, message: string) => reply(400, { _tag: "Valid
  * and answered with a `DispatchAck` once the callback was delivered (or given up). A dispatch is
  * executed only when its storage token and callback credential open and bind exactly its run,
  * attempt and paths (401 otherwise), and only once per attempt on this instance (409 on a replay).
+ * Once `gate` is closed (the worker is shutting down) a dispatch gets 503, which the orchestrator
+ * treats as back-pressure: the run goes back to pending without spending an attempt.
  */
-export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope) =>
+export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope, gate: DrainGate) =>
   Effect.gen(function*() {
     const context = yield* Effect.context<DispatchServices | Crypto>()
     const settings = yield* WorkerSettings
     const crypto = yield* Crypto
     const { log } = yield* WorkerLog
     const seen = makeSeenAttempts()
+    const shuttingDown = () =>
+      reply(503, { _tag: "ShuttingDown", message: `worker ${settings.serviceId} is shutting down; dispatch elsewhere` })
 
     const dispatch = Effect.gen(function*() {
+      if (gate.isClosed()) return shuttingDown()
       const { taskId = "" } = yield* HttpRouter.params
       const task = definition.tasks.get(taskId)
       if (task === undefined) {
@@ -62,13 +68,16 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       if (disagreement._tag === "Some") {
         return yield* refuse(`${disagreement.value.field}: ${disagreement.value.message}`)
       }
+      if (!gate.enter()) return shuttingDown()
       if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
         const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
         yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
+        yield* gate.leave
         return reply(409, { _tag: "Conflict", message })
       }
       const execution = yield* executeDispatch(task, payload, grant.right).pipe(
         Effect.provide(context),
+        Effect.ensuring(gate.leave),
         Effect.forkIn(executions)
       )
       return reply(200, yield* Fiber.join(execution))
@@ -76,7 +85,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
 
     const health = Effect.sync(() =>
       reply(200, {
-        status: "ok",
+        status: gate.isClosed() ? "draining" : "ok",
         serviceId: settings.serviceId,
         version: settings.version,
         tasks: [...definition.tasks.keys()]

@@ -2,11 +2,11 @@ import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/
 import { NodeHttpClient } from "@effect/platform-node"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
 import { IdempotencyDecision, IdempotencyRequest } from "@pipeweave/domain/Idempotency"
-import { RegisterRequest, RegisterResponse } from "@pipeweave/domain/Registration"
+import { DeregisterRequest, DeregisterResponse, RegisterRequest, RegisterResponse } from "@pipeweave/domain/Registration"
 import { Context, Data, Duration, Effect, Either, Layer, type ParseResult, Schema } from "effect"
 
 /** Which worker → orchestrator call failed. */
-export type Operation = "register" | "heartbeat" | "progress" | "idempotency" | "callback"
+export type Operation = "register" | "deregister" | "heartbeat" | "progress" | "idempotency" | "callback"
 
 /** A worker → orchestrator call failed; `retryable` for network errors and 5xx/408/429 answers. */
 export class OrchestratorError extends Data.TaggedError("OrchestratorError")<{
@@ -20,11 +20,12 @@ export class OrchestratorError extends Data.TaggedError("OrchestratorError")<{
 export const isRetryableStatus = (status: number): boolean => status >= 500 || status === 408 || status === 429
 
 /**
- * The orchestrator endpoints a worker calls (`/api/register`, `/api/heartbeat`, `/api/progress`,
+ * The orchestrator endpoints a worker calls (`/api/register`, `/api/deregister`, `/api/heartbeat`, `/api/progress`,
  * `/api/idempotency`, `/api/callback/:runId`).
  */
 export interface OrchestratorClientShape {
   readonly register: (body: RegisterRequest, credential: string) => Effect.Effect<RegisterResponse, OrchestratorError>
+  readonly deregister: (body: DeregisterRequest, credential: string) => Effect.Effect<DeregisterResponse, OrchestratorError>
   readonly heartbeat: (
     body: typeof HeartbeatRequest.Type,
     token: string
@@ -69,6 +70,7 @@ const endpoint = <A, I, O, OI>(operation: Operation, request: Schema.Schema<A, I
 
 const endpoints = {
   register: endpoint("register", RegisterRequest, RegisterResponse),
+  deregister: endpoint("deregister", DeregisterRequest, DeregisterResponse),
   heartbeat: endpoint("heartbeat", HeartbeatRequest, HeartbeatResult),
   progress: endpoint("progress", ProgressRequest, HeartbeatResult),
   idempotency: endpoint("idempotency", IdempotencyRequest, IdempotencyDecision),
@@ -122,6 +124,7 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
     }
     return {
       register: (body, credential) => call(endpoints.register, "/api/register", body, credential),
+      deregister: (body, credential) => call(endpoints.deregister, "/api/deregister", body, credential),
       heartbeat: (body, token) => call(endpoints.heartbeat, "/api/heartbeat", body, token),
       progress: (body, token) => call(endpoints.progress, "/api/progress", body, token),
       idempotency: (body, token) => call(endpoints.idempotency, "/api/idempotency", body, token),

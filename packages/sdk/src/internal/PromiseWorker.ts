@@ -25,9 +25,18 @@ export interface Worker {
   register<I = any, O = unknown>(id: string, options: TaskOptions<I>, handler: TaskHandler<I, O>): Worker
   /** Declares a named pipeline starting at `entry`. */
   pipeline(id: string, options: PipelineOptions): Worker
-  /** Serves dispatches on `port` (all interfaces unless `host`), registers, and resolves once registered. */
+  /**
+   * Serves dispatches on `port` (all interfaces unless `host`), registers, and resolves once
+   * registered. Unless `handleSignals: false`, SIGTERM and SIGINT then `stop()` the worker and
+   * exit the process (code 0 once drained, 1 if stopping failed); a second signal kills it at once.
+   */
   listen(port: number, host?: string): Promise<void>
-  /** Stops serving (interrupting running tasks) and releases the worker's resources. */
+  /**
+   * Drains and stops: new dispatches get 503 (the orchestrator sends them elsewhere or keeps them
+   * pending, spending no attempt), the instance deregisters, running tasks get `shutdownGraceMs`
+   * to finish and deliver their callbacks (then they are interrupted); then the worker's resources
+   * are released.
+   */
   stop(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
@@ -38,6 +47,7 @@ class PromiseWorker implements Worker {
   private runtime: ManagedRuntime.ManagedRuntime<WorkerServices, unknown> | undefined
   private scope: Scope.CloseableScope | undefined
   private starting: AbortController | undefined
+  private signals: (() => void) | undefined
 
   constructor(config: WorkerConfig) {
     this.definition = new WorkerDefinition(config)
@@ -79,9 +89,32 @@ class PromiseWorker implements Worker {
     } finally {
       if (this.starting === starting) this.starting = undefined
     }
+    if (this.config.handleSignals && this.scope === scope) this.installSignalHandlers()
+  }
+
+  private installSignalHandlers(): void {
+    const onSignal = () => {
+      this.removeSignalHandlers()
+      this.stop().then(() => process.exit(0), (error: unknown) => {
+        console.error(`[PipeWeave] stopping the worker failed: ${error instanceof Error ? error.message : String(error)}`)
+        process.exit(1)
+      })
+    }
+    process.once("SIGTERM", onSignal)
+    process.once("SIGINT", onSignal)
+    this.signals = () => {
+      process.removeListener("SIGTERM", onSignal)
+      process.removeListener("SIGINT", onSignal)
+    }
+  }
+
+  private removeSignalHandlers(): void {
+    this.signals?.()
+    this.signals = undefined
   }
 
   async stop(): Promise<void> {
+    this.removeSignalHandlers()
     this.starting?.abort()
     const { runtime, scope } = this
     this.scope = undefined

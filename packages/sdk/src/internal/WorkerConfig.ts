@@ -27,6 +27,14 @@ export interface WorkerConfig {
    * instance (the orchestrator checks); default `false`, or `PIPEWEAVE_TAKEOVER=true`.
    */
   readonly takeover?: boolean | undefined
+  /**
+   * How long stopping the worker (`stop()`, SIGTERM/SIGINT, releasing `Worker.layer`) waits for
+   * running tasks to finish and deliver their callbacks before interrupting them; default
+   * `PIPEWEAVE_SHUTDOWN_GRACE_MS`, else 30000.
+   */
+  readonly shutdownGraceMs?: number | undefined
+  /** Whether `listen()` installs SIGTERM/SIGINT handlers that drain and exit; default `true`. */
+  readonly handleSignals?: boolean | undefined
 }
 
 /** A `WorkerConfig` with its defaults applied and its secret checked. */
@@ -43,6 +51,8 @@ export interface ResolvedConfig {
   readonly takeover: boolean
   /** `LOG_FORMAT` / `LOG_LEVEL` of the default output (json when stdout is not a TTY). */
   readonly log: LogSettings
+  readonly shutdownGraceMs: number
+  readonly handleSignals: boolean
 }
 
 /** The worker configuration is unusable; `message` says what to fix. */
@@ -82,6 +92,11 @@ export const resolveConfig = (
   if (baseUrl !== undefined && !httpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
   const log = parseLogSettings(env, stdoutIsTty)
   if (Either.isLeft(log)) return fail(log.left.join("; "))
+  const graceText = env["PIPEWEAVE_SHUTDOWN_GRACE_MS"]?.trim()
+  const shutdownGraceMs = config.shutdownGraceMs ?? (graceText === undefined || graceText === "" ? 30_000 : Number(graceText))
+  if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) {
+    return fail(`shutdownGraceMs (or PIPEWEAVE_SHUTDOWN_GRACE_MS) must be a whole number of milliseconds >= 0, got ${JSON.stringify(config.shutdownGraceMs ?? graceText)}`)
+  }
   return Either.right({
     orchestratorUrl: config.orchestratorUrl.replace(/\/+$/, ""),
     serviceId: config.serviceId,
@@ -93,6 +108,8 @@ export const resolveConfig = (
     logger: config.logger,
     silent: config.silent ?? false,
     takeover: config.takeover ?? env["PIPEWEAVE_TAKEOVER"]?.trim().toLowerCase() === "true",
-    log: log.right
+    log: log.right,
+    shutdownGraceMs,
+    handleSignals: config.handleSignals ?? true
   })
 }

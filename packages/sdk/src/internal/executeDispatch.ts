@@ -130,7 +130,8 @@ export const executeDispatch = (
     const report = Option.map(error, failureOf)
     if (Option.isSome(report)) {
       yield* taskLog.write("error", `attempt ${attempt} failed: ${report.value.error}`, {
-        ...(report.value.errorCode === undefined ? {} : { errorCode: report.value.errorCode })
+        ...(report.value.errorCode === undefined ? {} : { errorCode: report.value.errorCode }),
+        ...(report.value.details === undefined ? {} : { details: report.value.details })
       })
     }
     const logsPath = Either.isRight(storage)

@@ -1,15 +1,18 @@
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Crypto } from "@pipeweave/storage/Crypto"
-import { Data, Effect, type Scope } from "effect"
+import { Clock, Data, Duration, Effect, ExecutionStrategy, Scope } from "effect"
 import { createServer } from "node:http"
 import { makeDispatchRouter } from "./DispatchRouter.js"
-import { OrchestratorClient } from "./OrchestratorClient.js"
+import { type DrainGate, makeDrainGate } from "./DrainGate.js"
+import { OrchestratorClient, type OrchestratorClientShape } from "./OrchestratorClient.js"
 import { type RegistrationFailed, registerWorker } from "./registerWorker.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
-import { WorkerLog } from "./WorkerLog.js"
+import { type LogLevel, WorkerLog } from "./WorkerLog.js"
 import type { WorkerServices } from "./WorkerServices.js"
+import type { ResolvedConfig } from "./WorkerConfig.js"
 import { WorkerSettings } from "./WorkerSettings.js"
+import type { CryptoShape } from "@pipeweave/storage/Crypto"
 
 /** The HTTP server could not listen (the port is taken, say). */
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{ readonly message: string; readonly cause: unknown }> {}
@@ -26,9 +29,51 @@ export interface WorkerAddress {
   readonly baseUrl: string
 }
 
+const DEREGISTER_TIMEOUT = Duration.seconds(5)
+
+/**
+ * The shutdown of a registered worker: refuse new dispatches (503), tell the orchestrator this
+ * instance is leaving, then wait up to `shutdownGraceMs` for running tasks to finish and deliver
+ * their callbacks. What still runs afterwards is interrupted when the scope goes on closing.
+ */
+const drain = (options: {
+  readonly gate: DrainGate
+  readonly config: ResolvedConfig
+  readonly client: OrchestratorClientShape
+  readonly crypto: CryptoShape
+  readonly baseUrl: string
+  readonly log: (level: LogLevel, message: string) => Effect.Effect<void>
+}) =>
+  Effect.gen(function*() {
+    const { client, config, crypto, gate, log } = options
+    yield* gate.close
+    const credential = yield* crypto.signCredential(
+      { _tag: "Service", serviceId: config.serviceId },
+      yield* Clock.currentTimeMillis,
+      300
+    )
+    // Finalizers run uninterruptibly; the timeouts below must be able to interrupt what they bound.
+    yield* client.deregister({ serviceId: config.serviceId, baseUrl: options.baseUrl }, credential).pipe(
+      Effect.interruptible,
+      Effect.timeoutFail({ duration: DEREGISTER_TIMEOUT, onTimeout: () => "no answer within 5 s" }),
+      Effect.catchAll((e) =>
+        log("warn", `[PipeWeave] could not deregister from the orchestrator (${typeof e === "string" ? e : e.message}); stopping anyway`)
+      )
+    )
+    const running = gate.running()
+    if (running === 0) return
+    yield* log("info", `[PipeWeave] shutting down: waiting up to ${config.shutdownGraceMs} ms for ${running} running task(s)`)
+    const finished = yield* gate.idle.pipe(Effect.interruptible, Effect.timeout(Duration.millis(config.shutdownGraceMs)), Effect.option)
+    if (finished._tag === "None") {
+      yield* log("warn", `[PipeWeave] ${gate.running()} task(s) still running after ${config.shutdownGraceMs} ms: interrupting them`)
+    }
+  })
+
 /**
  * Starts the HTTP server, then registers with the orchestrator (retrying until it answers) and
- * prints the start-up lines. Closing the scope interrupts running executions and stops the server.
+ * prints the start-up lines. Closing the scope drains: new dispatches get 503, the instance
+ * deregisters, running tasks get `shutdownGraceMs` to finish and deliver their callbacks; then
+ * what still runs is interrupted and the server stops.
  */
 export const serveWorker = (
   definition: WorkerDefinition,
@@ -43,20 +88,17 @@ export const serveWorker = (
       const reason = error.cause instanceof Error ? error.cause.message : String(error.cause)
       return new ListenFailed({ message: `[PipeWeave] cannot listen on port ${options.port}: ${reason}`, cause: error.cause })
     }))
-    const executions = yield* Effect.scope
-    const router = yield* makeDispatchRouter(definition, executions)
+    // A child scope, closed after the drain below (finalizers run in reverse order).
+    const executions = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    const gate = yield* makeDrainGate
+    const router = yield* makeDispatchRouter(definition, executions, gate)
     yield* HttpServer.serveEffect(router).pipe(Effect.provideService(HttpServer.HttpServer, server))
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
     const baseUrl = config.baseUrl ?? `http://127.0.0.1:${port}`
     const { log } = yield* WorkerLog
-    yield* registerWorker({
-      definition,
-      config,
-      client: yield* OrchestratorClient,
-      crypto: yield* Crypto,
-      baseUrl,
-      port,
-      log
-    })
+    const client = yield* OrchestratorClient
+    const crypto = yield* Crypto
+    yield* registerWorker({ definition, config, client, crypto, baseUrl, port, log })
+    yield* Effect.addFinalizer(() => drain({ gate, config, client, crypto, baseUrl, log }))
     return { port, baseUrl }
   })
