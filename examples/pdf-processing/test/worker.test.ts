@@ -125,6 +125,10 @@ describe("registration", () => {
       let body = ""
       request.on("data", (chunk) => (body += chunk))
       request.on("end", () => {
+        if (request.url !== "/api/register") {
+          response.writeHead(204).end()
+          return
+        }
         const parsed = JSON.parse(body)
         bodies.push(parsed)
         response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
