@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { DlqApi } from "./api/DlqApi.js"
 import { HealthApi } from "./api/HealthApi.js"
+import { MetricsApi } from "./api/MetricsApi.js"
 import { openApiTransform } from "./api/OpenApiTransform.js"
 import { PipelinesApi } from "./api/PipelinesApi.js"
 import { ProcessApi } from "./api/ProcessApi.js"
@@ -19,6 +20,7 @@ export class OrchestratorApi extends HttpApi.make("pipeweave")
   .add(DlqApi)
   .add(StorageApi)
   .add(ProcessApi)
+  .add(MetricsApi)
   .annotate(OpenApi.Title, "PipeWeave Orchestrator API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(OpenApi.Transform, openApiTransform) {}

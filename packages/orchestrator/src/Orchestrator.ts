@@ -9,7 +9,9 @@ import { Effect, Layer } from "effect"
 import * as Config from "./Config.js"
 import * as Database from "./Database.js"
 import { ManagementAuthLive, WorkerAuthLive } from "./http/Auth.js"
+import { httpMetrics } from "./http/HttpMetrics.js"
 import { jsonErrors } from "./http/JsonErrors.js"
+import { MetricsHttp } from "./http/MetricsHttp.js"
 import { requestGuards } from "./http/RequestGuards.js"
 import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
@@ -39,6 +41,7 @@ import { Wakeups } from "./flow/Wakeups.js"
 import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
 import { Listening } from "./Listening.js"
+import { OrchestratorMetrics } from "./metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
 import { MonitorLoop } from "./scheduler/MonitorLoop.js"
 import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
@@ -70,6 +73,7 @@ export const services = (
     storageLayer(settings),
     OrchestratorIdentity.Default,
     Listening.Default,
+    OrchestratorMetrics.Default,
     DispatchClient
   )
   const stores = Layer.mergeAll(
@@ -109,7 +113,7 @@ export const services = (
 
 /** The HTTP API with its handlers, OpenAPI at `/openapi.json` and Swagger UI at `/docs`. */
 export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
-  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, DlqHttp, StorageHttp, ProcessHttp]),
+  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, DlqHttp, StorageHttp, ProcessHttp, MetricsHttp]),
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 
@@ -119,7 +123,7 @@ const openWhenListening = Layer.effectDiscard(
 )
 
 /** Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
-export const http = HttpApiBuilder.serve(requestIds).pipe(
+export const http = HttpApiBuilder.serve((app) => httpMetrics(requestIds(app))).pipe(
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),

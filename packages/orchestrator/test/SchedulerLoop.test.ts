@@ -4,6 +4,7 @@ import { Clock, Context, Effect, Layer, Queue, Ref, Stream, TestClock } from "ef
 import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { SchedulingPass } from "../src/flow/SchedulingPass.js"
+import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
 import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
@@ -19,7 +20,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
     const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const notifications = yield* Queue.unbounded<string>()
-    const claimed = (id: string) => ({ id, attempt: 1 }) as unknown as ClaimedRun
+    const claimed = (id: string) => ({ id, taskId: "t", attempt: 1, availableAt: new Date(0) }) as unknown as ClaimedRun
     const fakeTaskRuns = Layer.succeed(TaskRuns, {
       claim: (limit: number) =>
         Effect.gen(function*() {
@@ -46,7 +47,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
       loop.pipe(
         Layer.provideMerge(SchedulingPass.Default),
         Layer.provideMerge(Wakeups.Default),
-        Layer.provide([fakeTaskRuns, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, Config.layer(config)])
+        Layer.provide([fakeTaskRuns, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )
     return { due, dispatched, notifications, scheduling: Context.get(context, SchedulingPass) }

@@ -3,6 +3,8 @@ import { BoundedMap } from "./BoundedMap.js"
 
 /** What this orchestrator remembers of a run it dispatched, to apply its result without a lookup. */
 export interface DispatchedRun {
+  readonly taskId: string
+  readonly dispatchedAtMs: number
   readonly pipelineRunId: string | null
   readonly hasIdempotencyKey: boolean
 }

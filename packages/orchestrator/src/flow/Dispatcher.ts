@@ -164,8 +164,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       yield* Effect.annotateCurrentSpan("runId", run.id)
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
-      yield* dispatched.remember(run.id, { pipelineRunId: run.pipelineRunId, hasIdempotencyKey: run.hasIdempotencyKey })
-      const body = yield* payloadFor(run, yield* Clock.currentTimeMillis)
+      const nowMs = yield* Clock.currentTimeMillis
+      yield* dispatched.remember(run.id, {
+        taskId: run.taskId,
+        dispatchedAtMs: nowMs,
+        pipelineRunId: run.pipelineRunId,
+        hasIdempotencyKey: run.hasIdempotencyKey
+      })
+      const body = yield* payloadFor(run, nowMs)
       const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
       const answer = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
         Effect.flatMap((response) =>

@@ -3,8 +3,9 @@ import type { ValidationError } from "@pipeweave/domain/Errors"
 import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import { type AttemptOutcome, OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { newDlqId } from "../Ids.js"
 import { DeadLetterStore } from "../store/DeadLetterStore.js"
 import { IdempotencyKeys } from "../store/IdempotencyKeys.js"
@@ -13,7 +14,7 @@ import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { CompletionBatches } from "./CompletionBatches.js"
-import { DispatchedRuns } from "./DispatchedRuns.js"
+import { type DispatchedRun, DispatchedRuns } from "./DispatchedRuns.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
@@ -22,6 +23,9 @@ import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
 export interface ResultApplied {
   readonly runId: string
   readonly status: TaskRunStatus
+  readonly taskId: string
+  readonly outcome: AttemptOutcome
+  readonly errorCode: string | null
 }
 
 /** The pipeline run a result is applied under, locked, and the task the run is of. */
@@ -55,6 +59,13 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const dispatched = yield* DispatchedRuns
     const wakeups = yield* Wakeups
     const batches = yield* CompletionBatches
+    const metrics = yield* OrchestratorMetrics
+
+    const record = (applied: ResultApplied, dispatch: DispatchedRun | undefined) =>
+      dispatch === undefined
+        ? metrics.attemptApplied(applied.taskId, applied.outcome, applied.errorCode, undefined)
+        : Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+          metrics.attemptApplied(applied.taskId, applied.outcome, applied.errorCode, nowMs - dispatch.dispatchedAtMs))
 
     /** Runs `body` in a transaction under the lock of `runId`'s pipeline run, if it has one. */
     const underLock = <A, E, R>(runId: string, body: (pipeline: PipelineLock) => Effect.Effect<A, E, R>) =>
@@ -107,7 +118,13 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         })
         if (Option.isSome(pipeline)) yield* routing.routeFailure(pipeline.value.run, failed.run.taskId)
       }
-      return { runId, status: failed.run.status } satisfies ResultApplied
+      return {
+        runId,
+        status: failed.run.status,
+        taskId: failed.run.taskId,
+        outcome: failed.outcome,
+        errorCode: failure.errorCode
+      } satisfies ResultApplied
     })
 
     const completeLocked = Effect.fn("RunResults.completeLocked")(function*(
@@ -134,7 +151,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       const run = yield* taskRuns.complete(runId, attempt, result)
       if (mayHoldKey) yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
       if (Option.isSome(pipeline)) yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
-      return { runId, status: run.status } satisfies ResultApplied
+      return { runId, status: run.status, taskId: run.taskId, outcome: "completed", errorCode: null } satisfies ResultApplied
     })
 
     const fail = Effect.fn("RunResults.fail")(function*<E = never>(
@@ -144,9 +161,10 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       onlyIn?: ReadonlyArray<TaskRunStatus>,
       check: ScopeCheck<E> = noCheck
     ) {
-      yield* dispatched.take(runId)
+      const hint = yield* dispatched.take(runId)
       const applied = yield* underLock(runId, (pipeline) =>
         Effect.zipRight(check(pipelineRunIdOf(pipeline)), failLocked(runId, attempt, failure, pipeline, onlyIn)))
+      yield* record(applied, hint)
       yield* wakeups.wake
       return applied
     })
@@ -161,13 +179,20 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
         ? yield* check(null).pipe(
           Effect.zipRight(batches.complete(runId, attempt, result)),
-          Effect.map((run): ResultApplied => ({ runId, status: run.status }))
+          Effect.map((run): ResultApplied => ({
+            runId,
+            status: run.status,
+            taskId: run.taskId,
+            outcome: "completed",
+            errorCode: null
+          }))
         )
         : yield* underLock(runId, (pipeline) =>
           Effect.zipRight(
             check(pipelineRunIdOf(pipeline)),
             completeLocked(runId, attempt, result, pipeline, hint?.hasIdempotencyKey ?? true)
           ))
+      yield* record(applied, hint)
       yield* wakeups.wake
       return applied
     })

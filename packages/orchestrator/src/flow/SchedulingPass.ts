@@ -1,5 +1,6 @@
-import { Effect, FiberSet, STM, TSemaphore } from "effect"
+import { Clock, Effect, FiberSet, STM, TSemaphore } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Dispatcher } from "./Dispatcher.js"
@@ -24,6 +25,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const taskRuns = yield* TaskRuns
     const dispatcher = yield* Dispatcher
     const wakeups = yield* Wakeups
+    const metrics = yield* OrchestratorMetrics
     const { id: orchestratorId } = yield* OrchestratorIdentity
     const slots = yield* TSemaphore.make(config.maxConcurrency)
     const dispatches = yield* FiberSet.make()
@@ -41,13 +43,16 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       for (;;) {
         const reserved = yield* reserve(CLAIM_BATCH)
         if (reserved === 0) break
+        const startedNs = yield* Clock.currentTimeNanos
         const claimed = yield* taskRuns.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
+        const claimedNs = yield* Clock.currentTimeNanos
+        yield* metrics.claimed(Number(claimedNs - startedNs) / 1e6, claimed, Number(claimedNs / 1_000_000n))
         yield* release(reserved - claimed.length)
         for (const run of claimed) {
           dispatched.push(run.id)
           yield* FiberSet.run(
             dispatches,
-            dispatcher.dispatch(run).pipe(Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
+            dispatcher.dispatch(run).pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
           )
         }
         if (claimed.length < reserved) break

@@ -1,6 +1,6 @@
 import { AssetRef } from "@pipeweave/domain/TaskRun"
 import { Schema } from "effect"
-import { DbInt } from "./Rows.js"
+import { DbDate, DbInt } from "./Rows.js"
 
 const PreviousAttemptRow = Schema.Struct({
   attempt: DbInt,
@@ -36,6 +36,7 @@ export const ClaimedRun = Schema.Struct({
   inputPath: Schema.String,
   inputInline: Schema.NullOr(Schema.String),
   workerUrl: Schema.NullOr(Schema.String),
+  availableAt: DbDate,
   allowedNext: Schema.Array(Schema.String),
   hasIdempotencyKey: Schema.Boolean,
   previousAttempts: Schema.Array(PreviousAttemptRow),
