@@ -1,4 +1,4 @@
-import { type SqlClient, SqlSchema } from "@effect/sql"
+import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { Clock, Effect, Schema } from "effect"
 
@@ -28,40 +28,31 @@ export const runCancellation = (sql: SqlClient.SqlClient) => {
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
   const unfinished = sql.literal(`status IN (${UNFINISHED.map((s) => `'${s}'`).join(", ")})`)
 
+  /** Cancels the unfinished runs `which` selects, with their attempts in flight; returns them. */
+  const cancelled = (which: Statement.Fragment, at: Date, reason: string) =>
+    sql`
+      WITH run AS (
+        UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = ${ErrorCodes.cancelled},
+          completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
+        WHERE ${which} AND ${unfinished}
+        RETURNING id, task_id, pipeline_run_id, status, attempt
+      ), ended AS (
+        UPDATE task_run_attempts a SET status = 'cancelled', ended_at = ${at}, error = ${reason},
+          error_code = ${ErrorCodes.cancelled}
+        FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt AND a.status = 'running'
+      )
+      SELECT id, task_id, pipeline_run_id, status FROM run ORDER BY id`
+
   const cancelRun = SqlSchema.findAll({
     Request: CancelRequest,
     Result: CancelledRow,
-    execute: ({ at, reason, runId }) =>
-      sql`
-        WITH run AS (
-          UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = ${ErrorCodes.cancelled},
-            completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
-          WHERE id = ${runId} AND ${unfinished}
-          RETURNING id, task_id, pipeline_run_id, status, attempt
-        ), ended AS (
-          UPDATE task_run_attempts a SET status = 'cancelled', ended_at = ${at}, error = ${reason},
-            error_code = ${ErrorCodes.cancelled}
-          FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt AND a.status = 'running'
-        )
-        SELECT id, task_id, pipeline_run_id, status FROM run`
+    execute: ({ at, reason, runId }) => cancelled(sql`id = ${runId}`, at, reason)
   })
 
   const cancelAllRuns = SqlSchema.findAll({
     Request: CancelAllRequest,
     Result: CancelledRow,
-    execute: ({ at, pipelineRunId, reason }) =>
-      sql`
-        WITH run AS (
-          UPDATE task_runs SET status = 'cancelled', error = ${reason}, error_code = ${ErrorCodes.cancelled},
-            completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
-          WHERE pipeline_run_id = ${pipelineRunId} AND ${unfinished}
-          RETURNING id, task_id, pipeline_run_id, status, attempt
-        ), ended AS (
-          UPDATE task_run_attempts a SET status = 'cancelled', ended_at = ${at}, error = ${reason},
-            error_code = ${ErrorCodes.cancelled}
-          FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt AND a.status = 'running'
-        )
-        SELECT id, task_id, pipeline_run_id, status FROM run ORDER BY id`
+    execute: ({ at, pipelineRunId, reason }) => cancelled(sql`pipeline_run_id = ${pipelineRunId}`, at, reason)
   })
 
   /** Cancels run `runId` if it has not ended; returns it then, nothing otherwise. */
