@@ -1,5 +1,5 @@
 import { Command, ValidationError } from "@effect/cli"
-import { Cause, Config, Console, Effect, Option } from "effect"
+import { Cause, Console, Effect, Option } from "effect"
 import { CliFailure } from "./CliFailure.js"
 import { CancelCommand } from "./commands/CancelCommand.js"
 import { DbCommand } from "./commands/DbCommand.js"
@@ -15,7 +15,7 @@ import { RunsCommand } from "./commands/RunsCommand.js"
 import { ServicesCommand } from "./commands/ServicesCommand.js"
 import { StatusCommand } from "./commands/StatusCommand.js"
 import { TriggerCommand } from "./commands/TriggerCommand.js"
-import { fitToWidth, withoutStyles } from "./TerminalText.js"
+import { withTidyConsole } from "./TidyConsole.js"
 import { VERSION } from "./Version.js"
 
 /** The `pipeweave` command with every subcommand. */
@@ -44,38 +44,6 @@ const runCommand = Command.run(PipeweaveCommand, { name: "pipeweave", version: V
 const report = (message: string, exitCode: number) =>
   Effect.as(message === "" ? Effect.void : Console.error(`error: ${message}`), exitCode)
 
-/** Help lines fit this many columns. */
-const HELP_WIDTH = 100
-
-const isHelpRequest = (argv: ReadonlyArray<string>): boolean => argv.slice(2).some((arg) => arg === "--help" || arg === "-h")
-
-/**
- * The console the commands and @effect/cli print through: without colour codes when the stream is
- * not a terminal or `NO_COLOR` is set, and for `--help` with lines fitted to `HELP_WIDTH` columns.
- */
-const tidyConsole = (argv: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const console = yield* Effect.console
-    const noColor = (yield* Config.string("NO_COLOR").pipe(Config.withDefault(""))) !== ""
-    const help = isHelpRequest(argv)
-    const tidy = (color: boolean) => (print: (...args: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
-    (...args: ReadonlyArray<unknown>) => {
-      if (args.length === 0 || (color && !help)) return print(...args)
-      const text = args.map(String).join(" ")
-      const plain = color ? text : withoutStyles(text)
-      return print(help ? fitToWidth(plain, HELP_WIDTH) : plain)
-    }
-    const toStdout = tidy(!noColor && process.stdout.isTTY === true)
-    const toStderr = tidy(!noColor && process.stderr.isTTY === true)
-    return {
-      ...console,
-      log: toStdout(console.log),
-      info: toStdout(console.info),
-      error: toStderr(console.error),
-      warn: toStderr(console.warn)
-    } satisfies Console.Console
-  }).pipe(Effect.orElseSucceed(() => undefined))
-
 /**
  * Runs the CLI on `argv` (`process.argv` shape: runtime, script, arguments) and returns the exit
  * code: 0 on success, 1 when the operation failed, 2 for a usage error, 3 when `trigger --wait`
@@ -83,10 +51,7 @@ const tidyConsole = (argv: ReadonlyArray<string>) =>
  * line on stderr (or, for an outcome the command printed itself, on stdout).
  */
 export const cli = (argv: ReadonlyArray<string>) =>
-  Effect.flatMap(tidyConsole(argv), (console) => {
-    const run = runCommand(argv)
-    return console === undefined ? run : Effect.withConsole(run, console)
-  }).pipe(
+  withTidyConsole(argv, runCommand(argv)).pipe(
     Effect.as(0),
     Effect.catchAllCause((cause) => {
       if (Cause.isInterruptedOnly(cause)) return Effect.succeed(130)
