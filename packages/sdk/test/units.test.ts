@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { RegisterResponse } from "@pipeweave/domain/Registration"
 import * as DomainErrors from "@pipeweave/domain/TaskErrors"
-import { Either } from "effect"
+import { Either, Option } from "effect"
 import { createWorker, RateLimited, TaskError, TaskResult, Timeout } from "../src/index.js"
 import { StorageFailure } from "../src/internal/AttemptErrors.js"
 import { failureOf } from "../src/internal/failureOf.js"
@@ -54,7 +54,8 @@ describe("worker configuration", () => {
       takeover: false,
       log: { format: "json", level: "info" },
       shutdownGraceMs: 30_000,
-      handleSignals: true
+      handleSignals: true,
+      tracing: Option.none()
     })
     assert.deepStrictEqual(
       Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, LOG_LEVEL: "debug" }, true)).log,

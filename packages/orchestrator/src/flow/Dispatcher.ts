@@ -4,9 +4,10 @@ import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import { parseTraceparent } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Option, Tracer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
@@ -160,8 +161,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return (requeued ? "unreachable" : "abandoned") as DispatchOutcome
     })
 
-    const dispatch = Effect.fn("Dispatcher.dispatch")(function*(run: ClaimedRun) {
-      yield* Effect.annotateCurrentSpan("runId", run.id)
+    const send = (run: ClaimedRun) => Effect.gen(function*() {
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
       const nowMs = yield* Clock.currentTimeMillis
@@ -220,6 +220,27 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
+
+    /**
+     * `send` in a span of the run's own trace: a child of the span the run was queued in, linked
+     * to the scheduling pass that claimed it. The HTTP client passes the trace on to the worker
+     * in the `traceparent` header.
+     */
+    const dispatch = (run: ClaimedRun) =>
+      Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (claimedIn) =>
+        send(run).pipe(
+          Effect.tap((outcome) => Effect.annotateCurrentSpan("pipeweave.dispatch.outcome", outcome)),
+          Effect.withSpan("Dispatcher.dispatch", {
+            ...Option.match(parseTraceparent(run.traceparent), { onNone: () => ({ root: true }), onSome: (parent) => ({ parent }) }),
+            links: Option.isSome(claimedIn) ? [{ _tag: "SpanLink", span: claimedIn.value, attributes: { "pipeweave.link": "claimed in" } }] : [],
+            attributes: {
+              "pipeweave.run.id": run.id,
+              "pipeweave.task.id": run.taskId,
+              "pipeweave.attempt": run.attempt,
+              ...(run.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": run.pipelineRunId })
+            }
+          })
+        ))
 
     return { dispatch } as const
   })
