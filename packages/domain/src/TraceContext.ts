@@ -40,7 +40,12 @@ export const tracingEnabled: Effect.Effect<boolean> = Effect.map(Effect.tracer, 
  */
 export const currentTraceparent: Effect.Effect<string | null> = Effect.flatMap(tracingEnabled, (enabled) =>
   enabled
-    ? Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) => Option.isSome(span) ? formatTraceparent(span.value) : null)
+    ? Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) => {
+      if (Option.isNone(span)) return null
+      const traceparent = formatTraceparent(span.value)
+      // A span of a fiber that runs untraced has no real ids.
+      return Option.isSome(parseTraceparent(traceparent)) ? traceparent : null
+    })
     : Effect.succeed(null))
 
 /** What `serverSpans` needs to know about the routes it serves. */

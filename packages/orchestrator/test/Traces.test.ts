@@ -24,6 +24,7 @@ const serviceOf = (span: ReadableSpan) => String(span.resource.attributes["servi
 const traceOf = (span: ReadableSpan) => span.spanContext().traceId
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId
 const spans = () => exporter.getFinishedSpans()
+const hrNanos = ([seconds, nanos]: readonly [number, number]) => BigInt(seconds) * 1_000_000_000n + BigInt(nanos)
 const named = (name: string, attribute?: readonly [string, string]) =>
   spans().filter((s) => s.name === name && (attribute === undefined || s.attributes[attribute[0]] === attribute[1]))
 const one = (name: string, attribute?: readonly [string, string]) => {
@@ -120,10 +121,14 @@ for (const [name, database] of databases) {
         assert.strictEqual(serviceOf(dispatch), "pipeweave-orchestrator")
         assert.strictEqual(serviceOf(execute), "traced-worker")
 
-        // enqueue → dispatch: the dispatch is a child of the insert that queued the run, in the submission.
-        assert.strictEqual(byId(parentOf(dispatch))?.name, "TaskRuns.insert")
-        assert.strictEqual(dispatch.links.length, 1)
-        assert.strictEqual(byId(dispatch.links[0]!.context.spanId)?.name, "SchedulingPass.pass")
+        // enqueue → claim → dispatch: both are children of the insert that queued the run, in the submission.
+        const claim = one("TaskRuns.claim", ["pipeweave.run.id", runId])
+        assert.strictEqual(byId(parentOf(claim))?.name, "TaskRuns.insert")
+        assert.strictEqual(parentOf(dispatch), parentOf(claim))
+        assert.isTrue(hrNanos(claim.endTime) <= hrNanos(dispatch.startTime), "the claim ends before the dispatch starts")
+        // The scheduling and monitor loops run untraced: no pass of theirs is exported.
+        assert.deepStrictEqual(named("SchedulingPass.pass"), [])
+        assert.deepStrictEqual(named("DeadlineSweep.sweep"), [])
         // dispatch → worker: the worker's request span is a child of the orchestrator's HTTP client span.
         const dispatchRequest = byId(parentOf(workerRequest))!
         assert.strictEqual(serviceOf(dispatchRequest), "pipeweave-orchestrator")
@@ -142,11 +147,13 @@ for (const [name, database] of databases) {
         const { pipelineRunId } = yield* api<{ pipelineRunId: string }>(url, "/api/pipelines/tr-pipe/trigger", { input: {} })
         assert.strictEqual((yield* awaitRun(url, pipelineRunId)).status, "completed")
         yield* awaitSpans("Dispatcher.dispatch", ["pipeweave.pipeline_run.id", pipelineRunId], 2)
+        yield* awaitSpans("TaskRuns.claim", ["pipeweave.pipeline_run.id", pipelineRunId], 2)
         yield* awaitSpans("Worker.executeDispatch", ["pipeweave.pipeline_run.id", pipelineRunId], 2)
         const trigger = one("http.server POST /api/pipelines/:id/trigger")
         const pipelineTrace = traceOf(trigger)
         assert.notStrictEqual(pipelineTrace, trace)
         const pipelineSpans = [
+          ...named("TaskRuns.claim", ["pipeweave.pipeline_run.id", pipelineRunId]),
           ...named("Dispatcher.dispatch", ["pipeweave.pipeline_run.id", pipelineRunId]),
           ...named("Worker.executeDispatch", ["pipeweave.pipeline_run.id", pipelineRunId])
         ]
@@ -155,6 +162,8 @@ for (const [name, database] of databases) {
           [
             ["Dispatcher.dispatch", "tr-a", pipelineTrace],
             ["Dispatcher.dispatch", "tr-b", pipelineTrace],
+            ["TaskRuns.claim", "tr-a", pipelineTrace],
+            ["TaskRuns.claim", "tr-b", pipelineTrace],
             ["Worker.executeDispatch", "tr-a", pipelineTrace],
             ["Worker.executeDispatch", "tr-b", pipelineTrace]
           ]
