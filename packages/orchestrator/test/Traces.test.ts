@@ -126,6 +126,8 @@ for (const [name, database] of databases) {
         assert.strictEqual(byId(parentOf(claim))?.name, "TaskRuns.insert")
         assert.strictEqual(parentOf(dispatch), parentOf(claim))
         assert.isTrue(hrNanos(claim.endTime) <= hrNanos(dispatch.startTime), "the claim ends before the dispatch starts")
+        // Only our server spans: the platform's (named without a route) are switched off on both sides.
+        assert.deepStrictEqual(spans().filter((s) => /^http\.server [A-Z]+$/.test(s.name)), [])
         // The scheduling and monitor loops run untraced: no pass of theirs is exported.
         assert.deepStrictEqual(named("SchedulingPass.pass"), [])
         assert.deepStrictEqual(named("DeadlineSweep.sweep"), [])
