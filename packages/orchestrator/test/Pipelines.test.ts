@@ -25,6 +25,15 @@ const recorder = () => {
   return { seen, handler, of: (task: string) => seen.filter((s) => s.task === task) }
 }
 
+const failureRecorded = async (url: string, pipelineRunId: string, taskId: string) => {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    const run: any = await (await fetch(`${url}/api/runs/${pipelineRunId}`)).json()
+    if (run.tasks?.some((t: any) => t.taskId === taskId && t.status === "failed")) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`${taskId}'s failure was never recorded in ${pipelineRunId}`)
+}
+
 const statuses = (run: any) => Object.fromEntries(run.tasks.map((t: any) => [t.taskId, t.status]))
 
 for (const [name, database] of databases) {
@@ -115,7 +124,12 @@ for (const [name, database] of databases) {
         const r = recorder()
         yield* serveWorker(url, "modes", (w) => {
           w.register("fm-a", { allowedNext: ["fm-ok", "fm-bad"] }, r.handler("fm-a"))
-          w.register("fm-ok", { allowedNext: ["fm-merge"] }, r.handler("fm-ok", undefined, 400))
+          // fm-ok ends only once the orchestrator has recorded fm-bad's failure, so every mode sees a
+          // sibling still running when the failure lands, however loaded the machine is.
+          w.register("fm-ok", { allowedNext: ["fm-merge"] }, async (ctx: any) => {
+            await failureRecorded(url, ctx.pipelineRunId, "fm-bad")
+            return r.handler("fm-ok")(ctx)
+          })
           w.register("fm-bad", { allowedNext: ["fm-merge"] }, async () => {
             throw new TaskError("broken input", { code: "BAD", retryable: false })
           })
