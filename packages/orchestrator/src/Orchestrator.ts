@@ -13,6 +13,7 @@ import { httpMetrics } from "./http/HttpMetrics.js"
 import { jsonErrors } from "./http/JsonErrors.js"
 import { MetricsHttp } from "./http/MetricsHttp.js"
 import { requestGuards } from "./http/RequestGuards.js"
+import { SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
 import { ServicesHttp } from "./http/ServicesHttp.js"
@@ -122,12 +123,13 @@ const openWhenListening = Layer.effectDiscard(
   Effect.zipRight(HttpServer.HttpServer, Effect.flatMap(Listening, (listening) => listening.open))
 )
 
-/** Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
+/** Serves the API (plus docs and the monitoring site at `/ui/`) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
 export const http = HttpApiBuilder.serve((app) => httpMetrics(requestIds(app))).pipe(
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(SiteHttp),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(api)
 )
