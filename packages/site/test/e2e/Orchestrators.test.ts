@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { launchBrowser, openPage, screenshot } from "../support/Browser"
+import { launchBrowser, openPage, PHONE, screenshot } from "../support/Browser"
 import { api, eventually, freePort, type Orchestrator, type Proc, startOrchestrator, startSiteServer, startWorker } from "../support/Processes"
 
 const TOKEN = "site-e2e-token"
@@ -65,6 +65,10 @@ describe("the orchestrator store, through the browser", () => {
     await expect.poll(() => before!.textContent(), { timeout: 30_000 }).toBe(String(completed + 2))
     expect(await before!.evaluate((node) => node.isConnected)).toBe(true)
     await screenshot(page, "dashboard-one-orchestrator")
+
+    await page.setViewportSize(PHONE)
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+    await screenshot(page, "dashboard-phone")
     expect(problems).toEqual([])
     await context.close()
   })
