@@ -5,5 +5,6 @@ export const projects = [
   "packages/sdk/vitest.config.ts",
   "packages/orchestrator/vitest.config.ts",
   "packages/cli/vitest.config.ts",
+  "packages/site/vitest.config.ts",
   "examples/pdf-processing/vitest.config.ts"
 ]

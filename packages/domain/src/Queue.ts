@@ -48,6 +48,23 @@ export const QueueStatus = Schema.Struct({
 })
 export type QueueStatus = typeof QueueStatus.Type
 
+/** One minute of `GET /api/queue/throughput`: task runs that finished in it. */
+export const ThroughputBucket = Schema.Struct({
+  start: Schema.Date,
+  completed: Schema.Int,
+  failed: Schema.Int
+})
+
+/** `GET /api/queue/throughput`: task runs finished in the last hour, minute by minute, oldest first. */
+export const Throughput = Schema.Struct({
+  since: Schema.Date,
+  until: Schema.Date,
+  bucketSeconds: Schema.Int,
+  completed: Schema.Int,
+  failed: Schema.Int,
+  buckets: Schema.Array(ThroughputBucket)
+})
+export type Throughput = typeof Throughput.Type
 
 /** `GET /api/queue/items` query string. */
 export const QueueItemsParams = Schema.Struct({

@@ -15,6 +15,7 @@ import { httpMetrics } from "./http/HttpMetrics.js"
 import { jsonErrors } from "./http/JsonErrors.js"
 import { MetricsHttp } from "./http/MetricsHttp.js"
 import { requestGuards } from "./http/RequestGuards.js"
+import { SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
 import { ServicesHttp } from "./http/ServicesHttp.js"
@@ -129,7 +130,7 @@ const openWhenListening = Layer.effectDiscard(
 const requestSpans = serverSpans({ routeOf: makeRouteLabels(), untraced: ["/health", "/metrics"] })
 
 /**
- * Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size
+ * Serves the API (plus docs and the monitoring site at `/ui/`) behind the request guards (CORS as configured, JSON bodies, size
  * limit) on top of `services`, with `requestSpans` in place of the platform's own spans.
  */
 export const http = HttpApiBuilder.serve((app) => requestSpans(httpMetrics(requestIds(app)))).pipe(
@@ -138,6 +139,7 @@ export const http = HttpApiBuilder.serve((app) => requestSpans(httpMetrics(reque
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(SiteHttp),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(api)
 )

@@ -36,7 +36,7 @@ describe("the OpenAPI document served at /openapi.json", () => {
       assert.match(String(validator.version), /^3\.1/)
 
       const all = operations(document)
-      assert.strictEqual(all.length, 30, all.map(([name]) => name).join("\n"))
+      assert.strictEqual(all.length, 31, all.map(([name]) => name).join("\n"))
       for (const [name, operation] of all) {
         assert.isString(operation.summary, `${name} has no summary`)
         assert.isAbove(operation.summary.trim().length, 0, `${name} has an empty summary`)

@@ -8,6 +8,7 @@ import {
   QueueItemsPage,
   QueueItemsParams,
   QueueStatus,
+  Throughput,
   QueueTaskRequest,
   QueueTaskResponse
 } from "../Queue.js"
@@ -39,6 +40,11 @@ export class QueueApi extends HttpApiGroup.make("queue")
     HttpApiEndpoint.get("status", "/queue/status").addSuccess(QueueStatus)
       .annotate(OpenApi.Summary, "Queue counts")
       .annotate(OpenApi.Description, "How many task runs are pending, running, waiting, completed, failed and dead-lettered, and the oldest pending one.")
+  )
+  .add(
+    HttpApiEndpoint.get("throughput", "/queue/throughput").addSuccess(Throughput)
+      .annotate(OpenApi.Summary, "Throughput over the last hour")
+      .annotate(OpenApi.Description, "Task runs completed and failed in the last hour, in one-minute buckets, oldest first.")
   )
   .add(
     HttpApiEndpoint.get("items", "/queue/items").setUrlParams(QueueItemsParams).addSuccess(QueueItemsPage)

@@ -1,7 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { Cancellations } from "../flow/Cancellations.js"
 import { Submissions } from "../flow/Submissions.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
@@ -24,6 +24,7 @@ export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handler
           }))
         ))
       .handle("status", () => reads.status)
+      .handle("throughput", () => Effect.flatMap(Clock.currentTimeMillis, reads.throughput))
       .handle("items", ({ urlParams }) => reads.items(urlParams))
       .handle("taskRun", ({ path }) =>
         reads.get(path.id).pipe(

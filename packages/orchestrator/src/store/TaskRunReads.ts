@@ -1,6 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { redactUrl } from "@pipeweave/domain/RedactedUrl"
-import type { QueueItem, QueueItemsParams, QueueStatus } from "@pipeweave/domain/Queue"
+import type { QueueItem, QueueItemsParams, QueueStatus, Throughput } from "@pipeweave/domain/Queue"
 import type { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
@@ -62,6 +62,12 @@ const StatusRow = Schema.Struct({
   oldestPending: DbDateOrNull
 })
 
+const THROUGHPUT_BUCKETS = 60
+const THROUGHPUT_BUCKET_SECONDS = 60
+
+const ThroughputWindow = Schema.Struct({ since: Schema.DateFromSelf, until: Schema.DateFromSelf })
+const ThroughputRow = Schema.Struct({ bucket: DbInt, completed: DbInt, failed: DbInt })
+
 /** The filters of a queue items page. */
 const ItemsFilter = Schema.Struct({
   status: Schema.optional(Schema.String),
@@ -121,6 +127,46 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
 
     /** Counts by status from `task_run_counts` and its pending deltas: no scan of `task_runs`. */
     const status: Effect.Effect<QueueStatus> = findStatus().pipe(Effect.orDie, Effect.withSpan("TaskRunReads.status"))
+
+    const findThroughput = SqlSchema.findAll({
+      Request: ThroughputWindow,
+      Result: ThroughputRow,
+      execute: ({ since, until }) =>
+        sql`
+          SELECT
+            floor(extract(epoch FROM (completed_at - ${since}::timestamptz)) / ${THROUGHPUT_BUCKET_SECONDS})::int AS bucket,
+            count(*) FILTER (WHERE status = 'completed') AS completed,
+            count(*) FILTER (WHERE status = 'failed') AS failed
+          FROM task_runs
+          WHERE status IN ('completed', 'failed') AND completed_at >= ${since} AND completed_at < ${until}
+          GROUP BY 1`
+    })
+
+    /** Task runs finished in the hour before `nowMillis`, minute by minute (`task_runs_finished` index). */
+    const throughput = (nowMillis: number): Effect.Effect<Throughput> => {
+      const until = new Date(Math.floor(nowMillis / 1000) * 1000)
+      const since = new Date(until.getTime() - THROUGHPUT_BUCKETS * THROUGHPUT_BUCKET_SECONDS * 1000)
+      return findThroughput({ since, until }).pipe(
+        Effect.map((rows) => {
+          const byBucket = new Map(rows.map((row) => [row.bucket, row]))
+          const buckets = Array.from({ length: THROUGHPUT_BUCKETS }, (_, bucket) => ({
+            start: new Date(since.getTime() + bucket * THROUGHPUT_BUCKET_SECONDS * 1000),
+            completed: byBucket.get(bucket)?.completed ?? 0,
+            failed: byBucket.get(bucket)?.failed ?? 0
+          }))
+          return {
+            since,
+            until,
+            bucketSeconds: THROUGHPUT_BUCKET_SECONDS,
+            completed: buckets.reduce((sum, b) => sum + b.completed, 0),
+            failed: buckets.reduce((sum, b) => sum + b.failed, 0),
+            buckets
+          }
+        }),
+        Effect.orDie,
+        Effect.withSpan("TaskRunReads.throughput")
+      )
+    }
 
     const itemsWhere = (params: typeof ItemsFilter.Encoded) => {
       const filters = [
@@ -191,6 +237,6 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
         return Option.flatMap(row, ({ json }) => Option.fromNullable(json))
       }).pipe(Effect.orDie)
 
-    return { inlineObject, find: (runId: string) => Effect.orDie(find(runId)), attempts: (runId: string) => Effect.orDie(attempts(runId)), get, status, items } as const
+    return { inlineObject, find: (runId: string) => Effect.orDie(find(runId)), attempts: (runId: string) => Effect.orDie(attempts(runId)), get, status, throughput, items } as const
   })
 }) {}

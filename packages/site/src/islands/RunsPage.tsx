@@ -1,0 +1,11 @@
+import { selectedOrchestrator } from "../lib/OrchestratorStore"
+import { runIdFromLocation } from "../lib/SiteLinks"
+import { useOrchestrators } from "../lib/useOrchestrators"
+
+/** Runs: the list with filters, or one run's detail when opened as `runs/?id=<id>` or `/runs/<id>`. */
+export default function RunsPage() {
+  const selected = selectedOrchestrator(useOrchestrators())
+  const runId = runIdFromLocation()
+  if (!selected) return <p class="notice">Add an orchestrator with the <strong>+</strong> button in the sidebar.</p>
+  return runId ? <p class="muted">Run {runId} on {selected.name}.</p> : <p class="muted">Runs of {selected.name}.</p>
+}
