@@ -96,7 +96,7 @@ describe("the container image's steps (Dockerfile without Docker)", () => {
     assert.strictEqual(entry, join("node_modules", packageJson.name, packageJson.bin["pipeweave-orchestrator"]))
   })
 
-  it.live("installs only the orchestrator and PGlite; starts on the embedded database from there (template and migrations found)", () =>
+  it.live("installs only the orchestrator and PGlite; starts on the embedded database from there (template, migrations and the site found)", () =>
     Effect.gen(function*() {
       const { app, root } = yield* installed
       const modules = readdirSync(join(app, "node_modules")).filter((name) => !name.startsWith("."))
@@ -111,6 +111,10 @@ describe("the container image's steps (Dockerfile without Docker)", () => {
       assert.strictEqual((yield* call(url, "/health")).body.database, "pglite")
       assert.include(proc.output(), `Creating the embedded database at ${join(dataDir, "db")} from the bundled template`)
       assert.match(proc.output(), /Applied migrations 0001_init, 0002_pipelines/)
+      const site = yield* Effect.promise(() => fetch(`${url}/ui/`))
+      assert.strictEqual(site.status, 200, "the installed package serves the monitoring site at /ui/ without the token")
+      assert.strictEqual(site.headers.get("content-type"), "text/html; charset=utf-8")
+      assert.include(yield* Effect.promise(() => site.text()), "PipeWeave")
       assert.strictEqual(yield* stop(proc), 0)
     }).pipe(Effect.scoped), { timeout: 300_000 })
 

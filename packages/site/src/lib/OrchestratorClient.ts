@@ -8,8 +8,14 @@ const REQUEST_TIMEOUT = "15 seconds"
 
 type Target = Pick<StoredOrchestrator, "url" | "apiKey">
 
+/**
+ * The API key as Bearer token, a timeout, and no tracing headers (`traceparent`, `b3`): the
+ * orchestrator's CORS grants only `authorization` and `content-type`, and any other header would
+ * make the browser's preflight fail.
+ */
 const withKeyAndTimeout = (orchestrator: Target) => (client: HttpClient.HttpClient): HttpClient.HttpClient =>
   client.pipe(
+    HttpClient.withTracerPropagation(false),
     HttpClient.mapRequest((request) =>
       orchestrator.apiKey ? HttpClientRequest.bearerToken(request, orchestrator.apiKey) : request
     ),

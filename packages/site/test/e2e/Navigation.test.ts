@@ -1,3 +1,4 @@
+import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { launchBrowser, openPage, PHONE, screenshot } from "../support/Browser"
@@ -31,6 +32,39 @@ describe("the site served by npm run site", () => {
     await screenshot(page, "navigation-desktop")
     expect(requested.filter((url) => !url.startsWith(site.url) && !url.startsWith("data:"))).toEqual([])
     expect(problems).toEqual([])
+    await context.close()
+  })
+
+  it("serves files of the site only, and answers /runs/<id> with the Runs page", async () => {
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${site.url}${path}`, { path }, (response) => {
+          let body = ""
+          response.on("data", (chunk) => (body += chunk))
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }))
+        })
+        req.on("error", reject)
+        req.end()
+      })
+    for (const path of ["/../package.json", "/%2e%2e/package.json", "/..%2f..%2fpackage.json", "/%00", "/missing"]) {
+      const answer = await get(path)
+      expect(answer.status, path).toBeGreaterThanOrEqual(400)
+      expect(answer.body, path).not.toContain("@pipeweave/site")
+    }
+    const run = await get("/runs/prun_abc")
+    expect(run.status).toBe(200)
+    expect(run.body).toContain("<title>Runs · PipeWeave</title>")
+    expect((await get("/runs")).status).toBe(301)
+  })
+
+  it("follows the system's dark preference", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" })
+    const page = await context.newPage()
+    await page.goto(`${site.url}/`)
+    await page.getByRole("button", { name: "Add orchestrator" }).waitFor()
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    expect(background).toBe("rgb(15, 18, 22)")
+    await screenshot(page, "navigation-dark")
     await context.close()
   })
 

@@ -94,3 +94,47 @@ export const startSiteServer = async (): Promise<Orchestrator> => {
   await waitForHttp(`${url}/`, proc)
   return { url, proc }
 }
+
+/** Polls `check` every 150 ms until it holds, failing with `describe()` after `seconds`. */
+export const eventually = async (check: () => Promise<boolean>, describe: () => string, seconds = 60): Promise<void> => {
+  const deadline = Date.now() + seconds * 1000
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 150))
+  }
+  throw new Error(`timed out: ${describe()}`)
+}
+
+/** A JSON call to the orchestrator's API (the test's own arrangements, not the site's). */
+export const api = async <A = any>(orchestrator: Orchestrator, path: string, options: { token?: string; body?: unknown } = {}): Promise<A> => {
+  const response = await fetch(`${orchestrator.url}${path}`, {
+    method: options.body === undefined ? "GET" : "POST",
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body === undefined ? {} : { "content-type": "application/json" })
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
+  })
+  const body = await response.json()
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`)
+  return body as A
+}
+
+/** The test worker (test/e2e/worker.ts, a real SDK worker) registered with `orchestrator`. */
+export const startWorker = async (orchestrator: Orchestrator, token?: string): Promise<Proc> => {
+  const port = await freePort()
+  const proc = spawnNode(["--conditions=@pipeweave/source", "--import", "tsx", join(repoRoot, "packages/site/test/e2e/worker.ts")], {
+    ORCHESTRATOR_URL: orchestrator.url,
+    PIPEWEAVE_SECRET_KEY: TEST_SECRET,
+    WORKER_PORT: String(port)
+  })
+  await eventually(
+    async () => (await api<Array<{ serviceId: string }>>(orchestrator, "/api/services", token ? { token } : {})).length > 0,
+    () => `the worker did not register.\n${proc.output().slice(-3000)}`,
+    90
+  ).catch(async (error) => {
+    await proc.stop()
+    throw error
+  })
+  return proc
+}
