@@ -46,7 +46,7 @@ const RunTaskSection = (props: {
       <summary>
         <span class="mono">{task.taskId}</span> <span class={`status-${task.status}`}>{task.status}</span>
         <span class="muted"> · {task.attempts} attempt{task.attempts === 1 ? "" : "s"} · {durationText(task.durationMs)}</span>
-        {task.codeChanged && <span class="badge warn">code changed since</span>}
+        {task.codeChanged && <span class="badge warn">code changed since this run (now v{task.currentCodeVersion})</span>}
         {task.errorCode && <span class="mono bad"> {task.errorCode}</span>}
       </summary>
       {open && (task.taskRunId

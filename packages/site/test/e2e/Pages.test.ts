@@ -70,7 +70,8 @@ describe("the Pipelines, Runs and Dead Letter Queue pages, served by an orchestr
     await screenshot(page, "pages-pipelines")
 
     // A node leads to the task's code history.
-    await weave.getByRole("link", { name: /^right:/ }).click()
+    await weave.getByRole("link", { name: /^right:/ }).focus() // keyboard: the node is a link
+    await page.keyboard.press("Enter")
     await page.getByRole("heading", { name: "Code history of right" }).waitFor()
     await page.getByRole("cell", { name: "v1" }).waitFor()
     await screenshot(page, "pages-code-history")
@@ -153,7 +154,11 @@ describe("the Pipelines, Runs and Dead Letter Queue pages, served by an orchestr
 
   it("opens a failed run's attempts, error codes and details, and retries its dead letter until it runs", async () => {
     const queued = await api<{ runId: string }>(orchestrator, "/api/queue/task", { body: { taskId: "flaky", input: { n: 1 } } })
-    await eventually(async () => (await api(orchestrator, "/api/dlq")).total === 1, () => "flaky did not reach the dead letter queue", 90)
+    let seen: unknown
+    await eventually(async () => {
+      seen = await api(orchestrator, `/api/task-runs/${queued.runId}`)
+      return (await api(orchestrator, "/api/dlq")).total === 1
+    }, () => `flaky did not reach the dead letter queue: ${JSON.stringify(seen)}\n${worker.output().slice(-2000)}`, 90)
     const { page, context, problems } = await openPage(browser)
 
     await page.goto(ui("runs/?kind=tasks&status=failed"))
