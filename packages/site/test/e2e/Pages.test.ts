@@ -148,6 +148,9 @@ describe("the Pipelines, Runs and Dead Letter Queue pages, served by an orchestr
     await left.getByText("notes").first().waitFor()
     expect(await left.textContent()).toContain("75%")
     await screenshot(page, "pages-run-detail")
+    await page.setViewportSize(PHONE)
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0)
+    await screenshot(page, "pages-run-detail-phone")
     expect(problems).toEqual([])
     await context.close()
   })
@@ -216,6 +219,13 @@ describe("the Pipelines, Runs and Dead Letter Queue pages, served by an orchestr
     await dialog.getByRole("button", { name: "Cancel" }).click()
     await dialog.waitFor({ state: "hidden" })
     expect((await api(orchestrator, "/api/dlq?includeRetried=true")).total).toBe(1)
+
+    await page.getByLabel("Retry all of").selectOption("task:flaky")
+    await page.getByRole("button", { name: "Retry all…" }).click()
+    const confirm = page.getByRole("dialog", { name: "Retry dead letters" })
+    await confirm.getByText("task flaky").waitFor()
+    await confirm.getByRole("button", { name: "Retry all" }).click()
+    await page.getByRole("status").getByText("Retried 0 dead letters of task flaky.").waitFor() // its only entry was retried already
     await context.close()
   })
 })
