@@ -38,6 +38,7 @@ const DlqList = (props: { readonly orchestrator: StoredOrchestrator }) => {
   const pipelines = usePolling(props.orchestrator.id, () => callOrchestrator(props.orchestrator, (client) => client.pipelines.list()), 30_000)
   const scopes = [
     ...(pipelines.data ?? []).map((p) => `pipeline:${p.id}`),
+    ...items.flatMap((item) => (item.pipelineId ? [`pipeline:${item.pipelineId}`] : [])),
     ...items.map((item) => `task:${item.taskId}`)
   ]
 
@@ -107,12 +108,13 @@ const DlqList = (props: { readonly orchestrator: StoredOrchestrator }) => {
       {list.data && (
         <div class="table-wrap panel">
           <table aria-label="Dead letters">
-            <thead><tr><th>Entry</th><th>Task</th><th>Pipeline run</th><th>Error</th><th>Attempts</th><th>Failed</th><th>Retried as</th></tr></thead>
+            <thead><tr><th>Entry</th><th>Task</th><th>Pipeline</th><th>Pipeline run</th><th>Error</th><th>Attempts</th><th>Failed</th><th>Retried as</th></tr></thead>
             <tbody>
               {items.map((item) => (
                 <tr key={item.id} data-dlq={item.id}>
                   <td class="mono"><a href={dlqEntryUrl(item.id)}>{item.id}</a></td>
                   <td>{item.taskId}</td>
+                  <td>{item.pipelineId ?? "standalone"}</td>
                   <td class="mono">{item.pipelineRunId ? <a href={runUrl(item.pipelineRunId)}>{item.pipelineRunId}</a> : "standalone"}</td>
                   <td class="wrap">{item.errorCode && <strong class="mono">{item.errorCode} </strong>}{item.error}</td>
                   <td>{item.attempts}</td>
