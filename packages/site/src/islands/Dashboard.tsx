@@ -48,7 +48,13 @@ export default function Dashboard() {
       <p class="muted">
         <strong>{selected.name}</strong> · <span class="mono">{selected.url}</span> · refreshes every few seconds
       </p>
-      {error && <p class="notice error" role="alert">{selected.name}: {error.message}</p>}
+      {error && (
+        <p class="notice error" role="alert">
+          {error.kind === "unauthorized"
+            ? `${selected.name} refused the API key${selected.apiKey ? "" : " (none entered)"}: enter its PIPEWEAVE_API_TOKEN with the ✎ (Edit) button beside it in the sidebar.`
+            : `${selected.name}: ${error.message}`}
+        </p>
+      )}
       {data && (
         <>
           <section class="stats" aria-label="Task runs by status">

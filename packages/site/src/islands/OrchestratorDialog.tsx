@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks"
 import { checkOrchestrator } from "../lib/ConnectionCheck"
-import { addOrchestrator, type StoredOrchestrator, updateOrchestrator } from "../lib/OrchestratorStore"
+import { addOrchestrator, findByUrl, type StoredOrchestrator, updateOrchestrator } from "../lib/OrchestratorStore"
 
 interface Props {
   /** The entry being edited; adds a new one when absent. */
@@ -27,6 +27,8 @@ export default function OrchestratorDialog({ editing, onClose }: Props) {
   const submit = async (event: Event) => {
     event.preventDefault()
     if (name.trim().length === 0) return setMessage("Enter a name, e.g. Production.")
+    const existing = findByUrl(url)
+    if (existing && existing.id !== editing?.id) return setMessage(`${existing.url} is already in the list, as ${existing.name}.`)
     setChecking(true)
     setMessage(undefined)
     const input = { name, url, apiKey }

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { callHealth } from "./OrchestratorClient"
-import { addOrchestrator, findByUrl, getState } from "./OrchestratorStore"
+import { addOrchestrator, findByUrl, getState, normalizeUrl } from "./OrchestratorStore"
 import { siteRoot } from "./SiteLinks"
 
 const PRESET_KEY = "pipeweave.servingOrchestratorAdded"
@@ -10,8 +10,10 @@ const PRESET_KEY = "pipeweave.servingOrchestratorAdded"
  * first visit and selects it. Once only: if the user removes it, it stays removed.
  */
 export const presetServingOrchestrator = async (): Promise<void> => {
-  if (!siteRoot().pathname.endsWith("/ui/") || localStorage.getItem(PRESET_KEY) !== null) return
-  const url = window.location.origin
+  const root = siteRoot()
+  if (!root.pathname.endsWith("/ui/") || localStorage.getItem(PRESET_KEY) !== null) return
+  // The orchestrator's base URL: the site's root without "ui/" (keeps a reverse proxy's prefix).
+  const url = normalizeUrl(new URL("../", root).href)
   if (findByUrl(url)) return
   const health = await callHealth({ url })
   if (Either.isLeft(health) || findByUrl(url)) return
