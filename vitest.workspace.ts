@@ -6,5 +6,6 @@ export const projects = [
   "packages/orchestrator/vitest.config.ts",
   "packages/cli/vitest.config.ts",
   "packages/site/vitest.config.ts",
+  "packages/site/vitest.unit.config.ts",
   "examples/pdf-processing/vitest.config.ts"
 ]

@@ -14,6 +14,8 @@ export const DlqItem = Schema.Struct({
   taskRunId: TaskRunId,
   taskId: TaskId,
   pipelineRunId: Schema.NullOr(PipelineRunId),
+  /** The pipeline of `pipelineRunId`; `null` for a standalone run. */
+  pipelineId: Schema.optionalWith(Schema.NullOr(PipelineId), { default: () => null }),
   codeVersion: Schema.Int,
   codeHash: CodeHash,
   error: Schema.String,

@@ -1,5 +1,6 @@
 import { Page, PageParams } from "./Pagination.js"
 import { Schema } from "effect"
+import { DateParam } from "./DateParam.js"
 import { Json, PipelineRunId, TaskId, TaskRunId } from "./Ids.js"
 import { Priority } from "./Priority.js"
 import { Metadata } from "./Text.js"
@@ -66,11 +67,17 @@ export const Throughput = Schema.Struct({
 })
 export type Throughput = typeof Throughput.Type
 
-/** `GET /api/queue/items` query string. */
+/**
+ * `GET /api/queue/items` query string. `standalone=true` keeps only runs queued on their own (no
+ * pipeline run); `since`/`until` bound the creation time (`since` inclusive, `until` exclusive).
+ */
 export const QueueItemsParams = Schema.Struct({
   status: Schema.optional(TaskRunStatus),
   taskId: Schema.optional(TaskId),
   pipelineRunId: Schema.optional(PipelineRunId),
+  standalone: Schema.optional(Schema.BooleanFromString),
+  since: Schema.optional(DateParam),
+  until: Schema.optional(DateParam),
   ...PageParams
 })
 export type QueueItemsParams = typeof QueueItemsParams.Type

@@ -79,6 +79,7 @@ for (const [name, database] of databases) {
         assert.strictEqual(dlq.total, 1)
         const entry = dlq.items[0]
         assert.strictEqual(entry.taskId, "c-flaky")
+        assert.strictEqual(entry.pipelineId, "c-a")
         assert.strictEqual(entry.error, "upstream API is down")
         const detail = yield* api(url, `/api/dlq/${entry.id}`)
         assert.deepStrictEqual(detail.pipeline, { pipelineRunId, pipelineId: "c-a", failureMode: "continue", status: "failed" })

@@ -36,6 +36,7 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
         taskRunId: row.taskRunId,
         taskId: row.taskId,
         pipelineRunId: row.pipelineRunId,
+        pipelineId: row.pipelineId,
         codeVersion: row.codeVersion,
         codeHash: row.codeHash,
         error: row.error,

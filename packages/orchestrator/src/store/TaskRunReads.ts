@@ -72,7 +72,10 @@ const ThroughputRow = Schema.Struct({ bucket: DbInt, completed: DbInt, failed: D
 const ItemsFilter = Schema.Struct({
   status: Schema.optional(Schema.String),
   taskId: Schema.optional(Schema.String),
-  pipelineRunId: Schema.optional(Schema.String)
+  pipelineRunId: Schema.optional(Schema.String),
+  standalone: Schema.optional(Schema.Boolean),
+  since: Schema.optional(Schema.DateFromSelf),
+  until: Schema.optional(Schema.DateFromSelf)
 })
 const ItemsPage = Schema.Struct({ ...ItemsFilter.fields, limit: Schema.Number, offset: Schema.Number })
 
@@ -172,7 +175,10 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
       const filters = [
         params.status === undefined ? undefined : sql`status = ${params.status}`,
         params.taskId === undefined ? undefined : sql`task_id = ${params.taskId}`,
-        params.pipelineRunId === undefined ? undefined : sql`pipeline_run_id = ${params.pipelineRunId}`
+        params.pipelineRunId === undefined ? undefined : sql`pipeline_run_id = ${params.pipelineRunId}`,
+        params.standalone === true ? sql`pipeline_run_id IS NULL` : undefined,
+        params.since === undefined ? undefined : sql`created_at >= ${params.since}`,
+        params.until === undefined ? undefined : sql`created_at < ${params.until}`
       ].filter((f) => f !== undefined)
       return sql.and(filters)
     }

@@ -1,3 +1,5 @@
+import { PipelineRunView, TaskRunView } from "../components/RunDetail"
+import { RunList } from "../components/RunList"
 import { selectedOrchestrator } from "../lib/OrchestratorStore"
 import { runIdFromLocation } from "../lib/SiteLinks"
 import { useOrchestrators } from "../lib/useOrchestrators"
@@ -7,5 +9,8 @@ export default function RunsPage() {
   const selected = selectedOrchestrator(useOrchestrators())
   const runId = runIdFromLocation()
   if (!selected) return <p class="notice">Add an orchestrator with the <strong>+</strong> button in the sidebar.</p>
-  return runId ? <p class="muted">Run {runId} on {selected.name}.</p> : <p class="muted">Runs of {selected.name}.</p>
+  if (!runId) return <RunList orchestrator={selected} />
+  return runId.startsWith("trun_")
+    ? <TaskRunView key={runId} orchestrator={selected} runId={runId} />
+    : <PipelineRunView key={runId} orchestrator={selected} runId={runId} />
 }

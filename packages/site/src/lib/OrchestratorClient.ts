@@ -99,3 +99,22 @@ export const callHealth = (orchestrator: Target) =>
       transformClient: withKeyAndTimeout(orchestrator)
     }).pipe(Effect.flatMap((client) => client.health()))
   )
+
+const encodeKey = (key: string): string => key.split("/").map(encodeURIComponent).join("/")
+
+/**
+ * `GET /api/storage/<key>` (an input, output, asset or log). The derived client does not fill the
+ * contract's `*` path parameter, so the wildcard is substituted in the outgoing request (as the CLI does).
+ */
+export const readStored = (orchestrator: Target, key: string) =>
+  settle(
+    HttpApiClient.make(OrchestratorApi, {
+      baseUrl: orchestrator.url,
+      transformClient: (client) =>
+        withKeyAndTimeout(orchestrator)(client).pipe(
+          HttpClient.mapRequest((request) =>
+            HttpClientRequest.setUrl(request, request.url.replace(/\/api\/storage\/\*$/, `/api/storage/${encodeKey(key)}`))
+          )
+        )
+    }).pipe(Effect.flatMap((client) => client.storage.read({ path: { path: key }, urlParams: {} })))
+  )
