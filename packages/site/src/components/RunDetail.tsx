@@ -8,11 +8,13 @@ import { codeHistoryUrl } from "../lib/PageLinks"
 import { pageUrl, runUrl } from "../lib/SiteLinks"
 import { timelineOf } from "../lib/Timeline"
 import { durationText, timeText } from "../lib/TimeText"
-import { usePolling } from "../lib/usePolling"
+import { REFRESH_MS, usePolling } from "../lib/usePolling"
 import { DagView } from "./DagView"
 import { StoredContent } from "./StoredContent"
 import { TaskRunBody } from "./TaskRunBody"
 import { TimelineView } from "./TimelineView"
+
+const ended = (run: { readonly status: string }) => !["waiting", "pending", "dispatching", "running"].includes(run.status)
 
 type PreviousCode = { readonly runId: string; readonly codeVersion: number | null; readonly codeHash: string | null }
 
@@ -59,7 +61,7 @@ const RunTaskSection = (props: {
 /** A task run, refreshed every few seconds. */
 const TaskRunLive = (props: { readonly orchestrator: StoredOrchestrator; readonly runId: string; readonly previous: PreviousCode | undefined }) => {
   const run = usePolling(`${props.orchestrator.id}/${props.runId}`, () =>
-    callOrchestrator(props.orchestrator, (client) => client.queue.taskRun({ path: { id: props.runId } })))
+    callOrchestrator(props.orchestrator, (client) => client.queue.taskRun({ path: { id: props.runId } })), REFRESH_MS, ended)
   if (!run.data) return run.error ? <p class="notice error">{run.error.message}</p> : <p class="muted">Loading…</p>
   return <TaskRunBody orchestrator={props.orchestrator} run={run.data} {...(props.previous ? { previousRun: props.previous } : {})} />
 }
@@ -73,7 +75,7 @@ const taskDetail = (task: RunTask | undefined): string => {
 /** A pipeline run: its DAG coloured by task state, its timeline, and each task run; live while it runs. */
 export const PipelineRunView = (props: { readonly orchestrator: StoredOrchestrator; readonly runId: string }) => {
   const polled = usePolling(`${props.orchestrator.id}/${props.runId}`, () =>
-    callOrchestrator(props.orchestrator, (client) => client.pipelines.run({ path: { id: props.runId } })))
+    callOrchestrator(props.orchestrator, (client) => client.pipelines.run({ path: { id: props.runId } })), REFRESH_MS, ended)
   const previous = usePreviousPipelineRun(props.orchestrator, polled.data)
   const run = polled.data
   if (!run) return polled.error ? <p class="notice error" role="alert">{polled.error.message}</p> : <p class="muted">Loading run…</p>
@@ -128,7 +130,7 @@ export const PipelineRunView = (props: { readonly orchestrator: StoredOrchestrat
 /** A standalone task run (or a task run of a pipeline opened by its own id). */
 export const TaskRunView = (props: { readonly orchestrator: StoredOrchestrator; readonly runId: string }) => {
   const polled = usePolling(`${props.orchestrator.id}/${props.runId}`, () =>
-    callOrchestrator(props.orchestrator, (client) => client.queue.taskRun({ path: { id: props.runId } })))
+    callOrchestrator(props.orchestrator, (client) => client.queue.taskRun({ path: { id: props.runId } })), REFRESH_MS, ended)
   const run = polled.data
   const previous = usePolling(run ? `${props.orchestrator.id}/${run.runId}/previous` : undefined, () =>
     callOrchestrator(props.orchestrator, (client) =>

@@ -17,15 +17,19 @@ export interface Polled<A> {
 /**
  * Calls `load` now and every `intervalMs` (one call at a time), restarting when `key` changes
  * (e.g. the selected orchestrator's id). Keeps the previous data while a call is in flight.
+ * Stops once an answer satisfies `final` (a run that has ended does not change any more).
  */
 export const usePolling = <A>(
   key: string | undefined,
   load: () => Promise<Either.Either<A, CallFailure>>,
-  intervalMs: number = REFRESH_MS
+  intervalMs: number = REFRESH_MS,
+  final: (data: A) => boolean = () => false
 ): Polled<A> => {
   const [state, setState] = useState<Polled<A>>({ data: undefined, error: undefined, settled: false })
   const loadRef = useRef(load)
   loadRef.current = load
+  const finalRef = useRef(final)
+  finalRef.current = final
 
   useEffect(() => {
     setState({ data: undefined, error: undefined, settled: false })
@@ -40,6 +44,7 @@ export const usePolling = <A>(
           ? { data: result.right, error: undefined, settled: true }
           : { data: previous.data, error: result.left, settled: true }
       )
+      if (Either.isRight(result) && finalRef.current(result.right)) return
       timer = setTimeout(tick, intervalMs)
     }
     void tick()
