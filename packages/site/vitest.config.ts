@@ -7,7 +7,7 @@ export default defineProject({
   test: {
     name: "site-e2e",
     include: ["test/e2e/**/*.test.ts"],
-    testTimeout: 120_000,
+    testTimeout: 240_000,
     hookTimeout: 120_000,
     fileParallelism: false
   }

@@ -28,6 +28,8 @@ export const PHONE = { width: 390, height: 844 } as const
 /** A fresh page (own storage) that records failed requests and page errors for the assertions. */
 export const openPage = async (browser: Browser, viewport: { width: number; height: number } = DESKTOP) => {
   const context = await browser.newContext({ viewport })
+  // Chromium and the orchestrators share a loaded 2-core machine with the rest of the suite.
+  context.setDefaultTimeout(60_000)
   const page = await context.newPage()
   const problems: Array<string> = []
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
