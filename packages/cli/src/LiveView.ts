@@ -73,8 +73,11 @@ export const liveRunOfTaskRun = (run: TaskRun): LiveRun => {
 
 const attemptText = (task: LiveTask): string => (task.attempt === 0 ? "-" : `${task.attempt}/${task.maxAttempts}`)
 
+/** The progress of the attempt in flight: what an attempt reported is stale once it ended. */
 const progressText = (task: LiveTask): string =>
-  task.progress === null ? "" : `${Math.round(task.progress.percent)}%${task.progress.message ? ` ${task.progress.message}` : ""}`
+  task.progress === null || (task.status !== "running" && task.status !== "dispatching")
+    ? ""
+    : `${Math.round(task.progress.percent)}%${task.progress.message ? ` ${task.progress.message}` : ""}`
 
 const failureText = (failure: AttemptFailureSummary | null): string =>
   failure === null ? "" : `#${failure.attempt} ${failure.errorCode === null ? "" : `[${failure.errorCode}] `}${failure.error}`
@@ -109,7 +112,7 @@ export const frameLines = (run: LiveRun, now: Date, width?: number): ReadonlyArr
 
 /** What makes a task's line worth printing again (its elapsed time does not). */
 const taskState = (task: LiveTask): string =>
-  JSON.stringify([task.status, task.attempt, task.maxAttempts, task.progress, task.lastFailure])
+  JSON.stringify([task.status, task.attempt, task.maxAttempts, progressText(task), task.lastFailure])
 
 /** One task's state as a line of its own: `prun_x: crunch running, attempt 2/3, 40% page 4, last failure #1 [CODE] why, 3.2s`. */
 const taskLine = (run: LiveRun, task: LiveTask, now: Date): string => {

@@ -63,7 +63,7 @@ describe("the live view", () => {
       completedAt: at(8)
     })
     assert.deepStrictEqual(changeLines(retried, done, at(9)), [
-      "prun_x1: crunch completed, attempt 2/3, 100%, last failure #1 [RATE_LIMITED] upstream busy, 5s",
+      "prun_x1: crunch completed, attempt 2/3, last failure #1 [RATE_LIMITED] upstream busy, 5s",
       "prun_x1: completed after 8s"
     ])
   })
