@@ -91,7 +91,7 @@ const ClusterLive = Layer.scoped(
       HOST: "127.0.0.1",
       MODE: "standalone",
       POLL_INTERVAL_MS: "100",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       PIPEWEAVE_SECRET_KEY: SECRET,
       PIPEWEAVE_DATA_DIR: mkdtempSync(join(tmpdir(), "pipeweave-follow-"))
     })
@@ -104,7 +104,7 @@ const ClusterLive = Layer.scoped(
         PIPEWEAVE_SECRET_KEY: SECRET,
         WORKER_PORT: String(yield* freePort),
         GATE_DIR: gates,
-        LOG_LEVEL: "warn"
+        LOG_LEVEL: "info"
       }
     )
     yield* eventually(
@@ -227,7 +227,7 @@ describe("pipeweave follows a run (real orchestrator, worker and CLI processes)"
         const { url } = yield* Cluster
         const trigger = yield* cli(["trigger", "crunch", "--wait", "--poll-interval", "100", "--url", url])
         const prun = yield* startedRun(trigger)
-        yield* seen(trigger, new RegExp(`${prun}: crunch running, attempt 1/2`))
+        yield* seen(trigger, new RegExp(`${prun}: crunch \\w+, attempt 1/2, 40% page 4 of 10`))
         trigger.child.kill("SIGINT")
         assert.strictEqual(yield* trigger.exit, 130, trigger.output())
         assert.include(
