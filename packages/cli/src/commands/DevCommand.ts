@@ -3,8 +3,8 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { CliFailure } from "../CliFailure.js"
 
-const INSTALL_HINT = "pipeweave dev runs the orchestrator from the @pipeweave/orchestrator package, which is not installed; " +
-  "install it next to the CLI: npm install @pipeweave/orchestrator@0.1.0"
+const INSTALL_HINT = "pipeweave dev runs the orchestrator in this process, and @pipeweave/orchestrator is not installed: " +
+  "install @pipeweave/orchestrator next to the CLI (npm install @pipeweave/orchestrator@0.1.0)"
 
 const isMissing = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code
