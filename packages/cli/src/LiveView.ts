@@ -88,7 +88,7 @@ const since = (from: Date | null, to: Date | null, now: Date): string =>
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ")
 
 const fitTo = (width: number | undefined) => (line: string): string =>
-  width === undefined || line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`
+  width === undefined || width <= 0 || line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`
 
 /**
  * The whole view at `now`, one string per terminal line: a header (id, subject, status, elapsed)

@@ -45,6 +45,7 @@ describe("the live view", () => {
     const lines = frameLines(run([task({ lastFailure: { attempt: 1, error: "line one\nline two", errorCode: null } })]), at(12), 40)
     assert.isTrue(lines.every((line) => line.length <= 40), lines.join("\n"))
     assert.isTrue(lines[2]!.endsWith("…"))
+    assert.isFalse(frameLines(run([task()]), at(12), 0)[2]!.endsWith("…"), "a terminal that reports no width cuts nothing")
     assert.include(frameLines(run([task({ lastFailure: { attempt: 1, error: "line one\nline two", errorCode: null } })]), at(12))[2]!, "#1 line one line two")
   })
 
