@@ -101,6 +101,21 @@ const scaleTable = (results: BenchResults): string => {
   ].join("\n")
 }
 
+const cliTable = (results: BenchResults): string => {
+  const cli = valueOf(results.cli)
+  if (cli === undefined) return failed(results.cli) ? "CLI start-up: error" : ""
+  const row = (label: string, ms: number) => [label, num(ms / 1000), ms === cli.nodeMs ? "" : `+${num((ms - cli.nodeMs) / 1000)}`]
+  return [
+    `CLI start-up (the bundled pipeweave bin; medians of ${cli.samples} runs, spawn to exit; services against an ` +
+    "orchestrator on the embedded database):",
+    table(["command", "wall (s)", "over node -e 0 (s)"], [
+      row("node -e 0", cli.nodeMs),
+      row("pipeweave --version", cli.versionMs),
+      row("pipeweave services", cli.servicesMs)
+    ], new Set([0]))
+  ].join("\n")
+}
+
 const targetTable = (targets: ReadonlyArray<Target>): string =>
   table(
     ["issue 7 target", "this run", "", "note"],
@@ -117,7 +132,7 @@ const errors = (results: BenchResults): Array<string> =>
   ([["graphile-worker", results.graphile], ["PipeWeave PG", results.postgres], ["PipeWeave embedded", results.pglite], [
     "backlog",
     results.scale
-  ]] as const).flatMap(([name, outcome]) => outcome !== null && !outcome.ok ? [`${name} failed: ${outcome.error}`] : [])
+  ], ["CLI start-up", results.cli]] as const).flatMap(([name, outcome]) => outcome !== null && !outcome.ok ? [`${name} failed: ${outcome.error}`] : [])
 
 /** The human-readable report printed by `npm run bench`. */
 export const report = (results: BenchResults): string => {
@@ -138,6 +153,8 @@ export const report = (results: BenchResults): string => {
     "² graphile-worker: spawn until run() resolved, its schema installed; PipeWeave: spawn until /health, migrations run.",
     "",
     scaleTable(results),
+    "",
+    cliTable(results),
     "",
     targetTable(results.targets),
     "",

@@ -1,3 +1,4 @@
+import type { CliResult } from "./cli.js"
 import type { GraphileResult } from "./graphile.js"
 import type { PipeWeaveResult } from "./pipeweave.js"
 import type { ScaleResult } from "./scale.js"
@@ -22,6 +23,7 @@ export interface BenchResults {
   readonly postgres: Outcome<PipeWeaveResult> | null
   readonly pglite: Outcome<PipeWeaveResult> | null
   readonly scale: Outcome<ScaleResult> | null
+  readonly cli: Outcome<CliResult> | null
   readonly targets: ReadonlyArray<Target>
   readonly wallSeconds: number
 }

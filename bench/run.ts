@@ -2,10 +2,11 @@
  * `npm run bench` (`-- --json` for JSON on stdout): graphile-worker and PipeWeave (compiled
  * orchestrator + SDK worker, on PostgreSQL and on the embedded database) with the same no-op
  * work on the same machine and PostgreSQL server, then PipeWeave's claim and queue status with
- * growing backlogs. Progress goes to stderr. Knobs: see `settings.ts`.
+ * growing backlogs, and the CLI's start-up beside `node -e 0`. Progress goes to stderr. Knobs: see `settings.ts`.
  */
 import { availableParallelism, loadavg } from "node:os"
 import { killAllChildren } from "./children.js"
+import { measureCli } from "./cli.js"
 import { measureGraphile } from "./graphile.js"
 import { measurePipeWeave } from "./pipeweave.js"
 import { dropAllScratchDatabases } from "./postgres.js"
@@ -59,6 +60,7 @@ const main = async (): Promise<number> => {
   const postgres = await section("PipeWeave on PostgreSQL", has("postgres"), () => measurePipeWeave("postgres", settings))
   const pglite = await section("PipeWeave on the embedded database", has("pglite"), () => measurePipeWeave("pglite", settings))
   const scale = await section("backlog (PostgreSQL)", has("scale"), () => measureScale(settings))
+  const cli = await section("CLI start-up", has("cli"), () => measureCli(settings))
   const results: BenchResults = {
     startedAt,
     machine: {
@@ -71,16 +73,18 @@ const main = async (): Promise<number> => {
     postgres,
     pglite,
     scale,
+    cli,
     targets: targets({
       graphile: valueOf(graphile),
       postgres: valueOf(postgres),
       pglite: valueOf(pglite),
-      scale: valueOf(scale)
+      scale: valueOf(scale),
+      cli: valueOf(cli)
     }),
     wallSeconds: elapsedSeconds()
   }
   process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `\n${report(results)}\n`)
-  return [graphile, postgres, pglite, scale].some((o) => o !== null && !o.ok) ? 1 : 0
+  return [graphile, postgres, pglite, scale, cli].some((o) => o !== null && !o.ok) ? 1 : 0
 }
 
 let code = 1

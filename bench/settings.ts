@@ -20,11 +20,13 @@ export interface Settings {
   readonly scaleSamples: number
   /** Runs per claim in the scale check (the scheduler claims at most `MAX_CONCURRENCY`, 10). */
   readonly claimLimit: number
-  /** Sections to run: graphile, postgres, pglite, scale. */
+  /** Timed runs of each CLI command (after one untimed round; the median is reported). */
+  readonly cliSamples: number
+  /** Sections to run: graphile, postgres, pglite, scale, cli. */
   readonly sections: ReadonlySet<string>
 }
 
-export const SECTIONS = ["graphile", "postgres", "pglite", "scale"] as const
+export const SECTIONS = ["graphile", "postgres", "pglite", "scale", "cli"] as const
 
 const count = (name: string, fallback: number, min: number): number => {
   const raw = process.env[name]?.trim()
@@ -57,6 +59,7 @@ export const readSettings = (): Settings => {
     scaleSizes: [...scaleSizes].sort((a, b) => a - b),
     scaleSamples: count("BENCH_SCALE_SAMPLES", 7, 1),
     claimLimit: count("BENCH_CLAIM_LIMIT", 10, 1),
+    cliSamples: count("BENCH_CLI_SAMPLES", 9, 1),
     sections
   }
 }

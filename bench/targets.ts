@@ -1,3 +1,4 @@
+import type { CliResult } from "./cli.js"
 import type { GraphileResult } from "./graphile.js"
 import type { PipeWeaveResult } from "./pipeweave.js"
 import type { QueuedResult } from "./queueThroughApi.js"
@@ -18,6 +19,7 @@ interface Measured {
   readonly postgres: PipeWeaveResult | undefined
   readonly pglite: PipeWeaveResult | undefined
   readonly scale: ScaleResult | undefined
+  readonly cli: CliResult | undefined
 }
 
 const target = (
@@ -52,7 +54,7 @@ const queuedTarget = (queued: QueuedResult | undefined): Target => {
 }
 
 /** Issue 7's targets; ratios are PipeWeave ÷ graphile-worker from the same run. */
-export const targets = ({ graphile, pglite, postgres, scale }: Measured): ReadonlyArray<Target> => {
+export const targets = ({ cli, graphile, pglite, postgres, scale }: Measured): ReadonlyArray<Target> => {
   const points = scale?.points ?? []
   const smallest = points[0]
   const largest = points.length > 1 ? points[points.length - 1] : undefined
@@ -80,6 +82,10 @@ export const targets = ({ graphile, pglite, postgres, scale }: Measured): Readon
     target("startup.postgres", "start-up to /health on PostgreSQL, existing database < 2 s", "s",
       postgres === undefined ? undefined : postgres.startupExistingMs / 1000, (v) => v < 2),
     target("startup.pglite", "start-up to /health embedded, existing data dir < 2 s", "s",
-      pglite === undefined ? undefined : pglite.startupExistingMs / 1000, (v) => v < 2)
+      pglite === undefined ? undefined : pglite.startupExistingMs / 1000, (v) => v < 2),
+    target("cli.version", "pipeweave --version within 0.3 s of node -e 0", "s",
+      cli === undefined ? undefined : (cli.versionMs - cli.nodeMs) / 1000, (v) => v <= 0.3),
+    target("cli.services", "pipeweave services within 0.3 s of node -e 0", "s",
+      cli === undefined ? undefined : (cli.servicesMs - cli.nodeMs) / 1000, (v) => v <= 0.3)
   ]
 }

@@ -17,6 +17,8 @@ import { RunsCommand } from "./commands/RunsCommand.js"
 import { ServicesCommand } from "./commands/ServicesCommand.js"
 import { StatusCommand } from "./commands/StatusCommand.js"
 import { TriggerCommand } from "./commands/TriggerCommand.js"
+import { withTidyConsole } from "./TidyConsole.js"
+import { VERSION } from "./Version.js"
 
 /** The `pipeweave` command with every subcommand. */
 export const PipeweaveCommand = Command.make("pipeweave").pipe(
@@ -41,7 +43,7 @@ export const PipeweaveCommand = Command.make("pipeweave").pipe(
   ])
 )
 
-const runCommand = Command.run(PipeweaveCommand, { name: "pipeweave", version: "0.1.0" })
+const runCommand = Command.run(PipeweaveCommand, { name: "pipeweave", version: VERSION })
 
 const report = (message: string, exitCode: number) =>
   Effect.as(message === "" ? Effect.void : Console.error(`error: ${message}`), exitCode)
@@ -53,7 +55,7 @@ const report = (message: string, exitCode: number) =>
  * line on stderr (or, for an outcome the command printed itself, on stdout).
  */
 export const cli = (argv: ReadonlyArray<string>) =>
-  runCommand(argv).pipe(
+  withTidyConsole(argv, runCommand(argv)).pipe(
     Effect.as(0),
     Effect.catchAllCause((cause) => {
       if (Cause.isInterruptedOnly(cause)) return Effect.succeed(130)

@@ -1,39 +1,13 @@
 import { existsSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { Options } from "@effect/cli"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import type { DataDirInUse } from "@pipeweave/orchestrator/sql/DataDirLock"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import type { DbOptions } from "./DbOptions.js"
 import { orchestratorSql } from "./OrchestratorSql.js"
-
-/** Options of the `db` commands: `--url` (PostgreSQL), `--data-dir` (embedded PGlite), `--schema`, `--json`. */
-export const dbOptions = {
-  url: Options.redacted("url").pipe(
-    Options.withFallbackConfig(Config.redacted("DATABASE_URL")),
-    Options.optional,
-    Options.withDescription("PostgreSQL URL (default: env DATABASE_URL; when absent, the embedded PGlite database)")
-  ),
-  dataDir: Options.text("data-dir").pipe(
-    Options.withFallbackConfig(Config.string("PIPEWEAVE_DATA_DIR").pipe(Config.withDefault(".pipeweave"))),
-    Options.withDescription("Data directory of the embedded database, used at <data-dir>/db (default: env PIPEWEAVE_DATA_DIR, else ./.pipeweave)")
-  ),
-  schema: Options.text("schema").pipe(
-    Options.withFallbackConfig(Config.string("DATABASE_SCHEMA").pipe(Config.withDefault("pipeweave"))),
-    Options.withDescription("Schema holding PipeWeave's tables (default: env DATABASE_SCHEMA, else pipeweave)")
-  ),
-  json: Options.boolean("json").pipe(Options.withDescription("Print the result as JSON"))
-}
-
-/** Parsed `dbOptions`. */
-export interface DbOptions {
-  readonly url: Option.Option<Redacted.Redacted<string>>
-  readonly dataDir: string
-  readonly schema: string
-  readonly json: boolean
-}
 
 /** The database a `db` command works on, with a plain (non-migrating) client. */
 export interface DatabaseTarget {

@@ -1,19 +1,9 @@
 #!/usr/bin/env node
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer } from "effect"
-import { cli } from "./Cli.js"
+import { VERSION } from "./Version.js"
 
-cli(process.argv).pipe(
-  Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici)),
-  NodeRuntime.runMain({
-    disableErrorReporting: true,
-    teardown: (exit, onExit) =>
-      onExit(
-        Exit.isSuccess(exit) && typeof exit.value === "number"
-          ? exit.value
-          : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-          ? 130
-          : 1
-      )
-  })
-)
+// `--version` answers before Effect and the command tree load; everything else runs the CLI.
+if (process.argv.length === 3 && process.argv[2] === "--version") {
+  process.stdout.write(`${VERSION}\n`)
+} else {
+  import("./Main.js").then(({ main }) => main(process.argv))
+}

@@ -48,9 +48,10 @@ describe("usage", () => {
         assert.match(help.stdout, /USAGE/, command.join(" "))
         assert.include(help.stdout, `$ ${command.at(-1)}`)
       }
-      assert.match((yield* runCli(["db", "reset", "--help"])).stdout, /DROP SCHEMA <schema> CASCADE/)
+      const oneLine = (result: { readonly stdout: string }) => result.stdout.replace(/\s+/g, " ")
+      assert.match(oneLine(yield* runCli(["db", "reset", "--help"])), /DROP SCHEMA <schema> CASCADE/)
       assert.match(
-        (yield* runCli(["trigger", "--help"])).stdout,
+        oneLine(yield* runCli(["trigger", "--help"])),
         /exit codes: 0 completed, 1 failed or cancelled \(or any error\), 2 usage error, 3 partial/
       )
       assert.match((yield* runCli([])).stdout, /COMMANDS/)

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path"
 import { type LogSettings, parseLogSettings } from "@pipeweave/domain/LogSettings"
+import { type OtlpTracingSettings, parseOtlpTracing } from "@pipeweave/domain/OtlpTracing"
 import { localBackendConfig, parseStorageBackends, type StorageBackendsConfig } from "@pipeweave/storage/StorageBackends"
 import { Context, Data, Effect, Either, Layer, Option, Redacted } from "effect"
 import { DEFAULT_SCHEMA, schemaNameProblem } from "./sql/DatabaseSchema.js"
@@ -39,6 +40,8 @@ export interface OrchestratorSettings {
   readonly startupWarnings: ReadonlyArray<string>
   /** `LOG_FORMAT` (pretty on a TTY, json otherwise) and `LOG_LEVEL` (default info). */
   readonly log: LogSettings
+  /** OTLP/HTTP span export (`OTEL_EXPORTER_OTLP_ENDPOINT` and friends); `None`: no export, nothing loaded. */
+  readonly tracing: Option.Option<OtlpTracingSettings>
 }
 
 export class OrchestratorConfig extends Context.Tag("@pipeweave/orchestrator/OrchestratorConfig")<
@@ -106,6 +109,8 @@ export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<Orches
   const problems: Array<string> = []
   const log = parseLogSettings(env, stdoutIsTty)
   if (Either.isLeft(log)) problems.push(...log.left)
+  const tracing = parseOtlpTracing(env)
+  if (Either.isLeft(tracing)) problems.push(...tracing.left)
   const mode = text(env, "MODE").pipe(Option.getOrElse(() => "standalone"))
   if (mode !== "standalone" && mode !== "serverless") {
     problems.push(`MODE must be "standalone" or "serverless" (got "${mode}")`)
@@ -202,7 +207,8 @@ export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<Orches
     corsOrigins,
     maxBodyBytes,
     startupWarnings,
-    log: Either.getOrElse(log, () => ({ format: "json" as const, level: "info" as const }))
+    log: Either.getOrElse(log, () => ({ format: "json" as const, level: "info" as const })),
+    tracing: Either.getOrElse(tracing, () => Option.none())
   }
   return problems.length > 0 ? Either.left(new ConfigInvalid({ problems })) : Either.right(config)
 }

@@ -1,8 +1,10 @@
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiSwagger, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { loggerLayer } from "@pipeweave/domain/LogSettings"
+import { tracingLayer } from "@pipeweave/domain/OtlpTracing"
+import { serverSpans } from "@pipeweave/domain/TraceContext"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Effect, Layer } from "effect"
@@ -42,6 +44,7 @@ import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
 import { Listening } from "./Listening.js"
 import { OrchestratorMetrics } from "./metrics/OrchestratorMetrics.js"
+import { makeRouteLabels } from "./metrics/RouteLabels.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
 import { MonitorLoop } from "./scheduler/MonitorLoop.js"
 import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
@@ -122,8 +125,15 @@ const openWhenListening = Layer.effectDiscard(
   Effect.zipRight(HttpServer.HttpServer, Effect.flatMap(Listening, (listening) => listening.open))
 )
 
-/** Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size limit) on top of `services`. */
-export const http = HttpApiBuilder.serve((app) => httpMetrics(requestIds(app))).pipe(
+/** A server span per request, named after its route; health checks and scrapes are not traced. */
+const requestSpans = serverSpans({ routeOf: makeRouteLabels(), untraced: ["/health", "/metrics"] })
+
+/**
+ * Serves the API (plus docs) behind the request guards (CORS as configured, JSON bodies, size
+ * limit) on top of `services`, with `requestSpans` in place of the platform's own spans.
+ */
+export const http = HttpApiBuilder.serve((app) => requestSpans(httpMetrics(requestIds(app)))).pipe(
+  HttpMiddleware.withTracerDisabledWhen(() => true),
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),
@@ -142,11 +152,12 @@ export const server = (settings: Config.OrchestratorSettings) =>
   )
 
 /**
- * Runs `server` until interrupted, writing its logs in `LOG_FORMAT` at `LOG_LEVEL`, with a line
- * when it stops (start-up failures are left to the caller).
+ * Runs `server` until interrupted, writing its logs in `LOG_FORMAT` at `LOG_LEVEL` and exporting
+ * its spans when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, with a line when it stops (start-up
+ * failures are left to the caller).
  */
 export const launch = (settings: Config.OrchestratorSettings) =>
-  Layer.launch(server(settings)).pipe(
+  Layer.launch(server(settings).pipe(Layer.provide(tracingLayer(settings.tracing, "pipeweave-orchestrator")))).pipe(
     Effect.onInterrupt(() => Effect.logInfo("orchestrator stopped")),
     Effect.provide(loggerLayer(settings.log))
   )

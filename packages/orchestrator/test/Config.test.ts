@@ -19,6 +19,15 @@ describe("orchestrator configuration", () => {
     expect(config.dataDir.endsWith(".pipeweave")).toBe(true)
   })
 
+  it("exports traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and refuses an unusable OTLP setting", () => {
+    expect(Option.isNone(Either.getOrThrow(parseConfig({})).tracing)).toBe(true)
+    const traced = Either.getOrThrow(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).tracing
+    expect(Option.getOrThrow(traced).url).toBe("http://collector:4318/v1/traces")
+    const bad = parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })
+    expect(Either.isLeft(bad) && bad.left.message).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/)
+    expect(Either.isLeft(bad) && bad.left.message).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL/)
+  })
+
   it("names every bad variable and what it expects", () => {
     const result = parseConfig({
       MODE: "turbo",

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { RegisterResponse } from "@pipeweave/domain/Registration"
 import * as DomainErrors from "@pipeweave/domain/TaskErrors"
-import { Either } from "effect"
+import { Either, Option } from "effect"
 import { createWorker, RateLimited, TaskError, TaskResult, Timeout } from "../src/index.js"
 import { StorageFailure } from "../src/internal/AttemptErrors.js"
 import { failureOf } from "../src/internal/failureOf.js"
@@ -54,7 +54,8 @@ describe("worker configuration", () => {
       takeover: false,
       log: { format: "json", level: "info" },
       shutdownGraceMs: 30_000,
-      handleSignals: true
+      handleSignals: true,
+      tracing: Option.none()
     })
     assert.deepStrictEqual(
       Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, LOG_LEVEL: "debug" }, true)).log,
@@ -64,6 +65,10 @@ describe("worker configuration", () => {
     assert.isTrue(Either.isLeft(badLog) && badLog.left.message.includes("LOG_FORMAT"))
     assert.isTrue(Either.getOrThrow(resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, PIPEWEAVE_TAKEOVER: "true" })).takeover)
     assert.isTrue(Either.isLeft(resolveConfig({ ...base, orchestratorUrl: "localhost:3000", secretKey }, {})))
+    const traced = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })
+    assert.strictEqual(Option.getOrThrow(Either.getOrThrow(traced).tracing).url, "http://collector:4318/v1/traces")
+    const badOtel = resolveConfig(base, { PIPEWEAVE_SECRET_KEY: secretKey, OTEL_EXPORTER_OTLP_ENDPOINT: "collector" })
+    assert.isTrue(Either.isLeft(badOtel) && badOtel.left.message.includes("OTEL_EXPORTER_OTLP_ENDPOINT"))
   })
 
   it("register and pipeline throw on invalid declarations, naming the problem", () => {

@@ -41,7 +41,7 @@ const capturingConsole = (stdout: Array<string>, stderr: Array<string>): Console
 }
 
 /**
- * Runs `pipeweave <args>` in-process, as `bin.ts` does (Node context, undici HTTP client), with
+ * Runs `pipeweave <args>` in-process, as `bin.ts` does (Node context, node:http client), with
  * `env` as the only environment the options' fallbacks see; captures stdout and stderr.
  */
 export const runCli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
@@ -51,7 +51,7 @@ export const runCli = (args: ReadonlyArray<string>, env: Record<string, string> 
     const exitCode = yield* cli(["node", "pipeweave", ...args]).pipe(
       Effect.withConsole(capturingConsole(stdout, stderr)),
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-      Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))
+      Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layer))
     )
     return { exitCode, stdout: stdout.join("\n"), stderr: stderr.join("\n") } satisfies CliResult
   })

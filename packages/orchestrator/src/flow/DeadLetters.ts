@@ -99,7 +99,8 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
           storageBackend: row.storageBackend,
           inputPath: row.inputPath,
           inputInline: row.inputInline,
-          metadata: row.metadata ?? undefined
+          metadata: row.metadata ?? undefined,
+          traceparent: Option.isSome(pipeline) ? pipeline.value.traceparent : null
         }])
         yield* store.markRetried(row.id, newRunId)
         if (Option.isSome(pipeline)) yield* routing.resume(pipeline.value, row.taskId)

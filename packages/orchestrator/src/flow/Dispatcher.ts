@@ -4,9 +4,10 @@ import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import { parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
@@ -28,6 +29,13 @@ const UNREACHABLE_MIN_DELAY_MS = 1000
 /** The wait before trying a service that has been unreachable for `downForMs` again: as long again, within bounds. */
 export const unreachableDelay = (downForMs: number): number =>
   Math.min(UNREACHABLE_MAX_DELAY_MS, Math.max(UNREACHABLE_MIN_DELAY_MS, downForMs))
+
+/** When the claim that picked a run started and ended (`Clock` nanoseconds), and by which orchestrator. */
+export interface ClaimTiming {
+  readonly startedNs: bigint
+  readonly endedNs: bigint
+  readonly orchestratorId: string
+}
 
 /** How one dispatch ended, from the orchestrator's side. */
 export type DispatchOutcome = "delivered" | "back-pressure" | "unreachable" | "failed" | "abandoned"
@@ -160,8 +168,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return (requeued ? "unreachable" : "abandoned") as DispatchOutcome
     })
 
-    const dispatch = Effect.fn("Dispatcher.dispatch")(function*(run: ClaimedRun) {
-      yield* Effect.annotateCurrentSpan("runId", run.id)
+    const send = (run: ClaimedRun) => Effect.gen(function*() {
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
       const nowMs = yield* Clock.currentTimeMillis
@@ -220,6 +227,42 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       if (status >= 200 && status < 300) return "delivered" as DispatchOutcome
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
+
+    /**
+     * `send` in the run's own trace, after a `TaskRuns.claim` span covering the claim that picked
+     * it: both are children of the span the run was queued in (or, for a run queued while tracing
+     * was off, the claim starts a trace of its own). The HTTP client passes the trace on to the
+     * worker in the `traceparent` header. Tracing is switched back on here: the scheduling loop
+     * runs untraced, so an idle orchestrator exports nothing.
+     */
+    const dispatch = (run: ClaimedRun, claim: ClaimTiming) =>
+      Effect.gen(function*() {
+        const queuedIn = parseTraceparent(run.traceparent)
+        const attributes = {
+          "pipeweave.run.id": run.id,
+          "pipeweave.task.id": run.taskId,
+          "pipeweave.attempt": run.attempt,
+          ...(run.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": run.pipelineRunId })
+        }
+        const claimSpan = (yield* tracingEnabled)
+          ? Option.some(yield* Effect.map(Effect.tracer, (tracer) => {
+            const span = tracer.span("TaskRuns.claim", queuedIn, Context.empty(), [], claim.startedNs, "internal")
+            for (const [key, value] of Object.entries({ ...attributes, "pipeweave.claimed_by": claim.orchestratorId })) {
+              span.attribute(key, value)
+            }
+            span.end(claim.endedNs, Exit.void)
+            return span
+          }))
+          : Option.none()
+        const parent = Option.orElse(queuedIn, () => claimSpan)
+        return yield* send(run).pipe(
+          Effect.tap((outcome) => Effect.annotateCurrentSpan("pipeweave.dispatch.outcome", outcome)),
+          Effect.withSpan("Dispatcher.dispatch", {
+            ...Option.match(parent, { onNone: () => ({ root: true }), onSome: (span) => ({ parent: span }) }),
+            attributes
+          })
+        )
+      }).pipe(Effect.withTracerEnabled(true))
 
     return { dispatch } as const
   })

@@ -54,7 +54,8 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
           storageBackend: run.storageBackend,
           inputPath: run.inputPath,
           inputInline: run.inputInline,
-          metadata: run.metadata ?? undefined
+          metadata: run.metadata ?? undefined,
+          traceparent: run.traceparent
         }]
       }))
       yield* pipelineRuns.saveRouting(run.id, resumption.state, null)

@@ -52,7 +52,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
           dispatched.push(run.id)
           yield* FiberSet.run(
             dispatches,
-            dispatcher.dispatch(run).pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
+            dispatcher.dispatch(run, { startedNs, endedNs: claimedNs, orchestratorId }).pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
           )
         }
         if (claimed.length < reserved) break

@@ -19,7 +19,7 @@ export const START_GRACE_MS = 30_000
  * heartbeat deadline of max(2 × its heartbeat interval, `START_GRACE_MS`) (its worker could not
  * reach a stopped orchestrator); then a sweep at each deadline or every `POLL_INTERVAL_MS`, and
  * once an hour the retention purges (finished runs batch by batch), once a minute the pruning of
- * long-unreachable worker instances.
+ * long-unreachable worker instances. Untraced, like the scheduling loop.
  */
 export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
@@ -60,5 +60,5 @@ export const MonitorLoop = Layer.scopedDiscard(Effect.gen(function*() {
       ).pipe(Effect.annotateLogs({ event: "startup.grace", attempts: extended, graceMs: START_GRACE_MS }))
     }
   })
-  yield* Effect.forkScoped(Effect.zipRight(startGrace, Effect.forever(tick)))
+  yield* Effect.forkScoped(Effect.zipRight(startGrace, Effect.forever(tick)).pipe(Effect.withTracerEnabled(false)))
 }))

@@ -10,7 +10,8 @@ export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
 /**
  * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
  * routed, a slot freed), every LISTEN/NOTIFY from another orchestrator's changes, and at the latest
- * every `POLL_INTERVAL_MS`.
+ * every `POLL_INTERVAL_MS`. Passes are not traced (an idle orchestrator exports nothing); each
+ * dispatch is, in its run's trace.
  */
 export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
@@ -24,6 +25,7 @@ export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
     Effect.forkScoped
   )
   yield* pass.pipe(
+    Effect.withTracerEnabled(false),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("scheduling pass failed", cause)
     ),

@@ -39,7 +39,7 @@ const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: 
       WHERE r.id = picked.id AND t.task_id = r.task_id
       RETURNING r.id, r.task_id, r.pipeline_run_id, r.attempt, r.code_version, r.code_hash, r.heartbeat_interval_ms,
         r.storage_backend, r.input_path, r.input_inline, r.worker_url, r.available_at, t.timeout_seconds, t.allowed_next,
-        t.has_idempotency_key
+        t.has_idempotency_key, r.traceparent
     ),
     attempts AS (
       INSERT INTO task_run_attempts (run_id, attempt, status, code_version, code_hash, worker_url, started_at)

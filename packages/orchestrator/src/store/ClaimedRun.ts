@@ -42,6 +42,8 @@ export const ClaimedRun = Schema.Struct({
   previousAttempts: Schema.Array(PreviousAttemptRow),
   structure: Schema.Unknown,
   pipelineInputInline: Schema.NullOr(Schema.String),
-  completedSiblings: Schema.Array(CompletedSibling)
+  completedSiblings: Schema.Array(CompletedSibling),
+  /** The trace context the run was queued in (W3C `traceparent`), when tracing was on. */
+  traceparent: Schema.NullOr(Schema.String)
 })
 export type ClaimedRun = typeof ClaimedRun.Type

@@ -13,6 +13,8 @@ export interface NewRun {
   /** The input's JSON text when it is kept in the database rather than in storage. */
   readonly inputInline: string | null
   readonly metadata: unknown
+  /** The trace the run's dispatch joins (a W3C `traceparent`); default the current span's, when tracing. */
+  readonly traceparent?: string | null | undefined
 }
 
 /** What a successful attempt reported. */

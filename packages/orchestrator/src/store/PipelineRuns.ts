@@ -1,6 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
+import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
 
 const LockedRow = Schema.Struct({
@@ -13,7 +14,8 @@ const LockedRow = Schema.Struct({
   inputPath: Schema.String,
   inputInline: Schema.NullOr(Schema.String),
   storageBackend: Schema.String,
-  metadata: Schema.Unknown
+  metadata: Schema.Unknown,
+  traceparent: Schema.NullOr(Schema.String)
 })
 const LockedOfRow = Schema.Struct({ ...LockedRow.fields, lockedTaskId: Schema.String })
 
@@ -56,7 +58,8 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
           input_inline: run.inputInline,
           storage_backend: run.storageBackend,
           metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
-          created_at: yield* now
+          created_at: yield* now,
+          traceparent: yield* currentTraceparent
         })
       }`
     }, Effect.orDie)
@@ -66,7 +69,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
       Result: LockedOfRow,
       execute: (taskRunId) =>
         sql`SELECT p.id, p.status, p.failure_mode, p.structure, p.routing, p.priority, p.input_path, p.input_inline,
-              p.storage_backend, p.metadata, r.task_id AS locked_task_id
+              p.storage_backend, p.metadata, p.traceparent, r.task_id AS locked_task_id
             FROM task_runs r JOIN pipeline_runs p ON p.id = r.pipeline_run_id WHERE r.id = ${taskRunId}
             FOR UPDATE OF p`
     })
@@ -85,7 +88,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
       Result: LockedRow,
       execute: (pipelineRunId) =>
         sql`SELECT id, status, failure_mode, structure, routing, priority, input_path, input_inline,
-              storage_backend, metadata
+              storage_backend, metadata, traceparent
             FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
     })
 

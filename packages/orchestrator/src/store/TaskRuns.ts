@@ -3,6 +3,7 @@ import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
+import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
 import { claimLimited, claimUnlimited, lockLimitedTypes } from "./ClaimRuns.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
@@ -130,6 +131,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     const insert = Effect.fn("TaskRuns.insert")(function*(runs: ReadonlyArray<NewRun>) {
       if (runs.length === 0) return
       const at = yield* now
+      const traceparent = yield* currentTraceparent
       yield* sql`INSERT INTO task_runs ${
         sql.insert(runs.map((run) => ({
           id: run.id,
@@ -143,7 +145,8 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           input_inline: run.inputInline,
           metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
           created_at: at,
-          available_at: at
+          available_at: at,
+          traceparent: run.traceparent ?? traceparent
         })))
       }`.pipe(Effect.orDie)
     })

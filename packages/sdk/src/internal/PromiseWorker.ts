@@ -5,7 +5,7 @@ import { serveWorker } from "./serveWorker.js"
 import { makeTaskDefinition, type TaskOptions } from "./TaskDefinition.js"
 import type { ResolvedConfig, WorkerConfig } from "./WorkerConfig.js"
 import { type PipelineOptions, WorkerDefinition } from "./WorkerDefinition.js"
-import { type WorkerServices, workerServicesLayer } from "./WorkerServices.js"
+import { promiseWorkerLayer, type WorkerServices } from "./WorkerServices.js"
 
 const runWith = async <A, E, R, ER>(
   runtime: ManagedRuntime.ManagedRuntime<R, ER>,
@@ -68,13 +68,13 @@ class PromiseWorker implements Worker {
   }
 
   run<A, E>(effect: Effect.Effect<A, E, WorkerServices>): Promise<A> {
-    this.runtime ??= ManagedRuntime.make(workerServicesLayer(this.config))
+    this.runtime ??= ManagedRuntime.make(promiseWorkerLayer(this.config))
     return runWith(this.runtime, effect)
   }
 
   async listen(port: number, host?: string): Promise<void> {
     if (this.scope !== undefined) throw new Error("[PipeWeave] this worker is already listening")
-    const runtime = this.runtime ??= ManagedRuntime.make(workerServicesLayer(this.config))
+    const runtime = this.runtime ??= ManagedRuntime.make(promiseWorkerLayer(this.config))
     const scope = await runWith(runtime, Scope.make())
     const starting = new AbortController()
     this.scope = scope

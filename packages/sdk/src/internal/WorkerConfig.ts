@@ -1,5 +1,6 @@
 import { type LogSettings, parseLogSettings } from "@pipeweave/domain/LogSettings"
-import { Data, Either } from "effect"
+import { type OtlpTracingSettings, parseOtlpTracing } from "@pipeweave/domain/OtlpTracing"
+import { Data, Either, type Option } from "effect"
 import type { WorkerLogger } from "./WorkerLog.js"
 
 /** Options of `createWorker` / `Worker.make` (spec "createWorker(config)"). */
@@ -53,6 +54,11 @@ export interface ResolvedConfig {
   readonly log: LogSettings
   readonly shutdownGraceMs: number
   readonly handleSignals: boolean
+  /**
+   * OTLP/HTTP span export of `createWorker` workers (`OTEL_EXPORTER_OTLP_ENDPOINT` and friends);
+   * `Worker.layer` uses the tracer its application provides instead.
+   */
+  readonly tracing: Option.Option<OtlpTracingSettings>
 }
 
 /** The worker configuration is unusable; `message` says what to fix. */
@@ -92,6 +98,8 @@ export const resolveConfig = (
   if (baseUrl !== undefined && !httpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
   const log = parseLogSettings(env, stdoutIsTty)
   if (Either.isLeft(log)) return fail(log.left.join("; "))
+  const tracing = parseOtlpTracing(env)
+  if (Either.isLeft(tracing)) return fail(tracing.left.join("; "))
   const graceText = env["PIPEWEAVE_SHUTDOWN_GRACE_MS"]?.trim()
   const shutdownGraceMs = config.shutdownGraceMs ?? (graceText === undefined || graceText === "" ? 30_000 : Number(graceText))
   if (!Number.isInteger(shutdownGraceMs) || shutdownGraceMs < 0) {
@@ -110,6 +118,7 @@ export const resolveConfig = (
     takeover: config.takeover ?? env["PIPEWEAVE_TAKEOVER"]?.trim().toLowerCase() === "true",
     log: log.right,
     shutdownGraceMs,
-    handleSignals: config.handleSignals ?? true
+    handleSignals: config.handleSignals ?? true,
+    tracing: tracing.right
   })
 }

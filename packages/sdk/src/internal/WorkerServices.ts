@@ -1,5 +1,6 @@
 import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import { Crypto, type InvalidSecretKey } from "@pipeweave/storage/Crypto"
+import { tracingLayer } from "@pipeweave/domain/OtlpTracing"
 import { makeStorage } from "@pipeweave/storage/StorageFactory"
 import { Layer, Redacted } from "effect"
 import type { DispatchServices } from "./executeDispatch.js"
@@ -26,3 +27,7 @@ export const workerServicesLayer = (
     NodeFileSystem.layer,
     NodePath.layer
   )
+
+/** `workerServicesLayer` exporting spans over OTLP when the environment asks for it (`createWorker`). */
+export const promiseWorkerLayer = (config: ResolvedConfig): Layer.Layer<WorkerServices, InvalidSecretKey> =>
+  workerServicesLayer(config).pipe(Layer.provide(tracingLayer(config.tracing, config.serviceId)))

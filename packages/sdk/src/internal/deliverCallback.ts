@@ -28,5 +28,7 @@ export const deliverCallback = (
         : report("warn", `callback rejected by the orchestrator (${e.message}); not retrying`).pipe(
           Effect.as<Delivery>("rejected")
         )
-    )
+    ),
+    Effect.tap((delivery) => Effect.annotateCurrentSpan("pipeweave.callback.delivery", delivery)),
+    Effect.withSpan("Worker.deliverCallback")
   )

@@ -3,7 +3,7 @@ import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
-import { Cause, Deferred, Effect, Either, Exit, Option } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Option, type Scope } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { attemptScope } from "./checkDispatch.js"
@@ -45,7 +45,7 @@ export const executeDispatch = (
   payload: DispatchPayload,
   grant: OpenedGrant
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
-  Effect.scoped(Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices | Scope.Scope> {
     const client = yield* OrchestratorClient
     const { log } = yield* WorkerLog
     const settings = yield* WorkerSettings
@@ -149,4 +149,11 @@ export const executeDispatch = (
     return delivery === "delivered"
       ? { runId, attempt, status: body.status }
       : { runId, attempt, status: "failure", callback: delivery }
+  })).pipe(Effect.withSpan("Worker.executeDispatch", {
+    attributes: {
+      "pipeweave.run.id": payload.runId,
+      "pipeweave.task.id": task.id,
+      "pipeweave.attempt": payload.attempt,
+      ...(payload.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": payload.pipelineRunId })
+    }
   }))

@@ -77,7 +77,7 @@ const isSkipped = (cause: Cause.Cause<unknown>) =>
 
 const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   Effect.gen(function*() {
-    const { input, upstream } = yield* spec.hydrate
+    const { input, upstream } = yield* Effect.withSpan(spec.hydrate, "Worker.hydrate")
     yield* spec.beforeHandler(input)
     const controller = new AbortController()
     const ctx = makeTaskContext(
@@ -98,7 +98,8 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     )
     return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
       Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
-      Effect.onInterrupt(() => Effect.sync(() => controller.abort()))
+      Effect.onInterrupt(() => Effect.sync(() => controller.abort())),
+      Effect.withSpan("Worker.handler", { attributes: { "pipeweave.task.id": spec.task.id } })
     )
   })
 
@@ -142,8 +143,9 @@ export const runAttempt = (
       const { output, runNext } = interpretResult(value)
       if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
       const json = yield* serialise(spec.task.id, output)
-      const uploaded = yield* assets.upload
-      const saved = yield* saveOutput(spec, json)
+      const [uploaded, saved] = yield* Effect.all([assets.upload, saveOutput(spec, json)]).pipe(
+        Effect.withSpan("Worker.upload")
+      )
       yield* assets.discard
       return { value, outputPath: spec.outputPath, ...saved, assets: uploaded, selectedNext: runNext }
     }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void))

@@ -1,4 +1,5 @@
 import { HttpServer } from "@effect/platform"
+import { serverSpans, withoutPlatformServerSpans } from "@pipeweave/domain/TraceContext"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Data, Duration, Effect, ExecutionStrategy, Scope } from "effect"
@@ -92,7 +93,10 @@ export const serveWorker = (
     const executions = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const gate = yield* makeDrainGate
     const router = yield* makeDispatchRouter(definition, executions, gate)
-    yield* HttpServer.serveEffect(router).pipe(Effect.provideService(HttpServer.HttpServer, server))
+    yield* HttpServer.serveEffect(router, serverSpans({ untraced: ["/health"] })).pipe(
+      withoutPlatformServerSpans,
+      Effect.provideService(HttpServer.HttpServer, server)
+    )
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
     const baseUrl = config.baseUrl ?? `http://127.0.0.1:${port}`
     const { log } = yield* WorkerLog

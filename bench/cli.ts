@@ -1,0 +1,50 @@
+import { spawnNode } from "./children.js"
+import { makeDataDir, startOrchestrator } from "./processes.js"
+import { progress } from "./progress.js"
+import type { Settings } from "./settings.js"
+import { median } from "./stats.js"
+
+/** The `pipeweave` bin as `npm pack` ships it (`npm run build` bundles it). */
+const PIPEWEAVE = "packages/cli/dist/bundle/pipeweave.mjs"
+
+export interface CliResult {
+  readonly samples: number
+  /** Medians of wall time from spawn to exit. */
+  readonly nodeMs: number
+  readonly versionMs: number
+  readonly servicesMs: number
+}
+
+/** Wall time from spawn to exit of `node <args>`; fails unless it exits 0. */
+const timed = async (args: ReadonlyArray<string>): Promise<number> => {
+  const started = performance.now()
+  const child = spawnNode(`node ${args.join(" ")}`, args, { NO_COLOR: "1" })
+  const code = await new Promise<number | null>((resolve) => child.process.once("exit", (c) => resolve(c)))
+  const ms = performance.now() - started
+  if (code !== 0) throw new Error(`node ${args.join(" ")} exited ${code}:\n${child.output()}`)
+  return ms
+}
+
+/**
+ * `pipeweave --version` and `pipeweave services` (against an orchestrator on the embedded database)
+ * from the bundled bin beside `node -e 0`, interleaved so load changes hit all three alike; one
+ * untimed round first (file cache).
+ */
+export const measureCli = async (settings: Settings): Promise<CliResult> => {
+  const orchestrator = await startOrchestrator({}, makeDataDir())
+  try {
+    const commands = [["-e", "0"], [PIPEWEAVE, "--version"], [PIPEWEAVE, "services", "--url", orchestrator.url]]
+    const samples: Array<Array<number>> = [[], [], []]
+    for (let round = 0; round <= settings.cliSamples; round++) {
+      for (const [i, args] of commands.entries()) {
+        const ms = await timed(args)
+        if (round > 0) samples[i]!.push(ms)
+      }
+      if (round > 0) progress(`cli round ${round}/${settings.cliSamples}`)
+    }
+    const [nodeMs, versionMs, servicesMs] = samples.map(median) as [number, number, number]
+    return { samples: settings.cliSamples, nodeMs, versionMs, servicesMs }
+  } finally {
+    await orchestrator.child.stop()
+  }
+}
