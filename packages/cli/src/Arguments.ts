@@ -1,7 +1,8 @@
 import { Args, Options } from "@effect/cli"
 import { PipelineId, TaskId } from "@pipeweave/domain/Ids"
-import { Either, Schema } from "effect"
+import { Either, Option, Schema } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { DURATION_FORMAT, parseDuration } from "./DurationText.js"
 
 /** The `<taskId>` argument, checked against the contract's task id rules. */
 export const taskIdArg = Args.text({ name: "taskId" }).pipe(
@@ -67,3 +68,15 @@ export const pageOptions = {
     Options.withDescription("Rows to skip")
   )
 }
+
+/** `--timeout <duration>` for the `--wait` and `--watch` flags, as milliseconds. */
+export const timeoutOption = Options.text("timeout").pipe(
+  Options.withSchema(Schema.String.pipe(
+    Schema.filter((text) => Option.isSome(parseDuration(text)), {
+      message: (issue) => `--timeout must be ${DURATION_FORMAT} (got "${String(issue.actual)}")`
+    }),
+    Schema.transform(Schema.Number, { strict: true, decode: (text) => Option.getOrThrow(parseDuration(text)), encode: String })
+  )),
+  Options.optional,
+  Options.withDescription("Stop waiting after this long (30s, 5m, 1h): the run continues; exit code 124")
+)

@@ -3,11 +3,13 @@ import { Cause, Console, Effect, Option } from "effect"
 import { CliFailure } from "./CliFailure.js"
 import { CancelCommand } from "./commands/CancelCommand.js"
 import { DbCommand } from "./commands/DbCommand.js"
+import { DevCommand } from "./commands/DevCommand.js"
 import { DlqCommand } from "./commands/DlqCommand.js"
 import { DryRunCommand } from "./commands/DryRunCommand.js"
 import { HistoryCommand } from "./commands/HistoryCommand.js"
 import { InitCommand } from "./commands/InitCommand.js"
 import { ItemsCommand } from "./commands/ItemsCommand.js"
+import { LogsCommand } from "./commands/LogsCommand.js"
 import { PipelinesCommand } from "./commands/PipelinesCommand.js"
 import { QueueCommand } from "./commands/QueueCommand.js"
 import { QueueStatusCommand } from "./commands/QueueStatusCommand.js"
@@ -27,6 +29,7 @@ export const PipeweaveCommand = Command.make("pipeweave").pipe(
     HistoryCommand,
     QueueCommand,
     StatusCommand,
+    LogsCommand,
     QueueStatusCommand,
     ItemsCommand,
     PipelinesCommand,
@@ -35,7 +38,8 @@ export const PipeweaveCommand = Command.make("pipeweave").pipe(
     RunsCommand,
     CancelCommand,
     DlqCommand,
-    DbCommand
+    DbCommand,
+    DevCommand
   ])
 )
 

@@ -1,6 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -16,6 +17,14 @@ export const main = (argv: ReadonlyArray<string>): void =>
     Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layer)),
     NodeRuntime.runMain({
       disableErrorReporting: true,
-      teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
+      // A signal interrupts the main fiber (after the command's finalizers ran): exit 130.
+      teardown: (exit, onExit) =>
+        onExit(
+          Exit.isSuccess(exit) && typeof exit.value === "number"
+            ? exit.value
+            : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+            ? 130
+            : 1
+        )
     })
   )

@@ -1,31 +1,6 @@
 import type { PipelineRunDetail } from "@pipeweave/domain/Pipeline"
-import { Console, Effect } from "effect"
+import { Effect } from "effect"
 import { CliFailure } from "./CliFailure.js"
-import type { OrchestratorClient } from "./OrchestratorClient.js"
-import { isTerminal } from "./TaskRunView.js"
-
-/**
- * Polls `GET /api/runs/:id` every `intervalMs` until the run leaves `running`; unless `quiet`,
- * notes on stderr each task that ends (completed, failed, cancelled or skipped).
- */
-export const waitForPipelineRun = (client: OrchestratorClient, runId: string, intervalMs: number, quiet: boolean) => {
-  const seen = new Map<string, string>()
-  const note = (run: PipelineRunDetail) =>
-    Effect.forEach(run.tasks, (task) => {
-      if (!isTerminal(task.status) || seen.get(task.taskId) === task.status) return Effect.void
-      seen.set(task.taskId, task.status)
-      return quiet ? Effect.void : Console.error(`${runId}: ${task.taskId} ${task.status}`)
-    }, { discard: true })
-  const poll: Effect.Effect<PipelineRunDetail, unknown> = Effect.flatMap(
-    client.pipelines.run({ path: { id: runId } }),
-    (run) =>
-      Effect.zipRight(
-        note(run),
-        run.status === "running" ? Effect.zipRight(Effect.sleep(intervalMs), Effect.suspend(() => poll)) : Effect.succeed(run)
-      )
-  )
-  return poll
-}
 
 const failedTasks = (run: PipelineRunDetail): string =>
   run.tasks

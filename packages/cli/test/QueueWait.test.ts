@@ -41,7 +41,7 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
       assert.strictEqual(result.exitCode, 0, result.stderr)
       assert.deepStrictEqual(JSON.parse(result.stdout), { pages: ["one"], ok: true })
       assert.include(result.stderr, `queued ${runId}; waiting`)
-      assert.include(result.stderr, `${runId}: completed (attempt 1)`)
+      assert.include(result.stderr, `${runId}: render completed, attempt 1/4`)
     }))
 
   it.effect("exits 1 with the run's error when it fails for good; --json prints the run", () =>

@@ -1,6 +1,6 @@
 import { Page, PageParams } from "./Pagination.js"
 import { Schema } from "effect"
-import { AssetRef, TaskRunStatus } from "./TaskRun.js"
+import { AssetRef, AttemptFailureSummary, TaskProgress, TaskRunStatus } from "./TaskRun.js"
 import { CodeHash, Json, PipelineId, PipelineRunId, ServiceId, TaskId, TaskRunId } from "./Ids.js"
 import { PlanLevel } from "./pipeline/ExecutionPlan.js"
 import { PipelineStructure } from "./pipeline/PipelineStructure.js"
@@ -104,7 +104,14 @@ export const RunTask = Schema.Struct({
   currentCodeVersion: Schema.NullOr(Schema.Int),
   codeChanged: Schema.Boolean,
   error: Schema.NullOr(Schema.String),
-  errorCode: Schema.NullOr(Schema.String)
+  errorCode: Schema.NullOr(Schema.String),
+  /** The current (or last) attempt's number; 0 before the first dispatch. */
+  attempt: Schema.optionalWith(Schema.Int, { default: () => 0 }),
+  maxAttempts: Schema.optionalWith(Schema.Int, { default: () => 1 }),
+  /** What the running attempt last reported with `ctx.progress` (cleared when an attempt starts). */
+  progress: Schema.optionalWith(Schema.NullOr(TaskProgress), { default: () => null }),
+  /** The latest attempt that failed, kept after a retry succeeds. */
+  lastFailure: Schema.optionalWith(Schema.NullOr(AttemptFailureSummary), { default: () => null })
 })
 export type RunTask = typeof RunTask.Type
 

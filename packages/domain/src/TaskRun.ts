@@ -55,6 +55,18 @@ export const AssetRef = Schema.Struct({
 })
 export type AssetRef = typeof AssetRef.Type
 
+/** What a running attempt last reported with `ctx.progress`. */
+export const TaskProgress = Schema.Struct({ percent: Schema.Number, message: Schema.NullOr(Schema.String) })
+export type TaskProgress = typeof TaskProgress.Type
+
+/** Why one attempt failed. */
+export const AttemptFailureSummary = Schema.Struct({
+  attempt: Schema.Int,
+  error: Schema.String,
+  errorCode: Schema.NullOr(Schema.String)
+})
+export type AttemptFailureSummary = typeof AttemptFailureSummary.Type
+
 /** A task run with everything the orchestrator knows about it (paths, never data). */
 export const TaskRun = Schema.Struct({
   runId: TaskRunId,
@@ -72,7 +84,7 @@ export const TaskRun = Schema.Struct({
   assets: Schema.Record({ key: Schema.String, value: AssetRef }),
   logsPath: Schema.NullOr(Schema.String),
   selectedNext: Schema.NullOr(Schema.Array(TaskId)),
-  progress: Schema.NullOr(Schema.Struct({ percent: Schema.Number, message: Schema.NullOr(Schema.String) })),
+  progress: Schema.NullOr(TaskProgress),
   error: Schema.NullOr(Schema.String),
   errorCode: Schema.NullOr(Schema.String),
   metadata: Json,

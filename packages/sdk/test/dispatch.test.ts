@@ -101,7 +101,7 @@ describe("dispatch: success", () => {
 
       const logLines = Buffer.from(yield* h.storage.get(body.logsPath)).toString().trim().split("\n").map((l) => JSON.parse(l))
       assert.strictEqual(logLines.length, 1)
-      assert.deepInclude(logLines[0], { level: "info", message: "summarizing", pages: 3 })
+      assert.deepInclude(logLines[0], { level: "info", message: "summarizing", pages: 3, attempt: 2 })
       assert.match(logLines[0].ts, /^\d{4}-\d\d-\d\dT/)
 
       assert.isFalse(existsSync(join(h.tempDir, body.runId)))
@@ -126,6 +126,27 @@ describe("dispatch: success", () => {
       yield* dispatch(h, none)
       assert.deepStrictEqual(yield* readJson(h, none.outputPath), null)
       assert.deepInclude(h.fake.state.callbacks[1]!.body, { status: "success", outputSize: 4, assets: {} })
+    }))
+
+  it.scopedLive("a later attempt appends its lines, each naming its attempt, after the earlier attempts' lines", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness((worker) =>
+        worker.register("retried", async (ctx) => {
+          ctx.log.info("second try", { pages: 2 })
+          return { ok: true }
+        })
+      )
+      const body = yield* makeDispatch(h, { taskId: "retried", input: {}, attempt: 2 })
+      const earlier = [
+        { ts: "2026-01-01T00:00:00.000Z", level: "info", message: "first try", attempt: 1 },
+        { ts: "2026-01-01T00:00:01.000Z", level: "error", message: "attempt 1 failed: busy", attempt: 1 },
+        { ts: "2026-01-01T00:00:02.000Z", level: "info", message: "an earlier delivery of attempt 2", attempt: 2 }
+      ]
+      yield* h.storage.put(body.logsPath, earlier.map((l) => JSON.stringify(l) + "\n").join(""), "application/x-ndjson")
+      yield* dispatch(h, body)
+      const lines = Buffer.from(yield* h.storage.get(body.logsPath)).toString().trim().split("\n").map((l) => JSON.parse(l))
+      assert.deepStrictEqual(lines.map((l) => [l.attempt, l.message]), [[1, "first try"], [1, "attempt 1 failed: busy"], [2, "second try"]])
+      assert.deepInclude(lines[2], { level: "info", pages: 2 })
     }))
 
   it.scopedLive("an attempt that logs nothing writes no log, and its callback names no logsPath", () =>

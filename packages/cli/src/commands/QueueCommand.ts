@@ -4,22 +4,13 @@ import { QueueTaskRequest, QueueTaskResponse } from "@pipeweave/domain/Queue"
 import { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Console, Effect, Option, Schema } from "effect"
 import { type ApiOptions, apiOptions } from "../ApiOptions.js"
-import { inputOption, parseInput, pollIntervalOption, priorityOption, taskIdArg } from "../Arguments.js"
+import { inputOption, parseInput, pollIntervalOption, priorityOption, taskIdArg, timeoutOption } from "../Arguments.js"
 import { CliFailure } from "../CliFailure.js"
-import { callOrchestrator, type OrchestratorClient, readStorage } from "../OrchestratorClient.js"
+import { liveRunOfTaskRun } from "../LiveView.js"
+import { callOrchestrator, readStorage } from "../OrchestratorClient.js"
 import { printJson } from "../Output.js"
+import { followRun } from "../RunFollow.js"
 import { failureLine, isTerminal } from "../TaskRunView.js"
-
-const pollUntilDone = (client: OrchestratorClient, runId: string, intervalMs: number, quiet: boolean) => {
-  const poll = (seen: string | undefined): Effect.Effect<TaskRun, unknown> =>
-    Effect.flatMap(client.queue.taskRun({ path: { id: runId } }), (run) => {
-      const note = run.status === seen || quiet ? Effect.void : Console.error(`${runId}: ${run.status} (attempt ${run.attempt})`)
-      return isTerminal(run.status)
-        ? Effect.as(note, run)
-        : note.pipe(Effect.zipRight(Effect.sleep(intervalMs)), Effect.zipRight(Effect.suspend(() => poll(run.status))))
-    })
-  return poll(undefined)
-}
 
 const outputText = (stored: StorageContent): string =>
   stored.encoding === "json"
@@ -52,8 +43,12 @@ export const QueueCommand = Command.make(
     ),
     priority: priorityOption.pipe(Options.withDescription("Lower runs first (default: the task's priority, 100)")),
     wait: Options.boolean("wait").pipe(
-      Options.withDescription("Poll until the run completes, fails or is cancelled; print its output (exit 1 on failure)")
+      Options.withDescription(
+        "Follow the run until it completes, fails or is cancelled (live view on stderr); print its output " +
+          "(exit 1 on failure, 124 --timeout, 130 Ctrl+C)"
+      )
     ),
+    timeout: timeoutOption,
     pollInterval: pollIntervalOption
   },
   (options) =>
@@ -71,10 +66,17 @@ export const QueueCommand = Command.make(
           : Console.log(`queued ${queued.runId} (task ${queued.taskId}, input ${queued.inputPath})`)
       }
       if (!options.json) yield* Console.error(`queued ${queued.runId}; waiting for it to finish (Ctrl-C stops waiting, not the run)`)
-      const run = yield* callOrchestrator(options, (client) => pollUntilDone(client, queued.runId, options.pollInterval, options.json))
+      const run = yield* callOrchestrator(options, (client) =>
+        followRun(
+          queued.runId,
+          client.queue.taskRun({ path: { id: queued.runId } }),
+          liveRunOfTaskRun,
+          (run) => isTerminal(run.status),
+          { intervalMs: options.pollInterval, timeoutMs: options.timeout, quiet: options.json, url: options.url }
+        ))
       yield* finish(options, run)
     })
 ).pipe(Command.withDescription(
-  "Queue a standalone task (POST /api/queue/task); --wait polls GET /api/task-runs/:id and prints the output " +
+  "Queue a standalone task (POST /api/queue/task); --wait follows the run live and prints the output " +
     "(with --json: { run, output })"
 ))

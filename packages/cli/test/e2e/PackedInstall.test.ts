@@ -223,6 +223,13 @@ layer(PackedLive, { timeout: "10 minutes", excludeTestServices: true })("packed 
       assert.include(result.stderr, "install @pipeweave/orchestrator next to the CLI (npm install @pipeweave/orchestrator@0.1.0)")
     }), { timeout: 60_000 })
 
+  it.effect("npx pipeweave dev, without @pipeweave/orchestrator installed, names the package to install", () =>
+    Effect.gen(function*() {
+      const result = yield* pipeweave(["dev", "--port", String(yield* freePort)])
+      assert.strictEqual(result.exitCode, 1, result.stdout + result.stderr)
+      assert.include(result.stderr, "install @pipeweave/orchestrator next to the CLI (npm install @pipeweave/orchestrator@0.1.0)")
+    }), { timeout: 60_000 })
+
   it.effect("a local-storage worker installs without any provider client; an S3 worker adds only @aws-sdk/client-s3", () =>
     Effect.gen(function*() {
       const { packs } = yield* Packed

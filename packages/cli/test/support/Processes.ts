@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
-import { Effect, Schedule } from "effect"
+import { type Duration, Effect, Schedule } from "effect"
 
 /** What a finished command printed and returned. */
 export interface CommandResult {
@@ -75,7 +75,12 @@ export const freePort = Effect.async<number>((resume) => {
  * Retries `check` every 200 ms until it succeeds, `proc` exits, or `deadline` passes; then dies
  * with `what` and the process's output.
  */
-export const eventually = <A, E, R>(what: string, check: Effect.Effect<A, E, R>, proc?: Proc, deadline = "90 seconds" as const) =>
+export const eventually = <A, E, R>(
+  what: string,
+  check: Effect.Effect<A, E, R>,
+  proc?: Proc,
+  deadline: Duration.DurationInput = "90 seconds"
+) =>
   check.pipe(
     Effect.retry({
       schedule: Schedule.spaced("200 millis").pipe(Schedule.upTo(deadline)),

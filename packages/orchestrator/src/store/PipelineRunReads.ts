@@ -1,5 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import type { PipelineRunDetail, RunsParams, RunTask } from "@pipeweave/domain/Pipeline"
+import type { AttemptFailureSummary } from "@pipeweave/domain/TaskRun"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode } from "@pipeweave/domain/pipeline/Routing"
 import { Effect, Option, Schema } from "effect"
@@ -30,6 +31,13 @@ export const LastRun = Schema.Struct({ pipelineId: Schema.String, id: Schema.Str
 
 const AttemptCount = Schema.Struct({ runId: Schema.String, attempts: DbInt })
 
+const LastFailure = Schema.Struct({
+  runId: Schema.String,
+  attempt: DbInt,
+  error: Schema.String,
+  errorCode: Schema.NullOr(Schema.String)
+})
+
 const TaskVersion = Schema.Struct({ taskId: Schema.String, codeVersion: DbInt })
 
 /** The filters of a page of pipeline runs. */
@@ -45,7 +53,12 @@ const Total = Schema.Struct({ total: DbInt })
 
 const Ids = Schema.Array(Schema.String)
 
-const toRunTask = (run: RunRow, attempts: number, currentVersion: number | null): RunTask => ({
+const toRunTask = (
+  run: RunRow,
+  attempts: number,
+  currentVersion: number | null,
+  lastFailure: AttemptFailureSummary | null
+): RunTask => ({
   taskId: run.taskId,
   taskRunId: run.id,
   status: run.status,
@@ -60,7 +73,11 @@ const toRunTask = (run: RunRow, attempts: number, currentVersion: number | null)
   currentCodeVersion: currentVersion,
   codeChanged: run.codeVersion !== null && currentVersion !== null && run.codeVersion !== currentVersion,
   error: run.error,
-  errorCode: run.errorCode
+  errorCode: run.errorCode,
+  attempt: run.attempt,
+  maxAttempts: run.maxAttempts,
+  progress: run.progressPercent === null ? null : { percent: run.progressPercent, message: run.progressMessage },
+  lastFailure
 })
 
 /** Read models over pipeline runs. */
@@ -124,6 +141,15 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
             WHERE run_id = ANY(${runIds}::text[]) GROUP BY run_id`
     })
 
+    const lastFailures = SqlSchema.findAll({
+      Request: Ids,
+      Result: LastFailure,
+      execute: (runIds) =>
+        sql`SELECT DISTINCT ON (run_id) run_id, attempt, error, error_code FROM task_run_attempts
+            WHERE run_id = ANY(${runIds}::text[]) AND error IS NOT NULL
+            ORDER BY run_id, attempt DESC`
+    })
+
     const taskVersions = SqlSchema.findAll({
       Request: Ids,
       Result: TaskVersion,
@@ -137,6 +163,7 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
         const row = found.value
         const taskRuns = yield* taskRunsOf(pipelineRunId)
         const attempts = yield* attemptCounts(taskRuns.map((t) => t.id))
+        const failures = yield* lastFailures(taskRuns.map((t) => t.id))
         const versions = yield* taskVersions(Object.keys(row.structure.tasks))
         const latest = new Map<string, RunRow>()
         for (const t of taskRuns) latest.set(t.taskId, t)
@@ -155,7 +182,13 @@ export class PipelineRunReads extends Effect.Service<PipelineRunReads>()("@pipew
             const t = latest.get(taskId)
             if (t === undefined) return []
             const current = versions.find((v) => v.taskId === taskId)
-            return [toRunTask(t, attempts.find((a) => a.runId === t.id)?.attempts ?? 0, current ? current.codeVersion : null)]
+            const failure = failures.find((f) => f.runId === t.id)
+            return [toRunTask(
+              t,
+              attempts.find((a) => a.runId === t.id)?.attempts ?? 0,
+              current ? current.codeVersion : null,
+              failure ? { attempt: failure.attempt, error: failure.error, errorCode: failure.errorCode } : null
+            )]
           })
         })
       }).pipe(Effect.orDie)

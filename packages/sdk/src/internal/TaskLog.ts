@@ -1,11 +1,12 @@
 import { Clock, Effect, Ref } from "effect"
 import type { LogLevel } from "./WorkerLog.js"
 
-/** One `ctx.log` line as written to the run's JSONL log. */
+/** One `ctx.log` line as written to the run's JSONL log (`attempt` is the attempt that wrote it). */
 export interface LogLine {
   readonly ts: string
   readonly level: LogLevel
   readonly message: string
+  readonly attempt?: number
   readonly [field: string]: unknown
 }
 
@@ -15,7 +16,7 @@ export interface TaskLog {
   readonly jsonl: Effect.Effect<string>
 }
 
-const reserved = new Set(["ts", "level", "message"])
+const reserved = new Set(["ts", "level", "message", "attempt"])
 
 const safeFields = (fields: Record<string, unknown> | undefined): Record<string, unknown> => {
   if (fields === undefined || typeof fields !== "object") return {}
@@ -32,14 +33,22 @@ const lineText = (line: LogLine): string => {
   }
 }
 
+/** A task log; each line names `attempt` when one is given (dispatched attempts, not local runs). */
 export const makeTaskLog = (
-  forward: (level: LogLevel, message: string) => Effect.Effect<void>
+  forward: (level: LogLevel, message: string) => Effect.Effect<void>,
+  attempt?: number
 ): Effect.Effect<TaskLog> =>
   Effect.map(Ref.make<ReadonlyArray<LogLine>>([]), (lines) => ({
     write: (level, message, fields) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const line: LogLine = { ts: new Date(now).toISOString(), level, message: String(message), ...safeFields(fields) }
+        const line: LogLine = {
+          ts: new Date(now).toISOString(),
+          level,
+          message: String(message),
+          ...(attempt === undefined ? {} : { attempt }),
+          ...safeFields(fields)
+        }
         yield* Ref.update(lines, (all) => [...all, line])
         yield* forward(level, line.message)
       }),

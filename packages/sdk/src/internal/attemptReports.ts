@@ -6,20 +6,53 @@ import type { AttemptSuccess } from "./runAttempt.js"
 import type { TaskLog } from "./TaskLog.js"
 import type { LogLevel } from "./WorkerLog.js"
 
+const otherAttempts = (text: string, attempt: number): string =>
+  text.split("\n").filter((line) => {
+    if (line.trim() === "") return false
+    try {
+      return (JSON.parse(line) as { attempt?: unknown }).attempt !== attempt
+    } catch {
+      return true
+    }
+  }).map((line) => line + "\n").join("")
+
 /**
- * Writes the attempt's JSONL log to `key`, unless it has no line (then nothing is written and the
- * callback names no `logsPath`); a storage failure is logged and yields `None`.
+ * The lines earlier attempts wrote to `key` (none for a first attempt); a line of `attempt` itself
+ * is dropped, so a re-delivered attempt does not repeat itself.
+ */
+const earlierLines = (
+  storage: StorageShape,
+  key: string,
+  attempt: number,
+  say: (level: LogLevel, message: string) => Effect.Effect<void>
+): Effect.Effect<string> =>
+  attempt <= 1
+    ? Effect.succeed("")
+    : storage.get(key).pipe(
+      Effect.map((bytes) => otherAttempts(Buffer.from(bytes).toString("utf8"), attempt)),
+      Effect.catchTag("ObjectNotFound", () => Effect.succeed("")),
+      Effect.catchAll((e) =>
+        say("warn", `reading the earlier attempts' logs at '${key}' failed: ${e.message}`).pipe(Effect.as(""))
+      )
+    )
+
+/**
+ * Appends the attempt's JSONL log to the run's log at `key` (after the lines of earlier attempts),
+ * unless it has no line (then nothing is written and the callback names no `logsPath`); a storage
+ * failure is logged and yields `None`.
  */
 export const writeLogs = (
   storage: StorageShape,
   key: string,
   log: TaskLog,
+  attempt: number,
   say: (level: LogLevel, message: string) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<string>> =>
   Effect.flatMap(log.jsonl, (text) =>
     text === ""
       ? Effect.succeedNone
-      : storage.put(key, text, "application/x-ndjson").pipe(
+      : earlierLines(storage, key, attempt, say).pipe(
+        Effect.flatMap((earlier) => storage.put(key, earlier + text, "application/x-ndjson")),
         Effect.as(Option.some(key)),
         Effect.catchAll((e) => say("warn", `writing logs to '${key}' failed: ${e.message}`).pipe(Effect.as(Option.none())))
       ))

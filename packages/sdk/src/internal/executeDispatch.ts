@@ -55,7 +55,7 @@ export const executeDispatch = (
     const say = (level: LogLevel, message: string) => log(level, message, { taskId: task.id, runId, attempt })
     const cancelled = yield* Deferred.make<void>()
     const cancel = Effect.asVoid(Deferred.succeed(cancelled, undefined))
-    const taskLog = yield* makeTaskLog(say)
+    const taskLog = yield* makeTaskLog(say, attempt)
     if (payload.codeHash !== task.registration.codeHash) {
       yield* say(
         "warn",
@@ -124,7 +124,7 @@ export const executeDispatch = (
     const early = Option.flatMap(error, earlyEndOf)
     if (Option.isSome(early)) {
       if (Option.isSome(early.value.note)) yield* say(...early.value.note.value)
-      if (Either.isRight(storage)) yield* writeLogs(storage.right, payload.logsPath, taskLog, say)
+      if (Either.isRight(storage)) yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
       return { runId, attempt, status: early.value.status }
     }
     const report = Option.map(error, failureOf)
@@ -135,7 +135,7 @@ export const executeDispatch = (
       })
     }
     const logsPath = Either.isRight(storage)
-      ? yield* writeLogs(storage.right, payload.logsPath, taskLog, say)
+      ? yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
       : Option.none<string>()
     const body: CallbackPayload = Exit.isSuccess(outcome)
       ? successPayload(attempt, outcome.value, logsPath)
