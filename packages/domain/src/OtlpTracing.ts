@@ -1,5 +1,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Layer, Option } from "effect"
+import { isHttpUrl } from "./HttpUrl.js"
 
 /** Where and how spans are exported over OTLP/HTTP, read from the standard `OTEL_*` variables. */
 export interface OtlpTracingSettings {
@@ -15,15 +16,6 @@ export interface OtlpTracingSettings {
 }
 
 type Env = Readonly<Record<string, string | undefined>>
-
-const httpUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
 
 const parseHeaders = (text: string): Either.Either<Record<string, string>, string> => {
   const headers: Record<string, string> = {}
@@ -57,7 +49,7 @@ export const parseOtlpTracing = (env: Env): Either.Either<Option.Option<OtlpTrac
   if (read("OTEL_TRACES_EXPORTER").toLowerCase() === "none") return Either.right(Option.none())
   const problems: Array<string> = []
   const url = traces !== "" ? traces : `${base.replace(/\/+$/, "")}/v1/traces`
-  if (!httpUrl(url)) {
+  if (!isHttpUrl(url)) {
     const name = traces !== "" ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT"
     problems.push(`${name} must be an http(s) URL such as http://localhost:4318 (got "${traces || base}")`)
   }

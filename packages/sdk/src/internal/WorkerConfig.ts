@@ -1,3 +1,4 @@
+import { isHttpUrl } from "@pipeweave/domain/HttpUrl"
 import { type LogSettings, parseLogSettings } from "@pipeweave/domain/LogSettings"
 import { type OtlpTracingSettings, parseOtlpTracing } from "@pipeweave/domain/OtlpTracing"
 import { Data, Either, type Option } from "effect"
@@ -67,15 +68,6 @@ export class InvalidWorkerConfig extends Data.TaggedError("InvalidWorkerConfig")
 const secretHelp = "set `secretKey` (or PIPEWEAVE_SECRET_KEY) to the orchestrator's 64-hex-character key; " +
   "generate one with `openssl rand -hex 32`"
 
-const httpUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "http:" || url.protocol === "https:"
-  } catch {
-    return false
-  }
-}
-
 /** Applies the defaults of the spec's table and validates what cannot work. */
 export const resolveConfig = (
   config: WorkerConfig,
@@ -86,7 +78,7 @@ export const resolveConfig = (
   const secretKey = (config.secretKey ?? env["PIPEWEAVE_SECRET_KEY"])?.trim()
   if (secretKey === undefined || secretKey === "") return fail(`secretKey is missing: ${secretHelp}`)
   if (!/^[0-9a-fA-F]{64}$/.test(secretKey)) return fail(`secretKey must be 64 hex characters: ${secretHelp}`)
-  if (typeof config.orchestratorUrl !== "string" || !httpUrl(config.orchestratorUrl)) {
+  if (typeof config.orchestratorUrl !== "string" || !isHttpUrl(config.orchestratorUrl)) {
     return fail(`orchestratorUrl must be an http(s) URL, got ${JSON.stringify(config.orchestratorUrl)}`)
   }
   if (typeof config.serviceId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(config.serviceId)) {
@@ -95,7 +87,7 @@ export const resolveConfig = (
     )
   }
   const baseUrl = config.baseUrl ?? env["PIPEWEAVE_BASE_URL"]
-  if (baseUrl !== undefined && !httpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
+  if (baseUrl !== undefined && !isHttpUrl(baseUrl)) return fail(`baseUrl must be an http(s) URL, got "${baseUrl}"`)
   const log = parseLogSettings(env, stdoutIsTty)
   if (Either.isLeft(log)) return fail(log.left.join("; "))
   const tracing = parseOtlpTracing(env)
