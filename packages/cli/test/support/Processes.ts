@@ -39,7 +39,10 @@ export interface Proc {
   readonly output: () => string
 }
 
-/** Spawns `command args`; killed (SIGKILL) when the scope closes. */
+/**
+ * Spawns `command args` in a process group of its own; the whole group (`npm start`'s shell and
+ * node included) is killed (SIGKILL) when the scope closes.
+ */
 export const startProcess = (
   command: string,
   args: ReadonlyArray<string>,
@@ -47,7 +50,12 @@ export const startProcess = (
 ) =>
   Effect.acquireRelease(
     Effect.sync((): Proc => {
-      const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] })
+      const child = spawn(command, args, {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true
+      })
       let output = ""
       child.stdout!.on("data", (chunk) => (output += chunk.toString()))
       child.stderr!.on("data", (chunk) => (output += chunk.toString()))
@@ -55,9 +63,16 @@ export const startProcess = (
     }),
     ({ child }) =>
       Effect.async<void>((resume) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+        const killGroup = () => {
+          try {
+            process.kill(-child.pid!, "SIGKILL")
+          } catch {
+            // the group has already gone
+          }
+        }
+        if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.sync(killGroup))
         child.once("exit", () => resume(Effect.void))
-        child.kill("SIGKILL")
+        killGroup()
       })
   )
 
