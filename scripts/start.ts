@@ -9,6 +9,7 @@ import { quarterlyReportUrl } from "@pipeweave/example-pdf-processing/samples"
 import { makePdfWorker } from "@pipeweave/example-pdf-processing/worker"
 import { Cause, Effect, Either, Option, Redacted } from "effect"
 import { parseConfig } from "../packages/orchestrator/src/Config.js"
+import { siteDir } from "../packages/orchestrator/src/http/SiteHttp.js"
 import { launch } from "../packages/orchestrator/src/Orchestrator.js"
 import { resolveSecret } from "../packages/orchestrator/src/Secret.js"
 import { printSummary, printTimeline } from "./printRun.js"
@@ -90,6 +91,9 @@ printSummary(summary.content)
 printTimeline(run)
 console.log(`\n[start] API docs:   ${orchestratorUrl}/docs  (OpenAPI at ${orchestratorUrl}/openapi.json)`)
 console.log(`[start] this run:   ${orchestratorUrl}/api/runs/${run.runId}`)
+console.log(Option.isSome(siteDir())
+  ? `[start] site:       ${orchestratorUrl}/ui/runs/${run.runId}`
+  : `[start] site:       \`npm run build\` builds the monitoring site, served at ${orchestratorUrl}/ui/`)
 console.log(`[start] data:       ${settings.dataDir}`)
 
 if (once) {
