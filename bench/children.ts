@@ -18,9 +18,15 @@ const OUTPUT_LIMIT = 64 * 1024
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
 
+/** `BENCH_CPU_PROF=<dir>`: every child writes a V8 CPU profile there when it exits. */
+const profileArgs = (): ReadonlyArray<string> => {
+  const dir = process.env["BENCH_CPU_PROF"]?.trim()
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []
+}
+
 /** `node <args>` from the repository root; every child is tracked until it exits. */
 export const spawnNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Child => {
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(process.execPath, [...profileArgs(), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"]

@@ -17,7 +17,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  minify: true,
+  minify: process.env["BUNDLE_MINIFY"] !== "0",
   sourcemap: "linked",
   external: ["@electric-sql/pglite"],
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
