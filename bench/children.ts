@@ -21,7 +21,8 @@ const exited = (child: ChildProcess) => child.exitCode !== null || child.signalC
 /** `BENCH_CPU_PROF=<dir>`: every child writes a V8 CPU profile there when it exits. */
 const profileArgs = (): ReadonlyArray<string> => {
   const dir = process.env["BENCH_CPU_PROF"]?.trim()
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []
+  const extra = (process.env["BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "")
+  return [...extra, ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])]
 }
 
 /** `node <args>` from the repository root; every child is tracked until it exits. */

@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { loggerLayer } from "@pipeweave/domain/LogSettings"
@@ -15,6 +15,7 @@ import { httpMetrics } from "./http/HttpMetrics.js"
 import { jsonErrors } from "./http/JsonErrors.js"
 import { MetricsHttp } from "./http/MetricsHttp.js"
 import { requestGuards } from "./http/RequestGuards.js"
+import { DocsHttp } from "./http/DocsHttp.js"
 import { SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
@@ -138,7 +139,7 @@ export const http = HttpApiBuilder.serve((app) => requestSpans(httpMetrics(reque
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),
   Layer.provide(requestGuards),
-  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(DocsHttp),
   Layer.provide(SiteHttp),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(api)

@@ -52,5 +52,10 @@ describe("the orchestrator process", () => {
         Effect.orDie
       )
       assert.strictEqual(run.attempts.length, 1)
+      // Swagger UI's assets load on demand, from the installed @effect/platform beside the bundle.
+      const docs = yield* Effect.promise(() => fetch(`${url}/docs`).then(async (r) => ({ status: r.status, text: await r.text() })))
+      assert.strictEqual(docs.status, 200)
+      assert.include(docs.text, "SwaggerUIBundle")
+      assert.include(docs.text, "/api/callback/{runId}")
     }).pipe(Effect.scoped), { timeout: 120_000 })
 })
