@@ -16,7 +16,7 @@ import { jsonErrors } from "./http/JsonErrors.js"
 import { MetricsHttp } from "./http/MetricsHttp.js"
 import { requestGuards } from "./http/RequestGuards.js"
 import { DocsHttp } from "./http/DocsHttp.js"
-import { SiteHttp } from "./http/SiteHttp.js"
+import { logAddresses, SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
 import { QueueHttp } from "./http/QueueHttp.js"
 import { ServicesHttp } from "./http/ServicesHttp.js"
@@ -148,7 +148,7 @@ export const http = HttpApiBuilder.serve((app) => requestSpans(httpMetrics(reque
 /** The whole orchestrator listening on `PORT` (and `HOST`), saying at start how exposed it is. */
 export const server = (settings: Config.OrchestratorSettings) =>
   http.pipe(
-    HttpServer.withLogAddress,
+    Layer.merge(logAddresses),
     Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
     Layer.merge(Layer.effectDiscard(Effect.forEach(settings.startupWarnings, (line) => Effect.logWarning(line)))),
     Layer.provide(services(settings))

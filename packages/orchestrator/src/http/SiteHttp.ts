@@ -2,8 +2,8 @@ import { existsSync } from "node:fs"
 import { readFile, stat } from "node:fs/promises"
 import { dirname, extname, join, normalize, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option } from "effect"
+import { HttpApiBuilder, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer, Option } from "effect"
 
 /** Where the orchestrator serves the monitoring site. */
 export const SITE_PATH = "/ui/"
@@ -105,3 +105,11 @@ export const SiteHttp = HttpApiBuilder.Router.use((router) =>
     yield* router.get("/ui/*", handler)
   })
 )
+
+/** Says at start-up where the server listens, then where the monitoring site is (or that it was not built). */
+export const logAddresses = Layer.effectDiscard(Effect.zipRight(HttpServer.logAddress, HttpServer.addressFormattedWith((address) =>
+  Option.match(siteDir(), {
+    onNone: () => Effect.logInfo("the monitoring site is not built (`npm run build`): /ui/ answers 404"),
+    onSome: () => Effect.logInfo(`Monitoring site at ${address}${SITE_PATH}`)
+  })
+)))

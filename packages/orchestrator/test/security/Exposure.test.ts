@@ -58,6 +58,7 @@ describe("how exposed the orchestrator process is", () => {
       const proc = yield* spawnNode([bundle], environment(port))
       yield* waitForHttp(`http://127.0.0.1:${port}/health`, proc, 1200)
       yield* untilLogged(proc.output, /Listening on http:\/\/127\.0\.0\.1:\d+/)
+      yield* untilLogged(proc.output, new RegExp(`Monitoring site at http://127\\.0\\.0\\.1:${port}/ui/`))
       assert.match(proc.output(), /no PIPEWEAVE_API_TOKEN: listening on 127\.0\.0\.1 only/)
       const external = externalAddress()
       if (external !== undefined) assert.isFalse(yield* accepts(external, port), `${external}:${port} accepted a connection`)
