@@ -140,12 +140,16 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
         return reply(415, { _tag: "ValidationError", field: "content-type", message: "the body must be application/json" })
       }
+      const tooLarge = () =>
+        HttpServerResponse.unsafeJson(
+          { _tag: "ValidationError", field: "body", message: `the body must be at most ${MAX_GROUP_BODY_BYTES} bytes` },
+          { status: 413, headers: { connection: "close" } }
+        )
+      if (Number(request.headers["content-length"] ?? 0) > MAX_GROUP_BODY_BYTES) return tooLarge()
       const text = yield* Effect.either(
         HttpIncomingMessage.withMaxBodySize(request.text, Option.some(MAX_GROUP_BODY_BYTES))
       )
-      if (Either.isLeft(text)) {
-        return reply(413, { _tag: "ValidationError", field: "body", message: `the body must be at most ${MAX_GROUP_BODY_BYTES} bytes` })
-      }
+      if (Either.isLeft(text)) return tooLarge()
       if (exceedsDepth(text.right, MAX_GROUP_DEPTH)) {
         return badRequest("body", `the body nests more than ${MAX_GROUP_DEPTH} levels`)
       }
