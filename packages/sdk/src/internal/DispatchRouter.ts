@@ -97,14 +97,21 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         return Either.right<OpenedGrant>(grant.right)
       })
 
-    const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent?: string) => {
-      const parent = parseTraceparent(traceparent)
-      const execution = executeDispatch(task, payload, grant)
-      return (Option.isSome(parent) ? Effect.withParentSpan(execution, parent.value) : execution).pipe(
+    const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant) =>
+      executeDispatch(task, payload, grant).pipe(
         Effect.provide(context),
         Effect.ensuring(gate.leave),
         Effect.forkIn(executions)
       )
+
+    /**
+     * An item of a group continues its own run's trace (its `traceparent`), not the request's: the
+     * group's request is served untraced, so tracing is switched back on for the item.
+     */
+    const startItem = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
+      const parent = parseTraceparent(traceparent)
+      const started = start(task, payload, grant)
+      return Effect.withTracerEnabled(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started, true)
     }
 
     const dispatch = Effect.gen(function*() {
@@ -175,7 +182,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           decisions.push({ runId: payload.runId, status: admitted.left.status, error: admitted.left.body.message })
           continue
         }
-        running.push(yield* start(task!, payload, admitted.right, traceparent))
+        running.push(yield* startItem(task!, payload, admitted.right, traceparent))
         decisions.push({ runId: payload.runId, status: 200 })
       }
       const acks = Stream.mergeAll(running.map((fiber) => Stream.fromEffect(Fiber.join(fiber))), {
