@@ -297,16 +297,30 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
             Effect.all([Deferred.make<string, void>(), Deferred.make<WorkerReply>()]),
             ([body, answer]) => ({ run, body, answer })
           ))
-        const each = Effect.forEach(items, ({ answer, body, run }) =>
-          traced(run, claim, Effect.gen(function*() {
-            const payload = yield* prepare(run).pipe(Effect.onExit((exit) => exit._tag === "Failure" ? Deferred.fail(body, undefined) : Effect.void))
+        /** One run's side: its payload (with its span's `traceparent`) goes into the request; then it waits for its answer. */
+        const member = ({ answer, body, run }: (typeof items)[number]) =>
+          Effect.gen(function*() {
+            const payload = yield* prepare(run).pipe(
+              Effect.onExit((exit) => Exit.isFailure(exit) ? Deferred.fail(body, undefined) : Effect.void)
+            )
             const traceparent = yield* currentTraceparent
             yield* Deferred.succeed(body, JSON.stringify(traceparent === null ? payload : { ...payload, traceparent }))
-            const reply = yield* Deferred.await(answer).pipe(
-              Effect.timeoutTo({ duration: answerTimeout(run), onTimeout: (): WorkerReply => ({ _tag: "Timeout" }), onSuccess: (r) => r })
-            )
+            const reply = yield* Deferred.await(answer).pipe(Effect.timeoutTo({
+              duration: answerTimeout(run),
+              onTimeout: (): WorkerReply => ({ _tag: "Timeout" }),
+              onSuccess: (reply) => reply
+            }))
             return yield* interpret(run, workerUrl, reply)
-          })).pipe(around, Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${run.id} failed`, cause))), { concurrency: "unbounded", discard: true })
+          })
+        const each = Effect.forEach(
+          items,
+          (item) =>
+            traced(item.run, claim, member(item)).pipe(
+              around,
+              Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
 
         const exchange = Effect.gen(function*() {
           const bodies = yield* Effect.forEach(items, (item) => Effect.option(Deferred.await(item.body)))
