@@ -179,11 +179,12 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         const payload = fields as DispatchPayload
         const task = definition.tasks.get(payload.taskId)
         const admitted = task === undefined ? Either.left(notFound(payload.taskId)) : yield* admit(payload)
-        if (Either.isLeft(admitted)) {
-          decisions.push({ runId: payload.runId, status: admitted.left.status, error: admitted.left.body.message })
+        if (task === undefined || Either.isLeft(admitted)) {
+          const refusal = Either.isLeft(admitted) ? admitted.left : notFound(payload.taskId)
+          decisions.push({ runId: payload.runId, status: refusal.status, error: refusal.body.message })
           continue
         }
-        running.push(yield* startItem(task!, payload, admitted.right, traceparent))
+        running.push(yield* startItem(task, payload, admitted.right, traceparent))
         decisions.push({ runId: payload.runId, status: 200 })
       }
       // Written by hand rather than as an Effect Stream: a few lines per request, on the hot path.
