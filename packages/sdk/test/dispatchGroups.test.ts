@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber, Schedule } from "effect"
 import { dispatch, type Harness, makeDispatch, startHarness } from "./fixtures.js"
 
 /** POSTs to the worker's grouped dispatch endpoint; the answer as its JSON lines (or its JSON body). */
@@ -136,5 +136,40 @@ describe("grouped dispatches: POST /dispatches", () => {
       assert.strictEqual(replay.lines.length, 1)
       assert.sameMembers(executed, [0, 1])
       assert.strictEqual(h.fake.state.callbacks.length, 2)
+    }))
+
+  it.scopedLive("a draining worker answers a group 503 and runs none of it; the group already running finishes", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const executed: Array<unknown> = []
+      const h = yield* startHarness((worker) =>
+        worker.register("slow", async (ctx) => {
+          executed.push(ctx.input)
+          Effect.runSync(Deferred.succeed(started, undefined))
+          await Effect.runPromise(Deferred.await(release))
+          return {}
+        }))
+      const first = yield* makeDispatch(h, { taskId: "slow", input: "running", inline: true })
+      const running = yield* Effect.fork(postGroup(h, { dispatches: [first] }))
+      yield* Deferred.await(started)
+      const stopping = yield* Effect.fork(Effect.promise(() => h.worker.stop()))
+      yield* Effect.suspend(() => h.fake.state.deregistrations.length > 0 ? Effect.void : Effect.fail("draining")).pipe(
+        Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("10 seconds"))),
+        Effect.orDie
+      )
+      const late = yield* Effect.forEach(["late 1", "late 2"], (input) => makeDispatch(h, { taskId: "slow", input, inline: true }))
+      const refused = yield* postGroup(h, { dispatches: late })
+      assert.strictEqual(refused.status, 503)
+      assert.strictEqual(refused.body._tag, "ShuttingDown")
+      yield* Deferred.succeed(release, undefined)
+      const answered = yield* Fiber.join(running)
+      assert.deepStrictEqual(answered.lines, [
+        { results: [{ runId: first.runId, status: 200 }] },
+        { done: { runId: first.runId, attempt: 1, status: "success" } }
+      ])
+      yield* Fiber.join(stopping)
+      assert.deepStrictEqual(executed, ["running"])
+      assert.deepStrictEqual(h.fake.state.callbacks.map((c) => c.runId), [first.runId])
     }))
 })
