@@ -56,7 +56,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         for (const run of claimed) dispatched.push(run.id)
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {
-          yield* metrics.dispatchRequest("single")
+          if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
           yield* FiberSet.run(dispatches, settle(dispatcher.dispatch(run, claim)))
         }
         for (const { runs, workerUrl } of groups) {
