@@ -54,3 +54,50 @@ export const DispatchAck = Schema.Struct({
   callback: Schema.optional(Schema.Literal("rejected", "gave-up"))
 })
 export type DispatchAck = typeof DispatchAck.Type
+
+/** The most dispatches one grouped request may carry. */
+export const MAX_GROUPED_DISPATCHES = 100
+
+/** One dispatch of a group: a `DispatchPayload` plus the W3C `traceparent` of that run's dispatch span. */
+export const GroupedDispatch = Schema.Struct({
+  ...DispatchPayload.fields,
+  traceparent: Schema.optional(Schema.String.pipe(Schema.maxLength(55)))
+})
+export type GroupedDispatch = typeof GroupedDispatch.Type
+
+/**
+ * `POST {baseUrl}/dispatches`: several runs for one worker instance in one request, for instances
+ * that registered `dispatchGroups`. Each item is checked and executed exactly as a
+ * `POST {baseUrl}/tasks/{taskId}` of its own.
+ */
+export const DispatchGroup = Schema.Struct({
+  dispatches: Schema.Array(GroupedDispatch).pipe(
+    Schema.minItems(1),
+    Schema.maxItems(MAX_GROUPED_DISPATCHES, {
+      message: () => `at most ${MAX_GROUPED_DISPATCHES} dispatches per request`
+    })
+  )
+})
+export type DispatchGroup = typeof DispatchGroup.Type
+
+/**
+ * What the worker decided for one item of a group, in the order of the request: `status` is the
+ * HTTP status a single dispatch would have been answered with (200 accepted, 401/404/409 refused,
+ * 429/503 back-pressure), `error` the reason of a refusal.
+ */
+export const GroupedDecision = Schema.Struct({
+  runId: Schema.String,
+  status: Schema.Int,
+  error: Schema.optional(Schema.String)
+})
+export type GroupedDecision = typeof GroupedDecision.Type
+
+/**
+ * The answer of `POST {baseUrl}/dispatches`, newline-delimited JSON written as things happen: first
+ * `{ "results": [GroupedDecision, ...] }` (one per item, in order, before any item runs to its end),
+ * then `{ "done": DispatchAck }` as each accepted item finishes. The response ends when the last
+ * accepted item has finished, so the executions stay inside the request's lifetime as a single
+ * dispatch's do.
+ */
+export const GroupedResults = Schema.Struct({ results: Schema.Array(GroupedDecision) })
+export const GroupedDone = Schema.Struct({ done: DispatchAck })

@@ -50,7 +50,12 @@ export class RegisterRequest extends Schema.Class<RegisterRequest>("RegisterRequ
    * Claim task and pipeline ids another service registered first. Granted only when that service
    * has no live instance; recorded in the task's code history.
    */
-  takeover: Schema.optionalWith(Schema.Boolean, { default: () => false })
+  takeover: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /**
+   * The instance also accepts grouped dispatches (`POST {baseUrl}/dispatches`) of up to this many
+   * runs. Absent: every run is dispatched on its own.
+   */
+  dispatchGroups: Schema.optional(Schema.Int.pipe(Schema.between(2, 100)))
 }) {}
 
 /** A task or pipeline id the registration declares that another service owns. */

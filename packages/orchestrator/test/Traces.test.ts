@@ -174,6 +174,38 @@ for (const [name, database] of databases) {
         assert.isTrue(named("PipelineRouting.routeCompletion").some((s) => traceOf(s) === pipelineTrace))
       }).pipe(Effect.scoped), { timeout: 120_000 })
 
+    it.live("runs dispatched in one group each continue their own trace on the worker", () =>
+      Effect.gen(function*() {
+        exporter = new InMemorySpanExporter()
+        const { url } = yield* tracedOrchestrator(database())
+        yield* tracedWorker(url)
+        // One statement queues them, so one scheduling pass claims them all: one grouped dispatch.
+        const { results } = yield* api<{ results: ReadonlyArray<{ runId: string }> }>(url, "/api/queue/batch", {
+          tasks: [1, 2, 3, 4].map((n) => ({ taskId: "tr-echo", input: { n } }))
+        })
+        const runIds = results.map((r) => r.runId)
+        for (const runId of runIds) {
+          yield* api(url, `/api/task-runs/${runId}`).pipe(
+            Effect.filterOrFail((run: any) => run.status === "completed"),
+            Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo("60 seconds"))),
+            Effect.orDie
+          )
+          yield* awaitSpans("Worker.executeDispatch", ["pipeweave.run.id", runId])
+          yield* awaitSpans("Dispatcher.dispatch", ["pipeweave.run.id", runId])
+        }
+        const metrics = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()))
+        assert.include(metrics, `pipeweave_dispatch_requests_total{kind="group"} 1`)
+        for (const runId of runIds) {
+          const dispatch = one("Dispatcher.dispatch", ["pipeweave.run.id", runId])
+          const execute = one("Worker.executeDispatch", ["pipeweave.run.id", runId])
+          assert.strictEqual(parentOf(execute), dispatch.spanContext().spanId, runId)
+          assert.strictEqual(traceOf(execute), traceOf(dispatch), runId)
+          assert.strictEqual(serviceOf(execute), "traced-worker")
+        }
+        // The group's own request makes no trace of its own on the worker.
+        assert.deepStrictEqual(named("http.server POST /dispatches"), [])
+      }).pipe(Effect.scoped), { timeout: 120_000 })
+
     it.live("invalid or hostile trace headers on a dispatch or a callback start a new trace and change nothing", () =>
       Effect.gen(function*() {
         exporter = new InMemorySpanExporter()

@@ -4,10 +4,10 @@ import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
-import { parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
+import { currentTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Context, Duration, Effect, Exit, Option } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
@@ -16,7 +16,8 @@ import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
-import { describeWorkerAnswer } from "./WorkerAnswer.js"
+import { readGroupedAnswer } from "./GroupedAnswer.js"
+import { describeWorkerAnswer, transportReply, type WorkerReply } from "./WorkerAnswer.js"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
@@ -119,7 +120,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         storageToken,
         callbackToken
       }
-      return JSON.stringify(payload)
+      return payload
     })
 
     const failBeforeStart = (run: ClaimedRun, error: string) =>
@@ -168,9 +169,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return (requeued ? "unreachable" : "abandoned") as DispatchOutcome
     })
 
-    const send = (run: ClaimedRun) => Effect.gen(function*() {
-      const workerUrl = run.workerUrl
-      if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
+    /** Records the run as dispatched and builds its payload. */
+    const prepare = Effect.fn("Dispatcher.prepare")(function*(run: ClaimedRun) {
       const nowMs = yield* Clock.currentTimeMillis
       yield* dispatched.remember(run.id, {
         taskId: run.taskId,
@@ -178,27 +178,22 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         pipelineRunId: run.pipelineRunId,
         hasIdempotencyKey: run.hasIdempotencyKey
       })
-      const body = yield* payloadFor(run, nowMs)
-      const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
-      const answer = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text) => ({ status: response.status, text }))
-        ),
-        Effect.timeout(Duration.sum(Duration.seconds(run.timeoutSeconds), DISPATCH_MARGIN)),
-        Effect.scoped,
-        Effect.either
-      )
-      if (answer._tag === "Left") {
-        const error = answer.left
-        if (error._tag === "TimeoutException") {
+      return yield* payloadFor(run, nowMs)
+    })
+
+    const answerTimeout = (run: ClaimedRun) => Duration.sum(Duration.seconds(run.timeoutSeconds), DISPATCH_MARGIN)
+
+    /** What a dispatch's answer means for its run (the same for a single dispatch and an item of a group). */
+    const interpret = (run: ClaimedRun, workerUrl: string, answer: WorkerReply) => Effect.gen(function*() {
+      switch (answer._tag) {
+        case "Timeout":
           return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: no answer before the task's timeout`)
-        }
-        if (error._tag === "RequestError" && neverConnected(error.cause)) {
-          return yield* holdUnreached(run, workerUrl, error.message)
-        }
-        return "delivered" as DispatchOutcome
+        case "Unreached":
+          return yield* holdUnreached(run, workerUrl, answer.message)
+        case "Lost":
+          return "delivered" as DispatchOutcome
       }
-      const { status, text } = answer.right
+      const { status, text } = answer
       if (down.has(workerUrl) && status !== 503) {
         down.delete(workerUrl)
         lastWarned.delete(workerUrl)
@@ -228,14 +223,31 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 
+    const send = (run: ClaimedRun) => Effect.gen(function*() {
+      const workerUrl = run.workerUrl
+      if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
+      const body = JSON.stringify(yield* prepare(run))
+      const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
+      const answer = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text): WorkerReply => ({ _tag: "Status", status: response.status, text }))
+        ),
+        Effect.timeout(answerTimeout(run)),
+        Effect.scoped,
+        Effect.catchAll((error) => Effect.succeed(transportReply(error)))
+      )
+      return yield* interpret(run, workerUrl, answer)
+    })
+
     /**
-     * `send` in the run's own trace, after a `TaskRuns.claim` span covering the claim that picked
+     * A dispatch in the run's own trace, after a `TaskRuns.claim` span covering the claim that picked
      * it: both are children of the span the run was queued in (or, for a run queued while tracing
      * was off, the claim starts a trace of its own). The HTTP client passes the trace on to the
      * worker in the `traceparent` header. Tracing is switched back on here: the scheduling loop
-     * runs untraced, so an idle orchestrator exports nothing.
+     * runs untraced, so an idle orchestrator exports nothing. A grouped dispatch carries each
+     * run's span in its item's `traceparent` instead.
      */
-    const dispatch = (run: ClaimedRun, claim: ClaimTiming) =>
+    const traced = (run: ClaimedRun, claim: ClaimTiming, effect: Effect.Effect<DispatchOutcome>) =>
       Effect.gen(function*() {
         const queuedIn = parseTraceparent(run.traceparent)
         const attributes = {
@@ -255,7 +267,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           }))
           : Option.none()
         const parent = Option.orElse(queuedIn, () => claimSpan)
-        return yield* send(run).pipe(
+        return yield* effect.pipe(
           Effect.tap((outcome) => Effect.annotateCurrentSpan("pipeweave.dispatch.outcome", outcome)),
           Effect.withSpan("Dispatcher.dispatch", {
             ...Option.match(parent, { onNone: () => ({ root: true }), onSome: (span) => ({ parent: span }) }),
@@ -264,23 +276,89 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         )
       }).pipe(Effect.withTracerEnabled(true))
 
-    return { dispatch } as const
+    const dispatch = (run: ClaimedRun, claim: ClaimTiming) => traced(run, claim, send(run))
+
+    /**
+     * Dispatches `runs`, all chosen for the instance at `workerUrl`, in one `POST {workerUrl}/dispatches`.
+     * Each run keeps its own trace and `around` (its bookkeeping) and gets the outcome a single
+     * dispatch with the same answer would get: its item's decision, or the ack that says it ran; a
+     * transport outcome (never connected, no answer in time, connection lost) applies to every run
+     * still waiting. A run whose payload cannot be built is left out of the request.
+     */
+    const dispatchGroup = (
+      runs: ReadonlyArray<ClaimedRun>,
+      workerUrl: string,
+      claim: ClaimTiming,
+      around: (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>
+    ) =>
+      Effect.gen(function*() {
+        const items = yield* Effect.forEach(runs, (run) =>
+          Effect.map(
+            Effect.all([Deferred.make<string, void>(), Deferred.make<WorkerReply>()]),
+            ([body, answer]) => ({ run, body, answer })
+          ))
+        /** One run's side: its payload (with its span's `traceparent`) goes into the request; then it waits for its answer. */
+        const member = ({ answer, body, run }: (typeof items)[number]) =>
+          Effect.gen(function*() {
+            const payload = yield* prepare(run).pipe(
+              Effect.onExit((exit) => Exit.isFailure(exit) ? Deferred.fail(body, undefined) : Effect.void)
+            )
+            const traceparent = yield* currentTraceparent
+            yield* Deferred.succeed(body, JSON.stringify(traceparent === null ? payload : { ...payload, traceparent }))
+            const reply = yield* Deferred.await(answer).pipe(Effect.timeoutTo({
+              duration: answerTimeout(run),
+              onTimeout: (): WorkerReply => ({ _tag: "Timeout" }),
+              onSuccess: (reply) => reply
+            }))
+            return yield* interpret(run, workerUrl, reply)
+          })
+        const each = Effect.forEach(
+          items,
+          (item) =>
+            traced(item.run, claim, member(item)).pipe(
+              around,
+              Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+
+        const exchange = Effect.gen(function*() {
+          const bodies = yield* Effect.forEach(items, (item) => Effect.option(Deferred.await(item.body)))
+          const sent = items.filter((_, i) => bodies[i]!._tag === "Some")
+          if (sent.length === 0) return
+          const text = `{"dispatches":[${bodies.flatMap((b) => b._tag === "Some" ? [b.value] : []).join(",")}]}`
+          const settle = (index: number, reply: WorkerReply) => {
+            const item = sent[index]
+            return item === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(item.answer, reply))
+          }
+          const byRunId = new Map(sent.map((item, i) => [item.run.id, i]))
+          const longest = Math.max(...sent.map((item) => item.run.timeoutSeconds))
+          const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
+          const outcome = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))).pipe(
+            Effect.flatMap((response) =>
+              response.status === 200
+                ? readGroupedAnswer(response.stream, {
+                  onDecision: (index, runId, status, error) =>
+                    (status >= 200 && status < 300) || sent[index]?.run.id !== runId
+                      ? Effect.void
+                      : settle(index, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) }),
+                  onDone: (runId) => {
+                    const index = byRunId.get(runId)
+                    return index === undefined ? Effect.void : settle(index, { _tag: "Status", status: 200, text: "" })
+                  }
+                })
+                : Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+                  Effect.forEach(sent, (_, i) => settle(i, { _tag: "Status", status: response.status, text }), { discard: true }))
+            ),
+            Effect.timeout(Duration.sum(Duration.seconds(longest), DISPATCH_MARGIN)),
+            Effect.scoped,
+            Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
+          )
+          yield* Effect.forEach(sent, (_, i) => settle(i, outcome), { discard: true })
+        })
+        yield* Effect.all([each, exchange], { concurrency: 2, discard: true })
+      })
+
+    return { dispatch, dispatchGroup } as const
   })
 }) {}
-
-/** Connection errors that prove the dispatch never reached a worker process. */
-const CONNECT_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"])
-
-/**
- * Whether a transport error happened before the request reached the worker. A connection lost
- * after that (the worker died, a proxy gave up) is not a failure here: the attempt may be running,
- * and heartbeats and deadlines decide.
- */
-const neverConnected = (cause: unknown): boolean => {
-  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
-    const code = (current as { readonly code?: unknown }).code
-    if (typeof code === "string") return CONNECT_ERRORS.has(code)
-    current = (current as { readonly cause?: unknown }).cause
-  }
-  return false
-}

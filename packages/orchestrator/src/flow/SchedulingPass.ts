@@ -3,7 +3,8 @@ import { OrchestratorConfig } from "../Config.js"
 import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
-import { Dispatcher } from "./Dispatcher.js"
+import { type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
+import { groupByInstance } from "./DispatchGroups.js"
 import { Wakeups } from "./Wakeups.js"
 
 const CLAIM_BATCH = 50
@@ -15,7 +16,8 @@ export interface PassResult {
 }
 
 /**
- * Claim-and-dispatch: claims due runs and dispatches each in its own fiber, never holding more
+ * Claim-and-dispatch: claims due runs and dispatches each in its own fiber (the runs of one pass
+ * for one instance that takes grouped dispatches go in one request, each run still in its own fiber), never holding more
  * than `MAX_CONCURRENCY` dispatches in this process (a transactional semaphore whose free permits
  * size each claim). A finished dispatch frees its slot and wakes the loop.
  */
@@ -48,12 +50,18 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         const claimedNs = yield* Clock.currentTimeNanos
         yield* metrics.claimed(Number(claimedNs - startedNs) / 1e6, claimed, Number(claimedNs / 1_000_000n))
         yield* release(reserved - claimed.length)
-        for (const run of claimed) {
-          dispatched.push(run.id)
-          yield* FiberSet.run(
-            dispatches,
-            dispatcher.dispatch(run, { startedNs, endedNs: claimedNs, orchestratorId }).pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
-          )
+        const claim = { startedNs, endedNs: claimedNs, orchestratorId }
+        const settle = (outcome: Effect.Effect<DispatchOutcome>) =>
+          outcome.pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
+        for (const run of claimed) dispatched.push(run.id)
+        const { groups, singles } = groupByInstance(claimed)
+        for (const run of singles) {
+          if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
+          yield* FiberSet.run(dispatches, settle(dispatcher.dispatch(run, claim)))
+        }
+        for (const { runs, workerUrl } of groups) {
+          yield* metrics.dispatchRequest("group")
+          yield* FiberSet.run(dispatches, dispatcher.dispatchGroup(runs, workerUrl, claim, settle))
         }
         if (claimed.length < reserved) break
       }

@@ -65,6 +65,12 @@ const makeInstruments = (registry: Prometheus.Registry) => {
       labelNames: ["outcome"],
       registers
     }),
+    dispatchRequests: new Prometheus.Counter({
+      name: "pipeweave_dispatch_requests_total",
+      help: "Dispatch requests sent to workers: single (one run) or group (several runs of one instance)",
+      labelNames: ["kind"],
+      registers
+    }),
     claimDuration: new Prometheus.Histogram({
       name: "pipeweave_claim_duration_seconds",
       help: "Duration of one claim statement",
@@ -129,6 +135,7 @@ export class OrchestratorMetrics extends Effect.Service<OrchestratorMetrics>()("
           for (const run of runs) m.dispatchLatency.observe({ task: run.taskId }, Math.max(0, nowMs - run.availableAt.getTime()) / 1000)
         }),
       dispatched: (outcome: string) => Effect.sync(() => m.dispatches.inc({ outcome })),
+      dispatchRequest: (kind: "single" | "group") => Effect.sync(() => m.dispatchRequests.inc({ kind })),
       httpRequest: (method: string, route: string, status: number, durationMs: number) =>
         Effect.sync(() => {
           m.httpRequests.inc({ method, route, status: String(status) })

@@ -12,7 +12,8 @@ const LimitedClaimRequest = Schema.Struct({ ...ClaimRequest.fields, lockedTaskId
 /**
  * Moves the runs `picked` selects (ids, locked `FOR UPDATE SKIP LOCKED`) to `dispatching` and records
  * their new attempts, in one statement that also returns what their dispatch needs. The worker
- * instance is chosen here: reachable ones first, avoiding the previous attempt's when there is a choice.
+ * instance is chosen here: reachable ones first, avoiding the previous attempt's when there is a choice;
+ * with it, how many runs that instance takes in one grouped dispatch.
  */
 const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
   sql`
@@ -39,13 +40,15 @@ const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: 
       WHERE r.id = picked.id AND t.task_id = r.task_id
       RETURNING r.id, r.task_id, r.pipeline_run_id, r.attempt, r.code_version, r.code_hash, r.heartbeat_interval_ms,
         r.storage_backend, r.input_path, r.input_inline, r.worker_url, r.available_at, t.timeout_seconds, t.allowed_next,
-        t.has_idempotency_key, r.traceparent
+        t.has_idempotency_key, r.traceparent, t.service_id
     ),
     attempts AS (
       INSERT INTO task_run_attempts (run_id, attempt, status, code_version, code_hash, worker_url, started_at)
       SELECT id, attempt, 'running', code_version, code_hash, worker_url, ${now} FROM claimed
     )
     SELECT c.*,
+      (SELECT i.dispatch_group_max FROM service_instances i WHERE i.service_id = c.service_id AND i.base_url = c.worker_url)
+        AS dispatch_group_max,
       (SELECT COALESCE(json_agg(json_build_object('attempt', a.attempt, 'error', a.error, 'errorCode', a.error_code,
                 'timestamp', COALESCE(a.ended_at, a.started_at)) ORDER BY a.attempt), '[]'::json)
          FROM task_run_attempts a WHERE a.run_id = c.id AND a.error IS NOT NULL) AS previous_attempts,

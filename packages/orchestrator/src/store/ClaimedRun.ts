@@ -36,6 +36,8 @@ export const ClaimedRun = Schema.Struct({
   inputPath: Schema.String,
   inputInline: Schema.NullOr(Schema.String),
   workerUrl: Schema.NullOr(Schema.String),
+  /** How many runs the chosen instance takes in one grouped dispatch; `null`: single dispatches only. */
+  dispatchGroupMax: Schema.NullOr(DbInt),
   availableAt: DbDate,
   allowedNext: Schema.Array(Schema.String),
   hasIdempotencyKey: Schema.Boolean,

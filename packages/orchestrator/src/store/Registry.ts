@@ -208,10 +208,11 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         ON CONFLICT (service_id) DO UPDATE SET version = EXCLUDED.version, base_url = EXCLUDED.base_url,
           updated_at = EXCLUDED.updated_at`
       yield* sql`
-        INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at)
-        VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now})
+        INSERT INTO service_instances (service_id, base_url, version, registered_at, last_seen_at, dispatch_group_max)
+        VALUES (${request.serviceId}, ${request.baseUrl}, ${request.version}, ${now}, ${now}, ${request.dispatchGroups ?? null})
         ON CONFLICT (service_id, base_url) DO UPDATE SET version = EXCLUDED.version,
-          registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at, unreachable_since = NULL`
+          registered_at = EXCLUDED.registered_at, last_seen_at = EXCLUDED.last_seen_at, unreachable_since = NULL,
+          dispatch_group_max = EXCLUDED.dispatch_group_max`
       const tasks = yield* Effect.forEach(request.tasks, (task) =>
         upsertTask(task, request.serviceId, request.version, now))
       yield* syncPipelines(request, now)

@@ -12,13 +12,14 @@ export const taskSpec = (id: string, options: Partial<typeof TaskRegistration.En
 export const registration = (
   serviceId: string,
   tasks: ReadonlyArray<typeof TaskRegistration.Encoded>,
-  extra: { version?: string; baseUrl?: string } = {}
+  extra: { version?: string; baseUrl?: string; dispatchGroups?: number } = {}
 ): RegisterRequest =>
   Schema.decodeUnknownSync(RegisterRequest)({
     serviceId,
     version: extra.version ?? "1.0.0",
     baseUrl: extra.baseUrl ?? "http://127.0.0.1:9",
-    tasks
+    tasks,
+    ...(extra.dispatchGroups === undefined ? {} : { dispatchGroups: extra.dispatchGroups })
   })
 
 export const task = (id: string, options: Record<string, unknown> = {}, source = id) => ({

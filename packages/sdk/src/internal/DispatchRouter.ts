@@ -1,30 +1,60 @@
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { DispatchPayload } from "@pipeweave/domain/Dispatch"
-import { Crypto } from "@pipeweave/storage/Crypto"
-import { Clock, Effect, Either, Fiber, Schema, type Scope } from "effect"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  type DispatchAck,
+  DispatchGroup,
+  DispatchPayload,
+  type GroupedDecision,
+  MAX_GROUPED_DISPATCHES
+} from "@pipeweave/domain/Dispatch"
+import { parseTraceparent } from "@pipeweave/domain/TraceContext"
+import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
+import { Clock, Effect, Either, Exit, Fiber, Option, Schema, type Scope } from "effect"
+import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
 import type { DrainGate } from "./DrainGate.js"
 import { type DispatchServices, executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
+import { exceedsDepth } from "./jsonDepth.js"
+import type { TaskDefinition } from "./TaskDefinition.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
 import { makeSeenAttempts } from "./SeenAttempts.js"
 import { WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
 
 const decodePayload = Schema.decodeUnknownEither(DispatchPayload)
+const decodeGroup = Schema.decodeUnknownEither(DispatchGroup)
+
+/** The largest grouped dispatch body read, and how deeply its JSON may nest (a run's input may nest 64 deep). */
+const MAX_GROUP_BODY_BYTES = 32 * 1024 * 1024
+const MAX_GROUP_DEPTH = 72
 
 const reply = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
 const badRequest = (field: string, message: string) => reply(400, { _tag: "ValidationError", field, message })
 
+/** Why a dispatch is not run: the status and body a single dispatch is answered with. */
+interface Refusal {
+  readonly status: number
+  readonly body: { readonly _tag: string; readonly message: string; readonly [field: string]: unknown }
+}
+
+const notFound = (taskId: string): Refusal => ({
+  status: 404,
+  body: { _tag: "NotFound", resource: "task", id: taskId, message: `task '${taskId}' is not registered on this worker` }
+})
+
+const lineOf = (value: unknown) => JSON.stringify(value) + "\n"
+
 /**
- * The worker's HTTP surface: `GET /health` and `POST /tasks/:taskId`. A dispatch is executed
- * inside the request, in a fiber of `executions` so that a dropped connection does not stop it,
- * and answered with a `DispatchAck` once the callback was delivered (or given up). A dispatch is
- * executed only when its storage token and callback credential open and bind exactly its run,
- * attempt and paths (401 otherwise), and only once per attempt on this instance (409 on a replay).
- * Once `gate` is closed (the worker is shutting down) a dispatch gets 503, which the orchestrator
- * treats as back-pressure: the run goes back to pending without spending an attempt.
+ * The worker's HTTP surface: `GET /health`, `POST /tasks/:taskId` and `POST /dispatches`. A dispatch
+ * is executed inside the request, in a fiber of `executions` so that a dropped connection does not
+ * stop it, and answered with a `DispatchAck` once the callback was delivered (or given up). A
+ * dispatch is executed only when its storage token and callback credential open and bind exactly
+ * its run, attempt and paths (401 otherwise), and only once per attempt on this instance (409 on a
+ * replay). Once `gate` is closed (the worker is shutting down) a dispatch gets 503, which the
+ * orchestrator treats as back-pressure: the run goes back to pending without spending an attempt.
+ * A grouped dispatch puts each item through the same admission, in order, answers the decisions at
+ * once and then each accepted item's ack as it finishes (`GroupedResults`, `GroupedDone`).
  */
 export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope, gate: DrainGate) =>
   Effect.gen(function*() {
@@ -33,15 +63,65 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const crypto = yield* Crypto
     const { log } = yield* WorkerLog
     const seen = makeSeenAttempts()
-    const shuttingDown = () =>
-      reply(503, { _tag: "ShuttingDown", message: `worker ${settings.serviceId} is shutting down; dispatch elsewhere` })
+    const shuttingDownRefusal: Refusal = {
+      status: 503,
+      body: { _tag: "ShuttingDown", message: `worker ${settings.serviceId} is shutting down; dispatch elsewhere` }
+    }
+    const shuttingDown = () => reply(shuttingDownRefusal.status, shuttingDownRefusal.body)
+
+    /**
+     * The checks of a decoded dispatch of a known task: tokens, their binding, the drain gate and
+     * the replay guard. On success the gate was entered: `start` (or `gate.leave`) must follow.
+     */
+    const admit = (payload: DispatchPayload) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const refuse = (message: string) =>
+          log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`).pipe(
+            Effect.as(Either.left<Refusal>({ status: 401, body: { _tag: "Unauthorized", message } }))
+          )
+        const grant = yield* Effect.either(crypto.openStorageToken(payload.storageToken, now))
+        if (Either.isLeft(grant)) return yield* refuse(grant.left.message)
+        const callback = yield* Effect.either(crypto.verifyCredential(payload.callbackToken, now))
+        if (Either.isLeft(callback)) return yield* refuse(`callbackToken: ${callback.left.message}`)
+        const disagreement = checkDispatch(payload, grant.right, callback.right)
+        if (disagreement._tag === "Some") {
+          return yield* refuse(`${disagreement.value.field}: ${disagreement.value.message}`)
+        }
+        if (!gate.enter()) return Either.left(shuttingDownRefusal)
+        if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
+          const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
+          yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
+          yield* gate.leave
+          return Either.left<Refusal>({ status: 409, body: { _tag: "Conflict", message } })
+        }
+        return Either.right<OpenedGrant>(grant.right)
+      })
+
+    const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant) =>
+      executeDispatch(task, payload, grant).pipe(
+        Effect.provide(context),
+        Effect.ensuring(gate.leave),
+        Effect.forkIn(executions)
+      )
+
+    /**
+     * An item of a group continues its own run's trace (its `traceparent`), not the request's: the
+     * group's request is served untraced, so tracing is switched back on for the item.
+     */
+    const startItem = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
+      const parent = parseTraceparent(traceparent)
+      const started = start(task, payload, grant)
+      return Effect.withTracerEnabled(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started, true)
+    }
 
     const dispatch = Effect.gen(function*() {
       if (gate.isClosed()) return shuttingDown()
       const { taskId = "" } = yield* HttpRouter.params
       const task = definition.tasks.get(taskId)
       if (task === undefined) {
-        return reply(404, { _tag: "NotFound", resource: "task", id: taskId, message: `task '${taskId}' is not registered on this worker` })
+        const refusal = notFound(taskId)
+        return reply(refusal.status, refusal.body)
       }
       const request = yield* HttpServerRequest.HttpServerRequest
       const body = yield* Effect.either(request.json)
@@ -55,32 +135,70 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       if (payload.taskId !== taskId) {
         return badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`)
       }
-      const now = yield* Clock.currentTimeMillis
-      const refuse = (message: string) =>
-        log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`).pipe(
-          Effect.as(reply(401, { _tag: "Unauthorized", message }))
-        )
-      const grant = yield* Effect.either(crypto.openStorageToken(payload.storageToken, now))
-      if (Either.isLeft(grant)) return yield* refuse(grant.left.message)
-      const callback = yield* Effect.either(crypto.verifyCredential(payload.callbackToken, now))
-      if (Either.isLeft(callback)) return yield* refuse(`callbackToken: ${callback.left.message}`)
-      const disagreement = checkDispatch(payload, grant.right, callback.right)
-      if (disagreement._tag === "Some") {
-        return yield* refuse(`${disagreement.value.field}: ${disagreement.value.message}`)
-      }
-      if (!gate.enter()) return shuttingDown()
-      if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
-        const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
-        yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
-        yield* gate.leave
-        return reply(409, { _tag: "Conflict", message })
-      }
-      const execution = yield* executeDispatch(task, payload, grant.right).pipe(
-        Effect.provide(context),
-        Effect.ensuring(gate.leave),
-        Effect.forkIn(executions)
-      )
+      const admitted = yield* admit(payload)
+      if (Either.isLeft(admitted)) return reply(admitted.left.status, admitted.left.body)
+      const execution = yield* start(task, payload, admitted.right)
       return reply(200, yield* Fiber.join(execution))
+    })
+
+    const dispatchGroup = Effect.gen(function*() {
+      if (gate.isClosed()) return shuttingDown()
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const contentType = request.headers["content-type"] ?? ""
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        return reply(415, { _tag: "ValidationError", field: "content-type", message: "the body must be application/json" })
+      }
+      const tooLarge = () =>
+        HttpServerResponse.unsafeJson(
+          { _tag: "ValidationError", field: "body", message: `the body must be at most ${MAX_GROUP_BODY_BYTES} bytes` },
+          { status: 413, headers: { connection: "close" } }
+        )
+      if (Number(request.headers["content-length"] ?? 0) > MAX_GROUP_BODY_BYTES) return tooLarge()
+      const text = yield* Effect.either(
+        HttpIncomingMessage.withMaxBodySize(request.text, Option.some(MAX_GROUP_BODY_BYTES))
+      )
+      if (Either.isLeft(text)) return tooLarge()
+      if (exceedsDepth(text.right, MAX_GROUP_DEPTH)) {
+        return badRequest("body", `the body nests more than ${MAX_GROUP_DEPTH} levels`)
+      }
+      let json: unknown
+      try {
+        json = JSON.parse(text.right)
+      } catch {
+        return badRequest("body", "the request body is not valid JSON")
+      }
+      const decoded = decodeGroup(json)
+      if (Either.isLeft(decoded)) {
+        const issue = firstIssue(decoded.left)
+        return badRequest(issue.field, issue.message)
+      }
+      const decisions: Array<GroupedDecision> = []
+      const running: Array<Fiber.RuntimeFiber<DispatchAck>> = []
+      for (const item of decoded.right.dispatches) {
+        const { traceparent, ...fields } = item
+        const payload = fields as DispatchPayload
+        const task = definition.tasks.get(payload.taskId)
+        const admitted = task === undefined ? Either.left(notFound(payload.taskId)) : yield* admit(payload)
+        if (task === undefined || Either.isLeft(admitted)) {
+          const refusal = Either.isLeft(admitted) ? admitted.left : notFound(payload.taskId)
+          decisions.push({ runId: payload.runId, status: refusal.status, error: refusal.body.message })
+          continue
+        }
+        running.push(yield* startItem(task, payload, admitted.right, traceparent))
+        decisions.push({ runId: payload.runId, status: 200 })
+      }
+      // Written by hand rather than as an Effect Stream: a few lines per request, on the hot path.
+      const lines = new PassThrough()
+      lines.write(lineOf({ results: decisions }))
+      let left = running.length
+      if (left === 0) lines.end()
+      for (const fiber of running) {
+        fiber.addObserver((exit) => {
+          if (Exit.isSuccess(exit)) lines.write(lineOf({ done: exit.value }))
+          if (--left === 0) lines.end()
+        })
+      }
+      return HttpServerResponse.raw(lines, { contentType: "application/x-ndjson" })
     })
 
     const health = Effect.sync(() =>
@@ -92,5 +210,12 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       })
     )
 
-    return HttpRouter.empty.pipe(HttpRouter.get("/health", health), HttpRouter.post("/tasks/:taskId", dispatch))
+    return HttpRouter.empty.pipe(
+      HttpRouter.get("/health", health),
+      HttpRouter.post("/tasks/:taskId", dispatch),
+      HttpRouter.post("/dispatches", dispatchGroup)
+    )
   })
+
+/** How many runs one grouped dispatch to this worker may carry (sent at registration). */
+export const DISPATCH_GROUP_LIMIT = MAX_GROUPED_DISPATCHES

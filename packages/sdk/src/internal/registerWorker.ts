@@ -2,6 +2,7 @@ import { RegisterRequest, type RegisterResponse } from "@pipeweave/domain/Regist
 import { heartbeatTimeoutMs } from "@pipeweave/domain/TaskOptions"
 import type { CryptoShape } from "@pipeweave/storage/Crypto"
 import { Clock, Data, Duration, Effect, Schedule } from "effect"
+import { DISPATCH_GROUP_LIMIT } from "./DispatchRouter.js"
 import type { OrchestratorClientShape, OrchestratorError } from "./OrchestratorClient.js"
 import type { ResolvedConfig } from "./WorkerConfig.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
@@ -35,7 +36,8 @@ export const registerRequestOf = (definition: WorkerDefinition, config: Resolved
     baseUrl,
     tasks: [...definition.tasks.values()].map((task) => task.registration),
     pipelines: definition.pipelines,
-    takeover: config.takeover
+    takeover: config.takeover,
+    dispatchGroups: DISPATCH_GROUP_LIMIT
   })
 
 /** The spec's start-up lines, plus one line per code change and per orphan cleanup. */

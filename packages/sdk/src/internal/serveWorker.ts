@@ -93,7 +93,7 @@ export const serveWorker = (
     const executions = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const gate = yield* makeDrainGate
     const router = yield* makeDispatchRouter(definition, executions, gate)
-    yield* HttpServer.serveEffect(router, serverSpans({ untraced: ["/health"] })).pipe(
+    yield* HttpServer.serveEffect(router, serverSpans({ untraced: ["/health", "/dispatches"] })).pipe(
       withoutPlatformServerSpans,
       Effect.provideService(HttpServer.HttpServer, server)
     )
