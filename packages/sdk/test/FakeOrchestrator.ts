@@ -1,4 +1,4 @@
-import { HttpApi, HttpApiBuilder, HttpServer } from "@effect/platform"
+import { HttpApi, HttpApiBuilder, HttpServer, HttpServerRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { Conflict, NotFound, Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
@@ -37,6 +37,10 @@ export interface FakeState {
   rejectRegistration: string | undefined
   /** Code version the fake assigns each task (default 1). */
   readonly codeVersions: Map<string, number>
+  /** `features` of the registration answer (absent, like an older orchestrator, unless set). */
+  features: ReadonlyArray<string> | undefined
+  /** Method and path of every request, in order. */
+  readonly requests: Array<string>
 }
 
 export interface FakeOrchestrator {
@@ -55,7 +59,9 @@ export const makeFakeState = (): FakeState => ({
   callbackAnswers: [],
   cancelled: new Set(),
   rejectRegistration: undefined,
-  codeVersions: new Map()
+  codeVersions: new Map(),
+  features: undefined,
+  requests: []
 })
 
 const handlers = (state: FakeState) =>
@@ -77,7 +83,8 @@ const handlers = (state: FakeState) =>
               codeVersion: state.codeVersions.get(t.id) ?? 1
             })),
             codeChanges: [],
-            orphansCancelled: []
+            orphansCancelled: [],
+            ...(state.features === undefined ? {} : { features: state.features })
           })
         }))
       .handle("deregister", ({ payload }) =>
@@ -134,7 +141,9 @@ export const makeFakeOrchestrator = (
   Effect.gen(function*() {
     const state = options.state ?? makeFakeState()
     const api = HttpApiBuilder.api(FakeOrchestratorApi).pipe(Layer.provide(handlers(state)), Layer.provide(auth(crypto)))
-    const server = HttpApiBuilder.serve().pipe(
+    const server = HttpApiBuilder.serve((app) =>
+      Effect.zipRight(Effect.map(HttpServerRequest.HttpServerRequest, (r) => state.requests.push(`${r.method} ${r.url}`)), app)
+    ).pipe(
       Layer.provide(api),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: "127.0.0.1" }))
     )
