@@ -1,7 +1,6 @@
 import { Schema } from "effect"
 import { CallbackFailure, CallbackSuccess } from "./Callback.js"
 import { TaskRunId } from "./Ids.js"
-import { TaskRunStatus } from "./TaskRun.js"
 
 /** How many callbacks one `POST /api/callbacks` may carry. */
 export const MAX_GROUPED_CALLBACKS = 100
@@ -48,7 +47,8 @@ export const CallbackGroupRequest = Schema.Struct({ callbacks: Schema.Array(Call
 export const CallbackItemResult = Schema.Struct({
   runId: Schema.NullOr(Schema.String),
   status: Schema.Int,
-  runStatus: Schema.optional(TaskRunStatus),
+  /** The run's status after a 200 (a `TaskRunStatus`; read as any string, so newer statuses decode). */
+  runStatus: Schema.optional(Schema.String),
   error: Schema.optional(Schema.Struct({
     _tag: Schema.String,
     message: Schema.String,

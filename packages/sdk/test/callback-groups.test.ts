@@ -41,7 +41,26 @@ describe("grouped callbacks", () => {
     Effect.gen(function*() {
       const state = makeFakeState()
       state.features = [GROUPED_CALLBACKS]
+      state.groupedRoute = false
       const h = yield* startHarness(yield* gathering, {}, state)
       assert.isAtLeast(yield* completeTogether(h), 1)
+    }))
+
+  it.scopedLive("grouped: each callback gets its own answer; a 409 is final, a 500 is retried, the rest are accepted", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      state.features = [GROUPED_CALLBACKS]
+      const h = yield* startHarness(yield* gathering, {}, state)
+      const bodies = yield* Effect.forEach(Array.from({ length: TOGETHER }, (_, i) => i), (i) =>
+        makeDispatch(h, { taskId: "gather", input: { i } }))
+      // The first callback goes alone (nothing beside it yet); the next ones are answered in the group.
+      state.callbackAnswers.push("ok", "conflict", "error")
+      const acks = yield* Effect.forEach(bodies, (body) => dispatch(h, body), { concurrency: "unbounded" })
+      const outcomes = acks.map((a) => a.body.callback ?? a.body.status).sort()
+      assert.deepStrictEqual(outcomes, ["rejected", "success", "success", "success", "success", "success"])
+      assert.isAtLeast(state.requests.filter((r) => r === "POST /api/callbacks").length, 1)
+      assert.strictEqual(state.callbacks.length, TOGETHER + 1)
+      assert.sameMembers([...new Set(state.callbacks.map((c) => c.runId))], bodies.map((b) => b.runId))
+      assert.isTrue(state.callbacks.every((c) => c.claims._tag === "Run" && c.claims.runId === c.runId))
     }))
 })

@@ -14,7 +14,13 @@ interface Pending<E> {
 }
 
 /** The two ways a callback reaches the orchestrator, and the error of a callback it answered with `status`. */
-export interface CallbackRoutes<E extends { readonly retryable: boolean }> {
+/** What the SDK's delivery needs to know of a failed call. */
+interface Failure {
+  readonly retryable: boolean
+  readonly status: number | undefined
+}
+
+export interface CallbackRoutes<E extends Failure> {
   readonly single: (runId: string, body: CallbackPayload, token: string) => Effect.Effect<void, E>
   readonly group: (items: ReadonlyArray<CallbackItem>) => Effect.Effect<ReadonlyArray<CallbackItemResult>, E>
   readonly answered: (status: number, message: string) => E
@@ -31,10 +37,10 @@ const describe = (result: CallbackItemResult): string => {
  * `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a callback with none waiting beside it
  * goes alone on the single route at once. Each callback ends as it would have on the single route
  * (its own status; a transport failure fails every callback of the request, retryable). A group the
- * orchestrator refuses as a whole (an older one without the route, a body too large) is sent again
- * one by one.
+ * orchestrator refuses as a whole with a 4xx (an older one without the route, a body too large) is
+ * sent again one by one.
  */
-export const makeCallbackGroups = <E extends { readonly retryable: boolean }>(routes: CallbackRoutes<E>) => {
+export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>) => {
   let grouped = false
   let sending = false
   const queue: Array<Pending<E>> = []
@@ -44,6 +50,9 @@ export const makeCallbackGroups = <E extends { readonly retryable: boolean }>(ro
     const send = routes.single(runId, body, callbackToken)
     return Option.match(pending.parent, { onNone: () => send, onSome: (span) => Effect.withParentSpan(send, span) })
   }
+
+  /** A 4xx for the request itself (no such route, body too large): its items were not looked at. */
+  const refusedAsWhole = (error: E) => !error.retryable && error.status !== undefined && error.status >= 400 && error.status < 500
 
   const settleAlone = (pending: Pending<E>) => Effect.flatMap(Effect.exit(alone(pending)), (exit) => Deferred.done(pending.done, exit))
 
@@ -66,9 +75,9 @@ export const makeCallbackGroups = <E extends { readonly retryable: boolean }>(ro
         Effect.withTracerEnabled(false),
         Effect.matchEffect({
           onFailure: (error) =>
-            error.retryable
-              ? Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true })
-              : Effect.forEach(group, settleAlone, { concurrency: "unbounded", discard: true }),
+            refusedAsWhole(error)
+              ? Effect.forEach(group, settleAlone, { concurrency: "unbounded", discard: true })
+              : Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }),
           onSuccess: (results) =>
             Effect.forEach(group, (p, i) => {
               const result = results[i]
@@ -79,7 +88,12 @@ export const makeCallbackGroups = <E extends { readonly retryable: boolean }>(ro
                 ? Deferred.succeed(p.done, undefined)
                 : Deferred.fail(p.done, routes.answered(result.status, describe(result)))
             }, { discard: true })
-        })
+        }),
+        Effect.catchAllDefect((defect) =>
+          Effect.forEach(group, (p) =>
+            Deferred.fail(p.done, routes.answered(500, `the callbacks could not be sent: ${String(defect)}`)), {
+            discard: true
+          }))
       )
 
   const drain: Effect.Effect<void> = Effect.suspend(() => {
