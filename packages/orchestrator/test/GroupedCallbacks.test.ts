@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { makeCrypto } from "@pipeweave/storage/Crypto"
-import { Deferred, Duration, Effect, Queue, Redacted, Schedule } from "effect"
+import { Clock, Deferred, Duration, Effect, Queue, Redacted, Schedule } from "effect"
 import { Registrations } from "../src/flow/Registrations.js"
 import { api, serveOrchestrator, serveWorker } from "./support/InProcess.js"
 import { registration, task } from "./support/fixtures.js"
@@ -71,9 +71,11 @@ for (const [name, database] of databases) {
         assert.strictEqual(replayed.status, 200, replayed.text)
         const crypto = yield* makeCrypto(Redacted.make(TEST_SECRET))
         const forger = yield* makeCrypto(Redacted.make("00".repeat(32)))
-        const unknownToken = yield* crypto.signCredential({ _tag: "Run", runId: "trun_nosuchrun1", attempt: 1 }, Date.now(), 600)
-        const forged = yield* forger.signCredential({ _tag: "Run", runId: e.runId, attempt: 1 }, Date.now(), 600)
-        const expired = yield* crypto.signCredential({ _tag: "Run", runId: e.runId, attempt: 1 }, Date.now() - 3_600_000, 60)
+        // The orchestrator's clock (this test's TestClock) is the one the credentials are checked against.
+        const now = yield* Clock.currentTimeMillis
+        const unknownToken = yield* crypto.signCredential({ _tag: "Run", runId: "trun_nosuchrun1", attempt: 1 }, now, 600)
+        const forged = yield* forger.signCredential({ _tag: "Run", runId: e.runId, attempt: 1 }, now, 600)
+        const expired = yield* crypto.signCredential({ _tag: "Run", runId: e.runId, attempt: 1 }, now - 3_600_000, 60)
         const untouched = () => Effect.forEach([b, c], (r) => api<any>(orchestrator.url, `/api/task-runs/${r.runId}`))
         const before = yield* untouched()
 
@@ -121,14 +123,15 @@ for (const [name, database] of databases) {
         const second = yield* orchestrator.send("/api/callbacks", {
           body: {
             callbacks: [
-              { ...item(e), callbackToken: forged },
               { ...item(e), callbackToken: expired },
+              { ...item(e), callbackToken: forged },
               item(c, { ...success(c.runId), outputPath: `runs/${a.runId}/outputs/${a.runId}.json` }),
               item(e)
             ]
           }
         })
         assert.deepStrictEqual(second.body.results.map((r: any) => r.status), [401, 409, 400, 409], second.text)
+        assert.match(second.body.results[0].error.message, /invalid worker credential/)
         assert.match(second.body.results[2].error.field, /outputPath/)
         const third = yield* orchestrator.send("/api/callbacks", { body: { callbacks: [item(e)] } })
         assert.deepStrictEqual(third.body.results.map((r: any) => [r.status, r.runStatus]), [[200, "completed"]], third.text)

@@ -90,7 +90,7 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
       const planned = items.map((raw, index): { runId: string | null; run: Effect.Effect<Answer> } => {
         const runId = fieldOf(raw, "runId")
         if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-          return { runId: null, run: Effect.succeed(refused(400, "ValidationError", "a callback must be an object", `callbacks.${index}`)) }
+          return { runId: null, run: Effect.succeed(refused(400, "ValidationError", `callbacks[${index}] must be an object`)) }
         }
         if (typeof runId !== "string") {
           return { runId: null, run: Effect.succeed(refused(400, "ValidationError", "runId must be a string", "runId")) }

@@ -13,13 +13,13 @@ interface Pending<E> {
   readonly done: Deferred.Deferred<void, E>
 }
 
-/** The two ways a callback reaches the orchestrator, and the error of a callback it answered with `status`. */
 /** What the SDK's delivery needs to know of a failed call. */
 interface Failure {
   readonly retryable: boolean
   readonly status: number | undefined
 }
 
+/** The two ways a callback reaches the orchestrator, and the error of a callback it answered with `status`. */
 export interface CallbackRoutes<E extends Failure> {
   readonly single: (runId: string, body: CallbackPayload, token: string) => Effect.Effect<void, E>
   readonly group: (items: ReadonlyArray<CallbackItem>) => Effect.Effect<ReadonlyArray<CallbackItemResult>, E>
@@ -116,11 +116,13 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
       }
       const done = yield* Deferred.make<void, E>()
       const parent = Option.getRight(yield* Effect.either(Effect.currentSpan))
-      queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })
-      if (!sending) {
+      // Queued and, if none runs, a sender started, in one step: never a queue left without a sender.
+      yield* Effect.uninterruptible(Effect.suspend(() => {
+        queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })
+        if (sending) return Effect.void
         sending = true
-        yield* Effect.forkDaemon(drain)
-      }
+        return Effect.asVoid(Effect.forkDaemon(drain))
+      }))
       return yield* Deferred.await(done)
     })
 
