@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
+import { CallbacksApi } from "./api/CallbacksApi.js"
 import { DlqApi } from "./api/DlqApi.js"
 import { HealthApi } from "./api/HealthApi.js"
 import { MetricsApi } from "./api/MetricsApi.js"
@@ -14,6 +15,7 @@ import { WorkerApi } from "./api/WorkerApi.js"
 export class OrchestratorApi extends HttpApi.make("pipeweave")
   .add(HealthApi)
   .add(WorkerApi)
+  .add(CallbacksApi)
   .add(ServicesApi)
   .add(QueueApi)
   .add(PipelinesApi)

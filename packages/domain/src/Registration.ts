@@ -105,7 +105,9 @@ export class RegisterResponse extends Schema.Class<RegisterResponse>("RegisterRe
   version: ServiceVersion,
   tasks: Schema.Array(RegisteredTaskVersion),
   codeChanges: Schema.Array(CodeChange),
-  orphansCancelled: Schema.Array(OrphanCleanup)
+  orphansCancelled: Schema.Array(OrphanCleanup),
+  /** Protocol extensions this orchestrator serves (`grouped-callbacks`); absent from older ones. */
+  features: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /** `POST /api/deregister` body: the instance at `baseUrl` of `serviceId` is leaving. */

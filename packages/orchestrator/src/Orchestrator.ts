@@ -23,6 +23,8 @@ import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
 import { HealthHttp, ProcessHttp } from "./http/SystemHttp.js"
 import { WorkerHttp } from "./http/WorkerHttp.js"
+import { CallbacksHttp } from "./http/CallbacksHttp.js"
+import { CallbackGroups } from "./flow/CallbackGroups.js"
 import { Callbacks } from "./flow/Callbacks.js"
 import { CompletionBatches } from "./flow/CompletionBatches.js"
 import { Cancellations } from "./flow/Cancellations.js"
@@ -107,6 +109,7 @@ export const services = (
   ).pipe(Layer.provideMerge(Dispatcher.Default), Layer.provideMerge(ServiceLiveness.Default))
   const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop) : Layer.empty
   return loops.pipe(
+    Layer.provideMerge(CallbackGroups.Default),
     Layer.provideMerge(useCases),
     Layer.provideMerge(RunResults.Default),
     Layer.provideMerge(Layer.mergeAll(PipelineRouting.Default, PipelineCatalog.Default)),
@@ -118,7 +121,7 @@ export const services = (
 
 /** The HTTP API with its handlers, OpenAPI at `/openapi.json` and Swagger UI at `/docs`. */
 export const api = HttpApiBuilder.api(OrchestratorApi).pipe(
-  Layer.provide([HealthHttp, WorkerHttp, ServicesHttp, QueueHttp, PipelinesHttp, DlqHttp, StorageHttp, ProcessHttp, MetricsHttp]),
+  Layer.provide([HealthHttp, WorkerHttp, CallbacksHttp, ServicesHttp, QueueHttp, PipelinesHttp, DlqHttp, StorageHttp, ProcessHttp, MetricsHttp]),
   Layer.provide([WorkerAuthLive, ManagementAuthLive])
 )
 

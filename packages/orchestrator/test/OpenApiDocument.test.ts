@@ -36,7 +36,7 @@ describe("the OpenAPI document served at /openapi.json", () => {
       assert.match(String(validator.version), /^3\.1/)
 
       const all = operations(document)
-      assert.strictEqual(all.length, 31, all.map(([name]) => name).join("\n"))
+      assert.strictEqual(all.length, 32, all.map(([name]) => name).join("\n"))
       for (const [name, operation] of all) {
         assert.isString(operation.summary, `${name} has no summary`)
         assert.isAbove(operation.summary.trim().length, 0, `${name} has an empty summary`)
@@ -59,7 +59,7 @@ describe("the OpenAPI document served at /openapi.json", () => {
       // What the document promises for request bodies is what the server enforces (tested over HTTP in
       // security/UnknownFields.test.ts): no field beyond the declared ones, at any depth of an object.
       const bodies = all.filter(([, operation]) => operation.requestBody !== undefined)
-      assert.strictEqual(bodies.length, 12, bodies.map(([name]) => name).join("\n"))
+      assert.strictEqual(bodies.length, 13, bodies.map(([name]) => name).join("\n"))
       for (const [name, operation] of bodies) {
         const schema = resolve(document, operation.requestBody.content["application/json"].schema)
         const objects = schema.anyOf ?? [schema]

@@ -242,5 +242,46 @@ for (const [name, database] of databases) {
         const { runId } = yield* api<{ runId: string }>(url, "/api/queue/task", { taskId: "tr-echo", input: { n: 2 } })
         yield* awaitSpans("Worker.executeDispatch", ["pipeweave.run.id", runId])
       }).pipe(Effect.scoped), { timeout: 120_000 })
+
+    it.live("each item of a grouped callback continues its own trace from its traceparent; a hostile one stays in the request's", () =>
+      Effect.gen(function*() {
+        exporter = new InMemorySpanExporter()
+        const { context, url } = yield* tracedOrchestrator(database())
+        const before = yield* Effect.provide(databaseSnapshot, context)
+        const item = (runId: string, traceparent: string) => ({
+          runId,
+          callbackToken: "not.a.credential",
+          traceparent,
+          status: "success",
+          attempt: 1,
+          outputPath: `runs/${runId}/outputs/${runId}.json`,
+          outputSize: 2
+        })
+        const response = yield* Effect.promise(() =>
+          fetch(`${url}/api/callbacks`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              callbacks: [
+                item("trun_traced01", `00-${TRACE_ID}-00f067aa0ba902b7-01`),
+                item("trun_traced02", `00-${"ab".repeat(16)}-${"cd".repeat(8)}-01`),
+                item("trun_traced03", `00-${TRACE_ID.toUpperCase()}-00f067aa0ba902b7-01\u0000`)
+              ]
+            })
+          }).then(async (r) => ({ status: r.status, body: await r.json() as any }))
+        )
+        assert.strictEqual(response.status, 200)
+        assert.deepStrictEqual(response.body.results.map((r: any) => r.status), [401, 401, 401])
+        yield* awaitSpans("Callbacks.groupItem", ["pipeweave.run.id", "trun_traced03"])
+        const first = one("Callbacks.groupItem", ["pipeweave.run.id", "trun_traced01"])
+        assert.deepStrictEqual([traceOf(first), parentOf(first)], [TRACE_ID, "00f067aa0ba902b7"])
+        const second = one("Callbacks.groupItem", ["pipeweave.run.id", "trun_traced02"])
+        assert.deepStrictEqual([traceOf(second), parentOf(second)], ["ab".repeat(16), "cd".repeat(8)])
+        const request = one("http.server POST /api/callbacks")
+        const hostile = one("Callbacks.groupItem", ["pipeweave.run.id", "trun_traced03"])
+        assert.deepStrictEqual([traceOf(hostile), parentOf(hostile)], [traceOf(request), request.spanContext().spanId])
+        assert.notStrictEqual(traceOf(request), TRACE_ID)
+        assert.deepStrictEqual(yield* Effect.provide(databaseSnapshot, context), before)
+      }).pipe(Effect.scoped), { timeout: 120_000 })
   })
 }

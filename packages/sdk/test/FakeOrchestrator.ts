@@ -1,17 +1,19 @@
-import { HttpApi, HttpApiBuilder, HttpServer } from "@effect/platform"
+import { HttpApi, HttpApiBuilder, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { Conflict, NotFound, Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
 import { CurrentWorker, WorkerAuth, type WorkerClaims } from "@pipeweave/domain/api/Security"
+import { CallbacksApi } from "@pipeweave/domain/api/CallbacksApi"
 import { WorkerApi } from "@pipeweave/domain/api/WorkerApi"
+import type { CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import type { IdempotencyDecision } from "@pipeweave/domain/Idempotency"
 import { type DeregisterRequest, RegisterResponse, type RegisterRequest } from "@pipeweave/domain/Registration"
 import type { CryptoShape } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Layer, Redacted, type Scope } from "effect"
 import { createServer } from "node:http"
 
-/** A stand-in orchestrator API: only the contract's `WorkerApi` group. */
-class FakeOrchestratorApi extends HttpApi.make("fake-orchestrator").add(WorkerApi) {}
+/** A stand-in orchestrator API: only the contract's `WorkerApi` and `CallbacksApi` groups. */
+class FakeOrchestratorApi extends HttpApi.make("fake-orchestrator").add(WorkerApi).add(CallbacksApi) {}
 
 /** How the fake answers a callback: accept it, 409, or a 500. */
 export type CallbackAnswer = "ok" | "conflict" | "error"
@@ -37,6 +39,12 @@ export interface FakeState {
   rejectRegistration: string | undefined
   /** Code version the fake assigns each task (default 1). */
   readonly codeVersions: Map<string, number>
+  /** `features` of the registration answer (absent, like an older orchestrator, unless set). */
+  features: ReadonlyArray<string> | undefined
+  /** Method and path of every request, in order. */
+  readonly requests: Array<string>
+  /** When false, `POST /api/callbacks` answers 404 like an orchestrator without the route. */
+  groupedRoute: boolean
 }
 
 export interface FakeOrchestrator {
@@ -55,7 +63,10 @@ export const makeFakeState = (): FakeState => ({
   callbackAnswers: [],
   cancelled: new Set(),
   rejectRegistration: undefined,
-  codeVersions: new Map()
+  codeVersions: new Map(),
+  features: undefined,
+  requests: [],
+  groupedRoute: true
 })
 
 const handlers = (state: FakeState) =>
@@ -77,7 +88,8 @@ const handlers = (state: FakeState) =>
               codeVersion: state.codeVersions.get(t.id) ?? 1
             })),
             codeChanges: [],
-            orphansCancelled: []
+            orphansCancelled: [],
+            ...(state.features === undefined ? {} : { features: state.features })
           })
         }))
       .handle("deregister", ({ payload }) =>
@@ -118,6 +130,23 @@ const handlers = (state: FakeState) =>
         }))
   )
 
+/** `POST /api/callbacks`: each item recorded and answered from `callbackAnswers` like a single callback. */
+const groupHandlers = (state: FakeState, crypto: CryptoShape) =>
+  HttpApiBuilder.group(FakeOrchestratorApi, "callbacks", (h) =>
+    h.handle("callbacks", ({ payload }) =>
+      Effect.forEach(payload.callbacks as ReadonlyArray<any>, (item) =>
+        Effect.gen(function*() {
+          const { callbackToken, runId, traceparent: _, ...body } = item
+          const claims = yield* Effect.orDie(crypto.verifyCredential(callbackToken, yield* Clock.currentTimeMillis))
+          state.callbacks.push({ runId, body, claims })
+          const answer = state.callbackAnswers.shift() ?? "ok"
+          return (answer === "conflict"
+            ? { runId, status: 409, error: { _tag: "Conflict", message: "stale attempt" } }
+            : answer === "error"
+            ? { runId, status: 500, error: { _tag: "InternalError", message: "fake orchestrator failure" } }
+            : { runId, status: 200, runStatus: "completed" }) satisfies CallbackItemResult
+        })).pipe(Effect.map((results) => ({ results })))))
+
 const auth = (crypto: CryptoShape) =>
   Layer.succeed(WorkerAuth, {
     bearer: (token) =>
@@ -133,8 +162,18 @@ export const makeFakeOrchestrator = (
 ): Effect.Effect<FakeOrchestrator, unknown, Scope.Scope> =>
   Effect.gen(function*() {
     const state = options.state ?? makeFakeState()
-    const api = HttpApiBuilder.api(FakeOrchestratorApi).pipe(Layer.provide(handlers(state)), Layer.provide(auth(crypto)))
-    const server = HttpApiBuilder.serve().pipe(
+    const api = HttpApiBuilder.api(FakeOrchestratorApi).pipe(
+      Layer.provide([handlers(state), groupHandlers(state, crypto)]),
+      Layer.provide(auth(crypto))
+    )
+    const server = HttpApiBuilder.serve((app) =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => {
+        state.requests.push(`${r.method} ${r.url}`)
+        return r.url === "/api/callbacks" && !state.groupedRoute
+          ? HttpServerResponse.json({ _tag: "RouteNotFound", message: "no endpoint" }, { status: 404 }).pipe(Effect.orDie)
+          : app
+      })
+    ).pipe(
       Layer.provide(api),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: "127.0.0.1" }))
     )

@@ -34,6 +34,8 @@ const makeEnv = (callbackFailures: number) =>
             Effect.as({ runId: body.runId, status: "running" as const, cancelled: false })
           ),
         progress: () => Effect.die("unused"),
+        callbacks: () => Effect.die("unused"),
+        useGroupedCallbacks: () => Effect.void,
         idempotency: () => Effect.die("unused"),
         callback: (_, body) =>
           Effect.gen(function*() {

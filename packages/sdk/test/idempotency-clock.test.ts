@@ -43,6 +43,8 @@ const makeEnv = (answers: ReadonlyArray<Answer>, then: Answer, cancelAt = Infini
               Effect.as({ runId: body.runId, status: "running" as const, cancelled: now >= cancelAt })
             )),
         progress: () => Effect.die("unused"),
+        callbacks: () => Effect.die("unused"),
+        useGroupedCallbacks: () => Effect.void,
         idempotency: (body) =>
           Effect.gen(function*() {
             yield* Queue.offer(checks, { at: yield* Clock.currentTimeMillis, key: body.key })

@@ -1,5 +1,7 @@
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { Unauthorized, ValidationError } from "@pipeweave/domain/Errors"
+import { RegisterResponse } from "@pipeweave/domain/Registration"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { CurrentWorker } from "@pipeweave/domain/api/Security"
 import { Effect, Option } from "effect"
@@ -53,7 +55,8 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
       .handle("register", ({ payload }) =>
         requireService(payload.serviceId).pipe(
           Effect.zipRight(notSelf(payload.baseUrl)),
-          Effect.zipRight(registrations.register(payload))
+          Effect.zipRight(registrations.register(payload)),
+          Effect.map((response) => new RegisterResponse({ ...response, features: [GROUPED_CALLBACKS] }))
         ))
       .handle("deregister", ({ payload }) =>
         requireService(payload.serviceId).pipe(

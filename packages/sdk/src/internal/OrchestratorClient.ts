@@ -1,12 +1,14 @@
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import { CallbackGroupRequest, CallbackGroupResult, type CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
 import { IdempotencyDecision, IdempotencyRequest } from "@pipeweave/domain/Idempotency"
 import { DeregisterRequest, DeregisterResponse, RegisterRequest, RegisterResponse } from "@pipeweave/domain/Registration"
+import { makeCallbackGroups } from "./CallbackGroups.js"
 import { Context, Data, Duration, Effect, Either, Layer, type ParseResult, Schema } from "effect"
 
 /** Which worker → orchestrator call failed. */
-export type Operation = "register" | "deregister" | "heartbeat" | "progress" | "idempotency" | "callback"
+export type Operation = "register" | "deregister" | "heartbeat" | "progress" | "idempotency" | "callback" | "callbacks"
 
 /** A worker → orchestrator call failed; `retryable` for network errors and 5xx/408/429 answers. */
 export class OrchestratorError extends Data.TaggedError("OrchestratorError")<{
@@ -21,7 +23,7 @@ export const isRetryableStatus = (status: number): boolean => status >= 500 || s
 
 /**
  * The orchestrator endpoints a worker calls (`/api/register`, `/api/deregister`, `/api/heartbeat`, `/api/progress`,
- * `/api/idempotency`, `/api/callback/:runId`).
+ * `/api/idempotency`, `/api/callback/:runId`, `/api/callbacks`).
  */
 export interface OrchestratorClientShape {
   readonly register: (body: RegisterRequest, credential: string) => Effect.Effect<RegisterResponse, OrchestratorError>
@@ -38,7 +40,12 @@ export interface OrchestratorClientShape {
     body: typeof IdempotencyRequest.Type,
     token: string
   ) => Effect.Effect<IdempotencyDecision, OrchestratorError>
+  /** Delivers a completion callback: alone, or grouped with others once `useGroupedCallbacks(true)`. */
   readonly callback: (runId: string, body: CallbackPayload, token: string) => Effect.Effect<void, OrchestratorError>
+  /** Sends callbacks in one `POST /api/callbacks` (each item carries its own run credential). */
+  readonly callbacks: (items: ReadonlyArray<CallbackItem>) => Effect.Effect<ReadonlyArray<CallbackItemResult>, OrchestratorError>
+  /** Whether `callback` may group callbacks: the orchestrator said at registration that it serves them. */
+  readonly useGroupedCallbacks: (enabled: boolean) => Effect.Effect<void>
 }
 
 export class OrchestratorClient extends Context.Tag("@pipeweave/sdk/OrchestratorClient")<
@@ -74,7 +81,8 @@ const endpoints = {
   heartbeat: endpoint("heartbeat", HeartbeatRequest, HeartbeatResult),
   progress: endpoint("progress", ProgressRequest, HeartbeatResult),
   idempotency: endpoint("idempotency", IdempotencyRequest, IdempotencyDecision),
-  callback: endpoint<CallbackPayload, typeof CallbackPayload.Encoded, void, void>("callback", CallbackPayload, undefined)
+  callback: endpoint<CallbackPayload, typeof CallbackPayload.Encoded, void, void>("callback", CallbackPayload, undefined),
+  callbacks: endpoint("callbacks", CallbackGroupRequest, CallbackGroupResult)
 }
 
 export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<OrchestratorClientShape, never, HttpClient.HttpClient> =>
@@ -88,7 +96,7 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
       },
       path: string,
       body: A,
-      token: string
+      token: string | undefined
     ): Effect.Effect<O, OrchestratorError> => {
       const fail = (status: number | undefined, message: string, retryable: boolean) =>
         new OrchestratorError({ operation, status, message, retryable })
@@ -97,7 +105,7 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
         return Effect.fail(fail(undefined, `cannot encode the ${operation} request: ${encoded.left.message}`, false))
       }
       const request = HttpClientRequest.post(root + path).pipe(
-        HttpClientRequest.bearerToken(token),
+        token === undefined ? (r) => r : HttpClientRequest.bearerToken(token),
         HttpClientRequest.bodyText(JSON.stringify(encoded.right), "application/json")
       )
       const answered = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<O, OrchestratorError> => {
@@ -122,13 +130,25 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
         })
       )
     }
+    const single = (runId: string, body: CallbackPayload, token: string) =>
+      call(endpoints.callback, `/api/callback/${encodeURIComponent(runId)}`, body, token)
+    const group = (items: ReadonlyArray<CallbackItem>) =>
+      Effect.map(call(endpoints.callbacks, "/api/callbacks", { callbacks: items }, undefined), (answer) => answer.results)
+    const groups = makeCallbackGroups({
+      single,
+      group,
+      answered: (status, message) =>
+        new OrchestratorError({ operation: "callback", status, message, retryable: isRetryableStatus(status) })
+    })
     return {
       register: (body, credential) => call(endpoints.register, "/api/register", body, credential),
       deregister: (body, credential) => call(endpoints.deregister, "/api/deregister", body, credential),
       heartbeat: (body, token) => call(endpoints.heartbeat, "/api/heartbeat", body, token),
       progress: (body, token) => call(endpoints.progress, "/api/progress", body, token),
       idempotency: (body, token) => call(endpoints.idempotency, "/api/idempotency", body, token),
-      callback: (runId, body, token) => call(endpoints.callback, `/api/callback/${encodeURIComponent(runId)}`, body, token)
+      callback: groups.send,
+      callbacks: group,
+      useGroupedCallbacks: groups.useGroups
     }
   })
 

@@ -1,3 +1,4 @@
+import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { RegisterRequest, type RegisterResponse } from "@pipeweave/domain/Registration"
 import { heartbeatTimeoutMs } from "@pipeweave/domain/TaskOptions"
 import type { CryptoShape } from "@pipeweave/storage/Crypto"
@@ -74,7 +75,8 @@ export const startupLines = (
 
 /**
  * Registers the worker (a fresh service credential per attempt), retrying until the orchestrator
- * answers; records the assigned code versions and prints the start-up lines.
+ * answers; records the assigned code versions, groups callbacks if the orchestrator takes them,
+ * and prints the start-up lines.
  */
 export const registerWorker = (options: {
   readonly definition: WorkerDefinition
@@ -95,6 +97,7 @@ export const registerWorker = (options: {
     })
     const response = yield* retryRegistration(attempt, (message) => options.log("warn", `[PipeWeave] ${message}`))
     for (const task of response.tasks) definition.codeVersions.set(task.taskId, task.codeVersion)
+    yield* client.useGroupedCallbacks(response.features?.includes(GROUPED_CALLBACKS) ?? false)
     yield* Effect.forEach(startupLines(definition, config, options.port, response), (line) => options.log("info", line), {
       discard: true
     })

@@ -1,0 +1,136 @@
+import type { CallbackPayload } from "@pipeweave/domain/Callback"
+import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
+import { currentTraceparent } from "@pipeweave/domain/TraceContext"
+import { Deferred, Effect, Option, type Tracer } from "effect"
+
+/** A group stays well under the orchestrator's smallest default body limit (4 MiB). */
+const MAX_GROUP_BYTES = 1_048_576
+
+interface Pending<E> {
+  readonly item: CallbackItem
+  readonly bytes: number
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly done: Deferred.Deferred<void, E>
+}
+
+/** What the SDK's delivery needs to know of a failed call. */
+interface Failure {
+  readonly retryable: boolean
+  readonly status: number | undefined
+}
+
+/** The two ways a callback reaches the orchestrator, and the error of a callback it answered with `status`. */
+export interface CallbackRoutes<E extends Failure> {
+  readonly single: (runId: string, body: CallbackPayload, token: string) => Effect.Effect<void, E>
+  readonly group: (items: ReadonlyArray<CallbackItem>) => Effect.Effect<ReadonlyArray<CallbackItemResult>, E>
+  readonly answered: (status: number, message: string) => E
+}
+
+const describe = (result: CallbackItemResult): string => {
+  const field = result.error?.field === undefined ? "" : `${result.error.field}: `
+  return `HTTP ${result.status}${result.error === undefined ? "" : ` ${result.error._tag}: ${field}${result.error.message}`}`
+}
+
+/**
+ * Sends callbacks one request at a time once the orchestrator serves `POST /api/callbacks`: the
+ * callbacks that arrive while a request is in flight wait, and all of them (up to
+ * `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a callback with none waiting beside it
+ * goes alone on the single route at once. Each callback ends as it would have on the single route
+ * (its own status; a transport failure fails every callback of the request, retryable). A group the
+ * orchestrator refuses as a whole with a 4xx (an older one without the route, a body too large) is
+ * sent again one by one.
+ */
+export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>) => {
+  let grouped = false
+  let sending = false
+  const queue: Array<Pending<E>> = []
+
+  const alone = (pending: Pending<E>) => {
+    const { callbackToken, runId, traceparent: _, ...body } = pending.item
+    const send = routes.single(runId, body, callbackToken)
+    return Option.match(pending.parent, { onNone: () => send, onSome: (span) => Effect.withParentSpan(send, span) })
+  }
+
+  /** A 4xx for the request itself (no such route, body too large): its items were not looked at. */
+  const refusedAsWhole = (error: E) => !error.retryable && error.status !== undefined && error.status >= 400 && error.status < 500
+
+  const settleAlone = (pending: Pending<E>) => Effect.flatMap(Effect.exit(alone(pending)), (exit) => Deferred.done(pending.done, exit))
+
+  const takeGroup = (): Array<Pending<E>> => {
+    const group: Array<Pending<E>> = []
+    let bytes = 0
+    while (queue.length > 0 && group.length < MAX_GROUPED_CALLBACKS) {
+      const next = queue[0]!
+      if (group.length > 0 && bytes + next.bytes > MAX_GROUP_BYTES) break
+      bytes += next.bytes
+      group.push(queue.shift()!)
+    }
+    return group
+  }
+
+  const sendGroup = (group: ReadonlyArray<Pending<E>>): Effect.Effect<void> =>
+    group.length === 1
+      ? settleAlone(group[0]!)
+      : routes.group(group.map((p) => p.item)).pipe(
+        Effect.withTracerEnabled(false),
+        Effect.matchEffect({
+          onFailure: (error) =>
+            refusedAsWhole(error)
+              ? Effect.forEach(group, settleAlone, { concurrency: "unbounded", discard: true })
+              : Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }),
+          onSuccess: (results) =>
+            Effect.forEach(group, (p, i) => {
+              const result = results[i]
+              if (result === undefined || result.runId !== p.item.runId) {
+                return Deferred.fail(p.done, routes.answered(200, "the orchestrator's answer does not match the callbacks sent"))
+              }
+              return result.status >= 200 && result.status < 300
+                ? Deferred.succeed(p.done, undefined)
+                : Deferred.fail(p.done, routes.answered(result.status, describe(result)))
+            }, { discard: true })
+        }),
+        Effect.catchAllDefect((defect) =>
+          Effect.forEach(group, (p) =>
+            Deferred.fail(p.done, routes.answered(500, `the callbacks could not be sent: ${String(defect)}`)), {
+            discard: true
+          }))
+      )
+
+  const drain: Effect.Effect<void> = Effect.suspend(() => {
+    const group = takeGroup()
+    if (group.length === 0) {
+      sending = false
+      return Effect.void
+    }
+    return Effect.zipRight(sendGroup(group), drain)
+  })
+
+  const enqueue = (runId: string, body: CallbackPayload, token: string) =>
+    Effect.gen(function*() {
+      const traceparent = yield* currentTraceparent
+      const item: CallbackItem = {
+        runId,
+        callbackToken: token,
+        ...(traceparent === null ? {} : { traceparent }),
+        ...body
+      }
+      const done = yield* Deferred.make<void, E>()
+      const parent = Option.getRight(yield* Effect.either(Effect.currentSpan))
+      // Queued and, if none runs, a sender started, in one step: never a queue left without a sender.
+      yield* Effect.uninterruptible(Effect.suspend(() => {
+        queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })
+        if (sending) return Effect.void
+        sending = true
+        return Effect.asVoid(Effect.forkDaemon(drain))
+      }))
+      return yield* Deferred.await(done)
+    })
+
+  return {
+    /** Delivers one callback: grouped with others when the orchestrator takes groups, else alone. */
+    send: (runId: string, body: CallbackPayload, token: string): Effect.Effect<void, E> =>
+      Effect.suspend(() => grouped ? enqueue(runId, body, token) : routes.single(runId, body, token)),
+    /** Whether the orchestrator (as its registration answer said) serves grouped callbacks. */
+    useGroups: (enabled: boolean): Effect.Effect<void> => Effect.sync(() => (grouped = enabled))
+  } as const
+}
