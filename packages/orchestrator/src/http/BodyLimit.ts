@@ -3,7 +3,8 @@ import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/pla
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Option } from "effect"
 import { hasBody } from "./ContentTypeGuard.js"
-import { exceedsDepth, MAX_JSON_DEPTH } from "./JsonDepth.js"
+import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
+import { MAX_JSON_DEPTH } from "./JsonDepth.js"
 
 const tooLarge = (maxBytes: number) =>
   HttpServerResponse.json(
@@ -92,7 +93,7 @@ export const bodyLimit = (maxBytes: number) =>
           onNone: () => tooLarge(maxBytes),
           onSome: (body) => {
             const text = body.toString("utf8")
-            return exceedsDepth(text)
+            return exceedsDepth(text, MAX_JSON_DEPTH)
               ? tooDeep
               : Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBody(request, body, text))
           }
