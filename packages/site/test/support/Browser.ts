@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { onTestFailed } from "vitest"
 import { repoRoot } from "./Processes"
 
 /** Where every browser test leaves its screenshot (gitignored). */
@@ -33,6 +34,17 @@ export const openPage = async (browser: Browser, viewport: { width: number; heig
   const page = await context.newPage()
   const problems: Array<string> = []
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+  // What a failure report needs and the assertions do not look at: refused and failed requests.
+  const traffic: Array<string> = []
+  page.on("requestfailed", (request) => traffic.push(`${request.method()} ${request.url()} failed: ${request.failure()?.errorText}`))
+  page.on("response", (response) => {
+    if (response.status() >= 400) traffic.push(`${response.request().method()} ${response.url()} answered ${response.status()}`)
+  })
+  onTestFailed(async ({ task }) => {
+    const name = `failed-${task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`
+    const path = await screenshot(page, name).catch(() => "no screenshot: the page is gone")
+    console.error([`browser state at the failure (${path}), page at ${page.url()}:`, ...problems, ...traffic].join("\n  "))
+  })
   return { page, context, problems }
 }
 
