@@ -135,6 +135,19 @@ describe("Crypto worker credentials", () => {
       for (const segment of [0, 1, 2]) yield* rejected(c.verifyCredential(flipAt(token, segment), NOW))
     }))
 
+  it.effect("a valid token with anything outside base64url added is refused (the decoder would skip it)", () =>
+    Effect.gen(function*() {
+      const c = yield* crypto()
+      const credential = yield* c.signCredential({ _tag: "Run", runId: "trun_1", attempt: 1 }, NOW, TTL)
+      const storageToken = yield* c.sealStorageToken(s3Grant, NOW, TTL)
+      for (const extra of ["\0", " ", "=", "%00", "\n"]) {
+        yield* rejected(c.verifyCredential(credential + extra, NOW))
+        yield* rejected(c.verifyCredential(extra + credential, NOW))
+        yield* rejected(c.openStorageToken(storageToken + extra, NOW))
+      }
+      assert.deepStrictEqual(yield* c.verifyCredential(credential, NOW), { _tag: "Run", runId: "trun_1", attempt: 1 })
+    }))
+
   it.effect("a token made for one purpose is refused for the other", () =>
     Effect.gen(function*() {
       const c = yield* crypto()

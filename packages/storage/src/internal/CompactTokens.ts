@@ -46,10 +46,22 @@ export const signJws = (claims: object, key: Uint8Array): string => {
   return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`
 }
 
+/**
+ * Base64url segments joined by dots and nothing else. Node's base64url decoder skips characters
+ * outside the alphabet, so without this a valid token with anything appended (a NUL, a space)
+ * would still verify.
+ */
+const COMPACT = /^[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)*$/
+
+const segmentsOf = (token: string, count: number, kind: string): Array<string> => {
+  const parts = COMPACT.test(token) ? token.split(".") : []
+  if (parts.length !== count) throw new Error(`Invalid Compact ${kind}`)
+  return parts
+}
+
 /** Verifies a compact HS256 JWS and its registered claims; throws with the reason otherwise. */
 export const verifyJws = (token: string, key: Uint8Array, checks: ClaimChecks): Record<string, unknown> => {
-  const parts = token.split(".")
-  if (parts.length !== 3) throw new Error("Invalid Compact JWS")
+  const parts = segmentsOf(token, 3, "JWS")
   const [protectedHeader, payload, signature] = parts as [string, string, string]
   header(protectedHeader, { alg: "HS256" })
   const expected = createHmac("sha256", key).update(`${protectedHeader}.${payload}`).digest()
@@ -69,8 +81,7 @@ export const sealJwe = (claims: object, key: Uint8Array): string => {
 
 /** Decrypts a compact `dir` + `A256GCM` JWE and checks its registered claims; throws with the reason otherwise. */
 export const openJwe = (token: string, key: Uint8Array, checks: ClaimChecks): Record<string, unknown> => {
-  const parts = token.split(".")
-  if (parts.length !== 5) throw new Error("Invalid Compact JWE")
+  const parts = segmentsOf(token, 5, "JWE")
   const [protectedHeader, encryptedKey, iv, ciphertext, tag] = parts as [string, string, string, string, string]
   header(protectedHeader, { alg: "dir", enc: "A256GCM" })
   if (encryptedKey !== "") throw new Error("Encountered unexpected JWE Encrypted Key")
