@@ -3,11 +3,12 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Option, Redacted, String } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted, String } from "effect"
 import type { OrchestratorSettings } from "./Config.js"
 import type { DataDirInUse } from "./sql/DataDirLock.js"
 import { DEFAULT_SCHEMA, withSearchPath } from "./sql/DatabaseSchema.js"
 import { runMigrations } from "./sql/Migrations.js"
+import { acquirePreparingPool } from "./sql/PreparingPool.js"
 
 /** Which database the orchestrator runs on. */
 export class DatabaseInfo extends Context.Tag("@pipeweave/orchestrator/DatabaseInfo")<
@@ -41,8 +42,11 @@ export const layerPostgres = (
   schema = DEFAULT_SCHEMA
 ): DatabaseLayer =>
   migrated(
-    PgClient.layer({
-      url: Redacted.make(withSearchPath(Redacted.value(url), schema)),
+    PgClient.layerFromPool({
+      acquire: acquirePreparingPool({
+        connectionString: withSearchPath(Redacted.value(url), schema),
+        application_name: applicationName
+      }, Duration.seconds(5)),
       applicationName,
       transformResultNames: String.snakeToCamel,
       transformJson: false

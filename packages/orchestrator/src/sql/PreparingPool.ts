@@ -1,0 +1,76 @@
+import { SqlError } from "@effect/sql/SqlError"
+import { Duration, Effect, type Scope } from "effect"
+import Pg from "pg"
+
+/** Distinct statement texts remembered; past this, new texts run unnamed (as every text did before). */
+const MAX_TEXTS = 512
+
+/** Texts longer than this are never prepared (bulk inserts and other one-offs). */
+const MAX_TEXT_LENGTH = 16_384
+
+/**
+ * Names the statements this process runs more than once, so each connection parses and analyses
+ * them once and PostgreSQL may keep their plan (its plan cache still chooses per execution between
+ * a custom and a generic plan, by cost). Texts seen once, long ones and any containing `;` (which
+ * cannot be prepared) run as unnamed statements, as before.
+ */
+export const makeStatementNames = () => {
+  const texts = new Map<string, string | null>()
+  let named = 0
+  return (text: string): string | undefined => {
+    if (text.length > MAX_TEXT_LENGTH || text.includes(";")) return undefined
+    const name = texts.get(text)
+    if (name === undefined) {
+      if (texts.size < MAX_TEXTS) texts.set(text, null)
+      return undefined
+    }
+    if (name !== null) return name
+    const assigned = `pipeweave_${named++}`
+    texts.set(text, assigned)
+    return assigned
+  }
+}
+
+type Callback = (error: Error | null, result: unknown) => void
+
+/**
+ * A `pg` pool whose connections prepare the statements `names` names. @effect/sql-pg runs every
+ * statement as `client.query(text, params, callback)`; only that form is rewritten, to pg's
+ * `{ name, text, values }`, which parses on the first use per connection and binds afterwards.
+ */
+export const acquirePreparingPool = (
+  config: Pg.PoolConfig,
+  connectTimeout: Duration.Duration
+): Effect.Effect<Pg.Pool, SqlError, Scope.Scope> => {
+  const nameOf = makeStatementNames()
+  const make = Effect.sync(() => {
+    const pool = new Pg.Pool(config)
+    pool.on("error", () => {})
+    pool.on("connect", (client) => {
+      const query = client.query.bind(client) as (...args: ReadonlyArray<unknown>) => unknown
+      const prepared = (text: unknown, values: unknown, callback: unknown) => {
+        if (typeof text === "string" && Array.isArray(values) && typeof callback === "function") {
+          const name = nameOf(text)
+          if (name !== undefined) return query({ name, text, values }, callback as Callback)
+        }
+        return query(text, values, callback)
+      }
+      Object.assign(client, { query: prepared })
+    })
+    return pool
+  })
+  return Effect.acquireRelease(
+    Effect.tap(make, (pool) =>
+      Effect.tryPromise({
+        try: () => pool.query("SELECT 1"),
+        catch: (cause) => new SqlError({ cause, message: "PgClient: Failed to connect" })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: connectTimeout,
+          onTimeout: () => new SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" })
+        }),
+        Effect.tapError(() => Effect.promise(() => pool.end()))
+      )),
+    (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+  )
+}
