@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto"
 import { join } from "node:path"
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -35,24 +36,32 @@ const migrated = <E>(client: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient
     Layer.merge(Layer.succeed(DatabaseInfo, info))
   )
 
-/** PostgreSQL through @effect/sql-pg, every connection in `schema`, migrated. */
+/** A session name of this process alone, as `pg_stat_activity` and task-run notifications show it. */
+const sessionName = (applicationName: string) => `${applicationName}/${randomBytes(6).toString("base64url")}`
+
+/**
+ * PostgreSQL through @effect/sql-pg, every connection in `schema`, migrated. Its sessions are named
+ * `{applicationName}/{random}`, the same for every connection of one layer and no other.
+ */
 export const layerPostgres = (
   url: Redacted.Redacted<string>,
   applicationName = "pipeweave-orchestrator",
   schema = DEFAULT_SCHEMA
-): DatabaseLayer =>
-  migrated(
+): DatabaseLayer => {
+  const session = sessionName(applicationName)
+  return migrated(
     PgClient.layerFromPool({
       acquire: acquirePreparingPool({
         connectionString: withSearchPath(Redacted.value(url), schema),
-        application_name: applicationName
+        application_name: session
       }, Duration.seconds(5)),
-      applicationName,
+      applicationName: session,
       transformResultNames: String.snakeToCamel,
       transformJson: false
     }),
     { dialect: "postgres", location: "DATABASE_URL", schema }
   )
+}
 
 const opening = {
   existing: (dir: string) => `Opening the embedded database at ${dir}`,

@@ -39,6 +39,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
         })
     } as unknown as Dispatcher)
     const fakeListen = Layer.succeed(PgClient.PgClient, {
+      config: { applicationName: OWN_SESSION },
       listen: () => Stream.fromQueue(notifications)
     } as unknown as PgClient.PgClient)
     const config = Config.defaultConfig({ pollIntervalMs: 1000, ...settings })
@@ -52,6 +53,9 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
     )
     return { due, dispatched, notifications, scheduling: Context.get(context, SchedulingPass) }
   })
+
+/** The session name of the harness's own database connections; notifications carry their session's. */
+const OWN_SESSION = "pipeweave-orchestrator/self"
 
 const settle = Effect.gen(function*() {
   for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
@@ -76,9 +80,23 @@ describe("SchedulerLoop", () => {
       yield* settle
       yield* TestClock.adjust(300)
       yield* Ref.set(due, [{ id: "trun_now", at: 300 }])
-      yield* Queue.offer(notifications, "")
+      yield* Queue.offer(notifications, "pipeweave-orchestrator/other")
       yield* settle
       assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_now", at: 300 }])
+    }))
+
+  it.scoped("a notification of this process's own session does not wake the loop: its own changes woke it in process", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, notifications } = yield* harness({})
+      yield* settle
+      yield* TestClock.adjust(300)
+      yield* Ref.set(due, [{ id: "trun_own", at: 300 }])
+      yield* Queue.offer(notifications, OWN_SESSION)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [])
+      yield* TestClock.adjust(700)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_own", at: 1000 }])
     }))
 
   it.scoped("serverless mode runs no loop: only an explicit pass dispatches", () =>

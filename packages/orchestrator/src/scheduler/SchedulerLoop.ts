@@ -9,8 +9,9 @@ export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
 
 /**
  * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
- * routed, a slot freed), every LISTEN/NOTIFY from another orchestrator's changes, and at the latest
- * every `POLL_INTERVAL_MS`. Passes are not traced (an idle orchestrator exports nothing); each
+ * routed, a slot freed), every LISTEN/NOTIFY from another session's changes (a notification names
+ * its session: this process's own changes have woken the loop already), and at the latest every
+ * `POLL_INTERVAL_MS`. Passes are not traced (an idle orchestrator exports nothing); each
  * dispatch is, in its run's trace.
  */
 export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
@@ -18,7 +19,9 @@ export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const { pass } = yield* SchedulingPass
   const wakeups = yield* Wakeups
   const pg = yield* PgClient.PgClient
+  const ownSession = pg.config.applicationName
   yield* pg.listen(TASK_RUNS_CHANNEL).pipe(
+    Stream.filter((session) => session !== ownSession),
     Stream.runForEach(() => wakeups.wake),
     Effect.tapErrorCause((cause) => Effect.logWarning("LISTEN connection lost; polling until it is back", cause)),
     Effect.retry(Schedule.spaced("1 second")),

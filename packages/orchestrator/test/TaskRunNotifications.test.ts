@@ -1,0 +1,50 @@
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Queue, Redacted, Stream } from "effect"
+import * as Database from "../src/Database.js"
+import { TASK_RUNS_CHANNEL } from "../src/scheduler/SchedulerLoop.js"
+import { freshPostgresUrl, testDatabaseUrl } from "./support/TestDatabase.js"
+
+const registerTask = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.zipRight(
+    sql`INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
+        VALUES ('notifier', '1.0.0', 'http://127.0.0.1:1', now(), now())`,
+    sql`INSERT INTO tasks (task_id, service_id, code_hash, code_version, allowed_next, timeout_seconds, retries,
+          retry_backoff, retry_delay_ms, heartbeat_interval_ms, concurrency, priority, has_idempotency_key,
+          registered_at, updated_at)
+        VALUES ('notified', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 0, 0, false, now(), now())`
+  ))
+
+const queueRun = (id: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`INSERT INTO task_runs (id, task_id, status, priority, max_attempts, storage_backend, input_path, created_at, available_at)
+        VALUES (${id}, 'notified', 'pending', 0, 1, 'local', ${`in/${id}`}, now(), now())`)
+
+describe.skipIf(testDatabaseUrl === undefined)("task-run notifications on PostgreSQL", () => {
+  it.scopedLive("name the session that made the change, so a scheduler tells its own changes from another orchestrator's", () =>
+    Effect.gen(function*() {
+      const { url } = yield* freshPostgresUrl(testDatabaseUrl!)
+      const first = yield* Layer.build(Database.layerPostgres(Redacted.make(url)))
+      const second = yield* Layer.build(Database.layerPostgres(Redacted.make(url)))
+      const pg = (yield* Effect.provide(PgClient.PgClient, first))
+      const other = (yield* Effect.provide(PgClient.PgClient, second))
+      assert.match(pg.config.applicationName ?? "", /^pipeweave-orchestrator\/[A-Za-z0-9_-]{8}$/)
+      assert.notStrictEqual(pg.config.applicationName, other.config.applicationName)
+
+      yield* Effect.provide(registerTask, first)
+      const payloads = yield* Queue.unbounded<string>()
+      yield* pg.listen(TASK_RUNS_CHANNEL).pipe(Stream.runForEach((p) => Queue.offer(payloads, p)), Effect.forkScoped)
+      // Listening has begun once a notification of our own comes back.
+      const sql = yield* Effect.provide(SqlClient.SqlClient, first)
+      yield* sql`SELECT pg_notify(${TASK_RUNS_CHANNEL}, 'listening?')`.pipe(
+        Effect.zipRight(Queue.take(payloads).pipe(Effect.timeout("250 millis"))),
+        Effect.retry({ times: 80 })
+      )
+      yield* Queue.takeAll(payloads)
+      yield* Effect.provide(queueRun("trun_mine000001"), first)
+      yield* Effect.provide(queueRun("trun_other00001"), second)
+      const received = [yield* Queue.take(payloads), yield* Queue.take(payloads)]
+      assert.deepStrictEqual(received, [String(pg.config.applicationName), String(other.config.applicationName)])
+    }), { timeout: 60_000 })
+})
