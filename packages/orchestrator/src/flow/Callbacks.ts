@@ -29,8 +29,12 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
       const run = yield* reads.find(runId)
       if (Option.isNone(run)) return yield* NotFound.of("task run", runId)
       if (run.value.pipelineRunId !== null) return
-      const allowed = (yield* registry.tasksById([run.value.taskId])).get(run.value.taskId)?.allowedNext ?? []
-      const outside = selectedNext.filter((id) => !allowed.includes(id))
+      const allowedNext = (reread: boolean) =>
+        Effect.map(registry.tasksById([run.value.taskId], reread), (tasks) => tasks.get(run.value.taskId)?.allowedNext ?? [])
+      const outsideOf = (allowed: ReadonlyArray<string>) => selectedNext.filter((id) => !allowed.includes(id))
+      let allowed = yield* allowedNext(false)
+      if (outsideOf(allowed).length > 0) allowed = yield* allowedNext(true)
+      const outside = outsideOf(allowed)
       if (outside.length > 0) {
         return yield* new ValidationError({
           field: "selectedNext",

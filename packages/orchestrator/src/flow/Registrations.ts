@@ -102,6 +102,7 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
         ).pipe(Effect.annotateLogs({ event: "orphans.cancelled", serviceId: request.serviceId, taskId: orphan.taskId, cancelled: orphan.cancelled }))
       }
       yield* taskRuns.limitsChanged
+      yield* registry.tasksChanged
       yield* wakeups.wake
       return response
     })

@@ -67,6 +67,9 @@ export const toTaskInfo = (row: TaskRow): TaskInfo => ({
 /** The advisory lock key that serialises registrations (any fixed 64-bit number unique to PipeWeave). */
 const REGISTRATIONS_LOCK = 7_262_611_493_001
 
+/** How long one read of the task table answers `tasksById`: another orchestrator's registration shows within this. */
+const TASKS_SNAPSHOT_MS = 1000
+
 /** The registry tables: services, their instances, task types with code versions and history, declared pipelines. */
 export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrator/Registry", {
   effect: Effect.gen(function*() {
@@ -344,18 +347,46 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         }))
       }).pipe(Effect.orDie)
 
-    const findTasks = SqlSchema.findAll({
-      Request: Schema.Array(Schema.String),
+    const findAllTasks = SqlSchema.findAll({
+      Request: Schema.Void,
       Result: TaskRow,
-      execute: (taskIds) => sql`SELECT * FROM tasks WHERE task_id = ANY(${taskIds})`
+      execute: () => sql`SELECT * FROM tasks`
     })
 
-    const tasksById = (taskIds: ReadonlyArray<string>) =>
+    let snapshot: { readonly readAt: number; readonly tasks: ReadonlyMap<string, TaskRow> } | undefined
+    const readTasks = Effect.gen(function*() {
+      const readAt = yield* Clock.currentTimeMillis
+      const rows = yield* findAllTasks()
+      snapshot = { readAt, tasks: new Map(rows.map((r) => [r.taskId, r])) }
+      return snapshot.tasks
+    })
+
+    /**
+     * The task types named, from a read of the task table at most `TASKS_SNAPSHOT_MS` old (this
+     * process's registrations drop it at once). A name it lacks, or holds as inactive, is looked up
+     * again, so a task type registered through another orchestrator is found at once. `reread`
+     * reads the table whatever the snapshot's age (before refusing what a stale snapshot forbids).
+     */
+    const tasksById = (taskIds: ReadonlyArray<string>, reread = false) =>
       Effect.gen(function*() {
         if (taskIds.length === 0) return new Map<string, TaskRow>()
-        const rows = yield* findTasks([...new Set(taskIds)])
-        return new Map(rows.map((r) => [r.taskId, r]))
+        const now = yield* Clock.currentTimeMillis
+        const fresh = !reread && snapshot !== undefined && now - snapshot.readAt < TASKS_SNAPSHOT_MS
+          ? snapshot.tasks
+          : undefined
+        const tasks = fresh !== undefined && taskIds.every((id) => fresh.get(id)?.active === true) ? fresh : yield* readTasks
+        const found = new Map<string, TaskRow>()
+        for (const id of taskIds) {
+          const task = tasks.get(id)
+          if (task !== undefined) found.set(id, task)
+        }
+        return found
       }).pipe(Effect.orDie)
+
+    /** Drops the task-table snapshot (after a registration changed task types). */
+    const tasksChanged = Effect.sync(() => {
+      snapshot = undefined
+    })
 
     const instances = (serviceId: string) =>
       sql<{ baseUrl: string }>`
@@ -391,6 +422,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       serviceTasks,
       history,
       tasksById,
+      tasksChanged,
       instances,
       declaredPipelines,
       activeTasks,
