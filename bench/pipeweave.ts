@@ -5,14 +5,16 @@ import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
 import { makeDataDir, type Orchestrator, startOrchestrator, startWorker, type Worker } from "./processes.js"
 import { progress } from "./progress.js"
 import type { Settings } from "./settings.js"
-import { percentile } from "./stats.js"
+import { median, percentile } from "./stats.js"
 
 export type Database = "postgres" | "pglite"
 
 export interface PipeWeaveResult {
   readonly database: Database
   readonly tasks: number
+  /** Median of the throughput phases. */
   readonly tasksPerSecond: number
+  readonly tasksPerSecondRepeats: ReadonlyArray<number>
   readonly queueToStartMs: { readonly p50: number; readonly p99: number }
   /** 5-task linear pipeline: run wall time (orchestrator timestamps) minus the handlers' own time. */
   readonly pipelineOverheadMs: { readonly p50: number; readonly p99: number }
@@ -20,6 +22,7 @@ export interface PipeWeaveResult {
   readonly pipelineOverheadPerEdgeMs: { readonly p50: number; readonly p99: number }
   /** Orchestrator CPU (utime + stime) during the throughput phase, per task; on PGlite it includes the database. */
   readonly orchestratorCpuMsPerTask: number
+  readonly orchestratorCpuMsPerTaskRepeats: ReadonlyArray<number>
   readonly workerCpuMsPerTask: number
   readonly rssIdleMb: number
   readonly rssAfterMb: number
@@ -112,16 +115,29 @@ const drain = async (url: string, tasks: number): Promise<number> => {
   return (performance.now() - started) / 1000
 }
 
-/** `tasks` no-op tasks timed, after `warmup` untimed ones; CPU of both processes over the timed phase. */
+/**
+ * `tasks` no-op tasks timed, after `warmup` untimed ones, `repeats` times; CPU of both processes over
+ * each timed phase. Each figure is the median of the phases (this machine is shared and noisy).
+ */
 const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: Settings) => {
   if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
-  await quiet(orchestrator.url)
-  const cpu = { orchestrator: cpuMs(orchestrator.child.pid), worker: cpuMs(worker.child.pid) }
-  const seconds = await drain(orchestrator.url, settings.tasks)
+  const phases: Array<{ tasksPerSecond: number; orchestratorCpuMsPerTask: number; workerCpuMsPerTask: number }> = []
+  for (let i = 0; i < settings.repeats; i++) {
+    await quiet(orchestrator.url)
+    const cpu = { orchestrator: cpuMs(orchestrator.child.pid), worker: cpuMs(worker.child.pid) }
+    const seconds = await drain(orchestrator.url, settings.tasks)
+    phases.push({
+      tasksPerSecond: settings.tasks / seconds,
+      orchestratorCpuMsPerTask: (cpuMs(orchestrator.child.pid) - cpu.orchestrator) / settings.tasks,
+      workerCpuMsPerTask: (cpuMs(worker.child.pid) - cpu.worker) / settings.tasks
+    })
+  }
   return {
-    tasksPerSecond: settings.tasks / seconds,
-    orchestratorCpuMsPerTask: (cpuMs(orchestrator.child.pid) - cpu.orchestrator) / settings.tasks,
-    workerCpuMsPerTask: (cpuMs(worker.child.pid) - cpu.worker) / settings.tasks
+    tasksPerSecond: median(phases.map((p) => p.tasksPerSecond)),
+    tasksPerSecondRepeats: phases.map((p) => p.tasksPerSecond),
+    orchestratorCpuMsPerTask: median(phases.map((p) => p.orchestratorCpuMsPerTask)),
+    orchestratorCpuMsPerTaskRepeats: phases.map((p) => p.orchestratorCpuMsPerTask),
+    workerCpuMsPerTask: median(phases.map((p) => p.workerCpuMsPerTask))
   }
 }
 
@@ -141,7 +157,7 @@ const measure = async (database: Database, env: Record<string, string>, settings
     const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples)
     progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run`)
     const rate = await throughput(orchestrator, worker, settings)
-    progress(`${database}: ${rate.tasksPerSecond.toFixed(1)} tasks/s`)
+    progress(`${database}: ${rate.tasksPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} tasks/s`)
     return {
       database,
       tasks: settings.tasks,

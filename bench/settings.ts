@@ -4,6 +4,8 @@ export interface Settings {
   readonly tasks: number
   /** Timed graphile-worker throughput repetitions of `tasks` jobs (the median is reported). */
   readonly graphileRepeats: number
+  /** Timed PipeWeave throughput repetitions of `tasks` tasks per database (medians are reported). */
+  readonly repeats: number
   /** Untimed no-op tasks through the throughput path first, so connection pools and JIT are warm. */
   readonly warmup: number
   /** Queue→start samples, one task at a time (after one untimed). */
@@ -51,6 +53,7 @@ export const readSettings = (): Settings => {
   return {
     tasks: count("BENCH_TASKS", 1000, 1),
     graphileRepeats: count("BENCH_GRAPHILE_REPEATS", 3, 1),
+    repeats: count("BENCH_REPEATS", 3, 1),
     warmup: count("BENCH_WARMUP", 100, 0),
     latencySamples: count("BENCH_LATENCY_SAMPLES", 100, 1),
     pipelineSamples: count("BENCH_PIPELINE_SAMPLES", 30, 1),
