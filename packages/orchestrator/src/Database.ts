@@ -36,25 +36,33 @@ const migrated = <E>(client: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient
     Layer.merge(Layer.succeed(DatabaseInfo, info))
   )
 
-/** A session name of this process alone, as `pg_stat_activity` and task-run notifications show it. */
-const sessionName = (applicationName: string) => `${applicationName}/${randomBytes(6).toString("base64url")}`
+/**
+ * `url` naming its sessions `{name}/{random}`: `name` is the URL's own `application_name` when it
+ * has one, else `applicationName`. The name goes into the URL because pg lets the URL's parameters
+ * override the pool's.
+ */
+const withSessionName = (url: string, applicationName: string): { readonly url: string; readonly session: string } => {
+  const parsed = new URL(url)
+  const base = (parsed.searchParams.get("application_name") || applicationName).slice(0, 50)
+  const session = `${base}/${randomBytes(6).toString("base64url")}`
+  parsed.searchParams.set("application_name", session)
+  return { url: parsed.toString(), session }
+}
 
 /**
  * PostgreSQL through @effect/sql-pg, every connection in `schema`, migrated. Its sessions are named
- * `{applicationName}/{random}`, the same for every connection of one layer and no other.
+ * `{applicationName}/{random}` (or `{the URL's application_name}/{random}`), the same for every
+ * connection of one layer and no other.
  */
 export const layerPostgres = (
   url: Redacted.Redacted<string>,
   applicationName = "pipeweave-orchestrator",
   schema = DEFAULT_SCHEMA
 ): DatabaseLayer => {
-  const session = sessionName(applicationName)
+  const { session, url: named } = withSessionName(withSearchPath(Redacted.value(url), schema), applicationName)
   return migrated(
     PgClient.layerFromPool({
-      acquire: acquirePreparingPool({
-        connectionString: withSearchPath(Redacted.value(url), schema),
-        application_name: session
-      }, Duration.seconds(5)),
+      acquire: acquirePreparingPool({ connectionString: named, application_name: session }, Duration.seconds(5)),
       applicationName: session,
       transformResultNames: String.snakeToCamel,
       transformJson: false

@@ -11,11 +11,14 @@ import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
 import type { ClaimedRun } from "../src/store/ClaimedRun.js"
 import { TaskRuns } from "../src/store/TaskRuns.js"
 
+/** The session name of the harness's own database connections; notifications carry their session's. */
+const OWN_SESSION = "pipeweave-orchestrator/self"
+
 /**
  * The scheduler's loop against in-memory fakes of its ports (a queue of due times, a recording
  * dispatcher, a LISTEN channel the test feeds), so TestClock alone decides when passes run.
  */
-const harness = (settings: Partial<Config.OrchestratorSettings>) =>
+const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSession = OWN_SESSION) =>
   Effect.gen(function*() {
     const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
@@ -38,10 +41,14 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
           return "delivered" as const
         })
     } as unknown as Dispatcher)
-    const fakeListen = Layer.succeed(PgClient.PgClient, {
-      config: { applicationName: OWN_SESSION },
-      listen: () => Stream.fromQueue(notifications)
-    } as unknown as PgClient.PgClient)
+    const confirmSessionName = () => Effect.succeed([{ name: confirmedSession }])
+    const fakeListen = Layer.succeed(
+      PgClient.PgClient,
+      Object.assign(confirmSessionName, {
+        config: { applicationName: OWN_SESSION },
+        listen: () => Stream.fromQueue(notifications)
+      }) as unknown as PgClient.PgClient
+    )
     const config = Config.defaultConfig({ pollIntervalMs: 1000, ...settings })
     const loop = config.mode === "standalone" ? SchedulerLoop : Layer.empty
     const context = yield* Layer.build(
@@ -53,9 +60,6 @@ const harness = (settings: Partial<Config.OrchestratorSettings>) =>
     )
     return { due, dispatched, notifications, scheduling: Context.get(context, SchedulingPass) }
   })
-
-/** The session name of the harness's own database connections; notifications carry their session's. */
-const OWN_SESSION = "pipeweave-orchestrator/self"
 
 const settle = Effect.gen(function*() {
   for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
@@ -97,6 +101,17 @@ describe("SchedulerLoop", () => {
       yield* TestClock.adjust(700)
       yield* settle
       assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_own", at: 1000 }])
+    }))
+
+  it.scoped("when the server does not confirm the chosen session name, no notification is ignored", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, notifications } = yield* harness({}, "forced-by-the-url")
+      yield* settle
+      yield* TestClock.adjust(300)
+      yield* Ref.set(due, [{ id: "trun_any", at: 300 }])
+      yield* Queue.offer(notifications, OWN_SESSION)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_any", at: 300 }])
     }))
 
   it.scoped("serverless mode runs no loop: only an explicit pass dispatches", () =>

@@ -47,4 +47,27 @@ describe.skipIf(testDatabaseUrl === undefined)("task-run notifications on Postgr
       const received = [yield* Queue.take(payloads), yield* Queue.take(payloads)]
       assert.deepStrictEqual(received, [String(pg.config.applicationName), String(other.config.applicationName)])
     }), { timeout: 60_000 })
+
+  it.scopedLive("keep a DATABASE_URL's own application_name as the start of each session name", () =>
+    Effect.gen(function*() {
+      const { url } = yield* freshPostgresUrl(testDatabaseUrl!)
+      const withName = new URL(url)
+      withName.searchParams.set("application_name", "ops-tool")
+      const first = yield* Layer.build(Database.layerPostgres(Redacted.make(withName.toString())))
+      const second = yield* Layer.build(Database.layerPostgres(Redacted.make(withName.toString())))
+      const names = yield* Effect.forEach([first, second], (layer) =>
+        Effect.provide(
+          Effect.flatMap(PgClient.PgClient, (pg) =>
+            Effect.map(pg<{ name: string }>`SELECT current_setting('application_name') AS name`, (rows) => ({
+              chosen: pg.config.applicationName,
+              effective: rows[0]?.name
+            }))),
+          layer
+        ))
+      for (const { chosen, effective } of names) {
+        assert.match(effective ?? "", /^ops-tool\/[A-Za-z0-9_-]{8}$/)
+        assert.strictEqual(effective, chosen)
+      }
+      assert.notStrictEqual(names[0]!.effective, names[1]!.effective)
+    }), { timeout: 60_000 })
 })

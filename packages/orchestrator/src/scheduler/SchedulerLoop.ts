@@ -8,6 +8,21 @@ import { Wakeups } from "../flow/Wakeups.js"
 export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
 
 /**
+ * The session name this orchestrator's changes notify with, when the server confirms the one the
+ * database layer chose (PostgreSQL); undefined otherwise (PGlite, or a name forced through the
+ * URL's `options`), and then no notification is dropped.
+ */
+const effectiveSessionName = (pg: PgClient.PgClient) =>
+  Effect.gen(function*() {
+    const chosen = pg.config.applicationName
+    if (chosen === undefined) return undefined
+    const rows = yield* pg<{ name: string }>`SELECT current_setting('application_name') AS name`.pipe(
+      Effect.orElseSucceed(() => [])
+    )
+    return rows[0]?.name === chosen ? chosen : undefined
+  })
+
+/**
  * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
  * routed, a slot freed), every LISTEN/NOTIFY from another session's changes (a notification names
  * its session: this process's own changes have woken the loop already), and at the latest every
@@ -19,9 +34,9 @@ export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const { pass } = yield* SchedulingPass
   const wakeups = yield* Wakeups
   const pg = yield* PgClient.PgClient
-  const ownSession = pg.config.applicationName
+  const ownSession = yield* effectiveSessionName(pg)
   yield* pg.listen(TASK_RUNS_CHANNEL).pipe(
-    Stream.filter((session) => session !== ownSession),
+    Stream.filter((session) => ownSession === undefined || session !== ownSession),
     Stream.runForEach(() => wakeups.wake),
     Effect.tapErrorCause((cause) => Effect.logWarning("LISTEN connection lost; polling until it is back", cause)),
     Effect.retry(Schedule.spaced("1 second")),
