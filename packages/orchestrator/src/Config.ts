@@ -13,6 +13,11 @@ export interface OrchestratorSettings {
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
   /** The schema holding PipeWeave's tables (`DATABASE_SCHEMA`, default `pipeweave`), on PostgreSQL and PGlite alike. */
   readonly databaseSchema: string
+  /**
+   * Whether PostgreSQL connections prepare the statements run repeatedly (`DATABASE_PREPARED_STATEMENTS`,
+   * default `true`); `false` behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  readonly databasePreparedStatements: boolean
   readonly dataDir: string
   readonly storage: StorageBackendsConfig
   readonly secretKey: Option.Option<Redacted.Redacted<string>>
@@ -122,6 +127,12 @@ export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<Orches
   const databaseSchema = Option.getOrElse(text(env, "DATABASE_SCHEMA"), () => DEFAULT_SCHEMA)
   const schemaProblem = schemaNameProblem(databaseSchema)
   if (schemaProblem !== undefined) problems.push(`DATABASE_SCHEMA ${schemaProblem}`)
+  const prepared = text(env, "DATABASE_PREPARED_STATEMENTS")
+  if (Option.isSome(prepared) && prepared.value !== "true" && prepared.value !== "false") {
+    problems.push(
+      `DATABASE_PREPARED_STATEMENTS must be "true" or "false" (got "${prepared.value}"; "false" behind PgBouncer in transaction mode)`
+    )
+  }
   const secretKey = text(env, "PIPEWEAVE_SECRET_KEY")
   if (Option.isSome(secretKey) && !/^[0-9a-fA-F]{64}$/.test(secretKey.value)) {
     problems.push("PIPEWEAVE_SECRET_KEY must be 64 hex characters (generate one with `openssl rand -hex 32`)")
@@ -190,6 +201,7 @@ export const parseConfig = (env: Env, stdoutIsTty = false): Either.Either<Orches
     host,
     databaseUrl: Option.map(databaseUrl, Redacted.make),
     databaseSchema,
+    databasePreparedStatements: !Option.contains(prepared, "false"),
     dataDir,
     storage: Either.getOrElse(storage, () => ({ backends: [], defaultId: "" })),
     secretKey: Option.map(secretKey, Redacted.make),

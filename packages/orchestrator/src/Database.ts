@@ -57,12 +57,17 @@ const withSessionName = (url: string, applicationName: string): { readonly url: 
 export const layerPostgres = (
   url: Redacted.Redacted<string>,
   applicationName = "pipeweave-orchestrator",
-  schema = DEFAULT_SCHEMA
+  schema = DEFAULT_SCHEMA,
+  preparedStatements = true
 ): DatabaseLayer => {
   const { session, url: named } = withSessionName(withSearchPath(Redacted.value(url), schema), applicationName)
   return migrated(
     PgClient.layerFromPool({
-      acquire: acquirePreparingPool({ connectionString: named, application_name: session }, Duration.seconds(5)),
+      acquire: acquirePreparingPool(
+        { connectionString: named, application_name: session },
+        Duration.seconds(5),
+        preparedStatements
+      ),
       applicationName: session,
       transformResultNames: String.snakeToCamel,
       transformJson: false
@@ -104,5 +109,5 @@ export const layerPglite = (dataDir?: string, holder = "orchestrator", schema = 
 export const layer = (settings: OrchestratorSettings): DatabaseLayer =>
   Option.match(settings.databaseUrl, {
     onNone: () => layerPglite(join(settings.dataDir, "db"), undefined, settings.databaseSchema),
-    onSome: (url) => layerPostgres(url, undefined, settings.databaseSchema)
+    onSome: (url) => layerPostgres(url, undefined, settings.databaseSchema, settings.databasePreparedStatements)
   })

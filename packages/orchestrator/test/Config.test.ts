@@ -19,6 +19,13 @@ describe("orchestrator configuration", () => {
     expect(config.dataDir.endsWith(".pipeweave")).toBe(true)
   })
 
+  it("prepares repeated statements unless DATABASE_PREPARED_STATEMENTS=false, and names a bad value", () => {
+    expect(Either.getOrThrow(parseConfig({})).databasePreparedStatements).toBe(true)
+    expect(Either.getOrThrow(parseConfig({ DATABASE_PREPARED_STATEMENTS: "false" })).databasePreparedStatements).toBe(false)
+    const typo = parseConfig({ DATABASE_PREPARED_STATEMENTS: "no" })
+    expect(Either.isLeft(typo) && typo.left.message).toContain(`DATABASE_PREPARED_STATEMENTS must be "true" or "false"`)
+  })
+
   it("exports traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and refuses an unusable OTLP setting", () => {
     expect(Option.isNone(Either.getOrThrow(parseConfig({})).tracing)).toBe(true)
     const traced = Either.getOrThrow(parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })).tracing

@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import * as Database from "../src/Database.js"
 import { makeStatementNames } from "../src/sql/PreparingPool.js"
-import { layerPostgres, testDatabaseUrl } from "./support/TestDatabase.js"
+import { freshPostgresUrl, layerPostgres, testDatabaseUrl } from "./support/TestDatabase.js"
 
 describe("statement names", () => {
   it("a text is named from its second run on, always with the same name, and no two texts share one", () => {
@@ -48,4 +49,15 @@ describe.skipIf(testDatabaseUrl === undefined)("the orchestrator's PostgreSQL co
       assert.deepStrictEqual(prepared.statements.filter((s) => s.includes("doubled")), ["SELECT $1::int * 2 AS doubled"])
       assert.isFalse(prepared.statements.some((s) => s.includes("one_off")))
     }).pipe(Effect.provide(layerPostgres(testDatabaseUrl!))))
+
+  it.scoped("prepare nothing with DATABASE_PREPARED_STATEMENTS=false (behind PgBouncer in transaction mode)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* freshPostgresUrl(testDatabaseUrl!)
+      const sql = yield* Effect.provide(SqlClient.SqlClient, yield* Layer.build(Database.layerPostgres(Redacted.make(url), undefined, undefined, false)))
+      const statements = yield* sql.withTransaction(Effect.gen(function*() {
+        for (const n of [1, 2, 3]) yield* sql`SELECT ${n}::int * 2 AS doubled`
+        return yield* sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`
+      }))
+      assert.deepStrictEqual(statements, [])
+    }))
 })

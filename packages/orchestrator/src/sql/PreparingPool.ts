@@ -34,19 +34,20 @@ export const makeStatementNames = () => {
 type Callback = (error: Error | null, result: unknown) => void
 
 /**
- * A `pg` pool whose connections prepare the statements `names` names. @effect/sql-pg runs every
+ * A `pg` pool whose connections prepare the statements `names` names (unless `prepare` is false). @effect/sql-pg runs every
  * statement as `client.query(text, params, callback)`; only that form is rewritten, to pg's
  * `{ name, text, values }`, which parses on the first use per connection and binds afterwards.
  */
 export const acquirePreparingPool = (
   config: Pg.PoolConfig,
-  connectTimeout: Duration.Duration
+  connectTimeout: Duration.Duration,
+  prepare = true
 ): Effect.Effect<Pg.Pool, SqlError, Scope.Scope> => {
   const nameOf = makeStatementNames()
   const make = Effect.sync(() => {
     const pool = new Pg.Pool(config)
     pool.on("error", () => {})
-    pool.on("connect", (client) => {
+    if (prepare) pool.on("connect", (client) => {
       const query = client.query.bind(client) as (...args: ReadonlyArray<unknown>) => unknown
       const prepared = (text: unknown, values: unknown, callback: unknown) => {
         if (typeof text === "string" && Array.isArray(values) && typeof callback === "function") {
