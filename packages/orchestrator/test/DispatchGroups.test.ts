@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
+import { type Duration, Effect, Schedule } from "effect"
 import { createServer, type Server } from "node:http"
 import { Registrations } from "../src/flow/Registrations.js"
 import { serveWorker } from "./support/InProcess.js"
@@ -11,11 +11,11 @@ import { target } from "./security/Harness.js"
 type Orchestrator = Effect.Effect.Success<ReturnType<typeof target>>
 
 /** Polls (real time, bounded) until `check` holds of the run, then returns it. */
-const runWhen = (orchestrator: Orchestrator, runId: string, check: (run: any) => boolean) =>
+const runWhen = (orchestrator: Orchestrator, runId: string, check: (run: any) => boolean, within: Duration.DurationInput = "30 seconds") =>
   orchestrator.send(`/api/task-runs/${runId}`).pipe(
     Effect.map((answer) => answer.body),
     Effect.filterOrFail(check, (run) => new Error(JSON.stringify(run))),
-    Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("30 seconds"))),
+    Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo(within))),
     Effect.orDie
   )
 
@@ -56,9 +56,12 @@ interface Received {
 /**
  * A plain HTTP worker that takes grouped dispatches and runs nothing: `decide` picks each item's
  * status; accepted items are reported done at once, unless `hangUp` (the connection is destroyed
- * after the decisions).
+ * after the decisions) or `neverDone` names them (then the answer stays open).
  */
-const groupedFakeWorker = (decide: (item: any, index: number) => number, options: { readonly hangUp?: boolean } = {}) =>
+const groupedFakeWorker = (
+  decide: (item: any, index: number) => number,
+  options: { readonly hangUp?: boolean; readonly neverDone?: (item: any) => boolean } = {}
+) =>
   Effect.gen(function*() {
     const received: Array<Received> = []
     const port = yield* freePort
@@ -86,11 +89,11 @@ const groupedFakeWorker = (decide: (item: any, index: number) => number, options
               return
             }
             for (const [i, item] of items.entries()) {
-              if (results[i]!.status === 200) {
+              if (results[i]!.status === 200 && options.neverDone?.(item) !== true) {
                 res.write(JSON.stringify({ done: { runId: item.runId, attempt: item.attempt, status: "success" } }) + "\n")
               }
             }
-            res.end()
+            if (!items.some((item) => options.neverDone?.(item) === true)) res.end()
           })
         })
         server.listen(port, "127.0.0.1", () => resume(Effect.succeed(server)))
@@ -203,6 +206,24 @@ for (const [name, database] of databases) {
           assert.deepStrictEqual([run.attempt, run.attempts.length, run.error], [1, 1, null])
         }
       }).pipe(Effect.scoped), { timeout: 60_000 })
+
+    it.live("a run the worker never reports done fails at its own deadline; the rest of its group is not held", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        const worker = yield* groupedFakeWorker(() => 200, { neverDone: (item) => item.taskId === "short" })
+        yield* registerAt(orchestrator, worker.url, [task("short", { timeout: 1, retries: 0 }), task("long")], 10)
+        const [short] = yield* queue(orchestrator, "short", 1)
+        const [long] = yield* queue(orchestrator, "long", 1)
+        const started = Date.now()
+        assert.sameMembers([...(yield* pass(orchestrator))], [short!, long!])
+        yield* deliveredReaches(orchestrator, 1)
+        assert.strictEqual((yield* runWhen(orchestrator, short!, (r) => r.status === "dispatching")).attempt, 1)
+        const failed = yield* runWhen(orchestrator, short!, (r) => r.status === "failed", "90 seconds")
+        assert.isAtLeast(Date.now() - started, 31_000, "the task's timeout plus the 30 s margin")
+        assert.match(failed.attempts[0].error, /no answer before the task's timeout/)
+        assert.strictEqual((yield* runWhen(orchestrator, long!, (r) => r.status === "dispatching")).attempt, 1)
+        assert.deepStrictEqual(worker.received.map((r) => r.url), ["/dispatches"])
+      }).pipe(Effect.scoped), { timeout: 120_000 })
 
     it.live("an instance that is down spends no attempt for any run of the group", () =>
       Effect.gen(function*() {

@@ -7,7 +7,7 @@ import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { currentTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Context, Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
@@ -305,12 +305,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
             )
             const traceparent = yield* currentTraceparent
             yield* Deferred.succeed(body, JSON.stringify(traceparent === null ? payload : { ...payload, traceparent }))
-            const reply = yield* Deferred.await(answer).pipe(Effect.timeoutTo({
-              duration: answerTimeout(run),
-              onTimeout: (): WorkerReply => ({ _tag: "Timeout" }),
-              onSuccess: (reply) => reply
-            }))
-            return yield* interpret(run, workerUrl, reply)
+            return yield* interpret(run, workerUrl, yield* Deferred.await(answer))
           })
         const each = Effect.forEach(
           items,
@@ -356,7 +351,19 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           )
           yield* Effect.forEach(sent, (_, i) => settle(i, outcome), { discard: true })
         })
+        /** Answers each run still waiting `Timeout` at its own deadline: one fiber for the group, not a timer per run. */
+        const deadlines = Effect.gen(function*() {
+          const started = yield* Clock.currentTimeMillis
+          const byDeadline = [...items].sort((a, b) => a.run.timeoutSeconds - b.run.timeoutSeconds)
+          for (const item of byDeadline) {
+            const left = Duration.toMillis(answerTimeout(item.run)) - ((yield* Clock.currentTimeMillis) - started)
+            if (left > 0) yield* Effect.sleep(Duration.millis(left))
+            yield* Deferred.succeed(item.answer, { _tag: "Timeout" })
+          }
+        })
+        const watchdog = yield* Effect.fork(deadlines)
         yield* Effect.all([each, exchange], { concurrency: 2, discard: true })
+        yield* Fiber.interrupt(watchdog)
       })
 
     return { dispatch, dispatchGroup } as const
