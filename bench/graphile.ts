@@ -66,11 +66,10 @@ const drain = async (utils: WorkerUtils, worker: Worker, jobs: number, total: nu
 /**
  * `tasks` no-op jobs timed from the first insert until none is left, `repeats` times (the median
  * is reported: one repetition takes about a second, so a burst of load elsewhere would skew a
- * single one), after `warmup` untimed jobs. CPU per job is over all timed repetitions.
+ * single one), after the warm-up and latency jobs. CPU per job is over all timed repetitions.
  */
 const throughput = async (utils: WorkerUtils, worker: Worker, settings: Settings) => {
-  let completed = settings.latencySamples + 1 + settings.warmup
-  if (settings.warmup > 0) await drain(utils, worker, settings.warmup, completed)
+  let completed = settings.warmup + settings.latencySamples + 1
   const cpuBefore = cpuMs(worker.child.pid)
   const rates: Array<number> = []
   for (let i = 0; i < settings.graphileRepeats; i++) {
@@ -96,6 +95,7 @@ export const measureGraphile = async (settings: Settings): Promise<GraphileResul
     progress(`graphile-worker: running after ${worker.startupMs.toFixed(0)} ms`)
     utils = await makeWorkerUtils({ connectionString: url })
     const rssIdleMb = rssMb(worker.child.pid)
+    if (settings.warmup > 0) await drain(utils, worker, settings.warmup, settings.warmup)
     const queueToStartMs = await latency(utils, worker, settings.latencySamples)
     progress(`graphile-worker: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
     const rate = await throughput(utils, worker, settings)

@@ -116,11 +116,10 @@ const drain = async (url: string, tasks: number): Promise<number> => {
 }
 
 /**
- * `tasks` no-op tasks timed, after `warmup` untimed ones, `repeats` times; CPU of both processes over
+ * `tasks` no-op tasks timed, `repeats` times (after the warm-up and latency tasks); CPU of both processes over
  * each timed phase. Each figure is the median of the phases (this machine is shared and noisy).
  */
 const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: Settings) => {
-  if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
   const phases: Array<{ tasksPerSecond: number; orchestratorCpuMsPerTask: number; workerCpuMsPerTask: number }> = []
   for (let i = 0; i < settings.repeats; i++) {
     await quiet(orchestrator.url)
@@ -152,6 +151,7 @@ const measure = async (database: Database, env: Record<string, string>, settings
   try {
     worker = await startWorker(orchestrator.url)
     const rssIdleMb = rssMb(orchestrator.child.pid)
+    if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
     const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples)
     progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
     const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples)

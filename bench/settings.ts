@@ -6,7 +6,10 @@ export interface Settings {
   readonly graphileRepeats: number
   /** Timed PipeWeave throughput repetitions of `tasks` tasks per database (medians are reported). */
   readonly repeats: number
-  /** Untimed no-op tasks through the throughput path first, so connection pools and JIT are warm. */
+  /**
+   * Untimed no-op tasks (jobs) through the throughput path before anything is timed, for every
+   * system alike, so that latency and throughput are measured warm (connection pools, JIT).
+   */
   readonly warmup: number
   /** Queue→start samples, one task at a time (after one untimed). */
   readonly latencySamples: number

@@ -34,6 +34,7 @@ import { DispatchedRuns } from "./flow/DispatchedRuns.js"
 import { Dispatcher } from "./flow/Dispatcher.js"
 import { DryRun } from "./flow/DryRun.js"
 import { Idempotency } from "./flow/Idempotency.js"
+import { InlineClaims } from "./flow/InlineClaims.js"
 import { PipelineCatalog } from "./flow/PipelineCatalog.js"
 import { PipelineRouting } from "./flow/PipelineRouting.js"
 import { PipelineTrigger } from "./flow/PipelineTrigger.js"
@@ -94,7 +95,13 @@ export const services = (
     RunCounts.Default,
     Transactions.Default
   )
-  const state = Layer.mergeAll(Wakeups.Default, DispatchedRuns.Default, StructureCache.Default, CompletionBatches.Default)
+  const state = Layer.mergeAll(
+    Wakeups.Default,
+    InlineClaims.Default,
+    DispatchedRuns.Default,
+    StructureCache.Default,
+    CompletionBatches.Default
+  )
   const useCases = Layer.mergeAll(
     Submissions.Default,
     PipelineTrigger.Default,

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TaskError } from "@pipeweave/sdk"
-import { Effect } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Context, Effect } from "effect"
 import { api, awaitRun, serveOrchestrator, serveWorker } from "./support/InProcess.js"
 import { databases } from "./support/TestDatabase.js"
 
@@ -182,6 +183,41 @@ for (const [name, database] of databases) {
         assert.deepStrictEqual(statuses(two), { "vr-a": "completed", "vr-x": "completed" })
         assert.notStrictEqual(one.pipelineVersion, two.pipelineVersion)
         assert.deepStrictEqual(one.structureSnapshot.tasks["vr-a"], { allowedNext: ["vr-b"] })
+      }).pipe(Effect.scoped), { timeout: 120_000 })
+
+    it.live("a completed task's successor is claimed in the transaction that records the completion", () =>
+      Effect.gen(function*() {
+        const { context, url } = yield* serveOrchestrator(database())
+        let release: () => void = () => {}
+        const released = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        let nextStarted = false
+        yield* serveWorker(url, "inline-claims", (w) => {
+          w.register("ic-a", { allowedNext: ["ic-b"] }, () => ({ from: "a" }))
+          w.register("ic-b", {}, async () => {
+            nextStarted = true
+            await released
+            return { from: "b" }
+          })
+        })
+        yield* Effect.addFinalizer(() => Effect.sync(release))
+        const { pipelineRunId } = yield* api(url, "/api/pipelines/ic-a/trigger", { input: {} })
+        yield* Effect.promise(async () => {
+          for (const deadline = Date.now() + 60_000; !nextStarted && Date.now() < deadline;) {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+        })
+        assert.isTrue(nextStarted, "ic-b never started")
+        const sql = Context.get(context, SqlClient.SqlClient)
+        const [row] = yield* sql<{ completedIn: string; claimedIn: string }>`
+          SELECT r.xmin::text AS completed_in,
+            (SELECT a.xmin::text FROM task_run_attempts a JOIN task_runs s ON s.id = a.run_id
+             WHERE s.pipeline_run_id = r.pipeline_run_id AND s.task_id = 'ic-b' AND a.attempt = 1) AS claimed_in
+          FROM task_runs r WHERE r.pipeline_run_id = ${pipelineRunId} AND r.task_id = 'ic-a'`.pipe(Effect.orDie)
+        assert.strictEqual(row?.claimedIn, row?.completedIn)
+        release()
+        assert.strictEqual((yield* awaitRun(url, pipelineRunId)).status, "completed")
       }).pipe(Effect.scoped), { timeout: 120_000 })
 
     it.live("one entry → 100 parallel tasks → one join", () =>

@@ -1,8 +1,9 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Context, Effect, Layer, Queue, Ref, Stream, TestClock } from "effect"
+import { Clock, Context, Effect, Layer, Option, Queue, Ref, Stream, TestClock } from "effect"
 import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
+import { InlineClaims } from "../src/flow/InlineClaims.js"
 import { SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
@@ -55,10 +56,17 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
       loop.pipe(
         Layer.provideMerge(SchedulingPass.Default),
         Layer.provideMerge(Wakeups.Default),
+        Layer.provideMerge(InlineClaims.Default),
         Layer.provide([fakeTaskRuns, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )
-    return { due, dispatched, notifications, scheduling: Context.get(context, SchedulingPass) }
+    return {
+      due,
+      dispatched,
+      notifications,
+      scheduling: Context.get(context, SchedulingPass),
+      inline: Context.get(context, InlineClaims)
+    }
   })
 
 const settle = Effect.gen(function*() {
@@ -125,5 +133,43 @@ describe("SchedulerLoop", () => {
       assert.deepStrictEqual(result, { claimed: 2, dispatched: ["trun_x", "trun_y"] })
       yield* settle
       assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_x", "trun_y"])
+    }))
+
+  it.scoped("the loop lends its claim: runs claimed in a caller's transaction are dispatched only once it commits", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, inline } = yield* harness({ maxConcurrency: 2 })
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_next", at: 0 }, { id: "trun_other", at: 0 }, { id: "trun_third", at: 0 }])
+      const held = yield* inline.claimWithin(1)
+      assert.isTrue(Option.isSome(held))
+      assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), ["trun_other", "trun_third"])
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [])
+      yield* Option.getOrThrow(held).committed
+      yield* settle
+      assert.strictEqual((yield* Ref.get(dispatched))[0]?.id, "trun_next")
+    }))
+
+  it.scoped("a rolled-back inline claim frees its slots for the next pass", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, inline, scheduling } = yield* harness({ maxConcurrency: 2 })
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
+      const held = Option.getOrThrow(yield* inline.claimWithin(2))
+      assert.isTrue(held.full)
+      yield* held.rolledBack
+      yield* Ref.set(due, [{ id: "trun_c", at: 0 }, { id: "trun_d", at: 0 }])
+      const result = yield* scheduling.pass
+      assert.strictEqual(result.claimed, 2)
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_c", "trun_d"])
+    }))
+
+  it.scoped("serverless mode lends no claim: results claim nothing inline", () =>
+    Effect.gen(function*() {
+      const { due, inline } = yield* harness({ mode: "serverless" })
+      yield* Ref.set(due, [{ id: "trun_x", at: 0 }])
+      assert.isTrue(Option.isNone(yield* inline.claimWithin(1)))
+      assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), ["trun_x"])
     }))
 })

@@ -16,16 +16,18 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
     const pipelineRuns = yield* PipelineRuns
     const registry = yield* Registry
 
+    /** Applies `transition`; how many tasks it made pending. */
     const apply = (run: LockedRun, transition: Transition) =>
       Effect.zipRight(
         taskRuns.route(run.id, transition),
         pipelineRuns.saveRouting(run.id, transition.state, transition.outcome)
-      )
+      ).pipe(Effect.as(transition.start.length))
 
+    /** Routes a task's completion; how many tasks it made pending. */
     const routeCompletion = Effect.fn("PipelineRouting.routeCompletion")(
       function*(run: LockedRun, taskId: string, selected: ReadonlyArray<string> | null) {
-        if (run.routing.tasks[taskId] !== "started") return
-        yield* apply(run, completeTask(run.structure, run.routing, taskId, selected, run.failureMode))
+        if (run.routing.tasks[taskId] !== "started") return 0
+        return yield* apply(run, completeTask(run.structure, run.routing, taskId, selected, run.failureMode))
       }
     )
 

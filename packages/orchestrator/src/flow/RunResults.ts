@@ -15,6 +15,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { CompletionBatches } from "./CompletionBatches.js"
 import { type DispatchedRun, DispatchedRuns } from "./DispatchedRuns.js"
+import { type HeldClaim, InlineClaims } from "./InlineClaims.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
@@ -26,6 +27,11 @@ export interface ResultApplied {
   readonly taskId: string
   readonly outcome: AttemptOutcome
   readonly errorCode: string | null
+}
+
+/** A completion applied under its lock: also how many tasks its pipeline's routing made pending. */
+export interface LockedCompletion extends ResultApplied {
+  readonly madePending: number
 }
 
 /** The pipeline run a result is applied under, locked, and the task the run is of. */
@@ -43,7 +49,9 @@ const pipelineRunIdOf = (pipeline: PipelineLock): string | null =>
  * The one way an attempt ends, whoever reports it (callback, monitor, dispatcher, idempotency
  * cache): the guarded transition of the task run, its idempotency key, its dead letter, and — for a
  * pipeline task — the routing of the result, in one transaction under the pipeline run's lock
- * (taken first, so locks are always acquired in the same order). A standalone run this process
+ * (taken first, so locks are always acquired in the same order); the tasks a completion makes
+ * pending are claimed in that transaction too, when the scheduling loop lends its claim
+ * (`InlineClaims`), and dispatched once it commits. A standalone run this process
  * dispatched, with no idempotency key, completes in a single statement, grouped with the
  * completions arriving meanwhile (`CompletionBatches`).
  */
@@ -59,6 +67,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const dispatched = yield* DispatchedRuns
     const wakeups = yield* Wakeups
     const batches = yield* CompletionBatches
+    const inline = yield* InlineClaims
     const metrics = yield* OrchestratorMetrics
 
     const record = (applied: ResultApplied, dispatch: DispatchedRun | undefined) =>
@@ -139,19 +148,29 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         const invalid = invalidSelection(run.structure, taskId, result.selectedNext)
         if (invalid.length > 0) {
           const allowed = run.structure.tasks[taskId]?.allowedNext ?? []
-          return yield* failLocked(runId, attempt, {
+          const failed = yield* failLocked(runId, attempt, {
             error: `runNext names ${invalid.map((t) => `'${t}'`).join(", ")}, outside allowedNext [${allowed.join(", ")}]`,
             errorCode: ErrorCodes.invalidNext,
             retryable: false,
             retryAfterMs: null,
             logsPath: result.logsPath
           }, pipeline)
+          return { ...failed, madePending: 0 } satisfies LockedCompletion
         }
       }
       const run = yield* taskRuns.complete(runId, attempt, result)
       if (mayHoldKey) yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
-      if (Option.isSome(pipeline)) yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
-      return { runId, status: run.status, taskId: run.taskId, outcome: "completed", errorCode: null } satisfies ResultApplied
+      const madePending = Option.isSome(pipeline)
+        ? yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
+        : 0
+      return {
+        runId,
+        status: run.status,
+        taskId: run.taskId,
+        outcome: "completed",
+        errorCode: null,
+        madePending
+      } satisfies LockedCompletion
     })
 
     const fail = Effect.fn("RunResults.fail")(function*<E = never>(
@@ -169,6 +188,31 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return applied
     })
 
+    /**
+     * Completes under the lock and, when the routing made tasks pending, claims due runs in the
+     * same transaction (`InlineClaims`): they commit with the result and are dispatched at once.
+     */
+    const completeUnderLock = <E>(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      check: ScopeCheck<E>,
+      mayHoldKey: boolean
+    ) =>
+      Effect.gen(function*() {
+        let held = Option.none<HeldClaim>()
+        const applied = yield* underLock(runId, (pipeline) =>
+          check(pipelineRunIdOf(pipeline)).pipe(
+            Effect.zipRight(completeLocked(runId, attempt, result, pipeline, mayHoldKey)),
+            Effect.tap((done) =>
+              done.madePending === 0 ? Effect.void : Effect.map(inline.claimWithin(done.madePending), (claim) => {
+                held = claim
+              })
+            )
+          )).pipe(Effect.onError(() => Option.match(held, { onNone: () => Effect.void, onSome: (claim) => claim.rolledBack })))
+        return { applied, held }
+      })
+
     const complete = Effect.fn("RunResults.complete")(function*<E = never>(
       runId: string,
       attempt: number,
@@ -176,24 +220,19 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       check: ScopeCheck<E> = noCheck
     ) {
       const hint = yield* dispatched.take(runId)
-      const applied = hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey
-        ? yield* check(null).pipe(
-          Effect.zipRight(batches.complete(runId, attempt, result)),
-          Effect.map((run): ResultApplied => ({
-            runId,
-            status: run.status,
-            taskId: run.taskId,
-            outcome: "completed",
-            errorCode: null
-          }))
-        )
-        : yield* underLock(runId, (pipeline) =>
-          Effect.zipRight(
-            check(pipelineRunIdOf(pipeline)),
-            completeLocked(runId, attempt, result, pipeline, hint?.hasIdempotencyKey ?? true)
-          ))
+      if (hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey) {
+        yield* check(null)
+        const run = yield* batches.complete(runId, attempt, result)
+        const applied: ResultApplied = { runId, status: run.status, taskId: run.taskId, outcome: "completed", errorCode: null }
+        yield* record(applied, hint)
+        yield* wakeups.wake
+        return applied
+      }
+      const { applied, held } = yield* completeUnderLock(runId, attempt, result, check, hint?.hasIdempotencyKey ?? true)
       yield* record(applied, hint)
-      yield* wakeups.wake
+      if (Option.isSome(held)) yield* held.value.committed
+      // A claim that found fewer due runs than it could take saw everything due: no pass needed.
+      if (Option.isNone(held) || held.value.full) yield* wakeups.wake
       return applied
     })
 

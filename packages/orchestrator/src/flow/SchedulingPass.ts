@@ -3,8 +3,10 @@ import { OrchestratorConfig } from "../Config.js"
 import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
-import { type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
+import type { ClaimedRun } from "../store/ClaimedRun.js"
+import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
 import { groupByInstance } from "./DispatchGroups.js"
+import type { ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { Wakeups } from "./Wakeups.js"
 
 const CLAIM_BATCH = 50
@@ -40,20 +42,23 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       }))
     const release = (n: number) => n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
 
-    const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
-      const dispatched: Array<string> = []
-      for (;;) {
-        const reserved = yield* reserve(CLAIM_BATCH)
-        if (reserved === 0) break
+    /** Claims up to `wanted` due runs, with slots reserved first; the slots of runs not found are freed. */
+    const claimDue = (wanted: number) =>
+      Effect.gen(function*() {
+        const reserved = yield* reserve(wanted)
+        if (reserved === 0) return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
         const startedNs = yield* Clock.currentTimeNanos
         const claimed = yield* taskRuns.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
-        const claimedNs = yield* Clock.currentTimeNanos
-        yield* metrics.claimed(Number(claimedNs - startedNs) / 1e6, claimed, Number(claimedNs / 1_000_000n))
-        yield* release(reserved - claimed.length)
-        const claim = { startedNs, endedNs: claimedNs, orchestratorId }
+        const endedNs = yield* Clock.currentTimeNanos
+        return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
+      })
+
+    /** Dispatches claimed runs, each in its own fiber (one request per instance that takes groups); each frees its slot when done. */
+    const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
+      Effect.gen(function*() {
+        yield* metrics.claimed(Number(claim.endedNs - claim.startedNs) / 1e6, claimed, Number(claim.endedNs / 1_000_000n))
         const settle = (outcome: Effect.Effect<DispatchOutcome>) =>
           outcome.pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
-        for (const run of claimed) dispatched.push(run.id)
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {
           if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
@@ -63,11 +68,31 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
           yield* metrics.dispatchRequest("group")
           yield* FiberSet.run(dispatches, dispatcher.dispatchGroup(runs, workerUrl, claim, settle))
         }
+      })
+
+    const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
+      const dispatched: Array<string> = []
+      for (;;) {
+        const { claim, claimed, reserved } = yield* claimDue(CLAIM_BATCH)
+        if (claim === undefined) break
+        yield* release(reserved - claimed.length)
+        for (const run of claimed) dispatched.push(run.id)
+        yield* dispatchClaimed(claimed, claim)
         if (claimed.length < reserved) break
       }
       return { claimed: dispatched.length, dispatched }
     }).pipe(Effect.withSpan("SchedulingPass.pass"))
 
-    return { pass } as const
+    /** `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has committed. */
+    const claimWithin: ClaimWithin = (wanted) =>
+      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH)), ({ claim, claimed, reserved }): HeldClaim => ({
+        committed: claim === undefined
+          ? Effect.void
+          : Effect.zipRight(release(reserved - claimed.length), Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false)),
+        rolledBack: release(reserved),
+        full: claimed.length === reserved
+      }))
+
+    return { pass, claimWithin } as const
   })
 }) {}

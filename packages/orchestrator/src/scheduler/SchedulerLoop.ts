@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Effect, Layer, Schedule, Stream } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import { InlineClaims } from "../flow/InlineClaims.js"
 import { SchedulingPass } from "../flow/SchedulingPass.js"
 import { Wakeups } from "../flow/Wakeups.js"
 
@@ -26,13 +27,15 @@ const effectiveSessionName = (pg: PgClient.PgClient) =>
  * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
  * routed, a slot freed), every LISTEN/NOTIFY from another session's changes (a notification names
  * its session: this process's own changes have woken the loop already), and at the latest every
- * `POLL_INTERVAL_MS`. Passes are not traced (an idle orchestrator exports nothing); each
+ * `POLL_INTERVAL_MS`; it also lends its claim to results that make pipeline tasks pending
+ * (`InlineClaims`). Passes are not traced (an idle orchestrator exports nothing); each
  * dispatch is, in its run's trace.
  */
 export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
-  const { pass } = yield* SchedulingPass
+  const { claimWithin, pass } = yield* SchedulingPass
   const wakeups = yield* Wakeups
+  yield* Effect.flatMap(InlineClaims, (inline) => inline.lend(claimWithin))
   const pg = yield* PgClient.PgClient
   const ownSession = yield* effectiveSessionName(pg)
   yield* pg.listen(TASK_RUNS_CHANNEL).pipe(

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto"
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto"
+import { randomBytes } from "../RandomBytes.js"
 
 /**
  * Compact JWS (HS256) and JWE (`dir` + `A256GCM`) as RFC 7515/7516 define them, computed with
