@@ -3,7 +3,7 @@ import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
-import { Cause, Deferred, Effect, Either, Exit, Option, type Scope } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Option, type Scope } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { attemptScope } from "./checkDispatch.js"
@@ -13,7 +13,7 @@ import { heartbeatLoop } from "./heartbeatLoop.js"
 import { hydrate, upstreamAssetsOf } from "./hydrate.js"
 import { idempotencyGate } from "./idempotencyGate.js"
 import { OrchestratorClient } from "./OrchestratorClient.js"
-import { runAttempt } from "./runAttempt.js"
+import { type AttemptSuccess, runAttempt } from "./runAttempt.js"
 import { StorageRegistry } from "./StorageRegistry.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import { makeTaskLog } from "./TaskLog.js"
@@ -33,7 +33,7 @@ const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(10
 
 /**
  * Runs one dispatched attempt to the end: heartbeats (scoped to the execution), the attempt
- * itself (raced against a cancellation from the orchestrator, with the idempotency check between
+ * itself (interrupted by a cancellation from the orchestrator, with the idempotency check between
  * hydration and the handler), the JSONL log, and the callback delivery. Never fails: every
  * outcome is reported through the callback and the ack, except a cancellation, a cached result
  * (ack `success`) and a stale attempt, which send no callback. The ack says `success` only for a
@@ -53,8 +53,14 @@ export const executeDispatch = (
     const path = yield* Path.Path
     const { attempt, callbackToken: token, runId } = payload
     const say = (level: LogLevel, message: string) => log(level, message, { taskId: task.id, runId, attempt })
-    const cancelled = yield* Deferred.make<void>()
-    const cancel = Effect.asVoid(Deferred.succeed(cancelled, undefined))
+    // The attempt runs in a fiber of its own that a cancellation interrupts (rather than racing it
+    // against a cancellation signal, which would take two more fibers per attempt).
+    let cancelled = false
+    let attemptFiber: Fiber.RuntimeFiber<AttemptSuccess, unknown> | undefined
+    const cancel = Effect.suspend(() => {
+      cancelled = true
+      return attemptFiber === undefined ? Effect.void : Fiber.interruptFork(attemptFiber)
+    })
     const taskLog = yield* makeTaskLog(say, attempt)
     if (payload.codeHash !== task.registration.codeHash) {
       yield* say(
@@ -115,8 +121,15 @@ export const executeDispatch = (
           progress,
           log: taskLog
         }).pipe(
-          Effect.raceFirst(Effect.zipRight(Deferred.await(cancelled), Effect.failSync(() => new Cancelled({ runId })))),
-          Effect.exit
+          Effect.fork,
+          Effect.tap((fiber) => {
+            attemptFiber = fiber
+            return cancelled ? Fiber.interruptFork(fiber) : Effect.void
+          }),
+          Effect.flatMap(Fiber.await),
+          Effect.map((exit) =>
+            cancelled && Exit.isInterrupted(exit) ? Exit.fail(new Cancelled({ runId })) : exit
+          )
         )
     })
 
