@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import * as Database from "../src/Database.js"
-import { makeStatementNames } from "../src/sql/PreparingPool.js"
+import { makeStatementNames } from "../src/sql/StatementNames.js"
 import { freshPostgresUrl, layerPostgres, testDatabaseUrl } from "./support/TestDatabase.js"
 
 describe("statement names", () => {

@@ -10,6 +10,7 @@ import { Context, Effect, Layer, Stream } from "effect"
 import { acquire, type DataDirInUse } from "./DataDirLock.js"
 import { quoted } from "./DatabaseSchema.js"
 import { ownerOnlyDirectory, tightenTree } from "./OwnerOnly.js"
+import { makePreparedQueries } from "./PglitePrepared.js"
 import { findTemplate, installTemplate, isInitialised, readTemplate } from "./PgliteTemplate.js"
 
 /** Options of the embedded database: a data directory, or in memory when absent. */
@@ -100,17 +101,15 @@ export const make = (options: PgliteClientOptions) =>
     const transformRows = options.transformResultNames
       ? Statement.defaultTransforms(options.transformResultNames, false).array
       : undefined
-    const rowsOf = (sql: string, params: ReadonlyArray<unknown>) =>
-      run(() => db.query<any>(sql, params as Array<unknown>)).pipe(Effect.map((r) => r.rows))
+    const prepared = makePreparedQueries(db)
+    const rowsOf = (sql: string, params: ReadonlyArray<unknown>) => run(() => prepared.query(sql, params))
 
     const connection: Connection = {
       execute: (sql, params, transform) =>
         Effect.map(rowsOf(sql, params), (rows) => (transform ? transform(rows) : rows)),
       executeRaw: (sql, params) => run(() => db.query(sql, params as Array<unknown>)),
       executeValues: (sql, params) =>
-        run(() => db.query<Array<unknown>>(sql, params as Array<unknown>, { rowMode: "array" })).pipe(
-          Effect.map((r) => r.rows)
-        ),
+        run(() => prepared.query(sql, params, "array")) as Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, SqlError>,
       executeUnprepared: (sql, params, transform) =>
         params.length > 0
           ? connection.execute(sql, params, transform)

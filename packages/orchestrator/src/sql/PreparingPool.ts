@@ -1,35 +1,7 @@
 import { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect, type Scope } from "effect"
 import Pg from "pg"
-
-/** Distinct statement texts remembered; past this, new texts run unnamed (as every text did before). */
-const MAX_TEXTS = 512
-
-/** Texts longer than this are never prepared (bulk inserts and other one-offs). */
-const MAX_TEXT_LENGTH = 16_384
-
-/**
- * Names the statements this process runs more than once, so each connection parses and analyses
- * them once and PostgreSQL may keep their plan (its plan cache still chooses per execution between
- * a custom and a generic plan, by cost). Texts seen once, long ones and any containing `;` (which
- * cannot be prepared) run as unnamed statements, as before.
- */
-export const makeStatementNames = () => {
-  const texts = new Map<string, string | null>()
-  let named = 0
-  return (text: string): string | undefined => {
-    if (text.length > MAX_TEXT_LENGTH || text.includes(";")) return undefined
-    const name = texts.get(text)
-    if (name === undefined) {
-      if (texts.size < MAX_TEXTS) texts.set(text, null)
-      return undefined
-    }
-    if (name !== null) return name
-    const assigned = `pipeweave_${named++}`
-    texts.set(text, assigned)
-    return assigned
-  }
-}
+import { makeStatementNames } from "./StatementNames.js"
 
 type Callback = (error: Error | null, result: unknown) => void
 
