@@ -11,6 +11,7 @@ import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
 import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
 import type { ClaimedRun } from "../src/store/ClaimedRun.js"
 import { TaskRuns } from "../src/store/TaskRuns.js"
+import { Transactions } from "../src/store/Transactions.js"
 
 /** The session name of the harness's own database connections; notifications carry their session's. */
 const OWN_SESSION = "pipeweave-orchestrator/self"
@@ -34,6 +35,11 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
           return ready.map((r) => claimed(r.id))
         })
     } as unknown as TaskRuns)
+    /** No database: a "transaction" is the effect itself, and its commit fails when the test says so. */
+    let commitFails = false
+    const fakeTransactions = Layer.succeed(Transactions, {
+      run: (effect) => Effect.tap(effect, () => commitFails ? Effect.dieMessage("commit failed") : Effect.void)
+    } as Transactions)
     const fakeDispatcher = Layer.succeed(Dispatcher, {
       dispatch: (run: ClaimedRun) =>
         Effect.gen(function*() {
@@ -57,7 +63,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
         Layer.provideMerge(SchedulingPass.Default),
         Layer.provideMerge(Wakeups.Default),
         Layer.provideMerge(InlineClaims.Default),
-        Layer.provide([fakeTaskRuns, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
+        Layer.provide([fakeTaskRuns, fakeTransactions, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )
     return {
@@ -65,7 +71,10 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
       dispatched,
       notifications,
       scheduling: Context.get(context, SchedulingPass),
-      inline: Context.get(context, InlineClaims)
+      inline: Context.get(context, InlineClaims),
+      failCommits: () => {
+        commitFails = true
+      }
     }
   })
 
@@ -171,5 +180,34 @@ describe("SchedulerLoop", () => {
       yield* Ref.set(due, [{ id: "trun_x", at: 0 }])
       assert.isTrue(Option.isNone(yield* inline.claimWithin(1)))
       assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), ["trun_x"])
+    }))
+
+  it.scoped("a transaction that queues runs claims them last and dispatches them once it has ended", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, inline } = yield* harness({ maxConcurrency: 4 })
+      yield* settle
+      const queued = inline.transact(
+        Effect.zipRight(Ref.set(due, [{ id: "trun_new", at: 0 }]), Effect.succeed("queued")),
+        () => 2
+      )
+      const { passNeeded, value } = yield* queued
+      assert.strictEqual(value, "queued")
+      assert.isFalse(passNeeded, "the claim took fewer runs than it could: it saw everything due")
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_new"])
+    }))
+
+  it.scoped("a transaction whose commit fails after its claim dispatches nothing and frees the slots it reserved", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, failCommits, inline, scheduling } = yield* harness({ maxConcurrency: 2 })
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
+      failCommits()
+      const failed = yield* Effect.exit(inline.transact(Effect.void, () => 2))
+      assert.isTrue(failed._tag === "Failure")
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [])
+      yield* Ref.set(due, [{ id: "trun_c", at: 0 }, { id: "trun_d", at: 0 }, { id: "trun_e", at: 0 }])
+      assert.strictEqual((yield* scheduling.pass).claimed, 2)
     }))
 })

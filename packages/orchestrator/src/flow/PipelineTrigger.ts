@@ -10,7 +10,7 @@ import { newPipelineRunId, newTaskRunId } from "../Ids.js"
 import { PipelineRuns } from "../store/PipelineRuns.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
-import { Transactions } from "../store/Transactions.js"
+import { InlineClaims } from "./InlineClaims.js"
 import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
@@ -19,8 +19,9 @@ import { Wakeups } from "./Wakeups.js"
 /**
  * Starts a pipeline run: validates the pipeline as registered now, stores its structure snapshot
  * (later deployments never change the run), keeps the input (inline when small), and inserts one
- * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction; when
- * that fails, a stored input is removed again.
+ * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction, which
+ * also claims due runs when the scheduling loop lends its claim (`InlineClaims`); when that fails,
+ * a stored input is removed again.
  */
 export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipeweave/orchestrator/PipelineTrigger", {
   effect: Effect.gen(function*() {
@@ -30,7 +31,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
     const pipelineRuns = yield* PipelineRuns
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
-    const tx = yield* Transactions
+    const inline = yield* InlineClaims
     const wakeups = yield* Wakeups
 
     const trigger = Effect.fn("PipelineTrigger.trigger")(function*(pipelineId: string, request: TriggerRequest) {
@@ -53,7 +54,19 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
       const input = inlineJson(request.input, config.inlinePayloadBytes)
       const inputInline = input.inline ? input.json : null
       const entry = new Set(structure.entry)
-      yield* withStoredInputs(backend, input.inline ? [] : [{ key: inputPath, json: input.json }], tx.run(Effect.zipRight(
+      const runs = Object.keys(structure.tasks).map((taskId) => ({
+        id: newTaskRunId(),
+        taskId,
+        pipelineRunId: runId,
+        status: entry.has(taskId) ? "pending" as const : "waiting" as const,
+        priority: request.priority ?? tasks.get(taskId)!.priority,
+        retries: tasks.get(taskId)!.retries,
+        storageBackend: backend.config.id,
+        inputPath,
+        inputInline,
+        metadata: request.metadata
+      }))
+      const { passNeeded } = yield* withStoredInputs(backend, input.inline ? [] : [{ key: inputPath, json: input.json }], inline.transact(Effect.zipRight(
         pipelineRuns.insert({
           id: runId,
           pipelineId,
@@ -67,20 +80,9 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
           storageBackend: backend.config.id,
           metadata: request.metadata
         }),
-        taskRuns.insert(Object.keys(structure.tasks).map((taskId) => ({
-          id: newTaskRunId(),
-          taskId,
-          pipelineRunId: runId,
-          status: entry.has(taskId) ? "pending" as const : "waiting" as const,
-          priority: request.priority ?? tasks.get(taskId)!.priority,
-          retries: tasks.get(taskId)!.retries,
-          storageBackend: backend.config.id,
-          inputPath,
-          inputInline,
-          metadata: request.metadata
-        })))
-      )))
-      yield* wakeups.wake
+        taskRuns.insert(runs)
+      ), () => entry.size))
+      if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })
 

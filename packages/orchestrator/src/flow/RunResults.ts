@@ -15,7 +15,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { CompletionBatches } from "./CompletionBatches.js"
 import { type DispatchedRun, DispatchedRuns } from "./DispatchedRuns.js"
-import { type HeldClaim, InlineClaims } from "./InlineClaims.js"
+import { InlineClaims } from "./InlineClaims.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
@@ -188,31 +188,6 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return applied
     })
 
-    /**
-     * Completes under the lock and, when the routing made tasks pending, claims due runs in the
-     * same transaction (`InlineClaims`): they commit with the result and are dispatched at once.
-     */
-    const completeUnderLock = <E>(
-      runId: string,
-      attempt: number,
-      result: AttemptSuccess,
-      check: ScopeCheck<E>,
-      mayHoldKey: boolean
-    ) =>
-      Effect.gen(function*() {
-        let held = Option.none<HeldClaim>()
-        const applied = yield* underLock(runId, (pipeline) =>
-          check(pipelineRunIdOf(pipeline)).pipe(
-            Effect.zipRight(completeLocked(runId, attempt, result, pipeline, mayHoldKey)),
-            Effect.tap((done) =>
-              done.madePending === 0 ? Effect.void : Effect.map(inline.claimWithin(done.madePending), (claim) => {
-                held = claim
-              })
-            )
-          )).pipe(Effect.onError(() => Option.match(held, { onNone: () => Effect.void, onSome: (claim) => claim.rolledBack })))
-        return { applied, held }
-      })
-
     const complete = Effect.fn("RunResults.complete")(function*<E = never>(
       runId: string,
       attempt: number,
@@ -228,11 +203,14 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         yield* wakeups.wake
         return applied
       }
-      const { applied, held } = yield* completeUnderLock(runId, attempt, result, check, hint?.hasIdempotencyKey ?? true)
+      const mayHoldKey = hint?.hasIdempotencyKey ?? true
+      const { passNeeded, value: applied } = yield* inline.transact(
+        Effect.flatMap(pipelineRuns.lockOf(runId), (pipeline) =>
+          Effect.zipRight(check(pipelineRunIdOf(pipeline)), completeLocked(runId, attempt, result, pipeline, mayHoldKey))),
+        (done) => done.madePending
+      )
       yield* record(applied, hint)
-      if (Option.isSome(held)) yield* held.value.committed
-      // A claim that found fewer due runs than it could take saw everything due: no pass needed.
-      if (Option.isNone(held) || held.value.full) yield* wakeups.wake
+      if (passNeeded) yield* wakeups.wake
       return applied
     })
 
