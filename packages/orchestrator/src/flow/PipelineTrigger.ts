@@ -66,7 +66,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         inputInline,
         metadata: request.metadata
       }))
-      const { passNeeded } = yield* withStoredInputs(backend, input.inline ? [] : [{ key: inputPath, json: input.json }], inline.transact(Effect.zipRight(
+      const insert = Effect.zipRight(
         pipelineRuns.insert({
           id: runId,
           pipelineId,
@@ -81,7 +81,9 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
           metadata: request.metadata
         }),
         taskRuns.insert(runs)
-      ), () => entry.size))
+      )
+      const stored = input.inline ? [] : [{ key: inputPath, json: input.json }]
+      const { passNeeded } = yield* withStoredInputs(backend, stored, inline.transact(insert, () => entry.size))
       if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })
