@@ -16,6 +16,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const built = join(root, "packages/cli/dist/src")
 const outdir = join(root, "packages/cli/dist/bundle")
 
+/** fast-check, which Schema imports for arbitraries only (generated data, never in the CLI). */
+const noArbitraries = {
+  name: "no-arbitraries",
+  setup(build) {
+    build.onResolve({ filter: /^fast-check$/ }, (args) => ({ path: args.path, namespace: "no-arbitraries" }))
+    build.onLoad({ filter: /.*/, namespace: "no-arbitraries" }, () => ({ contents: "export {}" }))
+  }
+}
+
 const noFileParsers = {
   name: "no-file-parsers",
   setup(build) {
@@ -43,7 +52,7 @@ await build({
   target: "node20",
   minify: true,
   external: ["@pipeweave/orchestrator", "@effect/sql", "@effect/sql-pg", "@electric-sql/pglite"],
-  plugins: [noFileParsers],
+  plugins: [noFileParsers, noArbitraries],
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: "warning"
 })

@@ -1,38 +1,76 @@
-import { HttpApiClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
+import { type HttpApi, HttpApiClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Effect, identity, Option, ParseResult, Redacted } from "effect"
+import type { Simplify } from "effect/Types"
 import type { ApiOptions } from "./ApiOptions.js"
 import { CliFailure } from "./CliFailure.js"
 
 const REQUEST_TIMEOUT = "30 seconds"
 
+const transformClient = (
+  token: Option.Option<Redacted.Redacted<string>>,
+  mapRequest: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+) =>
+(client: HttpClient.HttpClient) =>
+  client.pipe(
+    HttpClient.mapRequest((request) =>
+      Option.match(token, {
+        onNone: () => mapRequest(request),
+        onSome: (value) => mapRequest(HttpClientRequest.bearerToken(request, Redacted.value(value)))
+      })
+    ),
+    HttpClient.transform((response, request) =>
+      Effect.timeoutFail(response, {
+        duration: REQUEST_TIMEOUT,
+        onTimeout: () =>
+          new HttpClientError.RequestError({
+            request,
+            reason: "Transport",
+            cause: new Error(`no answer within ${REQUEST_TIMEOUT}`)
+          })
+      })
+    )
+  )
+
+type Client = typeof OrchestratorApi extends HttpApi.HttpApi<infer _Id, infer Groups, infer ApiError, infer _R>
+  ? Simplify<HttpApiClient.Client<Groups, ApiError, never>>
+  : never
+type AnyMethod = (request: unknown) => Effect.Effect<unknown, unknown>
+
+/**
+ * The client derived from the orchestrator's HTTP contract, each endpoint's encoders and decoders
+ * built on its first call: a command calls one or two of the contract's endpoints, and deriving
+ * all of them cost a CLI start-up ~30 ms.
+ */
 const makeClient = (
   baseUrl: string,
   token: Option.Option<Redacted.Redacted<string>>,
   mapRequest: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest = identity
-) =>
-  HttpApiClient.make(OrchestratorApi, {
-    baseUrl,
-    transformClient: (client) =>
-      client.pipe(
-        HttpClient.mapRequest((request) =>
-          Option.match(token, {
-            onNone: () => mapRequest(request),
-            onSome: (value) => mapRequest(HttpClientRequest.bearerToken(request, Redacted.value(value)))
-          })
-        ),
-        HttpClient.transform((response, request) =>
-          Effect.timeoutFail(response, {
-            duration: REQUEST_TIMEOUT,
-            onTimeout: () =>
-              new HttpClientError.RequestError({
-                request,
-                reason: "Transport",
-                cause: new Error(`no answer within ${REQUEST_TIMEOUT}`)
-              })
-          })
+): Effect.Effect<Client, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (httpClient) => {
+    const transformed = transformClient(token, mapRequest)(httpClient)
+    const client: Record<string, Record<string, AnyMethod>> = {}
+    for (const group of Object.values(OrchestratorApi.groups) as ReadonlyArray<{ identifier: string; endpoints: object }>) {
+      const methods: Record<string, AnyMethod> = (client[group.identifier] = {})
+      for (const name of Object.keys(group.endpoints)) {
+        let built: AnyMethod | undefined
+        const derive = Effect.suspend(() =>
+          built === undefined
+            ? Effect.map(
+              HttpApiClient.endpoint(OrchestratorApi, {
+                group: group.identifier as never,
+                endpoint: name as never,
+                httpClient: transformed,
+                baseUrl
+              }) as Effect.Effect<unknown>,
+              (method) => (built = method as AnyMethod)
+            )
+            : Effect.succeed(built)
         )
-      )
+        methods[name] = (request) => Effect.flatMap(derive, (method) => method(request))
+      }
+    }
+    return client as unknown as Client
   })
 
 /** The client derived from the orchestrator's HTTP contract. */
