@@ -170,8 +170,10 @@ for (const [name, database] of databases) {
             ["Worker.executeDispatch", "tr-b", pipelineTrace]
           ]
         )
-        // callback → routing of successors, in the pipeline's trace.
-        assert.isTrue(named("PipelineRouting.routeCompletion").some((s) => traceOf(s) === pipelineTrace))
+        // callback → completion and routing of successors (one statement), in the pipeline's trace.
+        assert.isTrue(
+          named("TaskRuns.complete", ["pipeweave.routing.started", "tr-b"]).some((s) => traceOf(s) === pipelineTrace)
+        )
       }).pipe(Effect.scoped), { timeout: 120_000 })
 
     it.live("runs dispatched in one group each continue their own trace on the worker", () =>

@@ -8,7 +8,8 @@ import { TaskRuns } from "../store/TaskRuns.js"
 /**
  * Moves pipeline runs along: each task's completion or final failure is routed by the pure rules
  * of `domain/pipeline/Routing` against the run's own structure snapshot, under the run's lock, in
- * the transaction that records the task's result.
+ * the transaction that records the task's result (a completion's routing in the very statement
+ * that records it: `planCompletion`, then `TaskRuns.complete`).
  */
 export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipeweave/orchestrator/PipelineRouting", {
   effect: Effect.gen(function*() {
@@ -16,20 +17,21 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
     const pipelineRuns = yield* PipelineRuns
     const registry = yield* Registry
 
-    /** Applies `transition`; how many tasks it made pending. */
+    /** Applies `transition`. */
     const apply = (run: LockedRun, transition: Transition) =>
       Effect.zipRight(
         taskRuns.route(run.id, transition),
         pipelineRuns.saveRouting(run.id, transition.state, transition.outcome)
-      ).pipe(Effect.as(transition.start.length))
+      )
 
-    /** Routes a task's completion; how many tasks it made pending. */
-    const routeCompletion = Effect.fn("PipelineRouting.routeCompletion")(
-      function*(run: LockedRun, taskId: string, selected: ReadonlyArray<string> | null) {
-        if (run.routing.tasks[taskId] !== "started") return 0
-        return yield* apply(run, completeTask(run.structure, run.routing, taskId, selected, run.failureMode))
-      }
-    )
+    /**
+     * The transition a completion of `taskId` makes in `run` (locked), for `TaskRuns.complete` to
+     * apply with the completion; `undefined` when the task is not started in its routing.
+     */
+    const planCompletion = (run: LockedRun, taskId: string, selected: ReadonlyArray<string> | null): Transition | undefined =>
+      run.routing.tasks[taskId] === "started"
+        ? completeTask(run.structure, run.routing, taskId, selected, run.failureMode)
+        : undefined
 
     const routeFailure = Effect.fn("PipelineRouting.routeFailure")(function*(run: LockedRun, taskId: string) {
       if (run.routing.tasks[taskId] !== "started") return
@@ -63,6 +65,6 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
       yield* pipelineRuns.saveRouting(run.id, resumption.state, null)
     })
 
-    return { routeCompletion, routeFailure, resume } as const
+    return { planCompletion, routeFailure, resume } as const
   })
 }) {}

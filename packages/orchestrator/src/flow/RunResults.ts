@@ -158,11 +158,17 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
           return { ...failed, madePending: 0 } satisfies LockedCompletion
         }
       }
-      const run = yield* taskRuns.complete(runId, attempt, result)
+      const transition = Option.isSome(pipeline)
+        ? routing.planCompletion(pipeline.value.run, pipeline.value.taskId, result.selectedNext)
+        : undefined
+      const run = yield* taskRuns.complete(
+        runId,
+        attempt,
+        result,
+        transition === undefined || Option.isNone(pipeline) ? undefined : { pipelineRunId: pipeline.value.run.id, transition }
+      )
       if (mayHoldKey) yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
-      const madePending = Option.isSome(pipeline)
-        ? yield* routing.routeCompletion(pipeline.value.run, run.taskId, result.selectedNext)
-        : 0
+      const madePending = transition?.start.length ?? 0
       return {
         runId,
         status: run.status,

@@ -1,4 +1,4 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
@@ -37,7 +37,26 @@ export interface NewPipelineRun {
   readonly metadata: unknown
 }
 
-/** The only writer of `pipeline_runs`: insert, lock, and the routing state after each transition. */
+/**
+ * Stores pipeline run `id`'s routing state after a transition at `at`; `outcome` ends the run.
+ * `guard` restricts it further (a statement that also completes a task run passes "only if it did").
+ */
+export const saveRoutingStatement = (
+  sql: SqlClient.SqlClient,
+  id: string,
+  routing: RoutingState,
+  outcome: string | null,
+  at: Date,
+  guard: Statement.Fragment = sql.literal("TRUE")
+) =>
+  sql`UPDATE pipeline_runs SET routing = ${JSON.stringify(routing)}, status = ${outcome ?? "running"},
+        completed_at = ${outcome === null ? null : at}
+      WHERE id = ${id} AND ${guard}`
+
+/**
+ * The only writer of `pipeline_runs`: insert, lock, and the routing state after each transition
+ * (whose statement `TaskRuns.complete` also runs, inside its own, for a completion it routes).
+ */
 export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orchestrator/PipelineRuns", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -99,10 +118,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
     /** Stores the routing state after a transition; `outcome` ends the run. */
     const saveRouting = Effect.fn("PipelineRuns.saveRouting")(
       function*(id: string, routing: RoutingState, outcome: string | null) {
-        const at = yield* now
-        yield* sql`UPDATE pipeline_runs SET routing = ${JSON.stringify(routing)}, status = ${outcome ?? "running"},
-                     completed_at = ${outcome === null ? null : at}
-                   WHERE id = ${id}`
+        yield* saveRoutingStatement(sql, id, routing, outcome, yield* now)
       },
       Effect.orDie
     )

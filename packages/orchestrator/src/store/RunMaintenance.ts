@@ -1,4 +1,4 @@
-import { type SqlClient, SqlSchema } from "@effect/sql"
+import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
 import { inFlight } from "./RunSql.js"
@@ -17,6 +17,46 @@ export type ExpiredAttempt = typeof ExpiredAttempt.Type
 const ExpiredRequest = Schema.Struct({ at: Schema.DateFromSelf, limit: Schema.Number })
 
 const FAIL_FAST_REASON = "cancelled: another task of the pipeline failed (fail-fast)"
+
+/** The task runs a pipeline's routing moves: started (made pending), skipped, cancelled (fail-fast). */
+export interface RoutedMoves {
+  readonly start: ReadonlyArray<string>
+  readonly skip: ReadonlyArray<string>
+  readonly cancel: ReadonlyArray<string>
+}
+
+/**
+ * The moves of a routing transition as one UPDATE of pipeline run `pipelineRunId`'s task runs:
+ * a waiting run of a started task becomes pending, of a skipped task skipped; a run of a cancelled
+ * task still waiting or in flight is cancelled (that wins over starting it). `guard` restricts the
+ * rows further (a statement that also completes a run passes "only if it did").
+ */
+export const routeStatement = (
+  sql: SqlClient.SqlClient,
+  pipelineRunId: string,
+  moves: RoutedMoves,
+  at: Date,
+  guard: Statement.Fragment = sql.literal("TRUE")
+) =>
+  sql`
+    UPDATE task_runs r SET
+      status = m.next,
+      available_at = CASE WHEN m.next = 'pending' THEN ${at}::timestamptz ELSE r.available_at END,
+      completed_at = CASE WHEN m.next = 'pending' THEN r.completed_at ELSE ${at}::timestamptz END,
+      heartbeat_deadline = CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.heartbeat_deadline END,
+      timeout_at = CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.timeout_at END,
+      error = CASE WHEN m.next = 'cancelled' THEN ${FAIL_FAST_REASON} ELSE r.error END,
+      error_code = CASE WHEN m.next = 'cancelled' THEN 'PIPELINE_FAILED' ELSE r.error_code END
+    FROM (
+      SELECT w.id, CASE
+          WHEN w.task_id = ANY(${moves.cancel}::text[]) AND w.status IN ('waiting', 'pending', 'dispatching', 'running')
+            THEN 'cancelled'
+          WHEN w.task_id = ANY(${moves.start}::text[]) AND w.status = 'waiting' THEN 'pending'
+          WHEN w.task_id = ANY(${moves.skip}::text[]) AND w.status = 'waiting' THEN 'skipped'
+        END AS next
+      FROM task_runs w WHERE w.pipeline_run_id = ${pipelineRunId}
+    ) m
+    WHERE r.id = m.id AND m.next IS NOT NULL AND ${guard}`
 
 /**
  * The transitions of `task_runs` that are not one attempt's result: a pipeline's routing (start,
@@ -45,25 +85,9 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
           (SELECT min(timeout_at) FROM task_runs WHERE ${inFlight(sql)})) AS next`
   })
 
-  const route = Effect.fn("TaskRuns.route")(function*(
-    pipelineRunId: string,
-    transition: { readonly start: ReadonlyArray<string>; readonly skip: ReadonlyArray<string>; readonly cancel: ReadonlyArray<string> }
-  ) {
-    const at = yield* now
-    if (transition.start.length > 0) {
-      yield* sql`UPDATE task_runs SET status = 'pending', available_at = ${at}
-                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.start}::text[]) AND status = 'waiting'`
-    }
-    if (transition.skip.length > 0) {
-      yield* sql`UPDATE task_runs SET status = 'skipped', completed_at = ${at}
-                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.skip}::text[]) AND status = 'waiting'`
-    }
-    if (transition.cancel.length > 0) {
-      yield* sql`UPDATE task_runs SET status = 'cancelled', completed_at = ${at}, heartbeat_deadline = NULL,
-                   timeout_at = NULL, error = ${FAIL_FAST_REASON}, error_code = 'PIPELINE_FAILED'
-                 WHERE pipeline_run_id = ${pipelineRunId} AND task_id = ANY(${transition.cancel}::text[])
-                   AND status IN ('waiting', 'pending', 'dispatching', 'running')`
-    }
+  const route = Effect.fn("TaskRuns.route")(function*(pipelineRunId: string, moves: RoutedMoves) {
+    if (moves.start.length + moves.skip.length + moves.cancel.length === 0) return
+    yield* routeStatement(sql, pipelineRunId, moves, yield* now)
   }, Effect.orDie)
 
   const cancelOrphans = Effect.fn("TaskRuns.cancelOrphans")(

@@ -2,6 +2,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
+import type { Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
@@ -11,7 +12,8 @@ import { DbInt } from "./Rows.js"
 import { RunRow } from "./RunRow.js"
 import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runCancellation } from "./RunCancellation.js"
-import { runMaintenance } from "./RunMaintenance.js"
+import { routeStatement, runMaintenance } from "./RunMaintenance.js"
+import { saveRoutingStatement } from "./PipelineRuns.js"
 
 /** A run after a transition: enough to route it and to answer the worker. */
 export const TransitionedRun = Schema.Struct({
@@ -25,6 +27,12 @@ export interface TransitionedRun {
   readonly taskId: string
   readonly pipelineRunId: string | null
   readonly status: TaskRunStatus
+}
+
+/** A completion's routing, applied with it (see `TaskRuns.complete`). */
+export interface RoutedCompletion {
+  readonly pipelineRunId: string
+  readonly transition: Transition
 }
 
 /** Where a failed attempt left its run, with the code it ran (for the dead letter). */
@@ -236,29 +244,70 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       }
     )
 
+    const completedCtes = (r: typeof CompleteRequest.Type) =>
+      sql`
+        run AS (
+          UPDATE task_runs SET status = 'completed', output_path = ${r.outputPath},
+            output_size = ${r.outputSize}, output_inline = ${r.outputInline},
+            assets = ${r.assets}, logs_path = ${r.logsPath},
+            selected_next = ${r.selectedNext},
+            error = NULL, error_code = NULL, completed_at = ${r.at}, heartbeat_deadline = NULL, timeout_at = NULL
+          WHERE id = ${r.runId} AND attempt = ${r.attempt} AND ${inFlight(sql)}
+          RETURNING id, task_id, pipeline_run_id, status
+        ), ended AS (
+          UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
+          FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+        )`
+
     const completeRun = SqlSchema.findOne({
       Request: CompleteRequest,
       Result: TransitionedRun,
-      execute: (r) =>
+      execute: (r) => sql`WITH ${completedCtes(r)} SELECT * FROM run`
+    })
+
+    /** Only if the run completed, and never the run itself (it is `run`'s row). */
+    const ifCompleted = (runId: string, alias: string) =>
+      sql`EXISTS (SELECT 1 FROM run) AND ${sql.literal(alias)}.id <> ${runId}`
+
+    const completeRoutedRun = SqlSchema.findOne({
+      Request: Schema.Struct({ ...CompleteRequest.fields, routed: Schema.Any as Schema.Schema<RoutedCompletion> }),
+      Result: TransitionedRun,
+      execute: ({ routed, ...r }) =>
         sql`
-          WITH run AS (
-            UPDATE task_runs SET status = 'completed', output_path = ${r.outputPath},
-              output_size = ${r.outputSize}, output_inline = ${r.outputInline},
-              assets = ${r.assets}, logs_path = ${r.logsPath},
-              selected_next = ${r.selectedNext},
-              error = NULL, error_code = NULL, completed_at = ${r.at}, heartbeat_deadline = NULL, timeout_at = NULL
-            WHERE id = ${r.runId} AND attempt = ${r.attempt} AND ${inFlight(sql)}
-            RETURNING id, task_id, pipeline_run_id, status
-          ), ended AS (
-            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
-            FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+          WITH ${completedCtes(r)},
+          moved AS (${routeStatement(sql, routed.pipelineRunId, routed.transition, r.at, ifCompleted(r.runId, "r"))}),
+          saved AS (${
+          saveRoutingStatement(
+            sql,
+            routed.pipelineRunId,
+            routed.transition.state,
+            routed.transition.outcome,
+            r.at,
+            sql`EXISTS (SELECT 1 FROM run)`
           )
+        })
           SELECT * FROM run`
     })
 
-    const complete = Effect.fn("TaskRuns.complete")(function*(runId: string, attempt: number, result: AttemptSuccess) {
+    /**
+     * Completes `attempt` of run `runId` (a guarded transition: only while that attempt is in
+     * flight). With `routed`, the completion's routing is applied in the same statement, only if
+     * the run did complete: its pipeline's task runs moved and the pipeline run's routing saved.
+     */
+    const complete = Effect.fn("TaskRuns.complete")(function*(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      routed?: RoutedCompletion
+    ) {
       const at = yield* now
-      const run = yield* completeRun({
+      if (routed !== undefined) {
+        yield* Effect.annotateCurrentSpan({
+          "pipeweave.pipeline_run.id": routed.pipelineRunId,
+          "pipeweave.routing.started": routed.transition.start.join(",")
+        })
+      }
+      const request = {
         runId,
         attempt,
         at,
@@ -268,7 +317,10 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         assets: JSON.stringify(result.assets),
         logsPath: result.logsPath,
         selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext)
-      }).pipe(Effect.catchTag("ParseError", Effect.die))
+      }
+      const run = yield* (routed === undefined ? completeRun(request) : completeRoutedRun({ ...request, routed })).pipe(
+        Effect.catchTag("ParseError", Effect.die)
+      )
       if (Option.isNone(run)) return yield* explainMiss(runId, attempt)
       return run.value as TransitionedRun
     }, Effect.catchTag("SqlError", Effect.die))
