@@ -126,10 +126,38 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
       return yield* Deferred.await(done)
     })
 
+  /** After a callback sent alone: the callbacks that queued meanwhile get a sender, or there is none. */
+  const handOver = Effect.suspend(() => {
+    if (queue.length === 0) {
+      sending = false
+      return Effect.void
+    }
+    return Effect.asVoid(Effect.forkDaemon(drain))
+  })
+
+  /**
+   * Nothing in flight and nothing waiting: the callback goes alone, from the caller's fiber (no
+   * queue entry, no sender fiber); the ones arriving meanwhile wait and go together after it.
+   */
+  const sendAlone = (runId: string, body: CallbackPayload, token: string) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (sending) return restore(enqueue(runId, body, token))
+        sending = true
+        return Effect.ensuring(restore(routes.single(runId, body, token)), handOver)
+      })
+    )
+
   return {
     /** Delivers one callback: grouped with others when the orchestrator takes groups, else alone. */
     send: (runId: string, body: CallbackPayload, token: string): Effect.Effect<void, E> =>
-      Effect.suspend(() => grouped ? enqueue(runId, body, token) : routes.single(runId, body, token)),
+      Effect.suspend(() =>
+        !grouped
+          ? routes.single(runId, body, token)
+          : sending
+          ? enqueue(runId, body, token)
+          : sendAlone(runId, body, token)
+      ),
     /** Whether the orchestrator (as its registration answer said) serves grouped callbacks. */
     useGroups: (enabled: boolean): Effect.Effect<void> => Effect.sync(() => (grouped = enabled))
   } as const

@@ -97,39 +97,41 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
       path: string,
       body: A,
       token: string | undefined
-    ): Effect.Effect<O, OrchestratorError> => {
-      const fail = (status: number | undefined, message: string, retryable: boolean) =>
-        new OrchestratorError({ operation, status, message, retryable })
-      const encoded = encode(body)
-      if (Either.isLeft(encoded)) {
-        return Effect.fail(fail(undefined, `cannot encode the ${operation} request: ${encoded.left.message}`, false))
-      }
-      const request = HttpClientRequest.post(root + path).pipe(
-        token === undefined ? (r) => r : HttpClientRequest.bearerToken(token),
-        HttpClientRequest.bodyText(JSON.stringify(encoded.right), "application/json")
-      )
-      const answered = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<O, OrchestratorError> => {
-        if (response.status < 200 || response.status >= 300) {
-          return Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
-            Effect.fail(fail(response.status, describeAnswer(response.status, text), isRetryableStatus(response.status))))
+    ): Effect.Effect<O, OrchestratorError> =>
+      // Built when run, not when made: an attempt makes its heartbeat call up front and most never send it.
+      Effect.suspend(() => {
+        const fail = (status: number | undefined, message: string, retryable: boolean) =>
+          new OrchestratorError({ operation, status, message, retryable })
+        const encoded = encode(body)
+        if (Either.isLeft(encoded)) {
+          return Effect.fail(fail(undefined, `cannot encode the ${operation} request: ${encoded.left.message}`, false))
         }
-        if (decode === undefined) return Effect.as(Effect.ignore(response.text), undefined as O)
-        const unexpected = (cause: unknown) =>
-          fail(response.status, `unexpected ${operation} answer: ${cause instanceof Error ? cause.message : String(cause)}`, false)
-        return Effect.flatMap(Effect.mapError(response.text, unexpected), (text) => {
-          const answer = Either.flatMap(Either.try({ try: () => JSON.parse(text) as unknown, catch: (e) => e }), decode)
-          return Either.isRight(answer) ? Effect.succeed(answer.right) : Effect.fail(unexpected(answer.left))
-        })
-      }
-      return http.execute(request).pipe(
-        Effect.mapError((e) => fail(undefined, e.message, true)),
-        Effect.flatMap(answered),
-        Effect.timeoutFail({
-          duration: requestTimeout,
-          onTimeout: () => fail(undefined, `no answer within ${Duration.format(requestTimeout)}`, true)
-        })
-      )
-    }
+        const request = HttpClientRequest.post(root + path).pipe(
+          token === undefined ? (r) => r : HttpClientRequest.bearerToken(token),
+          HttpClientRequest.bodyText(JSON.stringify(encoded.right), "application/json")
+        )
+        const answered = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<O, OrchestratorError> => {
+          if (response.status < 200 || response.status >= 300) {
+            return Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+              Effect.fail(fail(response.status, describeAnswer(response.status, text), isRetryableStatus(response.status))))
+          }
+          if (decode === undefined) return Effect.as(Effect.ignore(response.text), undefined as O)
+          const unexpected = (cause: unknown) =>
+            fail(response.status, `unexpected ${operation} answer: ${cause instanceof Error ? cause.message : String(cause)}`, false)
+          return Effect.flatMap(Effect.mapError(response.text, unexpected), (text) => {
+            const answer = Either.flatMap(Either.try({ try: () => JSON.parse(text) as unknown, catch: (e) => e }), decode)
+            return Either.isRight(answer) ? Effect.succeed(answer.right) : Effect.fail(unexpected(answer.left))
+          })
+        }
+        return http.execute(request).pipe(
+          Effect.mapError((e) => fail(undefined, e.message, true)),
+          Effect.flatMap(answered),
+          Effect.timeoutFail({
+            duration: requestTimeout,
+            onTimeout: () => fail(undefined, `no answer within ${Duration.format(requestTimeout)}`, true)
+          })
+        )
+      })
     const single = (runId: string, body: CallbackPayload, token: string) =>
       call(endpoints.callback, `/api/callback/${encodeURIComponent(runId)}`, body, token)
     const group = (items: ReadonlyArray<CallbackItem>) =>
