@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
-import { Deferred, Effect, Fiber } from "effect"
-import { makeCallbackGroups } from "../src/internal/CallbackGroups.js"
+import { Deferred, Effect } from "effect"
 import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, makeDispatch, startHarness } from "./fixtures.js"
 
@@ -63,34 +62,5 @@ describe("grouped callbacks", () => {
       assert.strictEqual(state.callbacks.length, TOGETHER + 1)
       assert.sameMembers([...new Set(state.callbacks.map((c) => c.runId))], bodies.map((b) => b.runId))
       assert.isTrue(state.callbacks.every((c) => c.claims._tag === "Run" && c.claims.runId === c.runId))
-    }))
-
-  it.scoped("a callback interrupted while it goes alone leaves the way free: the one queued behind it and later ones are sent", () =>
-    Effect.gen(function*() {
-      const sent: Array<string> = []
-      const firstStarted = yield* Deferred.make<void>()
-      const groups = makeCallbackGroups<{ readonly retryable: boolean; readonly status: number | undefined }>({
-        single: (runId) =>
-          runId === "first"
-            ? Effect.zipRight(Deferred.succeed(firstStarted, undefined), Effect.never)
-            : Effect.sync(() => void sent.push(`alone ${runId}`)),
-        group: (items) =>
-          Effect.sync(() => {
-            sent.push(`group ${items.map((i) => i.runId).join(",")}`)
-            return items.map((i) => ({ runId: i.runId, status: 200 }))
-          }),
-        answered: (status) => ({ retryable: false, status })
-      })
-      yield* groups.useGroups(true)
-      const body = { status: "success", attempt: 1, outputPath: "o.json", outputSize: 2, assets: {} } as const
-      const first = yield* Effect.fork(groups.send("first", body, "t"))
-      yield* Deferred.await(firstStarted)
-      const second = yield* Effect.fork(groups.send("second", body, "t"))
-      yield* Effect.yieldNow()
-      assert.deepStrictEqual(sent, [], "the second waits while the first is in flight")
-      yield* Fiber.interrupt(first)
-      yield* Fiber.join(second)
-      yield* groups.send("third", body, "t")
-      assert.deepStrictEqual(sent, ["alone second", "alone third"])
     }))
 })
