@@ -58,6 +58,7 @@ import { IdempotencyKeys } from "./store/IdempotencyKeys.js"
 import { PipelineRunReads } from "./store/PipelineRunReads.js"
 import { PipelineRuns } from "./store/PipelineRuns.js"
 import { Registry } from "./store/Registry.js"
+import { RunSlots } from "./flow/RunSlots.js"
 import { RunCounts } from "./store/RunCounts.js"
 import { TaskRunReads } from "./store/TaskRunReads.js"
 import { TaskRuns } from "./store/TaskRuns.js"
@@ -99,6 +100,7 @@ export const services = (
     Wakeups.Default,
     InlineClaims.Default,
     DispatchedRuns.Default,
+    RunSlots.Default,
     StructureCache.Default,
     CompletionBatches.Default
   )

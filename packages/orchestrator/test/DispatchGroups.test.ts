@@ -225,6 +225,28 @@ for (const [name, database] of databases) {
         assert.deepStrictEqual(worker.received.map((r) => r.url), ["/dispatches"])
       }).pipe(Effect.scoped), { timeout: 120_000 })
 
+    it.live("a run's slot comes free once its result is applied, before the worker ends its dispatch answer", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database(), { maxConcurrency: 2 })
+        const worker = yield* groupedFakeWorker(() => 200, { neverDone: () => true })
+        yield* registerAt(orchestrator, worker.url, [task("known")], 10)
+        const runIds = yield* queue(orchestrator, "known", 3)
+        const firstPass = yield* pass(orchestrator)
+        assert.strictEqual(firstPass.length, 2)
+        assert.deepStrictEqual([...(yield* pass(orchestrator))], [], "both slots are held while their runs are in flight")
+        const item = worker.received[0]!.body.dispatches[0]
+        const callback = yield* orchestrator.send(`/api/callback/${item.runId}`, {
+          body: { status: "success", attempt: 1, outputPath: item.outputPath, outputSize: 2, output: {}, assets: {} },
+          headers: { authorization: `Bearer ${item.callbackToken}` }
+        })
+        assert.strictEqual(callback.status, 200, callback.text)
+        // The worker still holds the dispatch answer open (no `done` line): only the result freed a slot.
+        const third = runIds.filter((id) => !firstPass.includes(id))
+        assert.deepStrictEqual([...(yield* pass(orchestrator))], third)
+        assert.strictEqual((yield* runWhen(orchestrator, item.runId, (r) => r.status === "completed")).attempt, 1)
+        assert.deepStrictEqual([...(yield* pass(orchestrator))], [], "the third run holds the freed slot")
+      }).pipe(Effect.scoped), { timeout: 60_000 })
+
     it.live("an instance that is down spends no attempt for any run of the group", () =>
       Effect.gen(function*() {
         const orchestrator = yield* target(database())

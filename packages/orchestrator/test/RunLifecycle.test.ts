@@ -102,6 +102,10 @@ for (const [name, database] of databases) {
           assert.deepStrictEqual(answers.slice(30).map((a) => a._tag === "Left" ? a.left._tag : "ok"), ["Conflict", "NotFound"])
           const run = Option.getOrThrow(yield* (yield* TaskRunReads).get(ids[7]!))
           assert.deepStrictEqual([run.status, run.attempts.map((a) => a.status)], ["completed", ["completed"]])
+          // Completions arriving together (as a group of callbacks applies them) share one statement.
+          const sql = yield* SqlClient.SqlClient
+          const writes = yield* sql<{ n: number }>`SELECT count(DISTINCT xmin::text)::int AS n FROM task_runs WHERE id IN ${sql.in(ids)}`
+          assert.strictEqual(writes[0]!.n, 1)
         }))
 
       it.effect("finished runs are removed after RUN_RETENTION_DAYS, except those a dead letter still holds", () =>

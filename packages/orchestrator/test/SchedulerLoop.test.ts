@@ -4,6 +4,7 @@ import { Clock, Context, Effect, Layer, Option, Queue, Ref, Stream, TestClock } 
 import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { InlineClaims } from "../src/flow/InlineClaims.js"
+import { RunSlots } from "../src/flow/RunSlots.js"
 import { SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
@@ -63,6 +64,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
         Layer.provideMerge(SchedulingPass.Default),
         Layer.provideMerge(Wakeups.Default),
         Layer.provideMerge(InlineClaims.Default),
+        Layer.provideMerge(RunSlots.Default),
         Layer.provide([fakeTaskRuns, fakeTransactions, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )

@@ -6,6 +6,8 @@ import { Crypto } from "@pipeweave/storage/Crypto"
 import { Cause, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { checkCallbackScope } from "./CallbackScope.js"
 import { Callbacks } from "./Callbacks.js"
+import { RunSlots } from "./RunSlots.js"
+import { Wakeups } from "./Wakeups.js"
 
 const decodeItem = Schema.decodeUnknownEither(strictPayload(CallbackItem))
 
@@ -25,13 +27,17 @@ const payloadOf = ({ callbackToken: _t, runId: _r, traceparent: _p, ...payload }
 /**
  * Applies a group of completion callbacks (`POST /api/callbacks`): each item authenticated by its
  * own run credential, validated and applied through `Callbacks` exactly as the single route does,
- * all at once so that the completions among them reach `CompletionBatches` together. An item's
- * refusal is its own; it never fails the others. A run named twice gets 409 the second time.
+ * all at once so that the completions among them reach `CompletionBatches` together, and the
+ * slots of the runs whose results were applied come free together (one wake-up, so the next claim
+ * fills them all at once). An item's refusal is its own; it never fails the others. A run named
+ * twice gets 409 the second time.
  */
 export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave/orchestrator/CallbackGroups", {
   effect: Effect.gen(function*() {
     const callbacks = yield* Callbacks
     const crypto = yield* Crypto
+    const slots = yield* RunSlots
+    const wakeups = yield* Wakeups
 
     const applyItem = (raw: unknown, runId: string): Effect.Effect<Answer> =>
       Effect.gen(function*() {
@@ -100,7 +106,12 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
         planned,
         ({ run, runId }) => Effect.map(run, (answer): CallbackItemResult => ({ runId, ...answer })),
         { concurrency: "unbounded" }
-      )
+      ).pipe(Effect.tap((results) =>
+        Effect.flatMap(
+          slots.free(results.flatMap((r) => r.status === 200 && r.runId !== null ? [r.runId] : [])),
+          (freed) => freed > 0 ? wakeups.wake : Effect.void
+        )
+      ))
     }
 
     return { apply } as const

@@ -29,7 +29,11 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
         : Deferred.succeed(item.done, run)
 
     const writeBatch = Effect.gen(function*() {
-      const items = Chunk.toReadonlyArray(yield* Queue.takeBetween(queue, 1, MAX_BATCH))
+      const first = yield* Queue.take(queue)
+      // The callbacks of one group are applied in fibers of their own that reach this queue one
+      // after another: a yield lets the rest of them join the first one's statement.
+      yield* Effect.yieldNow()
+      const items = [first, ...Chunk.toReadonlyArray(yield* Queue.takeUpTo(queue, MAX_BATCH - 1))]
       const written = yield* Effect.either(taskRuns.completeMany(items))
       if (Either.isLeft(written)) {
         yield* Effect.forEach(items, (item) =>

@@ -291,7 +291,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       runs: ReadonlyArray<ClaimedRun>,
       workerUrl: string,
       claim: ClaimTiming,
-      around: (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>
+      around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>
     ) =>
       Effect.gen(function*() {
         const items = yield* Effect.forEach(runs, (run) =>
@@ -313,7 +313,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           items,
           (item) =>
             traced(item.run, claim, member(item)).pipe(
-              around,
+              around(item.run),
               Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
             ),
           { concurrency: "unbounded", discard: true }

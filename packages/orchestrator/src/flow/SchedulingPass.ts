@@ -1,5 +1,4 @@
-import { Clock, Effect, FiberSet, STM, TSemaphore } from "effect"
-import { OrchestratorConfig } from "../Config.js"
+import { Clock, Effect, FiberSet } from "effect"
 import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
@@ -7,6 +6,7 @@ import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
 import { groupByInstance } from "./DispatchGroups.js"
 import type { ClaimWithin, HeldClaim } from "./InlineClaims.js"
+import { RunSlots } from "./RunSlots.js"
 import { Wakeups } from "./Wakeups.js"
 
 const CLAIM_BATCH = 50
@@ -20,27 +20,20 @@ export interface PassResult {
 /**
  * Claim-and-dispatch: claims due runs and dispatches each in its own fiber (the runs of one pass
  * for one instance that takes grouped dispatches go in one request, each run still in its own fiber), never holding more
- * than `MAX_CONCURRENCY` dispatches in this process (a transactional semaphore whose free permits
- * size each claim). A finished dispatch frees its slot and wakes the loop.
+ * than `MAX_CONCURRENCY` runs in this process (`RunSlots`, whose free slots size each claim). A
+ * run's slot comes free when its result is applied or, if that did not happen first, when its
+ * dispatch ends; then the loop is woken.
  */
 export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave/orchestrator/SchedulingPass", {
   scoped: Effect.gen(function*() {
-    const config = yield* OrchestratorConfig
     const taskRuns = yield* TaskRuns
     const dispatcher = yield* Dispatcher
     const wakeups = yield* Wakeups
     const metrics = yield* OrchestratorMetrics
     const { id: orchestratorId } = yield* OrchestratorIdentity
-    const slots = yield* TSemaphore.make(config.maxConcurrency)
+    const slots = yield* RunSlots
     const dispatches = yield* FiberSet.make()
-
-    const reserve = (wanted: number) =>
-      STM.commit(STM.gen(function*() {
-        const free = Math.min(wanted, yield* TSemaphore.available(slots))
-        if (free > 0) yield* TSemaphore.acquireN(slots, free)
-        return free
-      }))
-    const release = (n: number) => n > 0 ? STM.commit(TSemaphore.releaseN(slots, n)) : Effect.void
+    const { release, reserve } = slots
 
     /** Claims up to `wanted` due runs, with slots reserved first; the slots of runs not found are freed. */
     const claimDue = (wanted: number) =>
@@ -49,6 +42,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         if (reserved === 0) return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
         const startedNs = yield* Clock.currentTimeNanos
         const claimed = yield* taskRuns.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
+        yield* slots.hold(claimed.map((run) => run.id))
         const endedNs = yield* Clock.currentTimeNanos
         return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
       })
@@ -57,16 +51,19 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.gen(function*() {
         yield* metrics.claimed(Number(claim.endedNs - claim.startedNs) / 1e6, claimed, Number(claim.endedNs / 1_000_000n))
-        const settle = (outcome: Effect.Effect<DispatchOutcome>) =>
-          outcome.pipe(Effect.tap(metrics.dispatched), Effect.ensuring(Effect.zipRight(release(1), wakeups.wake)))
+        const settle = (runId: string) => (outcome: Effect.Effect<DispatchOutcome>) =>
+          outcome.pipe(
+            Effect.tap(metrics.dispatched),
+            Effect.ensuring(Effect.flatMap(slots.free([runId]), (freed) => freed > 0 ? wakeups.wake : Effect.void))
+          )
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {
           if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
-          yield* FiberSet.run(dispatches, settle(dispatcher.dispatch(run, claim)))
+          yield* FiberSet.run(dispatches, settle(run.id)(dispatcher.dispatch(run, claim)))
         }
         for (const { runs, workerUrl } of groups) {
           yield* metrics.dispatchRequest("group")
-          yield* FiberSet.run(dispatches, dispatcher.dispatchGroup(runs, workerUrl, claim, settle))
+          yield* FiberSet.run(dispatches, dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id)))
         }
       })
 
@@ -89,7 +86,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         committed: claim === undefined
           ? Effect.void
           : Effect.zipRight(release(reserved - claimed.length), Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false)),
-        rolledBack: release(reserved),
+        rolledBack: Effect.zipRight(slots.free(claimed.map((run) => run.id)), release(reserved - claimed.length)),
         full: claimed.length === reserved
       }))
 

@@ -10,7 +10,9 @@ import { checkCallbackScope } from "../flow/CallbackScope.js"
 import { Callbacks } from "../flow/Callbacks.js"
 import { Idempotency } from "../flow/Idempotency.js"
 import { Registrations } from "../flow/Registrations.js"
+import { RunSlots } from "../flow/RunSlots.js"
 import { pointsAtSelf } from "../flow/SelfUrl.js"
+import { Wakeups } from "../flow/Wakeups.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 
@@ -31,6 +33,8 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
     const registrations = yield* Registrations
     const taskRuns = yield* TaskRuns
     const callbacks = yield* Callbacks
+    const slots = yield* RunSlots
+    const wakeups = yield* Wakeups
     const idempotency = yield* Idempotency
     const registry = yield* Registry
     const server = yield* Effect.serviceOption(HttpServer.HttpServer)
@@ -82,6 +86,7 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         requireRun(path.runId, payload.attempt).pipe(
           Effect.zipRight(CurrentWorker),
           Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
-          Effect.zipRight(callbacks.apply(path.runId, payload))
+          Effect.zipRight(callbacks.apply(path.runId, payload)),
+          Effect.tap(() => Effect.flatMap(slots.free([path.runId]), (freed) => freed > 0 ? wakeups.wake : Effect.void))
         ))
   }))

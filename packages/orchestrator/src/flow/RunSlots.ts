@@ -1,0 +1,43 @@
+import { Effect, STM, TSemaphore } from "effect"
+import { OrchestratorConfig } from "../Config.js"
+
+/**
+ * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
+ * claim, and the runs holding one. A claimed run holds its slot until its result is applied (its
+ * callback) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
+ * slots of a group of callbacks come free together, one wake-up for all of them.
+ */
+export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrator/RunSlots", {
+  effect: Effect.gen(function*() {
+    const config = yield* OrchestratorConfig
+    const semaphore = yield* TSemaphore.make(config.maxConcurrency)
+    const held = new Set<string>()
+
+    /** Takes up to `wanted` free slots; how many it took. */
+    const reserve = (wanted: number) =>
+      STM.commit(STM.gen(function*() {
+        const free = Math.min(wanted, yield* TSemaphore.available(semaphore))
+        if (free > 0) yield* TSemaphore.acquireN(semaphore, free)
+        return free
+      }))
+
+    /** Gives back `n` reserved slots no run holds. */
+    const release = (n: number) => n > 0 ? STM.commit(TSemaphore.releaseN(semaphore, n)) : Effect.void
+
+    /** The claimed runs that now hold one reserved slot each. */
+    const hold = (runIds: ReadonlyArray<string>) =>
+      Effect.sync(() => {
+        for (const id of runIds) held.add(id)
+      })
+
+    /** Frees the slots `runIds` still hold; how many that was (0 when their results freed them already). */
+    const free = (runIds: ReadonlyArray<string>) =>
+      Effect.suspend(() => {
+        let n = 0
+        for (const id of runIds) if (held.delete(id)) n++
+        return Effect.as(release(n), n)
+      })
+
+    return { reserve, release, hold, free } as const
+  })
+}) {}
