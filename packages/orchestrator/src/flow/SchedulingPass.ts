@@ -47,7 +47,10 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
       })
 
-    /** Dispatches claimed runs, each in its own fiber (one request per instance that takes groups); each frees its slot when done. */
+    /**
+     * Dispatches claimed runs, each in its own fiber (one request per instance that takes groups);
+     * each frees its slot when done, unless its result did first.
+     */
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.gen(function*() {
         yield* metrics.claimed(Number(claim.endedNs - claim.startedNs) / 1e6, claimed, Number(claim.endedNs / 1_000_000n))
