@@ -100,7 +100,6 @@ export const services = (
     Wakeups.Default,
     InlineClaims.Default,
     DispatchedRuns.Default,
-    RunSlots.Default,
     StructureCache.Default,
     CompletionBatches.Default
   )
@@ -122,6 +121,7 @@ export const services = (
     Layer.provideMerge(useCases),
     Layer.provideMerge(RunResults.Default),
     Layer.provideMerge(Layer.mergeAll(PipelineRouting.Default, PipelineCatalog.Default)),
+    Layer.provideMerge(RunSlots.Default),
     Layer.provideMerge(state),
     Layer.provideMerge(stores),
     Layer.provideMerge(infrastructure)

@@ -62,9 +62,9 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     const context = yield* Layer.build(
       loop.pipe(
         Layer.provideMerge(SchedulingPass.Default),
+        Layer.provideMerge(RunSlots.Default),
         Layer.provideMerge(Wakeups.Default),
         Layer.provideMerge(InlineClaims.Default),
-        Layer.provideMerge(RunSlots.Default),
         Layer.provide([fakeTaskRuns, fakeTransactions, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )

@@ -7,7 +7,6 @@ import { Cause, Clock, Effect, Either, Option, ParseResult, Schema } from "effec
 import { checkCallbackScope } from "./CallbackScope.js"
 import { Callbacks } from "./Callbacks.js"
 import { RunSlots } from "./RunSlots.js"
-import { Wakeups } from "./Wakeups.js"
 
 const decodeItem = Schema.decodeUnknownEither(strictPayload(CallbackItem))
 
@@ -37,7 +36,6 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
     const callbacks = yield* Callbacks
     const crypto = yield* Crypto
     const slots = yield* RunSlots
-    const wakeups = yield* Wakeups
 
     const applyItem = (raw: unknown, runId: string): Effect.Effect<Answer> =>
       Effect.gen(function*() {
@@ -107,10 +105,7 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
         ({ run, runId }) => Effect.map(run, (answer): CallbackItemResult => ({ runId, ...answer })),
         { concurrency: "unbounded" }
       ).pipe(Effect.tap((results) =>
-        Effect.flatMap(
-          slots.free(results.flatMap((r) => r.status === 200 && r.runId !== null ? [r.runId] : [])),
-          (freed) => freed > 0 ? wakeups.wake : Effect.void
-        )
+        slots.free(results.flatMap((r) => r.status === 200 && r.runId !== null ? [r.runId] : []))
       ))
     }
 

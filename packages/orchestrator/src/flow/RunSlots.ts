@@ -1,15 +1,17 @@
 import { Effect, STM, TSemaphore } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import { Wakeups } from "./Wakeups.js"
 
 /**
  * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
  * claim, and the runs holding one. A claimed run holds its slot until its result is applied (its
  * callback) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
- * slots of a group of callbacks come free together, one wake-up for all of them.
+ * slots of a group of callbacks come free together, with one wake-up of the scheduling loop.
  */
 export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrator/RunSlots", {
   effect: Effect.gen(function*() {
     const config = yield* OrchestratorConfig
+    const wakeups = yield* Wakeups
     const semaphore = yield* TSemaphore.make(config.maxConcurrency)
     const held = new Set<string>()
 
@@ -30,12 +32,12 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
         for (const id of runIds) held.add(id)
       })
 
-    /** Frees the slots `runIds` still hold; how many that was (0 when their results freed them already). */
+    /** Frees the slots `runIds` still hold and, if there were any, wakes the scheduling loop. */
     const free = (runIds: ReadonlyArray<string>) =>
       Effect.suspend(() => {
         let n = 0
         for (const id of runIds) if (held.delete(id)) n++
-        return Effect.as(release(n), n)
+        return n === 0 ? Effect.void : Effect.zipRight(release(n), wakeups.wake)
       })
 
     return { reserve, release, hold, free } as const

@@ -7,7 +7,6 @@ import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher
 import { groupByInstance } from "./DispatchGroups.js"
 import type { ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { RunSlots } from "./RunSlots.js"
-import { Wakeups } from "./Wakeups.js"
 
 const CLAIM_BATCH = 50
 
@@ -28,7 +27,6 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
   scoped: Effect.gen(function*() {
     const taskRuns = yield* TaskRuns
     const dispatcher = yield* Dispatcher
-    const wakeups = yield* Wakeups
     const metrics = yield* OrchestratorMetrics
     const { id: orchestratorId } = yield* OrchestratorIdentity
     const slots = yield* RunSlots
@@ -57,7 +55,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         const settle = (runId: string) => (outcome: Effect.Effect<DispatchOutcome>) =>
           outcome.pipe(
             Effect.tap(metrics.dispatched),
-            Effect.ensuring(Effect.flatMap(slots.free([runId]), (freed) => freed > 0 ? wakeups.wake : Effect.void))
+            Effect.ensuring(slots.free([runId]))
           )
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {

@@ -12,7 +12,6 @@ import { Idempotency } from "../flow/Idempotency.js"
 import { Registrations } from "../flow/Registrations.js"
 import { RunSlots } from "../flow/RunSlots.js"
 import { pointsAtSelf } from "../flow/SelfUrl.js"
-import { Wakeups } from "../flow/Wakeups.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 
@@ -34,7 +33,6 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
     const taskRuns = yield* TaskRuns
     const callbacks = yield* Callbacks
     const slots = yield* RunSlots
-    const wakeups = yield* Wakeups
     const idempotency = yield* Idempotency
     const registry = yield* Registry
     const server = yield* Effect.serviceOption(HttpServer.HttpServer)
@@ -87,6 +85,6 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
           Effect.zipRight(CurrentWorker),
           Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
           Effect.zipRight(callbacks.apply(path.runId, payload)),
-          Effect.tap(() => Effect.flatMap(slots.free([path.runId]), (freed) => freed > 0 ? wakeups.wake : Effect.void))
+          Effect.tap(() => slots.free([path.runId]))
         ))
   }))
