@@ -97,6 +97,9 @@ export const otlpTracingLayer = (settings: OtlpTracingSettings, defaultServiceNa
     )
   }))
 
-/** `otlpTracingLayer` when `settings` is set, else nothing. */
+/**
+ * `otlpTracingLayer` when `settings` is set; else tracing switched off, so that no span is made
+ * where nothing would read it.
+ */
 export const tracingLayer = (settings: Option.Option<OtlpTracingSettings>, defaultServiceName: string): Layer.Layer<never> =>
-  Option.match(settings, { onNone: () => Layer.empty, onSome: (s) => otlpTracingLayer(s, defaultServiceName) })
+  Option.match(settings, { onNone: () => Layer.setTracerEnabled(false), onSome: (s) => otlpTracingLayer(s, defaultServiceName) })

@@ -34,6 +34,10 @@ const builtInTracer = Effect.runSync(Effect.tracer)
 /** Whether spans go anywhere: a tracer other than Effect's built-in one is installed. */
 export const tracingEnabled: Effect.Effect<boolean> = Effect.map(Effect.tracer, (tracer) => tracer !== builtInTracer)
 
+/** `effect` with tracing switched back on where a caller switched it off, when spans go anywhere. */
+export const withTracingRestored = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(tracingEnabled, (enabled) => enabled ? Effect.withTracerEnabled(effect, true) : effect)
+
 /**
  * The current span as a `traceparent`, to store with something that continues later (a queued
  * run); `null` when tracing is off, so nothing is written then.

@@ -4,10 +4,10 @@ import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
-import { currentTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
+import { formatTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, Option } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, Option, type Tracer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
@@ -240,18 +240,11 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     })
 
     /**
-     * A dispatch in the run's own trace, after a `TaskRuns.claim` span covering the claim that picked
-     * it: both are children of the span the run was queued in (or, for a run queued while tracing
-     * was off, the claim starts a trace of its own). The HTTP client passes the trace on to the
-     * worker in the `traceparent` header. Tracing is switched back on here: the scheduling loop
-     * runs untraced, so an idle orchestrator exports nothing. A grouped dispatch carries each
-     * run's span in its item's `traceparent` instead. With no exporter installed there are no
-     * spans at all: nothing would see them, and they were an eighth of a dispatch's CPU.
+     * The span of a run's dispatch, in the run's own trace, after a `TaskRuns.claim` span covering
+     * the claim that picked it: both are children of the span the run was queued in (or, for a run
+     * queued while tracing was off, the claim starts a trace of its own).
      */
-    const traced = (run: ClaimedRun, claim: ClaimTiming, effect: Effect.Effect<DispatchOutcome>) =>
-      Effect.flatMap(tracingEnabled, (enabled) => enabled ? tracedDispatch(run, claim, effect) : effect)
-
-    const tracedDispatch = (run: ClaimedRun, claim: ClaimTiming, effect: Effect.Effect<DispatchOutcome>) =>
+    const openDispatchSpan = (run: ClaimedRun, claim: ClaimTiming) =>
       Effect.gen(function*() {
         const queuedIn = parseTraceparent(run.traceparent)
         const attributes = {
@@ -260,32 +253,57 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           "pipeweave.attempt": run.attempt,
           ...(run.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": run.pipelineRunId })
         }
-        const claimSpan = yield* Effect.map(Effect.tracer, (tracer) => {
-          const span = tracer.span("TaskRuns.claim", queuedIn, Context.empty(), [], claim.startedNs, "internal")
-          for (const [key, value] of Object.entries({ ...attributes, "pipeweave.claimed_by": claim.orchestratorId })) {
-            span.attribute(key, value)
-          }
-          span.end(claim.endedNs, Exit.void)
-          return span
-        })
-        const parent = Option.orElse(queuedIn, () => Option.some(claimSpan))
-        return yield* effect.pipe(
-          Effect.tap((outcome) => Effect.annotateCurrentSpan("pipeweave.dispatch.outcome", outcome)),
-          Effect.withSpan("Dispatcher.dispatch", {
-            ...Option.match(parent, { onNone: () => ({ root: true }), onSome: (span) => ({ parent: span }) }),
-            attributes
-          })
-        )
+        const tracer = yield* Effect.tracer
+        const claimSpan = tracer.span("TaskRuns.claim", queuedIn, Context.empty(), [], claim.startedNs, "internal")
+        for (const [key, value] of Object.entries({ ...attributes, "pipeweave.claimed_by": claim.orchestratorId })) {
+          claimSpan.attribute(key, value)
+        }
+        claimSpan.end(claim.endedNs, Exit.void)
+        const parent = Option.getOrElse(queuedIn, (): Tracer.AnySpan => claimSpan)
+        return yield* Effect.makeSpan("Dispatcher.dispatch", { parent, attributes })
       }).pipe(Effect.withTracerEnabled(true))
 
-    const dispatch = (run: ClaimedRun, claim: ClaimTiming) => traced(run, claim, send(run))
+    /**
+     * `effect` as a step of the dispatch `span` (tracing switched back on for it: the scheduling
+     * loop runs untraced, so an idle orchestrator exports nothing). The HTTP client passes the
+     * trace on to the worker in the `traceparent` header.
+     */
+    const inSpan = <A, E>(span: Tracer.Span, effect: Effect.Effect<A, E>) =>
+      effect.pipe(Effect.withParentSpan(span), Effect.withTracerEnabled(true))
+
+    /** `outcome` as the end of the dispatch `span`: the span records it and ends with it. */
+    const endingSpan = (span: Tracer.Span, outcome: Effect.Effect<DispatchOutcome>) =>
+      inSpan(span, outcome).pipe(
+        Effect.tap((value) => Effect.sync(() => span.attribute("pipeweave.dispatch.outcome", value))),
+        Effect.onExit((exit) => Effect.map(Clock.currentTimeNanos, (now) => span.end(now, exit)))
+      )
+
+    /**
+     * A single dispatch with its spans when an exporter is installed. With none there are no spans
+     * at all: nothing would see them, and they were an eighth of a dispatch's CPU.
+     */
+    const dispatch = (run: ClaimedRun, claim: ClaimTiming) =>
+      Effect.flatMap(tracingEnabled, (enabled) =>
+        enabled
+          ? Effect.flatMap(openDispatchSpan(run, claim), (span) => endingSpan(span, send(run)))
+          : send(run))
+
+    /** A run of a grouped dispatch: its span when tracing, its request item once built, whether its outcome is settled. */
+    interface GroupItem {
+      readonly run: ClaimedRun
+      readonly span: Tracer.Span | undefined
+      readonly deadlineMs: number
+      settled: boolean
+    }
 
     /**
      * Dispatches `runs`, all chosen for the instance at `workerUrl`, in one `POST {workerUrl}/dispatches`.
      * Each run keeps its own trace and `around` (its bookkeeping) and gets the outcome a single
      * dispatch with the same answer would get: its item's decision, or the ack that says it ran; a
      * transport outcome (never connected, no answer in time, connection lost) applies to every run
-     * still waiting. A run whose payload cannot be built is left out of the request.
+     * still waiting, and a run still waiting at its own deadline gets `Timeout` then. A run whose
+     * payload cannot be built is left out of the request. Runs are handled in turn by this one
+     * fiber (and a watchdog for the deadlines), each settled exactly once.
      */
     const dispatchGroup = (
       runs: ReadonlyArray<ClaimedRun>,
@@ -294,78 +312,74 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>
     ) =>
       Effect.gen(function*() {
-        const items = yield* Effect.forEach(runs, (run) =>
-          Effect.map(
-            Effect.all([Deferred.make<string, void>(), Deferred.make<WorkerReply>()]),
-            ([body, answer]) => ({ run, body, answer })
-          ))
-        /** One run's side: its payload (with its span's `traceparent`) goes into the request; then it waits for its answer. */
-        const member = ({ answer, body, run }: (typeof items)[number]) =>
-          Effect.gen(function*() {
-            const payload = yield* prepare(run).pipe(
-              Effect.onExit((exit) => Exit.isFailure(exit) ? Deferred.fail(body, undefined) : Effect.void)
-            )
-            const traceparent = yield* currentTraceparent
-            yield* Deferred.succeed(body, JSON.stringify(traceparent === null ? payload : { ...payload, traceparent }))
-            return yield* interpret(run, workerUrl, yield* Deferred.await(answer))
-          })
-        const each = Effect.forEach(
-          items,
-          (item) =>
-            traced(item.run, claim, member(item)).pipe(
+        const traced = yield* tracingEnabled
+        /** Settles `item` with `outcome` (the first time only): its span ends, its `around` runs. */
+        const settle = (item: GroupItem, outcome: Effect.Effect<DispatchOutcome>) =>
+          Effect.suspend(() => {
+            if (item.settled) return Effect.void
+            item.settled = true
+            return (item.span === undefined ? outcome : endingSpan(item.span, outcome)).pipe(
               around(item.run),
               Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
-            ),
-          { concurrency: "unbounded", discard: true }
-        )
+            )
+          })
+        const answer = (item: GroupItem, reply: WorkerReply) => settle(item, interpret(item.run, workerUrl, reply))
 
-        const exchange = Effect.gen(function*() {
-          const bodies = yield* Effect.forEach(items, (item) => Effect.option(Deferred.await(item.body)))
-          const sent = items.filter((_, i) => bodies[i]!._tag === "Some")
-          if (sent.length === 0) return
-          const text = `{"dispatches":[${bodies.flatMap((b) => b._tag === "Some" ? [b.value] : []).join(",")}]}`
-          const settle = (index: number, reply: WorkerReply) => {
-            const item = sent[index]
-            return item === undefined ? Effect.void : Effect.asVoid(Deferred.succeed(item.answer, reply))
+        const sent: Array<GroupItem> = []
+        const bodies: Array<string> = []
+        for (const run of runs) {
+          const span = traced ? yield* openDispatchSpan(run, claim) : undefined
+          const item: GroupItem = { run, span, deadlineMs: Duration.toMillis(answerTimeout(run)), settled: false }
+          const payload = yield* Effect.exit(span === undefined ? prepare(run) : inSpan(span, prepare(run)))
+          if (Exit.isFailure(payload)) {
+            yield* settle(item, Effect.failCause(payload.cause))
+            continue
           }
-          const byRunId = new Map(sent.map((item, i) => [item.run.id, i]))
-          const longest = Math.max(...sent.map((item) => item.run.timeoutSeconds))
-          const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
-          const outcome = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))).pipe(
-            Effect.flatMap((response) =>
-              response.status === 200
-                ? readGroupedAnswer(response.stream, {
-                  onDecision: (index, runId, status, error) =>
-                    (status >= 200 && status < 300) || sent[index]?.run.id !== runId
-                      ? Effect.void
-                      : settle(index, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) }),
-                  onDone: (runId) => {
-                    const index = byRunId.get(runId)
-                    return index === undefined ? Effect.void : settle(index, { _tag: "Status", status: 200, text: "" })
-                  }
-                })
-                : Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
-                  Effect.forEach(sent, (_, i) => settle(i, { _tag: "Status", status: response.status, text }), { discard: true }))
-            ),
-            Effect.timeout(Duration.sum(Duration.seconds(longest), DISPATCH_MARGIN)),
-            Effect.scoped,
-            Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
-          )
-          yield* Effect.forEach(sent, (_, i) => settle(i, outcome), { discard: true })
-        })
+          const traceparent = span === undefined ? null : formatTraceparent(span)
+          bodies.push(JSON.stringify(traceparent === null ? payload.value : { ...payload.value, traceparent }))
+          sent.push(item)
+        }
+        if (sent.length === 0) return
+
         /** Answers each run still waiting `Timeout` at its own deadline: one fiber for the group, not a timer per run. */
         const deadlines = Effect.gen(function*() {
           const started = yield* Clock.currentTimeMillis
-          const byDeadline = [...items].sort((a, b) => a.run.timeoutSeconds - b.run.timeoutSeconds)
-          for (const item of byDeadline) {
-            const left = Duration.toMillis(answerTimeout(item.run)) - ((yield* Clock.currentTimeMillis) - started)
+          for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
+            const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
             if (left > 0) yield* Effect.sleep(Duration.millis(left))
-            yield* Deferred.succeed(item.answer, { _tag: "Timeout" })
+            yield* Effect.uninterruptible(answer(item, { _tag: "Timeout" }))
           }
         })
         const watchdog = yield* Effect.fork(deadlines)
-        yield* Effect.all([each, exchange], { concurrency: 2, discard: true })
+
+        const byRunId = new Map(sent.map((item) => [item.run.id, item]))
+        const text = `{"dispatches":[${bodies.join(",")}]}`
+        const longest = Math.max(...sent.map((item) => item.deadlineMs))
+        const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
+        const outcome = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))).pipe(
+          Effect.flatMap((response) =>
+            response.status === 200
+              ? readGroupedAnswer(response.stream, {
+                onDecision: (index, runId, status, error) => {
+                  const item = sent[index]
+                  return (status >= 200 && status < 300) || item?.run.id !== runId
+                    ? Effect.void
+                    : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
+                },
+                onDone: (runId) => {
+                  const item = byRunId.get(runId)
+                  return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
+                }
+              })
+              : Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
+                Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: response.status, text }), { discard: true }))
+          ),
+          Effect.timeout(Duration.millis(longest)),
+          Effect.scoped,
+          Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
+        )
         yield* Fiber.interrupt(watchdog)
+        yield* Effect.forEach(sent, (item) => answer(item, outcome), { discard: true })
       })
 
     return { dispatch, dispatchGroup } as const

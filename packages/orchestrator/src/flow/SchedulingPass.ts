@@ -17,8 +17,8 @@ export interface PassResult {
 }
 
 /**
- * Claim-and-dispatch: claims due runs and dispatches each in its own fiber (the runs of one pass
- * for one instance that takes grouped dispatches go in one request, each run still in its own fiber), never holding more
+ * Claim-and-dispatch: claims due runs and dispatches them, a fiber per request (the runs of one
+ * pass for one instance that takes grouped dispatches go in one request), never holding more
  * than `MAX_CONCURRENCY` runs in this process (`RunSlots`, whose free slots size each claim). A
  * run's slot comes free when its result is applied or, if that did not happen first, when its
  * dispatch ends; then the loop is woken.
@@ -46,7 +46,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       })
 
     /**
-     * Dispatches claimed runs, each in its own fiber (one request per instance that takes groups);
+     * Dispatches claimed runs, a fiber per request (one request per instance that takes groups);
      * each frees its slot when done, unless its result did first.
      */
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>

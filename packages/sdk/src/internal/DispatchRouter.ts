@@ -6,7 +6,7 @@ import {
   type GroupedDecision,
   MAX_GROUPED_DISPATCHES
 } from "@pipeweave/domain/Dispatch"
-import { parseTraceparent } from "@pipeweave/domain/TraceContext"
+import { parseTraceparent, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Either, Exit, Fiber, Option, Schema, type Scope } from "effect"
 import { PassThrough } from "node:stream"
@@ -112,7 +112,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const startItem = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
       const parent = parseTraceparent(traceparent)
       const started = start(task, payload, grant)
-      return Effect.withTracerEnabled(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started, true)
+      return withTracingRestored(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started)
     }
 
     const dispatch = Effect.gen(function*() {
