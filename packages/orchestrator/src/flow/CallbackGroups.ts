@@ -1,11 +1,13 @@
 import { CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { parseTraceparent } from "@pipeweave/domain/TraceContext"
+import { parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { strictPayload } from "@pipeweave/domain/api/StrictPayload"
 import { Crypto } from "@pipeweave/storage/Crypto"
-import { Cause, Clock, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, Schema, type Tracer } from "effect"
 import { checkCallbackScope } from "./CallbackScope.js"
+import type { Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
 import { Callbacks } from "./Callbacks.js"
+import type { ResultApplied } from "./RunResults.js"
 import { RunSlots } from "./RunSlots.js"
 
 const decodeItem = Schema.decodeUnknownEither(strictPayload(CallbackItem))
@@ -25,11 +27,12 @@ const payloadOf = ({ callbackToken: _t, runId: _r, traceparent: _p, ...payload }
 
 /**
  * Applies a group of completion callbacks (`POST /api/callbacks`): each item authenticated by its
- * own run credential, validated and applied through `Callbacks` exactly as the single route does,
- * all at once so that the completions among them reach `CompletionBatches` together, and the
- * slots of the runs whose results were applied come free together (one wake-up, so the next claim
- * fills them all at once). An item's refusal is its own; it never fails the others. A run named
- * twice gets 409 the second time.
+ * own run credential and validated, in turn, then all applied through `Callbacks.applyAll` exactly
+ * as the single route applies one (the completions of standalone runs together, in one
+ * statement), and the slots of the runs whose results were applied come free together (one
+ * wake-up, so the next claim fills them all at once). An item's refusal is its own; it never fails
+ * the others. A run named twice gets 409 the second time. With an exporter, each item has a
+ * `Callbacks.groupItem` span in its own run's trace (its `traceparent`).
  */
 export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave/orchestrator/CallbackGroups", {
   effect: Effect.gen(function*() {
@@ -37,77 +40,122 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
     const crypto = yield* Crypto
     const slots = yield* RunSlots
 
-    const applyItem = (raw: unknown, runId: string): Effect.Effect<Answer> =>
+    /** An item's credential, fields and paths checked: its payload, or the answer that refuses it. */
+    const checkItem = (raw: unknown, runId: string, nowMs: number): Effect.Effect<Either.Either<CallbackPayload, Answer>> =>
       Effect.gen(function*() {
         const token = fieldOf(raw, "callbackToken")
         if (typeof token !== "string" || token.length === 0) {
-          return refused(401, "Unauthorized", "missing callbackToken (the run credential of the dispatch)")
+          return Either.left(refused(401, "Unauthorized", "missing callbackToken (the run credential of the dispatch)"))
         }
-        const claims = yield* Effect.either(crypto.verifyCredential(token, yield* Clock.currentTimeMillis))
+        const claims = yield* Effect.either(crypto.verifyCredential(token, nowMs))
         if (Either.isLeft(claims)) {
-          return refused(401, "Unauthorized", "invalid worker credential (is PIPEWEAVE_SECRET_KEY the same on worker and orchestrator?)")
+          return Either.left(
+            refused(401, "Unauthorized", "invalid worker credential (is PIPEWEAVE_SECRET_KEY the same on worker and orchestrator?)")
+          )
         }
         const attempt = fieldOf(raw, "attempt")
         const claim = claims.right
         if (claim._tag !== "Run" || claim.runId !== runId || claim.attempt !== attempt) {
-          return refused(401, "Unauthorized", `the credential is not for run ${runId} attempt ${String(attempt)}`)
+          return Either.left(refused(401, "Unauthorized", `the credential is not for run ${runId} attempt ${String(attempt)}`))
         }
         const decoded = decodeItem(raw, { errors: "first" })
         if (Either.isLeft(decoded)) {
           const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
           const field = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join(".")
-          return refused(400, "ValidationError", issue?.message ?? "invalid callback", field)
+          return Either.left(refused(400, "ValidationError", issue?.message ?? "invalid callback", field))
         }
         const payload = payloadOf(decoded.right)
-        return yield* checkCallbackScope(runId, claim.scope, payload).pipe(
-          Effect.zipRight(callbacks.apply(runId, payload)),
-          Effect.map((applied): Answer => ({ status: 200, runStatus: applied.status })),
-          Effect.catchTags({
-            ValidationError: (e) => Effect.succeed(refused(400, e._tag, e.message, e.field)),
-            NotFound: (e) => Effect.succeed(refused(404, e._tag, e.message)),
-            Conflict: (e) => Effect.succeed(refused(409, e._tag, e.message))
-          })
-        )
+        const inScope = yield* Effect.either(checkCallbackScope(runId, claim.scope, payload))
+        return Either.isLeft(inScope)
+          ? Either.left(refused(400, inScope.left._tag, inScope.left.message, inScope.left.field))
+          : Either.right(payload)
       }).pipe(
         Effect.catchAllCause((cause) =>
           Effect.as(
             Effect.logError("a grouped callback failed", Cause.pretty(cause)),
-            refused(500, "InternalError", "the callback could not be applied")
-          )),
-        (effect) => {
-          const parent = parseTraceparent(fieldOf(raw, "traceparent"))
-          return Effect.withSpan(effect, "Callbacks.groupItem", {
-            kind: "server",
-            attributes: { "pipeweave.run.id": runId },
-            ...(Option.isSome(parent) ? { parent: parent.value } : {})
-          })
-        }
+            Either.left(refused(500, "InternalError", "the callback could not be applied"))
+          )
+        )
       )
 
-    const apply = (items: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<CallbackItemResult>> => {
-      const seen = new Set<string>()
-      const planned = items.map((raw, index): { runId: string | null; run: Effect.Effect<Answer> } => {
-        const runId = fieldOf(raw, "runId")
-        if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-          return { runId: null, run: Effect.succeed(refused(400, "ValidationError", `callbacks[${index}] must be an object`)) }
-        }
-        if (typeof runId !== "string") {
-          return { runId: null, run: Effect.succeed(refused(400, "ValidationError", "runId must be a string", "runId")) }
-        }
-        if (seen.has(runId)) {
-          return { runId, run: Effect.succeed(refused(409, "Conflict", `run ${runId} is named more than once in this request`)) }
-        }
-        seen.add(runId)
-        return { runId, run: applyItem(raw, runId) }
+    /** What an applied item is answered. */
+    const answerOf = (exit: Exit.Exit<ResultApplied, ValidationError | NotFound | Conflict>): Effect.Effect<Answer> =>
+      Exit.match(exit, {
+        onSuccess: (applied) => Effect.succeed<Answer>({ status: 200, runStatus: applied.status }),
+        onFailure: (cause) =>
+          Option.match(Cause.failureOption(cause), {
+            onSome: (e): Effect.Effect<Answer> =>
+              Effect.succeed(
+                e._tag === "ValidationError"
+                  ? refused(400, e._tag, e.message, e.field)
+                  : refused(e._tag === "NotFound" ? 404 : 409, e._tag, e.message)
+              ),
+            onNone: () =>
+              Effect.as(
+                Effect.logError("a grouped callback failed", Cause.pretty(cause)),
+                refused(500, "InternalError", "the callback could not be applied")
+              )
+          })
       })
-      return Effect.forEach(
-        planned,
-        ({ run, runId }) => Effect.map(run, (answer): CallbackItemResult => ({ runId, ...answer })),
-        { concurrency: "unbounded" }
-      ).pipe(Effect.tap((results) =>
-        slots.free(results.flatMap((r) => r.status === 200 && r.runId !== null ? [r.runId] : []))
-      ))
+
+    /** The item's span, in its own run's trace when its `traceparent` is valid, else in the request's. */
+    const openItemSpan = (raw: unknown, runId: string) => {
+      const parent = parseTraceparent(fieldOf(raw, "traceparent"))
+      return Effect.makeSpan("Callbacks.groupItem", {
+        kind: "server",
+        attributes: { "pipeweave.run.id": runId },
+        ...(Option.isSome(parent) ? { parent: parent.value } : {})
+      })
     }
+
+    const apply = (items: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<CallbackItemResult>> =>
+      Effect.gen(function*() {
+        const traced = yield* tracingEnabled
+        const nowMs = yield* Clock.currentTimeMillis
+        const seen = new Set<string>()
+        const answers: Array<Answer> = []
+        const runIds: Array<string | null> = []
+        const spans = new Map<number, Tracer.Span>()
+        const accepted: Array<{ readonly index: number; readonly runId: string; readonly payload: CallbackPayload }> = []
+        for (const [index, raw] of items.entries()) {
+          const runId = fieldOf(raw, "runId")
+          runIds.push(typeof runId === "string" ? runId : null)
+          if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+            answers.push(refused(400, "ValidationError", `callbacks[${index}] must be an object`))
+            continue
+          }
+          if (typeof runId !== "string") {
+            answers.push(refused(400, "ValidationError", "runId must be a string", "runId"))
+            continue
+          }
+          if (seen.has(runId)) {
+            answers.push(refused(409, "Conflict", `run ${runId} is named more than once in this request`))
+            continue
+          }
+          seen.add(runId)
+          const span = traced ? yield* openItemSpan(raw, runId) : undefined
+          if (span !== undefined) spans.set(index, span)
+          const checked = yield* (span === undefined ? checkItem(raw, runId, nowMs) : Effect.withParentSpan(checkItem(raw, runId, nowMs), span))
+          answers.push(Either.isLeft(checked) ? checked.left : { status: 0 })
+          if (Either.isRight(checked)) accepted.push({ index, runId, payload: checked.right })
+        }
+        if (accepted.length > 0) {
+          const outcomes = yield* Effect.exit(callbacks.applyAll(accepted))
+          for (const [i, { index }] of accepted.entries()) {
+            answers[index] = yield* answerOf(Exit.isSuccess(outcomes) ? outcomes.value[i]! : Exit.failCause(outcomes.cause))
+          }
+        }
+        if (spans.size > 0) {
+          const endedNs = yield* Clock.currentTimeNanos
+          for (const [index, span] of spans) {
+            span.attribute("http.response.status_code", answers[index]!.status)
+            span.end(endedNs, Exit.void)
+          }
+        }
+        const results = answers.map((answer, index): CallbackItemResult => ({ runId: runIds[index]!, ...answer }))
+        yield* slots.free(results.flatMap((r) => r.status === 200 && r.runId !== null ? [r.runId] : []))
+        return results
+      })
 
     return { apply } as const
   })

@@ -1,12 +1,13 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
-import { NotFound, ValidationError } from "@pipeweave/domain/Errors"
-import { Effect, Option } from "effect"
+import { type Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
+import { Cause, Effect, Either, Exit, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { checkCallbackPaths } from "./CallbackPaths.js"
-import { RunResults } from "./RunResults.js"
+import type { AttemptSuccess } from "../store/NewRun.js"
+import { type ResultApplied, RunResults, type ScopeCheck } from "./RunResults.js"
 import { boundedErrorDetails } from "./WorkerErrorText.js"
 
 /**
@@ -45,27 +46,36 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
       }
     })
 
-    const apply = Effect.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
+    /** A success's inline output as stored, refused when larger than `INLINE_PAYLOAD_BYTES`. */
+    const inlineOutputOf = (payload: CallbackPayload) => {
       const outputInline = payload.status === "success" && payload.output !== undefined ? JSON.stringify(payload.output) : null
-      if (outputInline !== null && Buffer.byteLength(outputInline) > config.inlinePayloadBytes) {
-        return yield* new ValidationError({
-          field: "output",
-          message: `an inline output may be at most ${config.inlinePayloadBytes} bytes of JSON; write larger ones to outputPath`
-        })
-      }
+      return outputInline !== null && Buffer.byteLength(outputInline) > config.inlinePayloadBytes
+        ? Either.left(
+          new ValidationError({
+            field: "output",
+            message: `an inline output may be at most ${config.inlinePayloadBytes} bytes of JSON; write larger ones to outputPath`
+          })
+        )
+        : Either.right(outputInline)
+    }
+
+    const successOf = (payload: CallbackPayload & { readonly status: "success" }, outputInline: string | null) => ({
+      outputPath: payload.outputPath,
+      outputSize: payload.outputSize,
+      outputInline,
+      assets: payload.assets,
+      logsPath: payload.logsPath ?? null,
+      selectedNext: payload.selectedNext ?? null
+    })
+
+    const apply = Effect.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
+      const outputInline = yield* inlineOutputOf(payload)
       if (payload.status === "success" && payload.selectedNext !== undefined && payload.selectedNext.length > 0) {
         yield* checkSelection(runId, payload.selectedNext)
       }
       const check = (pipelineRunId: string | null) => checkCallbackPaths(runId, pipelineRunId, payload)
       const applied = payload.status === "success"
-        ? results.complete(runId, payload.attempt, {
-          outputPath: payload.outputPath,
-          outputSize: payload.outputSize,
-          outputInline,
-          assets: payload.assets,
-          logsPath: payload.logsPath ?? null,
-          selectedNext: payload.selectedNext ?? null
-        }, check)
+        ? results.complete(runId, payload.attempt, successOf(payload, outputInline), check)
         : results.fail(runId, payload.attempt, {
           error: payload.error,
           errorCode: payload.errorCode ?? null,
@@ -79,6 +89,56 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
       )
     })
 
-    return { apply } as const
+    /**
+     * `apply` for the callbacks of one request: successes of standalone runs this process
+     * dispatched (no `selectedNext`, no idempotency key) are checked and written together
+     * (`RunResults.completeDispatched`); every other one goes through `apply`, all at once. Each
+     * one's outcome, in order.
+     */
+    const applyAll = Effect.fn("Callbacks.applyAll")(function*(
+      items: ReadonlyArray<{ readonly runId: string; readonly payload: CallbackPayload }>
+    ) {
+      type Outcome = Exit.Exit<ResultApplied, ValidationError | NotFound | Conflict>
+      const outcomes: Array<Outcome | undefined> = items.map(() => undefined)
+      const batch: Array<{
+        readonly index: number
+        readonly runId: string
+        readonly attempt: number
+        readonly result: AttemptSuccess
+        readonly check: ScopeCheck
+      }> = []
+      for (const [index, { payload, runId }] of items.entries()) {
+        if (payload.status !== "success" || (payload.selectedNext !== undefined && payload.selectedNext.length > 0)) continue
+        const outputInline = inlineOutputOf(payload)
+        if (Either.isLeft(outputInline)) {
+          outcomes[index] = Exit.fail(outputInline.left)
+          continue
+        }
+        batch.push({
+          index,
+          runId,
+          attempt: payload.attempt,
+          result: successOf(payload, outputInline.right),
+          check: (pipelineRunId) => checkCallbackPaths(runId, pipelineRunId, payload)
+        })
+      }
+      const written = batch.length === 0 ? [] : yield* results.completeDispatched(batch)
+      for (const [i, { attempt, index, runId }] of batch.entries()) {
+        const exit = written[i]
+        if (exit === undefined) continue
+        outcomes[index] = exit
+        if (Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.exists((e) => e._tag === "Conflict"))) {
+          yield* taskRuns.recordLateCallback(runId, attempt, "success")
+        }
+      }
+      const rest = items.flatMap((item, index) => outcomes[index] === undefined ? [{ ...item, index }] : [])
+      yield* Effect.forEach(rest, ({ index, payload, runId }) =>
+        Effect.map(Effect.exit(apply(runId, payload)), (exit) => {
+          outcomes[index] = exit
+        }), { concurrency: "unbounded", discard: true })
+      return outcomes as ReadonlyArray<Outcome>
+    })
+
+    return { apply, applyAll } as const
   })
 }) {}

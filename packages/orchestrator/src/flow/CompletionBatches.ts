@@ -1,4 +1,4 @@
-import { Chunk, Deferred, Effect, Either, Queue } from "effect"
+import { Chunk, Deferred, Effect, Either, type Exit, Queue } from "effect"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import type { AttemptSuccess } from "../store/NewRun.js"
 import { type TransitionedRun, TaskRuns } from "../store/TaskRuns.js"
@@ -50,6 +50,17 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
       Effect.flatMap(Deferred.make<TransitionedRun, NotFound | Conflict>(), (done) =>
         Effect.zipRight(Queue.offer(queue, { runId, attempt, result, done }), Deferred.await(done)))
 
-    return { complete } as const
+    /** Several completions queued at once (they go out in one statement); each one's outcome, in order. */
+    const completeAll = (items: ReadonlyArray<Omit<Pending, "done">>) =>
+      Effect.gen(function*() {
+        const pending: Array<Pending> = []
+        for (const item of items) pending.push({ ...item, done: yield* Deferred.make<TransitionedRun, NotFound | Conflict>() })
+        yield* Queue.offerAll(queue, pending)
+        const outcomes: Array<Exit.Exit<TransitionedRun, NotFound | Conflict>> = []
+        for (const item of pending) outcomes.push(yield* Effect.exit(Deferred.await(item.done)))
+        return outcomes
+      })
+
+    return { complete, completeAll } as const
   })
 }) {}

@@ -20,6 +20,8 @@ export class DispatchedRuns extends Effect.Service<DispatchedRuns>()("@pipeweave
     const runs = new BoundedMap<string, DispatchedRun>(CAPACITY)
     return {
       remember: (runId: string, run: DispatchedRun) => Effect.sync(() => runs.set(runId, run)),
+      /** What is remembered of `runId`, kept. */
+      peek: (runId: string): DispatchedRun | undefined => runs.get(runId),
       take: (runId: string) => Effect.sync(() => runs.take(runId))
     }
   }

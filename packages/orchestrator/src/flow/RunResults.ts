@@ -1,9 +1,9 @@
 import { redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
-import type { ValidationError } from "@pipeweave/domain/Errors"
+import type { Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
 import { invalidSelection } from "@pipeweave/domain/pipeline/Routing"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import type { TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Exit, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { type AttemptOutcome, OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { newDlqId } from "../Ids.js"
@@ -220,6 +220,55 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return applied
     })
 
-    return { fail, complete, underLock, completeLocked, explainMiss: taskRuns.explainMiss } as const
+    /**
+     * `complete` for several results at once, as far as they take its single-statement path
+     * (standalone runs this process dispatched, with no idempotency key): each checked, then
+     * written together, with one wake-up. Each item's outcome in order; `undefined` for an item
+     * left to `complete` (it was not dispatched here, or is a pipeline's or holds a key).
+     */
+    const completeDispatched = Effect.fn("RunResults.completeDispatched")(function*<E>(
+      items: ReadonlyArray<{
+        readonly runId: string
+        readonly attempt: number
+        readonly result: AttemptSuccess
+        readonly check: ScopeCheck<E>
+      }>
+    ) {
+      const outcomes: Array<Exit.Exit<ResultApplied, E | NotFound | Conflict> | undefined> = items.map(() => undefined)
+      const batch: Array<{ readonly index: number; readonly hint: DispatchedRun }> = []
+      for (const [index, item] of items.entries()) {
+        const hint = dispatched.peek(item.runId)
+        if (hint === undefined || hint.pipelineRunId !== null || hint.hasIdempotencyKey) continue
+        const checked = yield* Effect.exit(item.check(null))
+        if (Exit.isFailure(checked)) {
+          outcomes[index] = Exit.failCause(checked.cause)
+          continue
+        }
+        yield* dispatched.take(item.runId)
+        batch.push({ index, hint })
+      }
+      if (batch.length === 0) return outcomes
+      const written = yield* batches.completeAll(batch.map(({ index }) => items[index]!))
+      for (const [i, { hint, index }] of batch.entries()) {
+        const exit = written[i]!
+        if (Exit.isFailure(exit)) {
+          outcomes[index] = Exit.failCause(exit.cause)
+          continue
+        }
+        const applied: ResultApplied = {
+          runId: items[index]!.runId,
+          status: exit.value.status,
+          taskId: exit.value.taskId,
+          outcome: "completed",
+          errorCode: null
+        }
+        yield* record(applied, hint)
+        outcomes[index] = Exit.succeed(applied)
+      }
+      if (outcomes.some((exit) => exit !== undefined && Exit.isSuccess(exit))) yield* wakeups.wake
+      return outcomes
+    })
+
+    return { fail, complete, completeDispatched, underLock, completeLocked, explainMiss: taskRuns.explainMiss } as const
   })
 }) {}
