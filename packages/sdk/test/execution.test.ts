@@ -5,6 +5,7 @@ import { DispatchPayload } from "@pipeweave/domain/Dispatch"
 import { makeMemoryStorage } from "@pipeweave/storage/MemoryStorage"
 import { Clock, Deferred, Effect, Fiber, Layer, Queue, Ref, TestClock } from "effect"
 import { executeDispatch } from "../src/internal/executeDispatch.js"
+import { Heartbeats } from "../src/internal/Heartbeats.js"
 import { OrchestratorClient, OrchestratorError } from "../src/internal/OrchestratorClient.js"
 import { adaptPromiseHandler } from "../src/internal/PromiseContext.js"
 import { StorageRegistry } from "../src/internal/StorageRegistry.js"
@@ -26,6 +27,7 @@ const makeEnv = (callbackFailures: number) =>
     const tempDir = yield* tempDirectory("clock")
     const config = resolveConfig({ orchestratorUrl: "http://fake", serviceId: "clock", secretKey, tempDir }, {})
     const layer = Layer.mergeAll(
+      Heartbeats.layer,
       Layer.succeed(OrchestratorClient, {
         register: () => Effect.die("unused"),
         deregister: () => Effect.die("unused"),

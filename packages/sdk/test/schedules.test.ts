@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { HeartbeatResult } from "@pipeweave/domain/Callback"
-import { Clock, Effect, Fiber, Ref, TestClock } from "effect"
+import { Clock, Effect, Exit, Fiber, Ref, Scope, TestClock } from "effect"
 import { deliverCallback } from "../src/internal/deliverCallback.js"
-import { heartbeatLoop } from "../src/internal/heartbeatLoop.js"
+import { type HeartbeatOptions, Heartbeats } from "../src/internal/Heartbeats.js"
 import { OrchestratorError } from "../src/internal/OrchestratorClient.js"
 import { retryRegistration } from "../src/internal/registerWorker.js"
 
@@ -24,17 +24,26 @@ const scriptedCall = <A>(answers: ReadonlyArray<A | OrchestratorError>, then: A)
 
 const running: typeof HeartbeatResult.Type = { runId: "trun_abcdef", status: "running", cancelled: false }
 
-describe("heartbeat loop (TestClock)", () => {
-  it.effect("beats first after 1 s, then every interval, and keeps going after failed beats", () =>
+/** Watches one attempt's heartbeats with a fresh scheduler; closing the returned scope ends the attempt. */
+const watching = (options: HeartbeatOptions) =>
+  Effect.gen(function*() {
+    const heartbeats = yield* Heartbeats.make
+    const attempt = yield* Scope.make()
+    yield* Scope.extend(heartbeats.watch(options), attempt)
+    return attempt
+  })
+
+describe("heartbeats (TestClock)", () => {
+  it.scoped("beat first after 1 s, then every interval, and keep going after failed beats", () =>
     Effect.gen(function*() {
       const { call, instants } = yield* scriptedCall([running, failure("heartbeat", 503), failure("heartbeat", undefined)], running)
       const errors = yield* Ref.make(0)
-      const fiber = yield* Effect.fork(heartbeatLoop({
+      const attempt = yield* watching({
         beat: call,
         intervalMs: 30_000,
         onCancelled: Effect.die("not cancelled"),
         onError: () => Ref.update(errors, (n) => n + 1)
-      }))
+      })
       yield* TestClock.adjust("999 millis")
       assert.deepStrictEqual(yield* instants, [])
       yield* TestClock.adjust("1 millis")
@@ -46,57 +55,76 @@ describe("heartbeat loop (TestClock)", () => {
       yield* TestClock.adjust("90 seconds")
       assert.deepStrictEqual(yield* instants, [1000, 31_000, 61_000, 91_000, 121_000])
       assert.strictEqual(yield* Ref.get(errors), 2)
-      yield* Fiber.interrupt(fiber)
+      yield* Scope.close(attempt, Exit.void)
       yield* TestClock.adjust("60 seconds")
       assert.strictEqual((yield* instants).length, 5)
     }))
 
-  it.effect("an interval under 1 s is also the delay of the first beat", () =>
+  it.scoped("an interval under 1 s is also the delay of the first beat", () =>
     Effect.gen(function*() {
       const { call, instants } = yield* scriptedCall([], running)
-      const fiber = yield* Effect.fork(heartbeatLoop({
+      yield* watching({
         beat: call,
         intervalMs: 250,
         onCancelled: Effect.die("not cancelled"),
         onError: () => Effect.die("no error")
-      }))
+      })
       yield* TestClock.adjust("249 millis")
       assert.deepStrictEqual(yield* instants, [])
       yield* TestClock.adjust("751 millis")
       assert.deepStrictEqual(yield* instants, [250, 500, 750, 1000])
-      yield* Fiber.interrupt(fiber)
     }))
 
-  it.effect("a loop interrupted before its first beat sends none", () =>
+  it.scoped("an attempt that ends before its first beat sends none", () =>
     Effect.gen(function*() {
       const { call, instants } = yield* scriptedCall([], running)
-      const fiber = yield* Effect.fork(heartbeatLoop({
+      const attempt = yield* watching({
         beat: call,
         intervalMs: 60_000,
         onCancelled: Effect.die("not cancelled"),
         onError: () => Effect.die("no error")
-      }))
+      })
       yield* TestClock.adjust("999 millis")
-      yield* Fiber.interrupt(fiber)
+      yield* Scope.close(attempt, Exit.void)
       yield* TestClock.adjust("10 minutes")
       assert.deepStrictEqual(yield* instants, [])
     }))
 
-  it.effect("an answer with cancelled: true runs onCancelled", () =>
+  it.scoped("an answer with cancelled: true runs onCancelled", () =>
     Effect.gen(function*() {
       const { call } = yield* scriptedCall<typeof HeartbeatResult.Type>([running], { ...running, status: "cancelled", cancelled: true })
       const cancelledAt = yield* Ref.make<ReadonlyArray<number>>([])
-      const fiber = yield* Effect.fork(heartbeatLoop({
+      yield* watching({
         beat: call,
         intervalMs: 1000,
         onCancelled: Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(cancelledAt, (xs) => [...xs, now])),
         onError: () => Effect.void
-      }))
+      })
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(yield* Ref.get(cancelledAt), [])
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(yield* Ref.get(cancelledAt), [2000])
-      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.scoped("one scheduler keeps each attempt's own rhythm; an attempt's end stops only its beats", () =>
+    Effect.gen(function*() {
+      const heartbeats = yield* Heartbeats.make
+      const a = yield* scriptedCall([], running)
+      const b = yield* scriptedCall([], running)
+      const first = yield* Scope.make()
+      yield* Scope.extend(heartbeats.watch({ beat: a.call, intervalMs: 10_000, onCancelled: Effect.void, onError: () => Effect.void }), first)
+      yield* TestClock.adjust("500 millis")
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* heartbeats.watch({ beat: b.call, intervalMs: 3000, onCancelled: Effect.void, onError: () => Effect.void })
+        yield* TestClock.adjust("7 seconds")
+      }))
+      assert.deepStrictEqual(yield* b.instants, [1500, 4500, 7500])
+      yield* TestClock.adjust("15 seconds")
+      assert.deepStrictEqual(yield* b.instants, [1500, 4500, 7500])
+      assert.deepStrictEqual(yield* a.instants, [1000, 11_000, 21_000])
+      yield* Scope.close(first, Exit.void)
+      yield* TestClock.adjust("1 minute")
+      assert.deepStrictEqual(yield* a.instants, [1000, 11_000, 21_000])
     }))
 })
 

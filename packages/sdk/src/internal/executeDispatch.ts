@@ -9,7 +9,7 @@ import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { attemptScope } from "./checkDispatch.js"
 import { deliverCallback } from "./deliverCallback.js"
 import { failureOf } from "./failureOf.js"
-import { heartbeatLoop } from "./heartbeatLoop.js"
+import { Heartbeats } from "./Heartbeats.js"
 import { hydrate, upstreamAssetsOf } from "./hydrate.js"
 import { idempotencyGate } from "./idempotencyGate.js"
 import { OrchestratorClient } from "./OrchestratorClient.js"
@@ -23,6 +23,7 @@ import { WorkerSettings } from "./WorkerSettings.js"
 /** What executing a dispatch needs from the worker. */
 export type DispatchServices =
   | OrchestratorClient
+  | Heartbeats
   | WorkerLog
   | WorkerSettings
   | StorageRegistry
@@ -47,6 +48,7 @@ export const executeDispatch = (
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
   Effect.scoped(Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices | Scope.Scope> {
     const client = yield* OrchestratorClient
+    const heartbeats = yield* Heartbeats
     const { log } = yield* WorkerLog
     const settings = yield* WorkerSettings
     const registry = yield* StorageRegistry
@@ -69,12 +71,12 @@ export const executeDispatch = (
       )
     }
 
-    yield* Effect.forkScoped(heartbeatLoop({
+    yield* heartbeats.watch({
       beat: client.heartbeat({ runId, attempt }, token),
       intervalMs: payload.heartbeatIntervalMs,
       onCancelled: cancel,
       onError: (e) => say("warn", `heartbeat failed: ${e.message}`)
-    }))
+    })
     const progress = (percent: number, message?: string) =>
       client.progress({
         runId,

@@ -1,0 +1,101 @@
+import type { HeartbeatResult } from "@pipeweave/domain/Callback"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Queue, type Scope } from "effect"
+import type { OrchestratorError } from "./OrchestratorClient.js"
+
+/** How long an attempt runs before its first heartbeat, at most: short tasks send none. */
+export const firstBeatAfter: Duration.Duration = Duration.seconds(1)
+
+/** One running attempt's heartbeats. */
+export interface HeartbeatOptions {
+  readonly beat: Effect.Effect<typeof HeartbeatResult.Type, OrchestratorError>
+  readonly intervalMs: number
+  readonly onCancelled: Effect.Effect<void>
+  readonly onError: (error: OrchestratorError) => Effect.Effect<void>
+}
+
+interface Watched {
+  readonly options: HeartbeatOptions
+  dueAtMs: number
+  beating: Fiber.RuntimeFiber<void> | undefined
+  gone: boolean
+}
+
+/**
+ * The heartbeats of every attempt running in this worker, from one fiber that sleeps until the
+ * next one is due (not a sleeping fiber per attempt: most attempts end before their first beat).
+ * An attempt beats first after `min(1 s, intervalMs)` and then `intervalMs` after each beat's
+ * answer, until its scope closes (a beat in flight is interrupted then). A failed beat is reported
+ * through `onError` and never stops the beats; an answer with `cancelled: true` runs `onCancelled`.
+ */
+export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbeats, {
+  /** Beats for the attempt as long as the caller's scope is open. */
+  readonly watch: (options: HeartbeatOptions) => Effect.Effect<void, never, Scope.Scope>
+}>() {
+  static readonly make: Effect.Effect<Heartbeats["Type"], never, Scope.Scope> = Effect.gen(function*() {
+    const watched = new Set<Watched>()
+    const wake = yield* Queue.sliding<void>(1)
+    /**
+     * When the loop looks next: infinite while nothing is watched, minus infinity while it is
+     * looking (so an attempt watched meanwhile still wakes it).
+     */
+    let looksAtMs = Number.POSITIVE_INFINITY
+    const nudge = (dueAtMs: number) => dueAtMs < looksAtMs ? Queue.offer(wake, undefined) : Effect.void
+
+    const beatOnce = (entry: Watched) =>
+      entry.options.beat.pipe(
+        Effect.flatMap((answer) => answer.cancelled ? entry.options.onCancelled : Effect.void),
+        Effect.catchAll(entry.options.onError),
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.flatMap((nowMs) =>
+          Effect.suspend(() => {
+            entry.beating = undefined
+            entry.dueAtMs = nowMs + entry.options.intervalMs
+            return entry.gone ? Effect.void : nudge(entry.dueAtMs)
+          })
+        )
+      )
+
+    const loop = Effect.gen(function*() {
+      for (;;) {
+        looksAtMs = Number.NEGATIVE_INFINITY
+        const nowMs = yield* Clock.currentTimeMillis
+        let nextMs = Number.POSITIVE_INFINITY
+        for (const entry of watched) {
+          if (entry.beating !== undefined) continue
+          if (entry.dueAtMs <= nowMs) entry.beating = yield* Effect.fork(beatOnce(entry))
+          else nextMs = Math.min(nextMs, entry.dueAtMs)
+        }
+        looksAtMs = nextMs
+        yield* nextMs === Number.POSITIVE_INFINITY
+          ? Queue.take(wake)
+          : Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(nextMs - nowMs)))
+      }
+    })
+    yield* Effect.forkScoped(loop)
+
+    const watch = (options: HeartbeatOptions) =>
+      Effect.asVoid(Effect.acquireRelease(
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
+          Effect.suspend(() => {
+            const entry: Watched = {
+              options,
+              dueAtMs: nowMs + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
+              beating: undefined,
+              gone: false
+            }
+            watched.add(entry)
+            return Effect.as(nudge(entry.dueAtMs), entry)
+          })),
+        (entry) =>
+          Effect.suspend(() => {
+            entry.gone = true
+            watched.delete(entry)
+            return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
+          })
+      ))
+    return { watch }
+  })
+
+  /** One scheduler for the worker's lifetime. */
+  static readonly layer: Layer.Layer<Heartbeats> = Layer.scoped(Heartbeats, Heartbeats.make)
+}
