@@ -313,16 +313,19 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     ) =>
       Effect.gen(function*() {
         const traced = yield* tracingEnabled
-        /** Settles `item` with `outcome` (the first time only): its span ends, its `around` runs. */
+        /**
+         * Settles `item` with `outcome` (the first time only): its span ends, its `around` runs.
+         * Uninterruptible, so neither the exchange's timeout nor its end cuts a settlement short.
+         */
         const settle = (item: GroupItem, outcome: Effect.Effect<DispatchOutcome>) =>
-          Effect.suspend(() => {
+          Effect.uninterruptible(Effect.suspend(() => {
             if (item.settled) return Effect.void
             item.settled = true
             return (item.span === undefined ? outcome : endingSpan(item.span, outcome)).pipe(
               around(item.run),
               Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
             )
-          })
+          }))
         const answer = (item: GroupItem, reply: WorkerReply) => settle(item, interpret(item.run, workerUrl, reply))
 
         const sent: Array<GroupItem> = []
@@ -347,7 +350,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
             const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
             if (left > 0) yield* Effect.sleep(Duration.millis(left))
-            yield* Effect.uninterruptible(answer(item, { _tag: "Timeout" }))
+            yield* answer(item, { _tag: "Timeout" })
           }
         })
         const watchdog = yield* Effect.fork(deadlines)
