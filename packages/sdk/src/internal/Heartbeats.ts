@@ -1,5 +1,5 @@
 import type { HeartbeatResult } from "@pipeweave/domain/Callback"
-import { Clock, Context, Duration, Effect, Fiber, Layer, Queue, type Scope } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, FiberRef, Layer, Option, Queue, type Scope, Tracer } from "effect"
 import type { OrchestratorError } from "./OrchestratorClient.js"
 
 /** How long an attempt runs before its first heartbeat, at most: short tasks send none. */
@@ -15,6 +15,9 @@ export interface HeartbeatOptions {
 
 interface Watched {
   readonly options: HeartbeatOptions
+  /** The attempt's span and tracing switch, so its beats stay in its trace as before. */
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly traced: boolean
   dueAtMs: number
   beating: Fiber.RuntimeFiber<void> | undefined
   gone: boolean
@@ -26,6 +29,7 @@ interface Watched {
  * An attempt beats first after `min(1 s, intervalMs)` and then `intervalMs` after each beat's
  * answer, until its scope closes (a beat in flight is interrupted then). A failed beat is reported
  * through `onError` and never stops the beats; an answer with `cancelled: true` runs `onCancelled`.
+ * A beat runs in its attempt's trace (its span, tracing on or off as the attempt had it).
  */
 export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbeats, {
   /** Beats for the attempt as long as the caller's scope is open. */
@@ -42,7 +46,11 @@ export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbe
     const nudge = (dueAtMs: number) => dueAtMs < looksAtMs ? Queue.offer(wake, undefined) : Effect.void
 
     const beatOnce = (entry: Watched) =>
-      entry.options.beat.pipe(
+      Option.match(entry.parent, {
+        onNone: () => entry.options.beat,
+        onSome: (span) => Effect.withParentSpan(entry.options.beat, span)
+      }).pipe(
+        Effect.withTracerEnabled(entry.traced),
         Effect.flatMap((answer) => answer.cancelled ? entry.options.onCancelled : Effect.void),
         Effect.catchAll(entry.options.onError),
         Effect.zipRight(Clock.currentTimeMillis),
@@ -73,26 +81,29 @@ export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbe
     })
     yield* Effect.forkScoped(loop)
 
-    const watch = (options: HeartbeatOptions) =>
-      Effect.asVoid(Effect.acquireRelease(
-        Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
-          Effect.suspend(() => {
-            const entry: Watched = {
-              options,
-              dueAtMs: nowMs + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
-              beating: undefined,
-              gone: false
-            }
-            watched.add(entry)
-            return Effect.as(nudge(entry.dueAtMs), entry)
-          })),
-        (entry) =>
-          Effect.suspend(() => {
-            entry.gone = true
-            watched.delete(entry)
-            return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
-          })
-      ))
+    const register = (options: HeartbeatOptions) =>
+      Effect.gen(function*() {
+        const entry: Watched = {
+          options,
+          parent: yield* Effect.serviceOption(Tracer.ParentSpan),
+          traced: yield* FiberRef.get(FiberRef.currentTracerEnabled),
+          dueAtMs: (yield* Clock.currentTimeMillis) + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
+          beating: undefined,
+          gone: false
+        }
+        watched.add(entry)
+        yield* nudge(entry.dueAtMs)
+        return entry
+      })
+
+    const unregister = (entry: Watched) =>
+      Effect.suspend(() => {
+        entry.gone = true
+        watched.delete(entry)
+        return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
+      })
+
+    const watch = (options: HeartbeatOptions) => Effect.asVoid(Effect.acquireRelease(register(options), unregister))
     return { watch }
   })
 
