@@ -194,32 +194,6 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return applied
     })
 
-    const complete = Effect.fn("RunResults.complete")(function*<E = never>(
-      runId: string,
-      attempt: number,
-      result: AttemptSuccess,
-      check: ScopeCheck<E> = noCheck
-    ) {
-      const hint = yield* dispatched.take(runId)
-      if (hint !== undefined && hint.pipelineRunId === null && !hint.hasIdempotencyKey) {
-        yield* check(null)
-        const run = yield* batches.complete(runId, attempt, result)
-        const applied: ResultApplied = { runId, status: run.status, taskId: run.taskId, outcome: "completed", errorCode: null }
-        yield* record(applied, hint)
-        yield* wakeups.wake
-        return applied
-      }
-      const mayHoldKey = hint?.hasIdempotencyKey ?? true
-      const { passNeeded, value: applied } = yield* inline.transact(
-        Effect.flatMap(pipelineRuns.lockOf(runId), (pipeline) =>
-          Effect.zipRight(check(pipelineRunIdOf(pipeline)), completeLocked(runId, attempt, result, pipeline, mayHoldKey))),
-        (done) => done.madePending
-      )
-      yield* record(applied, hint)
-      if (passNeeded) yield* wakeups.wake
-      return applied
-    })
-
     /**
      * `complete` for several results at once, as far as they take its single-statement path
      * (standalone runs this process dispatched, with no idempotency key): each checked, then
@@ -267,6 +241,26 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       }
       if (outcomes.some((exit) => exit !== undefined && Exit.isSuccess(exit))) yield* wakeups.wake
       return outcomes
+    })
+
+    const complete = Effect.fn("RunResults.complete")(function*<E = never>(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      check: ScopeCheck<E> = noCheck
+    ) {
+      const [single] = yield* completeDispatched([{ runId, attempt, result, check }])
+      if (single !== undefined) return yield* single
+      const hint = yield* dispatched.take(runId)
+      const mayHoldKey = hint?.hasIdempotencyKey ?? true
+      const { passNeeded, value: applied } = yield* inline.transact(
+        Effect.flatMap(pipelineRuns.lockOf(runId), (pipeline) =>
+          Effect.zipRight(check(pipelineRunIdOf(pipeline)), completeLocked(runId, attempt, result, pipeline, mayHoldKey))),
+        (done) => done.madePending
+      )
+      yield* record(applied, hint)
+      if (passNeeded) yield* wakeups.wake
+      return applied
     })
 
     return { fail, complete, completeDispatched, underLock, completeLocked, explainMiss: taskRuns.explainMiss } as const
