@@ -3,9 +3,9 @@ import { NodeFileSystem, NodePath } from "@effect/platform-node"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { DispatchPayload } from "@pipeweave/domain/Dispatch"
 import { makeMemoryStorage } from "@pipeweave/storage/MemoryStorage"
-import { Clock, Deferred, Effect, Fiber, Layer, Queue, Ref, TestClock } from "effect"
+import { Clock, Deferred, Duration, Effect, Fiber, Layer, Queue, Ref, TestClock } from "effect"
 import { executeDispatch } from "../src/internal/executeDispatch.js"
-import { Heartbeats } from "../src/internal/Heartbeats.js"
+import { AttemptTimers } from "../src/internal/AttemptTimers.js"
 import { OrchestratorClient, OrchestratorError } from "../src/internal/OrchestratorClient.js"
 import { adaptPromiseHandler } from "../src/internal/PromiseContext.js"
 import { StorageRegistry } from "../src/internal/StorageRegistry.js"
@@ -17,7 +17,7 @@ import { WorkerSettings } from "../src/internal/WorkerSettings.js"
 import { secretKey, tempDirectory } from "./fixtures.js"
 
 /** In-memory stand-ins for the orchestrator calls and storage of one execution, on the TestClock. */
-const makeEnv = (callbackFailures: number) =>
+const makeEnv = (callbackFailures: number, putTakes: Duration.DurationInput = 0) =>
   Effect.gen(function*() {
     const beats = yield* Ref.make<ReadonlyArray<number>>([])
     const callbacks = yield* Queue.unbounded<{ readonly at: number; readonly body: CallbackPayload }>()
@@ -27,7 +27,7 @@ const makeEnv = (callbackFailures: number) =>
     const tempDir = yield* tempDirectory("clock")
     const config = resolveConfig({ orchestratorUrl: "http://fake", serviceId: "clock", secretKey, tempDir }, {})
     const layer = Layer.mergeAll(
-      Heartbeats.layer,
+      AttemptTimers.layer,
       Layer.succeed(OrchestratorClient, {
         register: () => Effect.die("unused"),
         deregister: () => Effect.die("unused"),
@@ -47,7 +47,9 @@ const makeEnv = (callbackFailures: number) =>
             }
           })
       }),
-      Layer.succeed(StorageRegistry, { get: () => Effect.succeed(storage) }),
+      Layer.succeed(StorageRegistry, {
+        get: () => Effect.succeed({ ...storage, put: (...args) => Effect.zipRight(Effect.sleep(putTakes), storage.put(...args)) })
+      }),
       Layer.succeed(WorkerSettings, Effect.runSync(config)),
       layerWorkerLog(undefined, true),
       NodeFileSystem.layer,
@@ -174,5 +176,18 @@ describe("execution on the TestClock", () => {
       const callback = yield* Queue.take(env.callbacks)
       assert.strictEqual(callback.at, 10_000)
       assert.deepInclude(callback.body, { errorCode: "TIMEOUT", error: "task 'clocked' timed out after 10s" })
+    }))
+
+  it.scoped("the timeout covers the handler, not the saving of its output after it", () =>
+    Effect.gen(function*() {
+      const env = yield* makeEnv(0, "20 seconds")
+      const handler: CoreHandler = () => Effect.as(Effect.sleep("9 seconds"), { ok: true })
+      const fiber = yield* Effect.fork(executeDispatch(task(handler), payload(10, 60_000), backend).pipe(Effect.provide(env.layer)))
+      yield* TestClock.adjust("9 seconds")
+      yield* TestClock.adjust("20 seconds")
+      const callback = yield* Queue.take(env.callbacks)
+      assert.strictEqual(callback.at, 29_000)
+      assert.strictEqual(callback.body.status, "success")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { runId: "trun_clock01", attempt: 1, status: "success" })
     }))
 })

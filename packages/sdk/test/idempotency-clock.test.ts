@@ -6,7 +6,7 @@ import type { IdempotencyDecision } from "@pipeweave/domain/Idempotency"
 import { makeMemoryStorage } from "@pipeweave/storage/MemoryStorage"
 import { Clock, Effect, Fiber, Layer, Queue, Ref, TestClock } from "effect"
 import { executeDispatch } from "../src/internal/executeDispatch.js"
-import { Heartbeats } from "../src/internal/Heartbeats.js"
+import { AttemptTimers } from "../src/internal/AttemptTimers.js"
 import { OrchestratorClient, OrchestratorError } from "../src/internal/OrchestratorClient.js"
 import { StorageRegistry } from "../src/internal/StorageRegistry.js"
 import type { CoreHandler } from "../src/internal/TaskContext.js"
@@ -35,7 +35,7 @@ const makeEnv = (answers: ReadonlyArray<Answer>, then: Answer, cancelAt = Infini
     const tempDir = yield* tempDirectory("idem")
     const config = resolveConfig({ orchestratorUrl: "http://fake", serviceId: "idem", secretKey, tempDir }, {})
     const layer = Layer.mergeAll(
-      Heartbeats.layer,
+      AttemptTimers.layer,
       Layer.succeed(OrchestratorClient, {
         register: () => Effect.die("unused"),
         deregister: () => Effect.die("unused"),

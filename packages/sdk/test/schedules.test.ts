@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import type { HeartbeatResult } from "@pipeweave/domain/Callback"
 import { Clock, Effect, Exit, Fiber, Ref, Scope, TestClock } from "effect"
 import { deliverCallback } from "../src/internal/deliverCallback.js"
-import { type HeartbeatOptions, Heartbeats } from "../src/internal/Heartbeats.js"
+import { AttemptTimers, type HeartbeatOptions } from "../src/internal/AttemptTimers.js"
 import { OrchestratorError } from "../src/internal/OrchestratorClient.js"
 import { retryRegistration } from "../src/internal/registerWorker.js"
 
@@ -27,9 +27,9 @@ const running: typeof HeartbeatResult.Type = { runId: "trun_abcdef", status: "ru
 /** Watches one attempt's heartbeats with a fresh scheduler; closing the returned scope ends the attempt. */
 const watching = (options: HeartbeatOptions) =>
   Effect.gen(function*() {
-    const heartbeats = yield* Heartbeats.make
+    const timers = yield* AttemptTimers.make
     const attempt = yield* Scope.make()
-    yield* Scope.extend(heartbeats.watch(options), attempt)
+    yield* Scope.extend(timers.heartbeats(options), attempt)
     return attempt
   })
 
@@ -108,14 +108,14 @@ describe("heartbeats (TestClock)", () => {
 
   it.scoped("one scheduler keeps each attempt's own rhythm; an attempt's end stops only its beats", () =>
     Effect.gen(function*() {
-      const heartbeats = yield* Heartbeats.make
+      const timers = yield* AttemptTimers.make
       const a = yield* scriptedCall([], running)
       const b = yield* scriptedCall([], running)
       const first = yield* Scope.make()
-      yield* Scope.extend(heartbeats.watch({ beat: a.call, intervalMs: 10_000, onCancelled: Effect.void, onError: () => Effect.void }), first)
+      yield* Scope.extend(timers.heartbeats({ beat: a.call, intervalMs: 10_000, onCancelled: Effect.void, onError: () => Effect.void }), first)
       yield* TestClock.adjust("500 millis")
       yield* Effect.scoped(Effect.gen(function*() {
-        yield* heartbeats.watch({ beat: b.call, intervalMs: 3000, onCancelled: Effect.void, onError: () => Effect.void })
+        yield* timers.heartbeats({ beat: b.call, intervalMs: 3000, onCancelled: Effect.void, onError: () => Effect.void })
         yield* TestClock.adjust("7 seconds")
       }))
       assert.deepStrictEqual(yield* b.instants, [1500, 4500, 7500])

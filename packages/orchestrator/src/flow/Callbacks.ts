@@ -9,6 +9,7 @@ import { checkCallbackPaths } from "./CallbackPaths.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
 import { type ResultApplied, RunResults, type ScopeCheck } from "./RunResults.js"
 import { boundedErrorDetails } from "./WorkerErrorText.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * Applies a worker's callback through `RunResults`. A callback for an attempt that already
@@ -26,7 +27,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
     const config = yield* OrchestratorConfig
 
     /** A standalone run may only select tasks its task type allows; a pipeline's selection is checked against its snapshot. */
-    const checkSelection = Effect.fn("Callbacks.checkSelection")(function*(runId: string, selectedNext: ReadonlyArray<string>) {
+    const checkSelection = Spans.fn("Callbacks.checkSelection")(function*(runId: string, selectedNext: ReadonlyArray<string>) {
       const run = yield* reads.find(runId)
       if (Option.isNone(run)) return yield* NotFound.of("task run", runId)
       if (run.value.pipelineRunId !== null) return
@@ -68,7 +69,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
       selectedNext: payload.selectedNext ?? null
     })
 
-    const apply = Effect.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
+    const apply = Spans.fn("Callbacks.apply")(function*(runId: string, payload: CallbackPayload) {
       const outputInline = yield* inlineOutputOf(payload)
       if (payload.status === "success" && payload.selectedNext !== undefined && payload.selectedNext.length > 0) {
         yield* checkSelection(runId, payload.selectedNext)
@@ -95,7 +96,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
      * (`RunResults.completeDispatched`); every other one goes through `apply`, all at once. Each
      * one's outcome, in order.
      */
-    const applyAll = Effect.fn("Callbacks.applyAll")(function*(
+    const applyAll = Spans.fn("Callbacks.applyAll")(function*(
       items: ReadonlyArray<{ readonly runId: string; readonly payload: CallbackPayload }>
     ) {
       type Outcome = Exit.Exit<ResultApplied, ValidationError | NotFound | Conflict>

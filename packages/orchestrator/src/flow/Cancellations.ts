@@ -9,6 +9,7 @@ import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const TASK_RUN_REASON = "cancelled by an operator"
 const PIPELINE_RUN_REASON = "cancelled by an operator (pipeline run cancelled)"
@@ -50,7 +51,7 @@ export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/o
         return true
       }))
 
-    const cancelTaskRun = Effect.fn("Cancellations.cancelTaskRun")(function*(runId: string) {
+    const cancelTaskRun = Spans.fn("Cancellations.cancelTaskRun")(function*(runId: string) {
       const cancelled = yield* cancelLocked(runId)
       const run = yield* taskRunReads.get(runId)
       if (Option.isNone(run)) return yield* NotFound.of("task run", runId)
@@ -68,7 +69,7 @@ export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/o
       })
     })
 
-    const cancelPipelineRun = Effect.fn("Cancellations.cancelPipelineRun")(function*(pipelineRunId: string) {
+    const cancelPipelineRun = Spans.fn("Cancellations.cancelPipelineRun")(function*(pipelineRunId: string) {
       const outcome = yield* tx.run(Effect.gen(function*() {
         const locked = yield* pipelineRuns.lock(pipelineRunId)
         if (Option.isNone(locked)) return yield* NotFound.of("pipeline run", pipelineRunId)

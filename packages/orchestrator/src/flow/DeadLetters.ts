@@ -12,6 +12,7 @@ import { Transactions } from "../store/Transactions.js"
 import { inputSizeOf, inputViewOf } from "./DeadLetterInput.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * The dead letter queue: runs that failed for good, with everything needed to understand and
@@ -49,13 +50,13 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
         retriedAt: row.retriedAt
       }))
 
-    const list = Effect.fn("DeadLetters.list")(function*(params: DlqParams) {
+    const list = Spans.fn("DeadLetters.list")(function*(params: DlqParams) {
       const { rows, total } = yield* store.list(params)
       const items = yield* Effect.forEach(rows, toItem, { concurrency: 8 })
       return { items, total, limit: params.limit, offset: params.offset }
     })
 
-    const show = Effect.fn("DeadLetters.show")(function*(id: string) {
+    const show = Spans.fn("DeadLetters.show")(function*(id: string) {
       const row = yield* Effect.flatMap(store.find(id), Option.match({
         onNone: () => Effect.fail(NotFound.of("dead letter", id)),
         onSome: Effect.succeed
@@ -108,7 +109,7 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
         return { newRunId, status: "queued" as const, codeVersion: task.codeVersion }
       })
 
-    const retry = Effect.fn("DeadLetters.retry")(function*(id: string) {
+    const retry = Spans.fn("DeadLetters.retry")(function*(id: string) {
       const retried = yield* tx.run(Effect.gen(function*() {
         const row = yield* store.lock(id)
         if (Option.isNone(row)) return yield* NotFound.of("dead letter", id)
@@ -118,7 +119,7 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
       return retried
     })
 
-    const retryAll = Effect.fn("DeadLetters.retryAll")(function*(
+    const retryAll = Spans.fn("DeadLetters.retryAll")(function*(
       filter: { readonly pipelineId?: string | undefined; readonly taskId?: string | undefined }
     ) {
       const ids = yield* store.unretried(filter)
@@ -131,7 +132,7 @@ export class DeadLetters extends Effect.Service<DeadLetters>()("@pipeweave/orche
       return { retried: retried.length, results: retried }
     })
 
-    const purgeOlderThan = Effect.fn("DeadLetters.purgeOlderThan")(function*(ageMs: number) {
+    const purgeOlderThan = Spans.fn("DeadLetters.purgeOlderThan")(function*(ageMs: number) {
       const cutoff = new Date((yield* Clock.currentTimeMillis) - ageMs)
       return { purged: yield* store.purgeBefore(cutoff, false) }
     })

@@ -7,6 +7,7 @@ import { Registry } from "../store/Registry.js"
 import { RunCounts } from "../store/RunCounts.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { RunResults } from "./RunResults.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const DAY_MS = 86_400_000
 const SWEEP_BATCH = 500
@@ -46,12 +47,12 @@ export class DeadlineSweep extends Effect.Service<DeadlineSweep>()("@pipeweave/o
       }
       yield* counts.compact
       return expired.length
-    }).pipe(Effect.withSpan("DeadlineSweep.sweep"))
+    }).pipe(Spans.withSpan("DeadlineSweep.sweep"))
 
     const purgeDeadLetters = Effect.gen(function*() {
       const cutoff = new Date((yield* Clock.currentTimeMillis) - config.dlqRetentionDays * DAY_MS)
       return yield* deadLetters.purgeBefore(cutoff, true)
-    }).pipe(Effect.withSpan("DeadlineSweep.purgeDeadLetters"))
+    }).pipe(Spans.withSpan("DeadlineSweep.purgeDeadLetters"))
 
     /** Removes one batch of runs past `RUN_RETENTION_DAYS`; returns how many task runs went. */
     const purgeFinishedRuns = Effect.gen(function*() {
@@ -59,13 +60,13 @@ export class DeadlineSweep extends Effect.Service<DeadlineSweep>()("@pipeweave/o
       const removed = yield* taskRuns.purgeFinished(cutoff, PURGE_BATCH)
       yield* pipelineRuns.purgeFinished(cutoff, PURGE_BATCH)
       return removed
-    }).pipe(Effect.withSpan("DeadlineSweep.purgeFinishedRuns"))
+    }).pipe(Spans.withSpan("DeadlineSweep.purgeFinishedRuns"))
 
     /** Removes instances unreachable and silent for `INSTANCE_PRUNE_AFTER_SECONDS`; returns how many. */
     const pruneInstances = Effect.gen(function*() {
       const cutoff = new Date((yield* Clock.currentTimeMillis) - config.instancePruneAfterSeconds * 1000)
       return yield* registry.pruneInstances(cutoff)
-    }).pipe(Effect.withSpan("DeadlineSweep.pruneInstances"))
+    }).pipe(Spans.withSpan("DeadlineSweep.pruneInstances"))
 
     return {
       sweep,

@@ -18,6 +18,7 @@ import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
 import { readGroupedAnswer } from "./GroupedAnswer.js"
 import { describeWorkerAnswer, transportReply, type WorkerReply } from "./WorkerAnswer.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
@@ -77,7 +78,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const dispatched = yield* DispatchedRuns
     const structures = yield* StructureCache
 
-    const payloadFor = Effect.fn("Dispatcher.payloadFor")(function*(run: ClaimedRun, nowMs: number) {
+    const payloadFor = Spans.fn("Dispatcher.payloadFor")(function*(run: ClaimedRun, nowMs: number) {
       const scope = StorageKeys.runScope(run.id, run.pipelineRunId)
       const ttl = run.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS
       const backend = yield* Option.match(backends.get(run.storageBackend), {
@@ -146,7 +147,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
      * (at least 1 s, at most `UNREACHABLE_MAX_DELAY_MS`), so a stopped worker never drains the
      * queue into the DLQ; another instance that still answers gets it at once.
      */
-    const holdUnreached = Effect.fn("Dispatcher.holdUnreached")(function*(run: ClaimedRun, workerUrl: string, reason: string) {
+    const holdUnreached = Spans.fn("Dispatcher.holdUnreached")(function*(run: ClaimedRun, workerUrl: string, reason: string) {
       yield* dispatched.take(run.id)
       down.add(workerUrl)
       const nowMs = yield* Clock.currentTimeMillis
@@ -170,7 +171,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     })
 
     /** Records the run as dispatched and builds its payload. */
-    const prepare = Effect.fn("Dispatcher.prepare")(function*(run: ClaimedRun) {
+    const prepare = Spans.fn("Dispatcher.prepare")(function*(run: ClaimedRun) {
       const nowMs = yield* Clock.currentTimeMillis
       yield* dispatched.remember(run.id, {
         taskId: run.taskId,

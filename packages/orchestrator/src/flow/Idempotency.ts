@@ -6,6 +6,7 @@ import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { RunResults } from "./RunResults.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const WAIT_MS = 1000
 
@@ -57,7 +58,7 @@ export class Idempotency extends Effect.Service<Idempotency>()("@pipeweave/orche
         return { _tag: "Cached", fromRunId: source.value.id } as IdempotencyDecision
       })
 
-    const claim = Effect.fn("Idempotency.claim")(function*(runId: string, attempt: number, key: string) {
+    const claim = Spans.fn("Idempotency.claim")(function*(runId: string, attempt: number, key: string) {
       const decision = yield* results.underLock(runId, (pipeline) => decide(runId, attempt, key, pipeline))
       if (decision._tag === "Cached") yield* wakeups.wake
       return decision

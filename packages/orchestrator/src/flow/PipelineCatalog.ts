@@ -9,6 +9,7 @@ import {
 import { Effect, Either, Option } from "effect"
 import { PipelineRunReads } from "../store/PipelineRunReads.js"
 import { Registry } from "../store/Registry.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** A pipeline as registered now, with its structure resolved from the registered tasks. */
 export interface ResolvedPipeline {
@@ -55,7 +56,7 @@ export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipewea
           structure: resolve([t.taskId])
         }))
       return [...explicit, ...implicit].sort((a, b) => a.id.localeCompare(b.id))
-    }).pipe(Effect.withSpan("PipelineCatalog.all"))
+    }).pipe(Spans.withSpan("PipelineCatalog.all"))
 
     const find = (id: string) => Effect.map(all, (pipelines) => Option.fromNullable(pipelines.find((p) => p.id === id)))
 

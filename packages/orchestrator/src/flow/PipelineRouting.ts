@@ -4,6 +4,7 @@ import { newTaskRunId } from "../Ids.js"
 import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * Moves pipeline runs along: each task's completion or final failure is routed by the pure rules
@@ -33,13 +34,13 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
         ? completeTask(run.structure, run.routing, taskId, selected, run.failureMode)
         : undefined
 
-    const routeFailure = Effect.fn("PipelineRouting.routeFailure")(function*(run: LockedRun, taskId: string) {
+    const routeFailure = Spans.fn("PipelineRouting.routeFailure")(function*(run: LockedRun, taskId: string) {
       if (run.routing.tasks[taskId] !== "started") return
       yield* apply(run, failTask(run.structure, run.routing, taskId, run.failureMode))
     })
 
     /** A dead letter of this run was retried: its failed edges are undecided again and the run goes on. */
-    const resume = Effect.fn("PipelineRouting.resume")(function*(run: LockedRun, retriedTaskId: string) {
+    const resume = Spans.fn("PipelineRouting.resume")(function*(run: LockedRun, retriedTaskId: string) {
       const resumption = retryTask(run.structure, run.routing, retriedTaskId)
       const again = [
         ...resumption.start.filter((id) => id !== retriedTaskId).map((taskId) => ({ taskId, status: "pending" as const })),

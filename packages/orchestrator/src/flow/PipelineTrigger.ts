@@ -15,6 +15,7 @@ import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * Starts a pipeline run: validates the pipeline as registered now, stores its structure snapshot
@@ -34,7 +35,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
     const inline = yield* InlineClaims
     const wakeups = yield* Wakeups
 
-    const trigger = Effect.fn("PipelineTrigger.trigger")(function*(pipelineId: string, request: TriggerRequest) {
+    const trigger = Spans.fn("PipelineTrigger.trigger")(function*(pipelineId: string, request: TriggerRequest) {
       const pipeline = yield* Effect.flatMap(catalog.find(pipelineId), Option.match({
         onNone: () => Effect.fail(NotFound.of("pipeline", pipelineId)),
         onSome: Effect.succeed

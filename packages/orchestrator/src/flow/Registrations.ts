@@ -7,6 +7,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { ServiceLiveness } from "./ServiceLiveness.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const listed = (conflicts: ReadonlyArray<OwnershipConflict>) =>
   conflicts.map((c) => `${c.kind} '${c.id}' belongs to service '${c.owner}'`).join(", ")
@@ -34,7 +35,7 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
     const wakeups = yield* Wakeups
     const liveness = yield* ServiceLiveness
 
-    const claimable = Effect.fn("Registrations.claimable")(function*(request: RegisterRequest) {
+    const claimable = Spans.fn("Registrations.claimable")(function*(request: RegisterRequest) {
       const conflicts = yield* registry.foreignOwners(request)
       if (conflicts.length === 0) return new Set<string>()
       if (!request.takeover) {
@@ -58,7 +59,7 @@ export class Registrations extends Effect.Service<Registrations>()("@pipeweave/o
       return new Set(owners)
     })
 
-    const register = Effect.fn("Registrations.register")(function*(request: RegisterRequest) {
+    const register = Spans.fn("Registrations.register")(function*(request: RegisterRequest) {
       const dead = yield* claimable(request).pipe(Effect.tapError((refused) =>
         Effect.logWarning(`registration of service '${request.serviceId}' refused: ${refused.message}`).pipe(
           Effect.annotateLogs({ event: "service.refused", serviceId: request.serviceId, instanceUrl: redactUrl(request.baseUrl) })

@@ -19,6 +19,7 @@ import { InlineClaims } from "./InlineClaims.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** Where an attempt's result left its run. */
 export interface ResultApplied {
@@ -80,7 +81,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const underLock = <A, E, R>(runId: string, body: (pipeline: PipelineLock) => Effect.Effect<A, E, R>) =>
       tx.run(Effect.flatMap(pipelineRuns.lockOf(runId), body))
 
-    const failLocked = Effect.fn("RunResults.failLocked")(function*(
+    const failLocked = Spans.fn("RunResults.failLocked")(function*(
       runId: string,
       attempt: number,
       failure: AttemptFailure,
@@ -136,7 +137,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       } satisfies ResultApplied
     })
 
-    const completeLocked = Effect.fn("RunResults.completeLocked")(function*(
+    const completeLocked = Spans.fn("RunResults.completeLocked")(function*(
       runId: string,
       attempt: number,
       result: AttemptSuccess,
@@ -179,7 +180,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       } satisfies LockedCompletion
     })
 
-    const fail = Effect.fn("RunResults.fail")(function*<E = never>(
+    const fail = Spans.fn("RunResults.fail")(function*<E = never>(
       runId: string,
       attempt: number,
       failure: AttemptFailure,
@@ -200,7 +201,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
      * written together, with one wake-up. Each item's outcome in order; `undefined` for an item
      * left to `complete` (it was not dispatched here, or is a pipeline's or holds a key).
      */
-    const completeDispatched = Effect.fn("RunResults.completeDispatched")(function*<E>(
+    const completeDispatched = Spans.fn("RunResults.completeDispatched")(function*<E>(
       items: ReadonlyArray<{
         readonly runId: string
         readonly attempt: number
@@ -243,7 +244,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return outcomes
     })
 
-    const complete = Effect.fn("RunResults.complete")(function*<E = never>(
+    const complete = Spans.fn("RunResults.complete")(function*<E = never>(
       runId: string,
       attempt: number,
       result: AttemptSuccess,

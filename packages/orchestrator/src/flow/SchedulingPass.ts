@@ -7,6 +7,7 @@ import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher
 import { groupByInstance } from "./DispatchGroups.js"
 import type { ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { RunSlots } from "./RunSlots.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const CLAIM_BATCH = 50
 
@@ -79,7 +80,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         if (claimed.length < reserved) break
       }
       return { claimed: dispatched.length, dispatched }
-    }).pipe(Effect.withSpan("SchedulingPass.pass"))
+    }).pipe(Spans.withSpan("SchedulingPass.pass"))
 
     /** `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has committed. */
     const claimWithin: ClaimWithin = (wanted) =>

@@ -1,6 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Option } from "effect"
 import { Registry } from "../store/Registry.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const PROBE_TIMEOUT = Duration.seconds(2)
 
@@ -27,7 +28,7 @@ export class ServiceLiveness extends Effect.Service<ServiceLiveness>()("@pipewea
       )
 
     /** The first instance of `serviceId` that answers as that service, if any. */
-    const liveInstance = Effect.fn("ServiceLiveness.liveInstance")(function*(serviceId: string) {
+    const liveInstance = Spans.fn("ServiceLiveness.liveInstance")(function*(serviceId: string) {
       const urls = yield* registry.instances(serviceId)
       const live = yield* Effect.forEach(urls, (url) => answers(url, serviceId), { concurrency: "unbounded" })
       return Option.fromNullable(urls.find((_, i) => live[i]))

@@ -10,6 +10,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { Wakeups } from "./Wakeups.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** A queued standalone run. */
 export interface Submitted {
@@ -32,7 +33,7 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
     const config = yield* OrchestratorConfig
     const wakeups = yield* Wakeups
 
-    const submit = Effect.fn("Submissions.submit")(function*(
+    const submit = Spans.fn("Submissions.submit")(function*(
       requests: ReadonlyArray<QueueTaskRequest>,
       field: (index: number) => string
     ) {

@@ -2,6 +2,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import type { DlqParams } from "@pipeweave/domain/DeadLetter"
 import { Clock, Effect, Schema } from "effect"
 import { DbDate, DbDateOrNull, DbInt } from "./Rows.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** A dead letter with its run's input location and its pipeline run, if any. */
 export const DeadLetterRow = Schema.Struct({
@@ -64,7 +65,7 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
       JOIN task_runs r ON r.id = d.task_run_id
       LEFT JOIN pipeline_runs p ON p.id = d.pipeline_run_id`
 
-    const insert = Effect.fn("DeadLetterStore.insert")(function*(entry: NewDeadLetter) {
+    const insert = Spans.fn("DeadLetterStore.insert")(function*(entry: NewDeadLetter) {
       yield* sql`INSERT INTO dead_letters ${
         sql.insert({
           id: entry.id,
@@ -106,7 +107,7 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
             LIMIT ${params.limit} OFFSET ${params.offset}`
     })
 
-    const list = Effect.fn("DeadLetterStore.list")(function*(params: DlqParams) {
+    const list = Spans.fn("DeadLetterStore.list")(function*(params: DlqParams) {
       const { total } = yield* countEntries(params)
       const rows = yield* pageEntries(params)
       return { rows, total }
@@ -118,7 +119,7 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
       execute: (id) => sql`${select} WHERE d.id = ${id}`
     })
 
-    const find = Effect.fn("DeadLetterStore.find")(function*(id: string) {
+    const find = Spans.fn("DeadLetterStore.find")(function*(id: string) {
       return yield* findEntry(id)
     }, Effect.orDie)
 
@@ -129,15 +130,15 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
     })
 
     /** Like `find`, locking the entry for the rest of the transaction. */
-    const lock = Effect.fn("DeadLetterStore.lock")(function*(id: string) {
+    const lock = Spans.fn("DeadLetterStore.lock")(function*(id: string) {
       return yield* lockEntry(id)
     }, Effect.orDie)
 
-    const markRetried = Effect.fn("DeadLetterStore.markRetried")(function*(id: string, newRunId: string) {
+    const markRetried = Spans.fn("DeadLetterStore.markRetried")(function*(id: string, newRunId: string) {
       yield* sql`UPDATE dead_letters SET retried_run_id = ${newRunId}, retried_at = ${yield* now} WHERE id = ${id}`
     }, Effect.orDie)
 
-    const unretried = Effect.fn("DeadLetterStore.unretried")(function*(
+    const unretried = Spans.fn("DeadLetterStore.unretried")(function*(
       filter: { readonly pipelineId?: string | undefined; readonly taskId?: string | undefined }
     ) {
       const rows = yield* sql<{ id: string }>`
@@ -150,7 +151,7 @@ export class DeadLetterStore extends Effect.Service<DeadLetterStore>()("@pipewea
     }, Effect.orDie)
 
     /** Removes entries that failed before `cutoff`; returns how many. */
-    const purgeBefore = Effect.fn("DeadLetterStore.purgeBefore")(function*(cutoff: Date, inclusive: boolean) {
+    const purgeBefore = Spans.fn("DeadLetterStore.purgeBefore")(function*(cutoff: Date, inclusive: boolean) {
       const purged = inclusive
         ? yield* sql`DELETE FROM dead_letters WHERE failed_at <= ${cutoff} RETURNING id`
         : yield* sql`DELETE FROM dead_letters WHERE failed_at < ${cutoff} RETURNING id`

@@ -1,6 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Schema } from "effect"
 import { DbDateOrNull } from "./Rows.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const KeyRow = Schema.Struct({
   runId: Schema.String,
@@ -28,20 +29,20 @@ export class IdempotencyKeys extends Effect.Service<IdempotencyKeys>()("@pipewea
     })
 
     /** Claims the key for `runId` unless someone holds it; returns the holder, locked (call it in a transaction). */
-    const claim = Effect.fn("IdempotencyKeys.claim")(function*(taskId: string, key: string, runId: string) {
+    const claim = Spans.fn("IdempotencyKeys.claim")(function*(taskId: string, key: string, runId: string) {
       const at = yield* now
       yield* sql`INSERT INTO idempotency_keys (task_id, key, run_id, status, claimed_at)
                  VALUES (${taskId}, ${key}, ${runId}, 'running', ${at}) ON CONFLICT DO NOTHING`
       return yield* lockHolder({ taskId, key })
     }, Effect.orDie)
 
-    const takeOver = Effect.fn("IdempotencyKeys.takeOver")(function*(taskId: string, key: string, runId: string) {
+    const takeOver = Spans.fn("IdempotencyKeys.takeOver")(function*(taskId: string, key: string, runId: string) {
       yield* sql`UPDATE idempotency_keys SET run_id = ${runId}, status = 'running', claimed_at = ${yield* now},
                    completed_at = NULL, expires_at = NULL WHERE task_id = ${taskId} AND key = ${key}`
     }, Effect.orDie)
 
     /** The run completed: its key now caches its output for the task's TTL (or `defaultTtlSeconds`). */
-    const completeFor = Effect.fn("IdempotencyKeys.completeFor")(function*(runId: string, defaultTtlSeconds: number) {
+    const completeFor = Spans.fn("IdempotencyKeys.completeFor")(function*(runId: string, defaultTtlSeconds: number) {
       const at = yield* now
       yield* sql`
         UPDATE idempotency_keys k SET status = 'completed', completed_at = ${at},
@@ -50,7 +51,7 @@ export class IdempotencyKeys extends Effect.Service<IdempotencyKeys>()("@pipewea
     }, Effect.orDie)
 
     /** The run failed: its key is free again. */
-    const releaseFor = Effect.fn("IdempotencyKeys.releaseFor")(function*(runId: string) {
+    const releaseFor = Spans.fn("IdempotencyKeys.releaseFor")(function*(runId: string) {
       yield* sql`DELETE FROM idempotency_keys WHERE run_id = ${runId} AND status = 'running'`
     }, Effect.orDie)
 

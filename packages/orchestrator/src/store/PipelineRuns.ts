@@ -3,6 +3,7 @@ import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const LockedRow = Schema.Struct({
   id: Schema.String,
@@ -62,7 +63,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
     const sql = yield* SqlClient.SqlClient
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-    const insert = Effect.fn("PipelineRuns.insert")(function*(run: NewPipelineRun) {
+    const insert = Spans.fn("PipelineRuns.insert")(function*(run: NewPipelineRun) {
       yield* sql`INSERT INTO pipeline_runs ${
         sql.insert({
           id: run.id,
@@ -97,7 +98,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
      * Locks the pipeline run that task run `taskRunId` belongs to, if any, and tells which task the
      * run is of (call it in a transaction).
      */
-    const lockOf = Effect.fn("PipelineRuns.lockOf")(function*(taskRunId: string) {
+    const lockOf = Spans.fn("PipelineRuns.lockOf")(function*(taskRunId: string) {
       const row = yield* lockRunOf(taskRunId)
       return Option.map(row, ({ lockedTaskId, ...run }) => ({ run, taskId: lockedTaskId }))
     }, Effect.orDie)
@@ -111,12 +112,12 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
             FROM pipeline_runs WHERE id = ${pipelineRunId} FOR UPDATE`
     })
 
-    const lock = Effect.fn("PipelineRuns.lock")(function*(pipelineRunId: string) {
+    const lock = Spans.fn("PipelineRuns.lock")(function*(pipelineRunId: string) {
       return yield* lockRun(pipelineRunId)
     }, Effect.orDie)
 
     /** Stores the routing state after a transition; `outcome` ends the run. */
-    const saveRouting = Effect.fn("PipelineRuns.saveRouting")(
+    const saveRouting = Spans.fn("PipelineRuns.saveRouting")(
       function*(id: string, routing: RoutingState, outcome: string | null) {
         yield* saveRoutingStatement(sql, id, routing, outcome, yield* now)
       },
@@ -124,7 +125,7 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
     )
 
     /** Removes up to `batch` pipeline runs that ended before `cutoff` and have no task run left. */
-    const purgeFinished = Effect.fn("PipelineRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
+    const purgeFinished = Spans.fn("PipelineRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
       const removed = yield* sql<{ id: string }>`
         DELETE FROM pipeline_runs WHERE id IN (
           SELECT p.id FROM pipeline_runs p

@@ -5,6 +5,7 @@ import type { CodeHistoryEntry, ServiceInfo, TaskInfo } from "@pipeweave/domain/
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDate, DbInt } from "./Rows.js"
 import { TaskRow } from "./TaskRow.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 const ServiceRow = Schema.Struct({
   serviceId: Schema.String,
@@ -199,10 +200,10 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
     const lockRegistrations = sql`SELECT pg_advisory_xact_lock(${REGISTRATIONS_LOCK})`.pipe(
       Effect.asVoid,
       Effect.orDie,
-      Effect.withSpan("Registry.lockRegistrations")
+      Spans.withSpan("Registry.lockRegistrations")
     )
 
-    const register = Effect.fn("Registry.register")(function*(request: RegisterRequest) {
+    const register = Spans.fn("Registry.register")(function*(request: RegisterRequest) {
       const now = new Date(yield* Clock.currentTimeMillis)
       const previous = yield* lockServiceVersion(request.serviceId)
       yield* sql`
@@ -230,7 +231,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
      * Records that `workerUrl` refused a connection; answers how many other instances of its
      * services are still reachable, and since when this one has been down.
      */
-    const markUnreachable = Effect.fn("Registry.markUnreachable")(function*(workerUrl: string) {
+    const markUnreachable = Spans.fn("Registry.markUnreachable")(function*(workerUrl: string) {
       const at = new Date(yield* Clock.currentTimeMillis)
       const rows = yield* unreachableMarked({ workerUrl, at })
       return rows[0] ?? { reachable: 0, downSince: at }
@@ -258,7 +259,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
      * An instance said it is leaving: it is marked unreachable (so claims prefer any other instance,
      * and dispatches to it, refused or answered 503, spend no attempt) until it registers again.
      */
-    const deregister = Effect.fn("Registry.deregister")(function*(serviceId: string, baseUrl: string) {
+    const deregister = Spans.fn("Registry.deregister")(function*(serviceId: string, baseUrl: string) {
       const at = new Date(yield* Clock.currentTimeMillis)
       const rows = yield* sql`
         UPDATE service_instances SET unreachable_since = COALESCE(unreachable_since, ${at})
@@ -271,7 +272,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
      * Removes the instances unreachable since before `cutoff` and not seen since then either;
      * answers how many went. A reachable instance stays however long it is idle.
      */
-    const pruneInstances = Effect.fn("Registry.pruneInstances")(function*(cutoff: Date) {
+    const pruneInstances = Spans.fn("Registry.pruneInstances")(function*(cutoff: Date) {
       const rows = yield* sql`
         DELETE FROM service_instances
         WHERE unreachable_since < ${cutoff} AND last_seen_at < ${cutoff}
@@ -280,7 +281,7 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
     }, Effect.orDie)
 
     /** Clears the mark of an instance that answered again. */
-    const markReachable = Effect.fn("Registry.markReachable")(function*(workerUrl: string) {
+    const markReachable = Spans.fn("Registry.markReachable")(function*(workerUrl: string) {
       yield* sql`UPDATE service_instances SET unreachable_since = NULL WHERE base_url = ${workerUrl}`
     }, Effect.orDie)
 

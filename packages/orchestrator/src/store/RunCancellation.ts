@@ -1,6 +1,7 @@
 import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { Clock, Effect, Schema } from "effect"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** The statuses a run may be cancelled from: not yet ended. */
 const UNFINISHED = ["waiting", "pending", "dispatching", "running"] as const
@@ -56,13 +57,13 @@ export const runCancellation = (sql: SqlClient.SqlClient) => {
   })
 
   /** Cancels run `runId` if it has not ended; returns it then, nothing otherwise. */
-  const cancel = Effect.fn("TaskRuns.cancel")(function*(runId: string, reason: string) {
+  const cancel = Spans.fn("TaskRuns.cancel")(function*(runId: string, reason: string) {
     const rows = yield* cancelRun({ runId, reason, at: yield* now })
     return rows[0]
   }, Effect.orDie)
 
   /** Cancels every run of pipeline run `pipelineRunId` that has not ended; returns them. */
-  const cancelAllOf = Effect.fn("TaskRuns.cancelAllOf")(function*(pipelineRunId: string, reason: string) {
+  const cancelAllOf = Spans.fn("TaskRuns.cancelAllOf")(function*(pipelineRunId: string, reason: string) {
     return yield* cancelAllRuns({ pipelineRunId, reason, at: yield* now })
   }, Effect.orDie)
 

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * Folds the per-statement deltas the `task_runs` triggers append into `task_run_counts`, keeping
@@ -15,7 +16,7 @@ export class RunCounts extends Effect.Service<RunCounts>()("@pipeweave/orchestra
       ON CONFLICT (status) DO UPDATE SET n = task_run_counts.n + EXCLUDED.n`.pipe(
       Effect.asVoid,
       Effect.orDie,
-      Effect.withSpan("RunCounts.compact")
+      Spans.withSpan("RunCounts.compact")
     )
   }))
 }) {}

@@ -2,6 +2,7 @@ import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
 import { inFlight } from "./RunSql.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** An attempt past its heartbeat deadline or its timeout. */
 export const ExpiredAttempt = Schema.Struct({
@@ -85,12 +86,12 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
           (SELECT min(timeout_at) FROM task_runs WHERE ${inFlight(sql)})) AS next`
   })
 
-  const route = Effect.fn("TaskRuns.route")(function*(pipelineRunId: string, moves: RoutedMoves) {
+  const route = Spans.fn("TaskRuns.route")(function*(pipelineRunId: string, moves: RoutedMoves) {
     if (moves.start.length + moves.skip.length + moves.cancel.length === 0) return
     yield* routeStatement(sql, pipelineRunId, moves, yield* now)
   }, Effect.orDie)
 
-  const cancelOrphans = Effect.fn("TaskRuns.cancelOrphans")(
+  const cancelOrphans = Spans.fn("TaskRuns.cancelOrphans")(
     function*(taskIds: ReadonlyArray<string>, reason: string) {
       const at = yield* now
       return yield* sql<{ taskId: string }>`
@@ -101,7 +102,7 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
     Effect.orDie
   )
 
-  const expired = Effect.fn("TaskRuns.expired")(function*(limit: number) {
+  const expired = Spans.fn("TaskRuns.expired")(function*(limit: number) {
     const at = yield* now
     return yield* findExpired({ at, limit })
   }, Effect.orDie)
@@ -109,7 +110,7 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
   const nextDeadline = findNextDeadline().pipe(
     Effect.map(Option.match({ onNone: () => null, onSome: (row) => row.next })),
     Effect.orDie,
-    Effect.withSpan("TaskRuns.nextDeadline")
+    Spans.withSpan("TaskRuns.nextDeadline")
   )
 
   /** Gives every attempt in flight a full heartbeat interval pair from `now` (an orchestrator just started). */
@@ -117,7 +118,7 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
    * Gives every attempt in flight a heartbeat deadline at least max(2 × its interval, `graceMs`)
    * from now; returns how many attempts that covered.
    */
-  const extendDeadlines = Effect.fn("TaskRuns.extendDeadlines")(function*(graceMs: number) {
+  const extendDeadlines = Spans.fn("TaskRuns.extendDeadlines")(function*(graceMs: number) {
     const at = yield* now
     const extended = yield* sql<{ id: string }>`
       UPDATE task_runs SET heartbeat_deadline = GREATEST(heartbeat_deadline,
@@ -131,7 +132,7 @@ export const runMaintenance = (sql: SqlClient.SqlClient) => {
    * still holds them) and the task runs of pipeline runs that ended before it, then those pipeline
    * runs. Returns how many task runs went.
    */
-  const purgeFinished = Effect.fn("TaskRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
+  const purgeFinished = Spans.fn("TaskRuns.purgeFinished")(function*(cutoff: Date, batch: number) {
     const removed = yield* sql<{ id: string }>`
       DELETE FROM task_runs WHERE id IN (
         (SELECT r.id FROM task_runs r

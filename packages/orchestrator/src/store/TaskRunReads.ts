@@ -5,6 +5,7 @@ import type { TaskRun } from "@pipeweave/domain/TaskRun"
 import { Effect, Option, Schema } from "effect"
 import { DbDateOrNull, DbInt } from "./Rows.js"
 import { AttemptRow, RunRow } from "./RunRow.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 export const toTaskRun = (run: RunRow, attempts: ReadonlyArray<AttemptRow>): TaskRun => ({
   runId: run.id,
@@ -106,7 +107,7 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
         const run = yield* find(runId)
         if (Option.isNone(run)) return Option.none<TaskRun>()
         return Option.some(toTaskRun(run.value, yield* attempts(runId)))
-      }).pipe(Effect.orDie, Effect.withSpan("TaskRunReads.get"))
+      }).pipe(Effect.orDie, Spans.withSpan("TaskRunReads.get"))
 
     const findStatus = SqlSchema.single({
       Request: Schema.Void,
@@ -129,7 +130,7 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
     })
 
     /** Counts by status from `task_run_counts` and its pending deltas: no scan of `task_runs`. */
-    const status: Effect.Effect<QueueStatus> = findStatus().pipe(Effect.orDie, Effect.withSpan("TaskRunReads.status"))
+    const status: Effect.Effect<QueueStatus> = findStatus().pipe(Effect.orDie, Spans.withSpan("TaskRunReads.status"))
 
     const findThroughput = SqlSchema.findAll({
       Request: ThroughputWindow,
@@ -167,7 +168,7 @@ export class TaskRunReads extends Effect.Service<TaskRunReads>()("@pipeweave/orc
           }
         }),
         Effect.orDie,
-        Effect.withSpan("TaskRunReads.throughput")
+        Spans.withSpan("TaskRunReads.throughput")
       )
     }
 

@@ -14,6 +14,7 @@ import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runCancellation } from "./RunCancellation.js"
 import { routeStatement, runMaintenance } from "./RunMaintenance.js"
 import { saveRoutingStatement } from "./PipelineRuns.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** A run after a transition: enough to route it and to answer the worker. */
 export const TransitionedRun = Schema.Struct({
@@ -136,7 +137,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
             })
         ))
 
-    const insert = Effect.fn("TaskRuns.insert")(function*(runs: ReadonlyArray<NewRun>) {
+    const insert = Spans.fn("TaskRuns.insert")(function*(runs: ReadonlyArray<NewRun>) {
       if (runs.length === 0) return
       const at = yield* now
       const traceparent = yield* currentTraceparent
@@ -177,7 +178,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     const claimLimitedRuns = claimLimited(sql)
     const claimUnlimitedRuns = claimUnlimited(sql)
 
-    const claim = Effect.fn("TaskRuns.claim")(function*(limit: number, orchestratorId: string) {
+    const claim = Spans.fn("TaskRuns.claim")(function*(limit: number, orchestratorId: string) {
       if (limit <= 0) return []
       const at = yield* now
       const limited = (yield* refreshLimits)
@@ -234,11 +235,11 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         return yield* explainMiss(runId, attempt)
       })
 
-    const heartbeat = Effect.fn("TaskRuns.heartbeat")(function*(runId: string, attempt: number) {
+    const heartbeat = Spans.fn("TaskRuns.heartbeat")(function*(runId: string, attempt: number) {
       return yield* touch(runId, attempt, null)
     })
 
-    const progress = Effect.fn("TaskRuns.progress")(
+    const progress = Spans.fn("TaskRuns.progress")(
       function*(runId: string, attempt: number, percent: number, message: string | null) {
         return yield* touch(runId, attempt, { percent, message })
       }
@@ -294,7 +295,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
      * flight). With `routed`, the completion's routing is applied in the same statement, only if
      * the run did complete: its pipeline's task runs moved and the pipeline run's routing saved.
      */
-    const complete = Effect.fn("TaskRuns.complete")(function*(
+    const complete = Spans.fn("TaskRuns.complete")(function*(
       runId: string,
       attempt: number,
       result: AttemptSuccess,
@@ -351,7 +352,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
      * Completes several attempts in one statement (the same guarded transition as `complete`);
      * returns the runs that matched. Callers explain the others with `explainMiss`.
      */
-    const completeMany = Effect.fn("TaskRuns.completeMany")(function*(
+    const completeMany = Spans.fn("TaskRuns.completeMany")(function*(
       items: ReadonlyArray<{ readonly runId: string; readonly attempt: number; readonly result: AttemptSuccess }>
     ) {
       const at = yield* now
@@ -400,7 +401,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           SELECT * FROM run`
     })
 
-    const fail = Effect.fn("TaskRuns.fail")(function*(
+    const fail = Spans.fn("TaskRuns.fail")(function*(
       runId: string,
       attempt: number,
       failure: AttemptFailure,
@@ -443,7 +444,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       } satisfies FailedRun
     }, Effect.catchTag("SqlError", Effect.die))
 
-    const requeue = Effect.fn("TaskRuns.requeue")(function*(runId: string, attempt: number, delayMs: number) {
+    const requeue = Spans.fn("TaskRuns.requeue")(function*(runId: string, attempt: number, delayMs: number) {
       const at = yield* now
       const rows = yield* sql<{ id: string }>`
         WITH run AS (
@@ -458,7 +459,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       return rows.length > 0
     }, Effect.orDie)
 
-    const recordLateCallback = Effect.fn("TaskRuns.recordLateCallback")(
+    const recordLateCallback = Spans.fn("TaskRuns.recordLateCallback")(
       function*(runId: string, attempt: number, status: string) {
         const at = yield* now
         yield* sql`UPDATE task_run_attempts SET late_callback_at = ${at}, late_callback_status = ${status}
@@ -475,7 +476,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     })
 
     /** Locks run `runId` while `attempt` is in flight (call it in a transaction). */
-    const lockInFlight = Effect.fn("TaskRuns.lockInFlight")(function*(runId: string, attempt: number) {
+    const lockInFlight = Spans.fn("TaskRuns.lockInFlight")(function*(runId: string, attempt: number) {
       return yield* lockRunInFlight({ runId, attempt })
     }, Effect.orDie)
 

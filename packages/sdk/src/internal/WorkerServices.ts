@@ -4,7 +4,7 @@ import { tracingLayer } from "@pipeweave/domain/OtlpTracing"
 import { makeStorage } from "@pipeweave/storage/StorageFactory"
 import { Layer, Redacted } from "effect"
 import type { DispatchServices } from "./executeDispatch.js"
-import { Heartbeats } from "./Heartbeats.js"
+import { AttemptTimers } from "./AttemptTimers.js"
 import { layerOrchestratorClient } from "./OrchestratorClient.js"
 import { layerStorageRegistry, type StorageFactory } from "./StorageRegistry.js"
 import type { ResolvedConfig } from "./WorkerConfig.js"
@@ -25,7 +25,7 @@ export const workerServicesLayer = (
     Crypto.fromSecret(Redacted.make(config.secretKey)),
     layerStorageRegistry(factory),
     layerOrchestratorClient(config.orchestratorUrl),
-    Heartbeats.layer,
+    AttemptTimers.layer,
     NodeFileSystem.layer,
     NodePath.layer
   )

@@ -1,5 +1,6 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { OrchestratorError } from "./OrchestratorClient.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** Waits 100 ms, 200 ms, 400 ms … (each capped at 10 s) between deliveries, for up to ~5 minutes. */
 export const callbackSchedule: Schedule.Schedule<Duration.Duration, unknown> = Schedule.exponential("100 millis", 2).pipe(
@@ -30,5 +31,5 @@ export const deliverCallback = (
         )
     ),
     Effect.tap((delivery) => Effect.annotateCurrentSpan("pipeweave.callback.delivery", delivery)),
-    Effect.withSpan("Worker.deliverCallback")
+    Spans.withSpan("Worker.deliverCallback")
   )

@@ -1,15 +1,16 @@
 import { FileSystem, Path } from "@effect/platform"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
+import { Timeout } from "@pipeweave/domain/TaskErrors"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
 import { Cause, Effect, Either, Exit, Fiber, Option, type Scope } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
+import { AttemptTimers } from "./AttemptTimers.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { attemptScope } from "./checkDispatch.js"
 import { deliverCallback } from "./deliverCallback.js"
 import { failureOf } from "./failureOf.js"
-import { Heartbeats } from "./Heartbeats.js"
 import { hydrate, upstreamAssetsOf } from "./hydrate.js"
 import { idempotencyGate } from "./idempotencyGate.js"
 import { OrchestratorClient } from "./OrchestratorClient.js"
@@ -19,11 +20,12 @@ import type { TaskDefinition } from "./TaskDefinition.js"
 import { makeTaskLog } from "./TaskLog.js"
 import { type LogLevel, WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** What executing a dispatch needs from the worker. */
 export type DispatchServices =
   | OrchestratorClient
-  | Heartbeats
+  | AttemptTimers
   | WorkerLog
   | WorkerSettings
   | StorageRegistry
@@ -34,7 +36,8 @@ const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(10
 
 /**
  * Runs one dispatched attempt to the end: heartbeats (scoped to the execution), the attempt
- * itself (interrupted by a cancellation from the orchestrator, with the idempotency check between
+ * itself (interrupted by a cancellation from the orchestrator, or at its timeout while its handler
+ * runs, in the fiber of its own that both interrupt; with the idempotency check between
  * hydration and the handler), the JSONL log, and the callback delivery. Never fails: every
  * outcome is reported through the callback and the ack, except a cancellation, a cached result
  * (ack `success`) and a stale attempt, which send no callback. The ack says `success` only for a
@@ -48,7 +51,7 @@ export const executeDispatch = (
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
   Effect.scoped(Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices | Scope.Scope> {
     const client = yield* OrchestratorClient
-    const heartbeats = yield* Heartbeats
+    const timers = yield* AttemptTimers
     const { log } = yield* WorkerLog
     const settings = yield* WorkerSettings
     const registry = yield* StorageRegistry
@@ -58,6 +61,8 @@ export const executeDispatch = (
     // The attempt runs in a fiber of its own that a cancellation interrupts (rather than racing it
     // against a cancellation signal, which would take two more fibers per attempt).
     let cancelled = false
+    let timedOut = false
+    const { timeoutSeconds } = payload
     let attemptFiber: Fiber.RuntimeFiber<AttemptSuccess, unknown> | undefined
     const cancel = Effect.suspend(() => {
       cancelled = true
@@ -71,7 +76,7 @@ export const executeDispatch = (
       )
     }
 
-    yield* heartbeats.watch({
+    yield* timers.heartbeats({
       beat: client.heartbeat({ runId, attempt }, token),
       intervalMs: payload.heartbeatIntervalMs,
       onCancelled: cancel,
@@ -118,7 +123,12 @@ export const executeDispatch = (
           inlineLimitBytes: payload.inlineLimitBytes ?? 0,
           assetsPrefix: payload.assetsPrefix,
           runDir: path.join(settings.tempDir, runId),
-          timeoutSeconds: payload.timeoutSeconds > 0 ? Option.some(payload.timeoutSeconds) : Option.none(),
+          aroundHandler: (handler) =>
+            timeoutSeconds > 0
+              ? timers.interruptAfter(handler, timeoutSeconds * 1000, () => {
+                timedOut = true
+              })
+              : handler,
           cleanupOnFailure: settings.tempCleanupOnFailure,
           progress,
           log: taskLog
@@ -130,7 +140,13 @@ export const executeDispatch = (
           }),
           Effect.flatMap(Fiber.await),
           Effect.map((exit) =>
-            cancelled && Exit.isInterrupted(exit) ? Exit.fail(new Cancelled({ runId })) : exit
+            !Exit.isInterrupted(exit)
+              ? exit
+              : cancelled
+              ? Exit.fail(new Cancelled({ runId }))
+              : timedOut
+              ? Exit.fail(new Timeout({ message: `task '${task.id}' timed out after ${timeoutSeconds}s` }))
+              : exit
           )
         )
     })
@@ -164,7 +180,7 @@ export const executeDispatch = (
     return delivery === "delivered"
       ? { runId, attempt, status: body.status }
       : { runId, attempt, status: "failure", callback: delivery }
-  })).pipe(Effect.withSpan("Worker.executeDispatch", {
+  })).pipe(Spans.withSpan("Worker.executeDispatch", {
     attributes: {
       "pipeweave.run.id": payload.runId,
       "pipeweave.task.id": task.id,

@@ -1,14 +1,15 @@
 import type { FileSystem, Path } from "@effect/platform"
-import { TaskError, Timeout } from "@pipeweave/domain/TaskErrors"
+import { TaskError } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
-import { Cause, Duration, Effect, Option } from "effect"
+import { Cause, Effect, Option } from "effect"
 import { type AssetStore, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
 import { InvalidNext, Skipped, StorageFailure } from "./AttemptErrors.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import { makeTaskContext } from "./TaskContext.js"
 import type { TaskLog } from "./TaskLog.js"
 import { interpretResult } from "./TaskResult.js"
+import * as Spans from "@pipeweave/domain/Spans"
 
 /** Everything one attempt needs, whether dispatched or run locally. */
 export interface AttemptSpec {
@@ -22,7 +23,7 @@ export interface AttemptSpec {
   readonly allowedNext: ReadonlyArray<string>
   readonly storage: StorageShape
   readonly hydrate: Effect.Effect<{ readonly input: unknown; readonly upstream: Record<string, unknown> }, StorageFailure>
-  /** Runs between hydration and the handler, within the timeout; failing with `Skipped` ends the attempt early. */
+  /** Runs between hydration and the handler, inside `aroundHandler`; failing with `Skipped` ends the attempt early. */
   readonly beforeHandler: (input: unknown) => Effect.Effect<void, unknown>
   readonly upstreamAssets: ReadonlyArray<UpstreamAsset>
   readonly outputPath: string
@@ -30,7 +31,11 @@ export interface AttemptSpec {
   readonly inlineLimitBytes: number
   readonly assetsPrefix: string
   readonly runDir: string
-  readonly timeoutSeconds: Option.Option<number>
+  /**
+   * Wraps the handler's part of the attempt (hydration, `beforeHandler`, the handler): where its
+   * timeout applies. Checking `runNext` and saving the output and assets come after it.
+   */
+  readonly aroundHandler: <A, E, R>(handler: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   readonly cleanupOnFailure: boolean
   readonly progress: (percent: number, message?: string) => Effect.Effect<void>
   readonly log: TaskLog
@@ -77,7 +82,7 @@ const isSkipped = (cause: Cause.Cause<unknown>) =>
 
 const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   Effect.gen(function*() {
-    const { input, upstream } = yield* Effect.withSpan(spec.hydrate, "Worker.hydrate")
+    const { input, upstream } = yield* Spans.withSpan(spec.hydrate, "Worker.hydrate")
     yield* spec.beforeHandler(input)
     const controller = new AbortController()
     const ctx = makeTaskContext(
@@ -99,7 +104,7 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
       Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
       Effect.onInterrupt(() => Effect.sync(() => controller.abort())),
-      Effect.withSpan("Worker.handler", { attributes: { "pipeweave.task.id": spec.task.id } })
+      Spans.withSpan("Worker.handler", { attributes: { "pipeweave.task.id": spec.task.id } })
     )
   })
 
@@ -115,7 +120,7 @@ const saveOutput = (spec: AttemptSpec, json: string) => {
 }
 
 /**
- * One attempt: hydrates, runs `beforeHandler` and the handler (interrupted at the timeout),
+ * One attempt: hydrates, runs `beforeHandler` and the handler (inside `aroundHandler`),
  * checks `runNext`, uploads the assets, saves the output (inline when small enough, else at
  * `outputPath`), and removes the run's temp dir if the attempt created one (on failure only when
  * `cleanupOnFailure`, always when skipped). Fails with whatever `beforeHandler` or the handler
@@ -132,19 +137,12 @@ export const runAttempt = (
       upstream: spec.upstreamAssets
     })
     return yield* Effect.gen(function*() {
-      const value = yield* Option.match(spec.timeoutSeconds, {
-        onNone: () => runHandler(spec, assets),
-        onSome: (seconds) =>
-          runHandler(spec, assets).pipe(Effect.timeoutFail({
-            duration: Duration.seconds(seconds),
-            onTimeout: () => new Timeout({ message: `task '${spec.task.id}' timed out after ${seconds}s` })
-          }))
-      })
+      const value = yield* spec.aroundHandler(runHandler(spec, assets))
       const { output, runNext } = interpretResult(value)
       if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
       const json = yield* serialise(spec.task.id, output)
       const [uploaded, saved] = yield* Effect.all([assets.upload, saveOutput(spec, json)]).pipe(
-        Effect.withSpan("Worker.upload")
+        Spans.withSpan("Worker.upload")
       )
       yield* assets.discard
       return { value, outputPath: spec.outputPath, ...saved, assets: uploaded, selectedNext: runNext }

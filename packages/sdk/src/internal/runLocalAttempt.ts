@@ -2,7 +2,8 @@ import { FileSystem, Path } from "@effect/platform"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import { makeMemoryStorage } from "@pipeweave/storage/MemoryStorage"
-import { Effect, Option, Random } from "effect"
+import { Effect, Random } from "effect"
+import { identity } from "effect/Function"
 import type { UpstreamAsset } from "./AssetStore.js"
 import { runAttempt } from "./runAttempt.js"
 import { makeTaskLog } from "./TaskLog.js"
@@ -94,7 +95,7 @@ export const runLocalAttempt = (
       inlineLimitBytes: 0,
       assetsPrefix: StorageKeys.assetsPrefix(runId, runId),
       runDir: path.join(settings.tempDir, runId),
-      timeoutSeconds: Option.none(),
+      aroundHandler: identity,
       cleanupOnFailure: settings.tempCleanupOnFailure,
       progress: (percent, message) => taskLog.write("info", `progress ${percent}%${message === undefined ? "" : `: ${message}`}`),
       log: taskLog

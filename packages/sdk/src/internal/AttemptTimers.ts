@@ -1,5 +1,5 @@
 import type { HeartbeatResult } from "@pipeweave/domain/Callback"
-import { Clock, Context, Duration, Effect, Fiber, FiberRef, Layer, Option, Queue, type Scope, Tracer } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, FiberId, FiberRef, Layer, Option, Queue, type Scope, Tracer } from "effect"
 import type { OrchestratorError } from "./OrchestratorClient.js"
 
 /** How long an attempt runs before its first heartbeat, at most: short tasks send none. */
@@ -13,6 +13,13 @@ export interface HeartbeatOptions {
   readonly onError: (error: OrchestratorError) => Effect.Effect<void>
 }
 
+/** A running effect's deadline: the fiber it runs in is interrupted at `dueAtMs`. */
+interface Deadline {
+  readonly dueAtMs: number
+  readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
+  readonly onExpired: () => void
+}
+
 interface Watched {
   readonly options: HeartbeatOptions
   /** The attempt's span and tracing switch, so its beats stay in its trace as before. */
@@ -24,19 +31,30 @@ interface Watched {
 }
 
 /**
- * The heartbeats of every attempt running in this worker, from one fiber that sleeps until the
- * next one is due (not a sleeping fiber per attempt: most attempts end before their first beat).
- * An attempt beats first after `min(1 s, intervalMs)` and then `intervalMs` after each beat's
- * answer, until its scope closes (a beat in flight is interrupted then). A failed beat is reported
- * through `onError` and never stops the beats; an answer with `cancelled: true` runs `onCancelled`.
- * A beat runs in its attempt's trace (its span, tracing on or off as the attempt had it).
+ * The timers of every attempt running in this worker, from one fiber that sleeps until the next
+ * one is due (not a sleeping fiber per attempt: most attempts end before their first beat and long
+ * before their timeout).
+ *
+ * Heartbeats: an attempt beats first after `min(1 s, intervalMs)` and then `intervalMs` after each
+ * beat's answer, until its scope closes (a beat in flight is interrupted then). A failed beat is
+ * reported through `onError` and never stops the beats; an answer with `cancelled: true` runs
+ * `onCancelled`. A beat runs in its attempt's trace (its span, tracing on or off as the attempt had it).
+ *
+ * Deadlines: `interruptAfter` interrupts the fiber running an effect once it has run for `ms`
+ * (calling `onExpired` first), without the two fibers of racing it against a sleep.
  */
-export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbeats, {
+export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<AttemptTimers, {
   /** Beats for the attempt as long as the caller's scope is open. */
-  readonly watch: (options: HeartbeatOptions) => Effect.Effect<void, never, Scope.Scope>
+  readonly heartbeats: (options: HeartbeatOptions) => Effect.Effect<void, never, Scope.Scope>
+  /**
+   * `effect`, interrupted where it runs if it has not ended within `ms`; `onExpired` runs just
+   * before that interruption, so the caller can tell it from any other.
+   */
+  readonly interruptAfter: <A, E, R>(effect: Effect.Effect<A, E, R>, ms: number, onExpired: () => void) => Effect.Effect<A, E, R>
 }>() {
-  static readonly make: Effect.Effect<Heartbeats["Type"], never, Scope.Scope> = Effect.gen(function*() {
+  static readonly make: Effect.Effect<AttemptTimers["Type"], never, Scope.Scope> = Effect.gen(function*() {
     const watched = new Set<Watched>()
+    const deadlines = new Set<Deadline>()
     const wake = yield* Queue.sliding<void>(1)
     /**
      * When the loop looks next: infinite while nothing is watched, minus infinity while it is
@@ -73,6 +91,15 @@ export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbe
           if (entry.dueAtMs <= nowMs) entry.beating = yield* Effect.fork(beatOnce(entry))
           else nextMs = Math.min(nextMs, entry.dueAtMs)
         }
+        for (const deadline of deadlines) {
+          if (deadline.dueAtMs > nowMs) {
+            nextMs = Math.min(nextMs, deadline.dueAtMs)
+            continue
+          }
+          deadlines.delete(deadline)
+          deadline.onExpired()
+          deadline.fiber.unsafeInterruptAsFork(FiberId.none)
+        }
         looksAtMs = nextMs
         yield* nextMs === Number.POSITIVE_INFINITY
           ? Queue.take(wake)
@@ -103,10 +130,22 @@ export class Heartbeats extends Context.Tag("@pipeweave/sdk/Heartbeats")<Heartbe
         return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
       })
 
-    const watch = (options: HeartbeatOptions) => Effect.asVoid(Effect.acquireRelease(register(options), unregister))
-    return { watch }
+    const heartbeats = (options: HeartbeatOptions) => Effect.asVoid(Effect.acquireRelease(register(options), unregister))
+
+    const interruptAfter = <A, E, R>(effect: Effect.Effect<A, E, R>, ms: number, onExpired: () => void) =>
+      Effect.withFiberRuntime<A, E, R>((fiber) =>
+        Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
+          const deadline: Deadline = { dueAtMs: nowMs + ms, fiber, onExpired }
+          deadlines.add(deadline)
+          return Effect.zipRight(nudge(deadline.dueAtMs), effect).pipe(
+            Effect.ensuring(Effect.sync(() => deadlines.delete(deadline)))
+          )
+        })
+      )
+
+    return { heartbeats, interruptAfter }
   })
 
   /** One scheduler for the worker's lifetime. */
-  static readonly layer: Layer.Layer<Heartbeats> = Layer.scoped(Heartbeats, Heartbeats.make)
+  static readonly layer: Layer.Layer<AttemptTimers> = Layer.scoped(AttemptTimers, AttemptTimers.make)
 }
