@@ -35,3 +35,20 @@ export const fn = (name: string, options?: Tracer.SpanOptions): Effect.fn.Gen & 
     }
     return Object.defineProperty(traced, "length", { value: body.length, configurable: true })
   }) as unknown as Effect.fn.Gen & Effect.fn.NonGen
+
+/**
+ * `Effect.annotateCurrentSpan`, skipped where tracing is off: Effect's own looks the span up and,
+ * where there is none, fails and recovers from a `NoSuchElementException` (an `Error`, with its
+ * stack trace) on every run.
+ */
+export const annotateCurrentSpan = (
+  keyOrValues: string | Record<string, unknown>,
+  value?: unknown
+): Effect.Effect<void> =>
+  Effect.withFiberRuntime((fiber) =>
+    !fiber.getFiberRef(FiberRef.currentTracerEnabled)
+      ? Effect.void
+      : typeof keyOrValues === "string"
+      ? Effect.annotateCurrentSpan(keyOrValues, value)
+      : Effect.annotateCurrentSpan(keyOrValues)
+  )

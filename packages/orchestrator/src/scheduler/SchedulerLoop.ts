@@ -26,8 +26,9 @@ const effectiveSessionName = (pg: PgClient.PgClient) =>
 /**
  * The standalone scheduling loop: a pass on every in-process wake-up (a run queued, a result
  * routed, a slot freed), every LISTEN/NOTIFY from another session's changes (a notification names
- * its session: this process's own changes have woken the loop already), and at the latest every
- * `POLL_INTERVAL_MS`; it also lends its claim to results that make pipeline tasks pending
+ * its session: this process's own changes have woken the loop already), and on a tick every
+ * `POLL_INTERVAL_MS` (a fiber of its own that sleeps and wakes the loop, rather than a race of
+ * two fibers after every pass); it also lends its claim to results that make pipeline tasks pending
  * (`InlineClaims`). Passes are not traced (an idle orchestrator exports nothing); each
  * dispatch is, in its run's trace.
  */
@@ -45,12 +46,13 @@ export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
     Effect.retry(Schedule.spaced("1 second")),
     Effect.forkScoped
   )
+  yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(config.pollIntervalMs), wakeups.wake)))
   yield* pass.pipe(
     Effect.withTracerEnabled(false),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("scheduling pass failed", cause)
     ),
-    Effect.zipRight(Effect.raceFirst(wakeups.next, Effect.sleep(config.pollIntervalMs))),
+    Effect.zipRight(wakeups.next),
     Effect.forever,
     Effect.forkScoped
   )

@@ -303,7 +303,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     ) {
       const at = yield* now
       if (routed !== undefined) {
-        yield* Effect.annotateCurrentSpan({
+        yield* Spans.annotateCurrentSpan({
           "pipeweave.pipeline_run.id": routed.pipelineRunId,
           "pipeweave.routing.started": routed.transition.start.join(",")
         })

@@ -1,7 +1,7 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
-import { Deferred, Effect, Option, type Tracer } from "effect"
+import { Deferred, Effect, Option, Tracer } from "effect"
 
 /** A group stays well under the orchestrator's smallest default body limit (4 MiB). */
 const MAX_GROUP_BYTES = 1_048_576
@@ -118,7 +118,7 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
         ...body
       }
       const done = yield* Deferred.make<void, E>()
-      const parent = Option.getRight(yield* Effect.either(Effect.currentSpan))
+      const parent = yield* Effect.serviceOption(Tracer.ParentSpan)
       // Queued and, if none runs, a sender started, in one step: never a queue left without a sender.
       yield* Effect.uninterruptible(Effect.suspend(() => {
         queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })

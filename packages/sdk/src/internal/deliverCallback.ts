@@ -30,6 +30,6 @@ export const deliverCallback = (
           Effect.as<Delivery>("rejected")
         )
     ),
-    Effect.tap((delivery) => Effect.annotateCurrentSpan("pipeweave.callback.delivery", delivery)),
+    Effect.tap((delivery) => Spans.annotateCurrentSpan("pipeweave.callback.delivery", delivery)),
     Spans.withSpan("Worker.deliverCallback")
   )
