@@ -124,7 +124,7 @@ export const makeAssetStore = (options: {
           return localPath
         }),
       upload: Effect.flatMap(Ref.get(added), (assets) =>
-        Effect.forEach(
+        assets.size === 0 ? Effect.succeed({}) : Effect.forEach(
           [...assets],
           ([key, { localPath, type }]) =>
             storage.putFile(assetsPrefix + key, localPath, contentTypes[type]).pipe(
