@@ -30,6 +30,20 @@ const completeTogether = (h: Effect.Effect.Success<ReturnType<typeof startHarnes
     return h.fake.state.requests.filter((r) => r === "POST /api/callbacks").length
   })
 
+/**
+ * Like `completeTogether` against an orchestrator that takes groups, with inputs and outputs inline
+ * (as the orchestrator sends small ones): how many group requests there were (none alone).
+ */
+const completeTogetherGrouped = (h: Effect.Effect.Success<ReturnType<typeof startHarness>>) =>
+  Effect.gen(function*() {
+    const bodies = yield* Effect.forEach(Array.from({ length: TOGETHER }, (_, i) => i), (i) =>
+      makeDispatch(h, { taskId: "gather", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+    const acks = yield* Effect.forEach(bodies, (body) => dispatch(h, body), { concurrency: "unbounded" })
+    assert.deepStrictEqual(acks.map((a) => [a.status, a.body.status]), bodies.map(() => [200, "success"]))
+    assert.deepStrictEqual(h.fake.state.requests.filter((r) => r.startsWith("POST /api/callback/")), [])
+    return h.fake.state.requests.filter((r) => r === "POST /api/callbacks").length
+  })
+
 describe("grouped callbacks", () => {
   it.scopedLive("an orchestrator that does not advertise them gets every callback alone on the single route", () =>
     Effect.gen(function*() {
@@ -46,6 +60,14 @@ describe("grouped callbacks", () => {
       assert.isAtLeast(yield* completeTogether(h), 1)
     }))
 
+  it.scopedLive("grouped: the callbacks of runs that finish together leave in one request", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      state.features = [GROUPED_CALLBACKS]
+      const h = yield* startHarness(yield* gathering, {}, state)
+      assert.strictEqual(yield* completeTogetherGrouped(h), 1)
+    }))
+
   it.scopedLive("grouped: each callback gets its own answer; a 409 is final, a 500 is retried, the rest are accepted", () =>
     Effect.gen(function*() {
       const state = makeFakeState()
@@ -53,7 +75,7 @@ describe("grouped callbacks", () => {
       const h = yield* startHarness(yield* gathering, {}, state)
       const bodies = yield* Effect.forEach(Array.from({ length: TOGETHER }, (_, i) => i), (i) =>
         makeDispatch(h, { taskId: "gather", input: { i } }))
-      // The first callback goes alone (nothing beside it yet); the next ones are answered in the group.
+      // The first three callbacks the fake orchestrator sees get these answers; the rest are accepted.
       state.callbackAnswers.push("ok", "conflict", "error")
       const acks = yield* Effect.forEach(bodies, (body) => dispatch(h, body), { concurrency: "unbounded" })
       const outcomes = acks.map((a) => a.body.callback ?? a.body.status).sort()

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { Deferred, Effect, Fiber, Schedule } from "effect"
+import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, type Harness, makeDispatch, startHarness } from "./fixtures.js"
 
 /** POSTs to the worker's grouped dispatch endpoint; the answer as its JSON lines (or its JSON body). */
@@ -45,6 +47,19 @@ describe("grouped dispatches: POST /dispatches", () => {
       )
       assert.sameDeepMembers(executed, [0, 1, 2, 3, 4].map((i) => ({ i })))
       assert.sameMembers(h.fake.state.callbacks.map((c) => c.runId), items.map((item) => item.runId))
+    }))
+
+  it.scopedLive("the callbacks of a group's runs that finish together leave in one request, none alone", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      state.features = [GROUPED_CALLBACKS]
+      const h = yield* startHarness((worker) => worker.register("noop", () => ({ ok: true })), {}, state)
+      const items = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
+        makeDispatch(h, { taskId: "noop", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+      const answer = yield* postGroup(h, { dispatches: items })
+      assert.strictEqual(answer.lines.length, 11)
+      assert.deepStrictEqual(state.requests.filter((r) => r.startsWith("POST /api/callback")), ["POST /api/callbacks"])
+      assert.sameMembers(state.callbacks.map((c) => c.runId), items.map((item) => item.runId))
     }))
 
   it.scopedLive("each item gets the checks of a single dispatch: unknown task 404, foreign token 401, replays 409; the rest runs", () =>
