@@ -12,7 +12,7 @@ import { Clock, Effect, Either, Exit, Fiber, Option, Schema, type Scope } from "
 import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
 import type { DrainGate } from "./DrainGate.js"
-import { type DispatchServices, executeDispatch } from "./executeDispatch.js"
+import { executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
 import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
 import type { TaskDefinition } from "./TaskDefinition.js"
@@ -58,7 +58,6 @@ const lineOf = (value: unknown) => JSON.stringify(value) + "\n"
  */
 export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope, gate: DrainGate) =>
   Effect.gen(function*() {
-    const context = yield* Effect.context<DispatchServices | Crypto>()
     const settings = yield* WorkerSettings
     const crypto = yield* Crypto
     const { log } = yield* WorkerLog
@@ -100,7 +99,6 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
 
     const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant) =>
       executeDispatch(task, payload, grant).pipe(
-        Effect.provide(context),
         Effect.ensuring(gate.leave),
         Effect.forkIn(executions)
       )
