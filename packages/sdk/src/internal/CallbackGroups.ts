@@ -32,6 +32,15 @@ const describe = (result: CallbackItemResult): string => {
 }
 
 /**
+ * Resumes once the event loop has run what is ready now (microtasks, then I/O callbacks):
+ * `setImmediate`, not a clock, so it waits for no time that a TestClock would have to pass.
+ */
+const pendingIo: Effect.Effect<void> = Effect.async((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
  * Sends callbacks one request at a time once the orchestrator serves `POST /api/callbacks`: the
  * callbacks that arrive while a request is in flight wait, and all of them (up to
  * `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a callback with none waiting beside it
@@ -41,20 +50,11 @@ const describe = (result: CallbackItemResult): string => {
  * dispatches went alone, and CPU per task rose by a third in both processes. Starting the sender
  * as soon as the callers yielded still sent the first callback of every grouped dispatch alone:
  * its slot then came free alone, its run's successor was dispatched alone, and every cycle of ten
- * no-op tasks took two dispatch requests and two callback requests instead of one each.) Each callback ends as it would have on the single route
- * (its own status; a transport failure fails every callback of the request, retryable). A group the
- * orchestrator refuses as a whole with a 4xx (an older one without the route, a body too large) is
- * sent again one by one.
+ * no-op tasks took two dispatch requests and two callback requests instead of one each.) Each
+ * callback ends as it would have on the single route (its own status; a transport failure fails
+ * every callback of the request, retryable). A group the orchestrator refuses as a whole with a
+ * 4xx (an older one without the route, a body too large) is sent again one by one.
  */
-/**
- * Resumes once the event loop has run what is ready now (microtasks, then I/O callbacks):
- * `setImmediate`, not a clock, so it waits for no time that a TestClock would have to pass.
- */
-const pendingIo: Effect.Effect<void> = Effect.async((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
-
 export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>) => {
   let grouped = false
   let sending = false
