@@ -92,6 +92,58 @@ for (const [name, database] of databases) {
         assert.deepStrictEqual(next.map((c) => c.id), ["trun_limited3"])
       }))
 
+    it.effect("an insert that claims takes its own due runs up to its limit, never overtaking a due run", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
+        const reads = yield* TaskRunReads
+        const sql = yield* SqlClient.SqlClient
+        yield* registry.register(registration("svc", [task("limited", { concurrency: 5 }), task("free")]))
+        const claimed = yield* queue.insert([
+          newRun("trun_free00003", "free", 50),
+          newRun("trun_limited4", "limited", 1),
+          { ...newRun("trun_waiting1", "free", 1), status: "waiting" as const },
+          newRun("trun_free00004", "free", 5),
+          newRun("trun_free00005", "free", 60)
+        ], { limit: 2, orchestratorId: "orch_test" })
+        assert.deepStrictEqual(claimed.map((c) => [c.id, c.attempt, c.workerUrl]), [
+          ["trun_free00004", 1, "http://127.0.0.1:9"],
+          ["trun_free00003", 1, "http://127.0.0.1:9"]
+        ])
+        assert.deepStrictEqual(claimed[0]!.previousAttempts, [])
+        assert.deepStrictEqual(claimed[0]!.completedSiblings, [])
+        const statuses = yield* sql<{ id: string; status: string; attempt: number; claimedBy: string | null }>`
+          SELECT id, status, attempt, claimed_by FROM task_runs ORDER BY id`
+        assert.deepStrictEqual(statuses.map((r) => [r.id, r.status, r.attempt, r.claimedBy]), [
+          ["trun_free00003", "dispatching", 1, "orch_test"],
+          ["trun_free00004", "dispatching", 1, "orch_test"],
+          ["trun_free00005", "pending", 0, null],
+          ["trun_limited4", "pending", 0, null],
+          ["trun_waiting1", "waiting", 0, null]
+        ])
+        const attempts = yield* sql<{ runId: string; attempt: number; status: string }>`
+          SELECT run_id, attempt, status FROM task_run_attempts ORDER BY run_id`
+        assert.deepStrictEqual(attempts.map((a) => [a.runId, a.attempt, a.status]), [
+          ["trun_free00003", 1, "running"],
+          ["trun_free00004", 1, "running"]
+        ])
+        const stored = Option.getOrThrow(yield* reads.find("trun_free00004"))
+        assert.deepStrictEqual(stored.metadata, { id: "trun_free00004" })
+        // trun_limited4 (priority 1) and trun_free00005 (60) are due: a new run of priority 60 or
+        // worse waits its turn, one of a higher priority is claimed at once.
+        const behind = yield* queue.insert([newRun("trun_free00006", "free", 60)], { limit: 5, orchestratorId: "orch_test" })
+        assert.deepStrictEqual(behind, [])
+        yield* sql`UPDATE task_runs SET status = 'cancelled' WHERE id = 'trun_limited4'`
+        const ahead = yield* queue.insert([newRun("trun_free00007", "free", 59)], { limit: 5, orchestratorId: "orch_test" })
+        assert.deepStrictEqual(ahead.map((c) => c.id), ["trun_free00007"])
+        const none = yield* queue.insert([newRun("trun_free00008", "free", 1)], { limit: 0, orchestratorId: "orch_test" })
+        assert.deepStrictEqual(none, [])
+        const counts = yield* reads.status
+        assert.strictEqual(counts.pending, 3)
+        assert.strictEqual(counts.running, 3)
+      }))
+
     it.effect("guarded transitions: a duplicate or stale callback conflicts and changes nothing", () =>
       Effect.gen(function*() {
         yield* reset

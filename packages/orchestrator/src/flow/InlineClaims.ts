@@ -1,4 +1,5 @@
 import { Effect, Option } from "effect"
+import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Transactions } from "../store/Transactions.js"
 
 /** Runs claimed inside another use case's transaction: what to do once that transaction has ended. */
@@ -7,12 +8,23 @@ export interface HeldClaim {
   readonly committed: Effect.Effect<void>
   /** It rolled back: nothing was claimed after all; free every slot. */
   readonly rolledBack: Effect.Effect<void>
+  /** How many runs were claimed. */
+  readonly claimed: number
   /** Every slot reserved was filled: more runs may be due. */
   readonly full: boolean
 }
 
-/** Claims up to `wanted` due runs in the caller's transaction (slots reserved first). */
-export type ClaimWithin = (wanted: number) => Effect.Effect<HeldClaim>
+/**
+ * A write that claims what it writes as it goes (an insert that claims, say): at most `limit` runs,
+ * for `orchestratorId`, returned as claimed. With a limit of 0 it only writes.
+ */
+export type ClaimingWrite<E> = (limit: number, orchestratorId: string) => Effect.Effect<ReadonlyArray<ClaimedRun>, E>
+
+/**
+ * Claims up to `wanted` runs in the caller's transaction, slots reserved first: due runs, or, given
+ * `write`, the runs that write claims.
+ */
+export type ClaimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>) => Effect.Effect<HeldClaim, E>
 
 /** What `transact` did: the transaction's value, and whether a scheduling pass is still needed. */
 export interface Transacted<A> {
@@ -21,24 +33,39 @@ export interface Transacted<A> {
 }
 
 /**
- * Lets a transaction that makes runs due (a pipeline trigger, a pipeline task's completion)
- * claim them itself, so that they commit together and are dispatched at once rather than after a
- * wake-up, another scheduling pass and a second commit. The scheduling loop lends its claim here
- * while it runs (standalone mode); without it (serverless mode, where only `POST /api/process`
- * dispatches) nothing is claimed inline.
+ * Lets a use case that makes runs due (a submission, a pipeline trigger, a pipeline task's
+ * completion) claim them itself, so that they commit together and are dispatched at once rather
+ * than after a wake-up, another scheduling pass and a second commit. The scheduling loop lends its
+ * claim here while it runs (standalone mode); without it (serverless mode, where only
+ * `POST /api/process` dispatches) nothing is claimed inline.
  */
 export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orchestrator/InlineClaims", {
   effect: Effect.gen(function*() {
     const tx = yield* Transactions
     let lent: Option.Option<ClaimWithin> = Option.none()
-    /** Claims in the caller's transaction when a claim is lent; `None` otherwise. */
-    const claimWithin = (wanted: number): Effect.Effect<Option.Option<HeldClaim>> =>
+    /**
+     * Claims in the caller's transaction when a claim is lent; `None` otherwise (and then `write`,
+     * if given, still writes, claiming nothing).
+     */
+    const claimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>): Effect.Effect<Option.Option<HeldClaim>, E> =>
       Effect.suspend(() =>
         Option.match(lent, {
-          onNone: () => Effect.succeedNone,
-          onSome: (claim) => Effect.asSome(claim(wanted))
+          onNone: () => write === undefined ? Effect.succeedNone : Effect.as(write(0, ""), Option.none<HeldClaim>()),
+          onSome: (claim) => Effect.asSome(claim(wanted, write))
         })
       )
+
+    /**
+     * Whether a pass is still needed after a claim: always without one; after a claim of due runs,
+     * when it filled every slot it reserved; after a claiming write, when it left some of the
+     * `wanted` runs it made due unclaimed.
+     */
+    const passNeeded = (held: Option.Option<HeldClaim>, wanted: number, claimingWrite: boolean) =>
+      Option.match(held, {
+        onNone: () => true,
+        onSome: (claim) => claimingWrite ? claim.claimed < wanted : claim.full
+      })
+
     return {
       /** Lends `claim` for the lifetime of the caller's scope. */
       lend: (claim: ClaimWithin) =>
@@ -53,22 +80,39 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
         ),
       claimWithin,
       /**
-       * `effect` in a transaction that also claims, last, up to `wanted(value)` due runs (when a
-       * claim is lent), dispatched once it has committed; a claim that found fewer runs than it
-       * could take saw everything due, and then no pass is needed.
+       * `effect` in a transaction that also claims, last, up to `wanted(value)` runs (when a claim
+       * is lent), dispatched once it has committed: due runs, or, given `write`, the runs that
+       * write — which always runs, last in the transaction — makes due and claims as it writes them.
        */
-      transact: <A, E, R>(effect: Effect.Effect<A, E, R>, wanted: (value: A) => number) =>
+      transact: <A, E, R, E2 = never>(
+        effect: Effect.Effect<A, E, R>,
+        wanted: (value: A) => number,
+        write?: ClaimingWrite<E2>
+      ): Effect.Effect<Transacted<A>, E | E2, R> =>
         Effect.gen(function*() {
           let held = Option.none<HeldClaim>()
-          const value = yield* tx.run(Effect.tap(effect, (value) => {
-            const n = wanted(value)
-            return n <= 0 ? Effect.void : Effect.map(claimWithin(n), (claim) => {
+          let n = 0
+          const value = yield* tx.run(Effect.tap(effect, (value): Effect.Effect<void, E2> => {
+            n = wanted(value)
+            return n <= 0 && write === undefined ? Effect.void : Effect.map(claimWithin(Math.max(n, 0), write), (claim) => {
               held = claim
             })
           })).pipe(Effect.onError(() => Option.match(held, { onNone: () => Effect.void, onSome: (claim) => claim.rolledBack })))
           if (Option.isSome(held)) yield* held.value.committed
-          return { value, passNeeded: Option.isNone(held) || held.value.full } satisfies Transacted<A>
-        })
+          return { value, passNeeded: passNeeded(held, n, write !== undefined) } satisfies Transacted<A>
+        }),
+      /**
+       * A single statement that writes `wanted` due runs and claims up to as many of them as it
+       * does (when a claim is lent; otherwise it only writes), dispatched once it has run (not
+       * interrupted in between, so nothing claimed is left undispatched); whether a pass is still
+       * needed for the ones it left.
+       */
+      claimingWrite: <E>(wanted: number, write: ClaimingWrite<E>): Effect.Effect<{ readonly passNeeded: boolean }, E> =>
+        Effect.uninterruptible(Effect.gen(function*() {
+          const held = yield* claimWithin(wanted, write)
+          if (Option.isSome(held)) yield* held.value.committed
+          return { passNeeded: passNeeded(held, wanted, true) }
+        }))
     } as const
   })
 }) {}

@@ -67,8 +67,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         inputInline,
         metadata: request.metadata
       }))
-      const insert = Effect.zipRight(
-        pipelineRuns.insert({
+      const insertPipelineRun = pipelineRuns.insert({
           id: runId,
           pipelineId,
           failureMode: request.failureMode,
@@ -80,11 +79,17 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
           inputInline,
           storageBackend: backend.config.id,
           metadata: request.metadata
-        }),
-        taskRuns.insert(runs)
-      )
+        })
       const stored = input.inline ? [] : [{ key: inputPath, json: input.json }]
-      const { passNeeded } = yield* withStoredInputs(backend, stored, inline.transact(insert, () => entry.size))
+      const { passNeeded } = yield* withStoredInputs(
+        backend,
+        stored,
+        inline.transact(
+          insertPipelineRun,
+          () => entry.size,
+          (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId })
+        )
+      )
       if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })

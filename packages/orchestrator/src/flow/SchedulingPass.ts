@@ -5,7 +5,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
 import { groupByInstance } from "./DispatchGroups.js"
-import type { ClaimWithin, HeldClaim } from "./InlineClaims.js"
+import type { ClaimingWrite, ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { RunSlots } from "./RunSlots.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -34,13 +34,20 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const dispatches = yield* FiberSet.make()
     const { release, reserve } = slots
 
-    /** Claims up to `wanted` due runs, with slots reserved first; the slots of runs not found are freed. */
-    const claimDue = (wanted: number) =>
+    /**
+     * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
+     * writes (it runs even when no slot is free, claiming nothing then); the slots of runs not found
+     * are freed.
+     */
+    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>) =>
       Effect.gen(function*() {
         const reserved = yield* reserve(wanted)
-        if (reserved === 0) return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
+        if (reserved === 0 && write === undefined) {
+          return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
+        }
         const startedNs = yield* Clock.currentTimeNanos
-        const claimed = yield* taskRuns.claim(reserved, orchestratorId).pipe(Effect.onError(() => release(reserved)))
+        const claimed = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved, orchestratorId))
+          .pipe(Effect.onError(() => release(reserved)))
         yield* slots.hold(claimed.map((run) => run.id))
         const endedNs = yield* Clock.currentTimeNanos
         return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
@@ -48,7 +55,8 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
 
     /**
      * Dispatches claimed runs, a fiber per request (one request per instance that takes groups);
-     * each frees its slot when done, unless its result did first.
+     * each frees its slot when done, unless its result did first. The fibers stay interruptible
+     * (at shutdown) even when forked from a region that is not.
      */
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.gen(function*() {
@@ -61,11 +69,14 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {
           if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
-          yield* FiberSet.run(dispatches, settle(run.id)(dispatcher.dispatch(run, claim)))
+          yield* FiberSet.run(dispatches, Effect.interruptible(settle(run.id)(dispatcher.dispatch(run, claim))))
         }
         for (const { runs, workerUrl } of groups) {
           yield* metrics.dispatchRequest("group")
-          yield* FiberSet.run(dispatches, dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id)))
+          yield* FiberSet.run(
+            dispatches,
+            Effect.interruptible(dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id)))
+          )
         }
       })
 
@@ -83,12 +94,16 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     }).pipe(Spans.withSpan("SchedulingPass.pass"))
 
     /** `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has committed. */
-    const claimWithin: ClaimWithin = (wanted) =>
-      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH)), ({ claim, claimed, reserved }): HeldClaim => ({
-        committed: claim === undefined
-          ? Effect.void
-          : Effect.zipRight(release(reserved - claimed.length), Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false)),
+    const claimWithin: ClaimWithin = (wanted, write) =>
+      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write), ({ claim, claimed, reserved }): HeldClaim => ({
+        committed: Effect.zipRight(
+          release(reserved - claimed.length),
+          claim === undefined || claimed.length === 0
+            ? Effect.void
+            : Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false)
+        ),
         rolledBack: Effect.zipRight(slots.free(claimed.map((run) => run.id)), release(reserved - claimed.length)),
+        claimed: claimed.length,
         full: claimed.length === reserved
       }))
 

@@ -9,6 +9,7 @@ import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
+import { InlineClaims } from "./InlineClaims.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -32,6 +33,7 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
     const wakeups = yield* Wakeups
+    const inline = yield* InlineClaims
 
     const submit = Spans.fn("Submissions.submit")(function*(
       requests: ReadonlyArray<QueueTaskRequest>,
@@ -68,8 +70,12 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
         }
       })
       const stored = runs.filter((run) => run.inputInline === null).map((run) => ({ key: run.inputPath, json: run.inputJson }))
-      yield* withStoredInputs(backend, stored, taskRuns.insert(runs))
-      yield* wakeups.wake
+      const { passNeeded } = yield* withStoredInputs(
+        backend,
+        stored,
+        inline.claimingWrite(runs.length, (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId }))
+      )
+      if (passNeeded) yield* wakeups.wake
       return runs.map((run): Submitted => ({ runId: run.id, taskId: run.taskId, inputPath: run.inputPath }))
     })
 

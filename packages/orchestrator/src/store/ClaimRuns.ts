@@ -9,39 +9,49 @@ const ClaimRequest = Schema.Struct({ limit: Schema.Number, now: Schema.DateFromS
 /** A claim of limited task types: also the ids the caller's transaction locked. */
 const LimitedClaimRequest = Schema.Struct({ ...ClaimRequest.fields, lockedTaskIds: Schema.Array(Schema.String) })
 
+/** What a claimed attempt's columns are computed from, for a run of task `t`. */
+interface ClaimOf {
+  readonly now: Date
+  readonly orchestratorId: string
+  /** The attempt it starts. */
+  readonly attempt: Statement.Fragment
+  /** When the run first started. */
+  readonly startedAt: Statement.Fragment
+  /** The instance its previous attempt went to, avoided when there is a choice. */
+  readonly previousWorker: Statement.Fragment
+}
+
 /**
- * Moves the runs `picked` selects (ids, locked `FOR UPDATE SKIP LOCKED`) to `dispatching` and records
- * their new attempts, in one statement that also returns what their dispatch needs. The worker
- * instance is chosen here: reachable ones first, avoiding the previous attempt's when there is a choice;
- * with it, how many runs that instance takes in one grouped dispatch.
+ * The columns a claim sets, and to what (`null`: cleared): the task's code and timings, this
+ * orchestrator, and the worker instance (reachable ones first, avoiding the previous attempt's when
+ * there is a choice). Used by the claim of due runs (an `UPDATE`) and by the insert that claims
+ * (`insertClaiming`), where the cleared ones keep their default.
  */
-const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
+const claimColumns = (
+  sql: SqlClient.SqlClient,
+  claim: ClaimOf
+): ReadonlyArray<readonly [string, Statement.Fragment | null]> => [
+  ["status", sql`'dispatching'`],
+  ["attempt", claim.attempt],
+  ["claimed_by", sql`${claim.orchestratorId}`],
+  ["code_version", sql`t.code_version`],
+  ["code_hash", sql`t.code_hash`],
+  ["heartbeat_interval_ms", sql`t.heartbeat_interval_ms`],
+  ["started_at", claim.startedAt],
+  ["last_heartbeat_at", null],
+  ["heartbeat_deadline", heartbeatDeadline(sql, claim.now, "t.heartbeat_interval_ms")],
+  ["timeout_at", sql`${claim.now}::timestamptz + t.timeout_seconds * interval '1 second'`],
+  ["progress_percent", null],
+  ["progress_message", null],
+  ["worker_url", sql`(
+    SELECT i.base_url FROM service_instances i WHERE i.service_id = t.service_id
+    ORDER BY i.unreachable_since IS NOT NULL, i.base_url IS NOT DISTINCT FROM ${claim.previousWorker}, random()
+    LIMIT 1)`]
+]
+
+/** The columns `claimed` returns, the runs' new attempts, and what their dispatch needs. */
+const claimedTail = (sql: SqlClient.SqlClient, now: Date) =>
   sql`
-    WITH picked AS (${picked}),
-    claimed AS (
-      UPDATE task_runs r SET
-        status = 'dispatching',
-        attempt = r.attempt + 1,
-        claimed_by = ${orchestratorId},
-        code_version = t.code_version,
-        code_hash = t.code_hash,
-        heartbeat_interval_ms = t.heartbeat_interval_ms,
-        started_at = COALESCE(r.started_at, ${now}::timestamptz),
-        last_heartbeat_at = NULL,
-        heartbeat_deadline = ${heartbeatDeadline(sql, now, "t.heartbeat_interval_ms")},
-        timeout_at = ${now}::timestamptz + t.timeout_seconds * interval '1 second',
-        progress_percent = NULL,
-        progress_message = NULL,
-        worker_url = (
-          SELECT i.base_url FROM service_instances i WHERE i.service_id = t.service_id
-          ORDER BY i.unreachable_since IS NOT NULL, i.base_url IS NOT DISTINCT FROM r.worker_url, random()
-          LIMIT 1)
-      FROM picked, tasks t
-      WHERE r.id = picked.id AND t.task_id = r.task_id
-      RETURNING r.id, r.task_id, r.pipeline_run_id, r.attempt, r.code_version, r.code_hash, r.heartbeat_interval_ms,
-        r.storage_backend, r.input_path, r.input_inline, r.worker_url, r.available_at, t.timeout_seconds, t.allowed_next,
-        t.has_idempotency_key, r.traceparent, t.service_id
-    ),
     attempts AS (
       INSERT INTO task_run_attempts (run_id, attempt, status, code_version, code_hash, worker_url, started_at)
       SELECT id, attempt, 'running', code_version, code_hash, worker_url, ${now} FROM claimed
@@ -58,6 +68,38 @@ const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: 
                 'outputInline', s.output_inline, 'assets', s.assets)), '[]'::json)
          FROM task_runs s WHERE s.pipeline_run_id = c.pipeline_run_id AND s.status = 'completed') AS completed_siblings
     FROM claimed c LEFT JOIN pipeline_runs p ON p.id = c.pipeline_run_id`
+
+/** What `claimed` returns of a run and its task, `r` and `t`. */
+const claimedColumns = (sql: SqlClient.SqlClient) =>
+  sql`r.id, r.task_id, r.pipeline_run_id, r.attempt, r.code_version, r.code_hash, r.heartbeat_interval_ms,
+    r.storage_backend, r.input_path, r.input_inline, r.worker_url, r.available_at, t.timeout_seconds, t.allowed_next,
+    t.has_idempotency_key, r.traceparent, t.service_id`
+
+/**
+ * Moves the runs `picked` selects (ids, locked `FOR UPDATE SKIP LOCKED`) to `dispatching` and records
+ * their new attempts, in one statement that also returns what their dispatch needs, with how many
+ * runs the chosen instance takes in one grouped dispatch.
+ */
+const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
+  sql`
+    WITH picked AS (${picked}),
+    claimed AS (
+      UPDATE task_runs r SET ${
+    sql.csv(
+      claimColumns(sql, {
+        now,
+        orchestratorId,
+        attempt: sql`r.attempt + 1`,
+        startedAt: sql`COALESCE(r.started_at, ${now}::timestamptz)`,
+        previousWorker: sql`r.worker_url`
+      }).map(([column, value]) => sql`${sql.literal(column)} = ${value ?? sql`NULL`}`)
+    )
+  }
+      FROM picked, tasks t
+      WHERE r.id = picked.id AND t.task_id = r.task_id
+      RETURNING ${claimedColumns(sql)}
+    ),
+    ${claimedTail(sql, now)}`
 
 /**
  * Claims up to `limit` due runs of task types without a concurrency limit, in priority-then-due
@@ -130,3 +172,82 @@ export const lockLimitedTypes = (sql: SqlClient.SqlClient, now: Date) =>
       SELECT 1 FROM task_runs r WHERE r.task_id = t.task_id AND r.status = 'pending' AND r.available_at <= ${now})
     ORDER BY t.task_id
     FOR UPDATE OF t SKIP LOCKED`
+
+/** A run as `insertClaiming` reads it: `task_runs` columns, and its place in the request. */
+export interface InsertedRunRow {
+  readonly ord: number
+  readonly id: string
+  readonly task_id: string
+  readonly pipeline_run_id: string | null
+  readonly status: "pending" | "waiting"
+  readonly priority: number
+  readonly max_attempts: number
+  readonly storage_backend: string
+  readonly input_path: string
+  readonly input_inline: string | null
+  readonly metadata: unknown
+  readonly traceparent: string | null
+}
+
+/** What an unclaimed run's claim columns hold: its own status, no attempt yet, nothing else. */
+const unclaimed = (sql: SqlClient.SqlClient, column: string) =>
+  column === "status" ? sql`x.status` : column === "attempt" ? sql`0` : sql`NULL`
+
+/**
+ * Inserts runs (`rows`, JSON of `InsertedRunRow`s) and claims up to `limit` of the pending ones as
+ * it does, in one statement: those of task types without a concurrency limit, when no due run of the
+ * same or a higher priority is waiting before them (nothing is overtaken), in priority-then-request
+ * order. Returns the claimed runs as the claim of due runs does; the others are inserted as given.
+ */
+const insertClaimingStatement = (
+  sql: SqlClient.SqlClient,
+  rows: string,
+  limit: number,
+  now: Date,
+  orchestratorId: string
+) => {
+  const columns = claimColumns(sql, {
+    now,
+    orchestratorId,
+    attempt: sql`1`,
+    startedAt: sql`${now}::timestamptz`,
+    previousWorker: sql`NULL::text`
+  }).flatMap(([column, value]) => value === null ? [] : [[column, value] as const])
+  return sql`
+    WITH input AS (
+      SELECT * FROM json_to_recordset(${rows}::json) AS x(ord int, id text, task_id text, pipeline_run_id text,
+        status text, priority int, max_attempts int, storage_backend text, input_path text, input_inline text,
+        metadata jsonb, traceparent text)
+    ),
+    taken AS (
+      SELECT x.id FROM input x JOIN tasks t ON t.task_id = x.task_id AND t.concurrency = 0
+      WHERE x.status = 'pending' AND NOT EXISTS (
+        SELECT 1 FROM task_runs r WHERE r.status = 'pending' AND r.priority <= x.priority AND r.available_at <= ${now})
+      ORDER BY x.priority, x.ord
+      LIMIT ${limit}
+    ),
+    inserted AS (
+      INSERT INTO task_runs AS r (id, task_id, pipeline_run_id, priority, max_attempts, storage_backend, input_path,
+        input_inline, metadata, created_at, available_at, traceparent, ${sql.csv(columns.map(([column]) => sql.literal(column)))})
+      SELECT x.id, x.task_id, x.pipeline_run_id, x.priority, x.max_attempts, x.storage_backend, x.input_path,
+        x.input_inline, x.metadata, ${now}::timestamptz, ${now}::timestamptz, x.traceparent, ${
+    sql.csv(columns.map(([column, value]) =>
+      sql`CASE WHEN k.id IS NULL THEN ${unclaimed(sql, column)} ELSE ${value} END`
+    ))
+  }
+      FROM input x LEFT JOIN taken k ON k.id = x.id LEFT JOIN tasks t ON t.task_id = x.task_id
+      RETURNING r.*
+    ),
+    claimed AS (
+      SELECT ${claimedColumns(sql)} FROM inserted r JOIN tasks t ON t.task_id = r.task_id WHERE r.status = 'dispatching'
+    ),
+    ${claimedTail(sql, now)}`
+}
+
+/** `insertClaimingStatement` as a typed query (build it once per client). */
+export const insertClaiming = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: Schema.Struct({ ...ClaimRequest.fields, rows: Schema.String }),
+    Result: ClaimedRun,
+    execute: ({ limit, now, orchestratorId, rows }) => insertClaimingStatement(sql, rows, limit, now, orchestratorId)
+  })

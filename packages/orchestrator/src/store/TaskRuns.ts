@@ -6,7 +6,8 @@ import type { Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
-import { claimLimited, claimUnlimited, lockLimitedTypes } from "./ClaimRuns.js"
+import { claimLimited, claimUnlimited, insertClaiming, type InsertedRunRow, lockLimitedTypes } from "./ClaimRuns.js"
+import type { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import { DbInt } from "./Rows.js"
 import { RunRow } from "./RunRow.js"
@@ -137,10 +138,36 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
             })
         ))
 
-    const insert = Spans.fn("TaskRuns.insert")(function*(runs: ReadonlyArray<NewRun>) {
-      if (runs.length === 0) return
+    const insertClaimingRuns = insertClaiming(sql)
+
+    /**
+     * Inserts runs. With `claim` (a limit above 0), claims up to that many of the pending ones as it
+     * does, in the same statement (see `insertClaiming`), and returns them; otherwise returns none.
+     */
+    const insert = Spans.fn("TaskRuns.insert")(function*(
+      runs: ReadonlyArray<NewRun>,
+      claim?: { readonly limit: number; readonly orchestratorId: string }
+    ) {
+      if (runs.length === 0) return [] as ReadonlyArray<ClaimedRun>
       const at = yield* now
       const traceparent = yield* currentTraceparent
+      if (claim !== undefined && claim.limit > 0) {
+        const rows = runs.map((run, ord): InsertedRunRow => ({
+          ord,
+          id: run.id,
+          task_id: run.taskId,
+          pipeline_run_id: run.pipelineRunId,
+          status: run.status,
+          priority: run.priority,
+          max_attempts: maxAttempts(run),
+          storage_backend: run.storageBackend,
+          input_path: run.inputPath,
+          input_inline: run.inputInline,
+          metadata: run.metadata ?? null,
+          traceparent: run.traceparent ?? traceparent
+        }))
+        return yield* insertClaimingRuns({ rows: JSON.stringify(rows), limit: claim.limit, now: at, orchestratorId: claim.orchestratorId })
+      }
       yield* sql`INSERT INTO task_runs ${
         sql.insert(runs.map((run) => ({
           id: run.id,
@@ -157,8 +184,9 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           available_at: at,
           traceparent: run.traceparent ?? traceparent
         })))
-      }`.pipe(Effect.orDie)
-    })
+      }`
+      return [] as ReadonlyArray<ClaimedRun>
+    }, Effect.orDie)
 
     let limitsCheckedAt = Number.NEGATIVE_INFINITY
     let anyLimited = false
