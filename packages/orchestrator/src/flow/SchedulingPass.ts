@@ -7,6 +7,7 @@ import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher
 import { groupByInstance } from "./DispatchGroups.js"
 import type { ClaimingWrite, ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { RunSlots } from "./RunSlots.js"
+import { pendingIo } from "@pipeweave/domain/PendingIo"
 import * as Spans from "@pipeweave/domain/Spans"
 
 const CLAIM_BATCH = 50
@@ -93,14 +94,18 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       return { claimed: dispatched.length, dispatched }
     }).pipe(Spans.withSpan("SchedulingPass.pass"))
 
-    /** `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has committed. */
+    /**
+     * `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has
+     * committed, and sent before the caller goes on (`pendingIo`: its answer to its own request can
+     * wait; the dispatches are what the runs wait for).
+     */
     const claimWithin: ClaimWithin = (wanted, write) =>
       Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write), ({ claim, claimed, reserved }): HeldClaim => ({
         committed: Effect.zipRight(
           release(reserved - claimed.length),
           claim === undefined || claimed.length === 0
             ? Effect.void
-            : Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false)
+            : Effect.zipRight(Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false), pendingIo)
         ),
         rolledBack: Effect.zipRight(slots.free(claimed.map((run) => run.id)), release(reserved - claimed.length)),
         claimed: claimed.length,

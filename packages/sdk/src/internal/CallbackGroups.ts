@@ -2,6 +2,7 @@ import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Deferred, Effect, Option, Tracer } from "effect"
+import { pendingIo } from "@pipeweave/domain/PendingIo"
 
 /** A group stays well under the orchestrator's smallest default body limit (4 MiB). */
 const MAX_GROUP_BYTES = 1_048_576
@@ -30,15 +31,6 @@ const describe = (result: CallbackItemResult): string => {
   const field = result.error?.field === undefined ? "" : `${result.error.field}: `
   return `HTTP ${result.status}${result.error === undefined ? "" : ` ${result.error._tag}: ${field}${result.error.message}`}`
 }
-
-/**
- * Resumes once the event loop has run what is ready now (microtasks, then I/O callbacks):
- * `setImmediate`, not a clock, so it waits for no time that a TestClock would have to pass.
- */
-const pendingIo: Effect.Effect<void> = Effect.async((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /**
  * Sends callbacks one request at a time once the orchestrator serves `POST /api/callbacks`: the
