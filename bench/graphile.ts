@@ -26,13 +26,13 @@ export interface GraphileResult {
 
 const BATCH = 500
 
-const latency = async (utils: WorkerUtils, worker: Worker, samples: number) => {
+const latency = async (utils: WorkerUtils, worker: Worker, samples: number, untimed: number) => {
   const values: Array<number> = []
-  for (let i = 0; i <= samples; i++) {
+  for (let i = 0; i < untimed + 1 + samples; i++) {
     const sentAt = wallNow()
     const job = await utils.addJob("noop", { probe: true, i })
     const start = await worker.events.until(`start of job ${job.id}`, () => worker.events.starts.get(job.id), 60_000)
-    if (i > 0) values.push(start - sentAt)
+    if (i > untimed) values.push(start - sentAt)
     await worker.events.until(`completion of job ${job.id}`, () => worker.events.done.has(job.id) || undefined, 60_000)
   }
   return { p50: percentile(values, 50), p99: percentile(values, 99) }
@@ -69,7 +69,7 @@ const drain = async (utils: WorkerUtils, worker: Worker, jobs: number, total: nu
  * single one), after the warm-up and latency jobs. CPU per job is over all timed repetitions.
  */
 const throughput = async (utils: WorkerUtils, worker: Worker, settings: Settings) => {
-  let completed = settings.warmup + settings.latencySamples + 1
+  let completed = settings.warmup + settings.pathWarmup + settings.latencySamples + 1
   const cpuBefore = cpuMs(worker.child.pid)
   const rates: Array<number> = []
   for (let i = 0; i < settings.graphileRepeats; i++) {
@@ -96,7 +96,7 @@ export const measureGraphile = async (settings: Settings): Promise<GraphileResul
     utils = await makeWorkerUtils({ connectionString: url })
     const rssIdleMb = rssMb(worker.child.pid)
     if (settings.warmup > 0) await drain(utils, worker, settings.warmup, settings.warmup)
-    const queueToStartMs = await latency(utils, worker, settings.latencySamples)
+    const queueToStartMs = await latency(utils, worker, settings.latencySamples, settings.pathWarmup)
     progress(`graphile-worker: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
     const rate = await throughput(utils, worker, settings)
     progress(`graphile-worker: ${rate.jobsPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} jobs/s`)

@@ -42,13 +42,13 @@ interface Status {
 const BATCH = 500
 const STAGES = 5
 
-const latency = async (url: string, worker: Worker, samples: number) => {
+const latency = async (url: string, worker: Worker, samples: number, untimed: number) => {
   const values: Array<number> = []
-  for (let i = 0; i <= samples; i++) {
+  for (let i = 0; i < untimed + 1 + samples; i++) {
     const sentAt = wallNow()
     const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
     const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
-    if (i > 0) values.push(start - sentAt)
+    if (i > untimed) values.push(start - sentAt)
     await pollUntil(`${runId} to complete`, async () => {
       const run = await get<{ status: string }>(`${url}/api/task-runs/${runId}`)
       if (run.status === "failed" || run.status === "cancelled") throw new Error(`${runId} ended ${run.status}`)
@@ -58,9 +58,9 @@ const latency = async (url: string, worker: Worker, samples: number) => {
   return { p50: percentile(values, 50), p99: percentile(values, 99) }
 }
 
-const pipeline = async (url: string, worker: Worker, samples: number) => {
+const pipeline = async (url: string, worker: Worker, samples: number, untimed: number) => {
   const values: Array<number> = []
-  for (let i = 0; i < samples; i++) {
+  for (let i = 0; i < untimed + samples; i++) {
     const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
       input: { ms: 20 }
     })
@@ -73,7 +73,7 @@ const pipeline = async (url: string, worker: Worker, samples: number) => {
       return run.status === "running" ? undefined : run
     }, { deadlineMs: 60_000, intervalMs: 5 })
     if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
-    values.push(Date.parse(run.completedAt!) - Date.parse(run.createdAt) - handlerMs)
+    if (i >= untimed) values.push(Date.parse(run.completedAt!) - Date.parse(run.createdAt) - handlerMs)
   }
   return { p50: percentile(values, 50), p99: percentile(values, 99) }
 }
@@ -152,9 +152,9 @@ const measure = async (database: Database, env: Record<string, string>, settings
     worker = await startWorker(orchestrator.url)
     const rssIdleMb = rssMb(orchestrator.child.pid)
     if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
-    const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples)
+    const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples, settings.pathWarmup)
     progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
-    const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples)
+    const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples, Math.ceil(settings.pathWarmup / 10))
     progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run`)
     const rate = await throughput(orchestrator, worker, settings)
     progress(`${database}: ${rate.tasksPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} tasks/s`)

@@ -141,7 +141,8 @@ export const report = (results: BenchResults): string => {
   const met = results.targets.filter((t) => t.pass === true).length
   return [
     `PipeWeave vs graphile-worker${gw ? ` ${gw.version}` : ""} — ${s.tasks} no-op tasks per throughput phase, ` +
-    `${s.latencySamples} queue→start samples, ${s.pipelineSamples} pipeline runs (tasks/s and CPU per task: medians of ` +
+    `${s.latencySamples} queue→start samples, ${s.pipelineSamples} pipeline runs (after ${s.pathWarmup} and ` +
+    `${Math.ceil(s.pathWarmup / 10)} untimed ones; tasks/s and CPU per task: medians of ` +
     `${s.repeats} such phases per database, graphile-worker's jobs/s of ${s.graphileRepeats}); ${results.machine.cpus} cores, ` +
     `Node ${results.machine.node}, load average ${num(results.machine.loadAverage.start, 1)} at the start and ` +
     `${num(results.machine.loadAverage.end, 1)} at the end; same PostgreSQL server. Ratios (×gw) are PipeWeave ÷ ` +

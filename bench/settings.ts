@@ -11,10 +11,16 @@ export interface Settings {
    * system alike, so that latency and throughput are measured warm (connection pools, JIT).
    */
   readonly warmup: number
-  /** Queue→start samples, one task at a time (after one untimed). */
+  /** Queue→start samples, one task at a time (after `pathWarmup` untimed ones). */
   readonly latencySamples: number
-  /** 5-task pipeline runs, one at a time. */
+  /** 5-task pipeline runs, one at a time (after `pathWarmup / 10` untimed ones). */
   readonly pipelineSamples: number
+  /**
+   * Untimed queue→start probes before the timed ones, for every system alike: a probe takes another
+   * path than the throughput warm-up's batches (one task queued, one dispatched), which has to be
+   * warm too for a steady-state figure.
+   */
+  readonly pathWarmup: number
   /** Runs queued through the API (no worker) before the RSS reading; 0 skips it. */
   readonly queued: number
   /** Queuing stops after this many seconds; the backlog is then completed with SQL. */
@@ -60,6 +66,7 @@ export const readSettings = (): Settings => {
     warmup: count("BENCH_WARMUP", 100, 0),
     latencySamples: count("BENCH_LATENCY_SAMPLES", 100, 1),
     pipelineSamples: count("BENCH_PIPELINE_SAMPLES", 30, 1),
+    pathWarmup: count("BENCH_PATH_WARMUP", 100, 0),
     queued: count("BENCH_QUEUED", 100_000, 0),
     queuedBudgetSeconds: count("BENCH_QUEUED_BUDGET_S", 120, 1),
     scaleSizes: [...scaleSizes].sort((a, b) => a - b),
