@@ -151,38 +151,28 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       if (runs.length === 0) return [] as ReadonlyArray<ClaimedRun>
       const at = yield* now
       const traceparent = yield* currentTraceparent
+      const rows = runs.map((run) => ({
+        id: run.id,
+        task_id: run.taskId,
+        pipeline_run_id: run.pipelineRunId,
+        status: run.status,
+        priority: run.priority,
+        max_attempts: maxAttempts(run),
+        storage_backend: run.storageBackend,
+        input_path: run.inputPath,
+        input_inline: run.inputInline,
+        traceparent: run.traceparent ?? traceparent
+      }))
       if (claim !== undefined && claim.limit > 0) {
-        const rows = runs.map((run, ord): InsertedRunRow => ({
-          ord,
-          id: run.id,
-          task_id: run.taskId,
-          pipeline_run_id: run.pipelineRunId,
-          status: run.status,
-          priority: run.priority,
-          max_attempts: maxAttempts(run),
-          storage_backend: run.storageBackend,
-          input_path: run.inputPath,
-          input_inline: run.inputInline,
-          metadata: run.metadata ?? null,
-          traceparent: run.traceparent ?? traceparent
-        }))
-        return yield* insertClaimingRuns({ rows: JSON.stringify(rows), limit: claim.limit, now: at, orchestratorId: claim.orchestratorId })
+        const input = rows.map((row, ord): InsertedRunRow => ({ ...row, ord, metadata: runs[ord]!.metadata ?? null }))
+        return yield* insertClaimingRuns({ rows: JSON.stringify(input), limit: claim.limit, now: at, orchestratorId: claim.orchestratorId })
       }
       yield* sql`INSERT INTO task_runs ${
-        sql.insert(runs.map((run) => ({
-          id: run.id,
-          task_id: run.taskId,
-          pipeline_run_id: run.pipelineRunId,
-          status: run.status,
-          priority: run.priority,
-          max_attempts: maxAttempts(run),
-          storage_backend: run.storageBackend,
-          input_path: run.inputPath,
-          input_inline: run.inputInline,
-          metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
+        sql.insert(rows.map((row, i) => ({
+          ...row,
+          metadata: runs[i]!.metadata === undefined ? null : JSON.stringify(runs[i]!.metadata),
           created_at: at,
-          available_at: at,
-          traceparent: run.traceparent ?? traceparent
+          available_at: at
         })))
       }`
       return [] as ReadonlyArray<ClaimedRun>
