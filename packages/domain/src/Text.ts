@@ -5,15 +5,33 @@ export const Text = Schema.String.pipe(
   Schema.filter((s) => !s.includes("\u0000") || "must not contain the character U+0000")
 )
 
-const nulIn = (value: unknown, depth: number): boolean => {
-  if (typeof value === "string") return value.includes("\u0000")
+/** A lone UTF-16 surrogate: JSON text can carry it as an escape, which `jsonb` refuses. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+const UNSTORABLE = new RegExp(`\u0000|${LONE_SURROGATE.source}`, "g")
+
+const unstorable = (text: string) => text.includes("\u0000") || LONE_SURROGATE.test(text)
+
+/**
+ * `text` with what `text` and `jsonb` columns cannot hold — U+0000 and unpaired surrogates (a
+ * string cut inside an emoji, say) — replaced by U+FFFD, for text that is stored, not refused.
+ */
+export const storableText = (text: string): string => unstorable(text) ? text.replace(UNSTORABLE, "\uFFFD") : text
+
+const unstorableIn = (value: unknown, depth: number): boolean => {
+  if (typeof value === "string") return unstorable(value)
   if (typeof value !== "object" || value === null || depth > 200) return false
-  if (Array.isArray(value)) return value.some((item) => nulIn(item, depth + 1))
-  return Object.entries(value).some(([key, item]) => key.includes("\u0000") || nulIn(item, depth + 1))
+  if (Array.isArray(value)) return value.some((item) => unstorableIn(item, depth + 1))
+  return Object.entries(value).some(([key, item]) => unstorable(key) || unstorableIn(item, depth + 1))
 }
 
-/** Run metadata: any JSON PostgreSQL's `jsonb` can hold, so no U+0000 in a key or a string. */
+/**
+ * Run metadata: any JSON PostgreSQL's `jsonb` can hold, so no U+0000 and no unpaired surrogate
+ * (`\ud800` without its pair) in a key or a string.
+ */
 export const Metadata = Schema.Unknown.pipe(
-  Schema.filter((value) => !nulIn(value, 0) || "metadata must not contain the character U+0000 in a key or a string"),
-  Schema.annotations({ identifier: "Metadata", description: "any JSON value without U+0000" })
+  Schema.filter((value) =>
+    !unstorableIn(value, 0) ||
+    "metadata must not contain the character U+0000 or an unpaired surrogate (\\ud800–\\udfff) in a key or a string"
+  ),
+  Schema.annotations({ identifier: "Metadata", description: "any JSON value without U+0000 or unpaired surrogates" })
 )

@@ -100,8 +100,9 @@ for (const [name, database] of databases) {
         const reads = yield* TaskRunReads
         const sql = yield* SqlClient.SqlClient
         yield* registry.register(registration("svc", [task("limited", { concurrency: 5 }), task("free")]))
+        const inputInline = JSON.stringify({ nul: "\u0000", cut: "\ud83d", text: "é \ud83d\ude00 \\u0000" })
         const claimed = yield* queue.insert([
-          newRun("trun_free00003", "free", 50),
+          { ...newRun("trun_free00003", "free", 50), inputInline, metadata: { emoji: "\ud83d\ude00", quote: "'\"" } },
           newRun("trun_limited4", "limited", 1),
           { ...newRun("trun_waiting1", "free", 1), status: "waiting" as const },
           newRun("trun_free00004", "free", 5),
@@ -130,6 +131,10 @@ for (const [name, database] of databases) {
         ])
         const stored = Option.getOrThrow(yield* reads.find("trun_free00004"))
         assert.deepStrictEqual(stored.metadata, { id: "trun_free00004" })
+        const hostile = Option.getOrThrow(yield* reads.find("trun_free00003"))
+        assert.strictEqual(hostile.inputInline, inputInline)
+        assert.strictEqual(claimed[1]!.inputInline, inputInline)
+        assert.deepStrictEqual(hostile.metadata, { emoji: "\ud83d\ude00", quote: "'\"" })
         // trun_limited4 (priority 1) and trun_free00005 (60) are due: a new run of priority 60 or
         // worse waits its turn, one of a higher priority is claimed at once.
         const behind = yield* queue.insert([newRun("trun_free00006", "free", 60)], { limit: 5, orchestratorId: "orch_test" })

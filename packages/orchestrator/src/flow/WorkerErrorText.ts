@@ -1,3 +1,5 @@
+import { storableText } from "@pipeweave/domain/Text"
+
 /** The most bytes (UTF-8) of a worker's error message the orchestrator stores. */
 export const ERROR_TEXT_MAX_BYTES = 8 * 1024
 
@@ -13,38 +15,37 @@ const cut = (text: string, maxBytes: number, marker: (total: number) => string):
   return bytes.subarray(0, end).toString("utf8") + tail
 }
 
-/** U+0000 cannot be stored in a database text column: it becomes U+FFFD. */
-const withoutNul = (text: string): string => text.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text
 
 /**
- * A worker's error message as stored (attempt, run and dead letter): U+0000 replaced by U+FFFD
- * and at most `ERROR_TEXT_MAX_BYTES`, the cut marked with the full size.
+ * A worker's error message as stored (attempt, run and dead letter): U+0000 and unpaired
+ * surrogates replaced by U+FFFD, and at most `ERROR_TEXT_MAX_BYTES`, the cut marked with the full size.
  */
 export const boundedErrorText = (text: string): string => {
   const total = Buffer.byteLength(text)
-  return cut(withoutNul(text), ERROR_TEXT_MAX_BYTES, () => ` … [cut: ${total} bytes in all]`)
+  return cut(storableText(text), ERROR_TEXT_MAX_BYTES, () => ` … [cut: ${total} bytes in all]`)
 }
 
 /** The most bytes of a worker's error `details`, as JSON text. */
 export const ERROR_DETAILS_MAX_BYTES = 8 * 1024
 
-const withoutNulDeep = (value: unknown): unknown => {
-  if (typeof value === "string") return withoutNul(value)
-  if (Array.isArray(value)) return value.map(withoutNulDeep)
+const storableDeep = (value: unknown): unknown => {
+  if (typeof value === "string") return storableText(value)
+  if (Array.isArray(value)) return value.map(storableDeep)
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNulDeep(v)]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storableDeep(v)]))
   }
   return value
 }
 
 /**
- * A worker's error `details` as stored, as JSON text (`null` when there are none): U+0000 replaced,
+ * A worker's error `details` as stored, as JSON text (`null` when there are none): U+0000 and
+ * unpaired surrogates replaced,
  * and when the JSON is larger than `ERROR_DETAILS_MAX_BYTES` it becomes
  * `{ "truncated": true, "bytes": <full size>, "preview": "<the first bytes of the JSON>" }`.
  */
 export const boundedErrorDetails = (details: unknown): string | null => {
   if (details === undefined || details === null) return null
-  const json = JSON.stringify(withoutNulDeep(details))
+  const json = JSON.stringify(storableDeep(details))
   if (json === undefined) return null
   const total = Buffer.byteLength(json)
   if (total <= ERROR_DETAILS_MAX_BYTES) return json
@@ -52,5 +53,5 @@ export const boundedErrorDetails = (details: unknown): string | null => {
   return JSON.stringify({ truncated: true, bytes: total, preview })
 }
 
-/** A worker's error code as stored: U+0000 replaced, at most `ERROR_CODE_MAX_BYTES`. */
-export const boundedErrorCode = (code: string): string => cut(withoutNul(code), ERROR_CODE_MAX_BYTES, () => "…")
+/** A worker's error code as stored: U+0000 and unpaired surrogates replaced, at most `ERROR_CODE_MAX_BYTES`. */
+export const boundedErrorCode = (code: string): string => cut(storableText(code), ERROR_CODE_MAX_BYTES, () => "…")

@@ -48,17 +48,33 @@ for (const [name, database] of databases) {
         assert.strictEqual(within.status, 201, within.text)
       }), 120_000)
 
-    it.scoped("U+0000 in metadata (a key or a string) is a 400 naming metadata, and changes nothing", () =>
+    it.scoped("U+0000 or an unpaired surrogate in metadata (a key or a string) is a 400 naming metadata, and changes nothing", () =>
       Effect.gen(function*() {
         const orchestrator = yield* target(database())
         yield* orchestrator.use(Effect.flatMap(Registrations, (r) => r.register(registration("svc", [task("known")]))))
-        for (const metadata of [{ "k\u0000": 1 }, { k: "v\u0000" }, { k: [{ deep: ["\u0000"] }] }, "\u0000"]) {
+        for (
+          const metadata of [
+            { "k\u0000": 1 },
+            { k: "v\u0000" },
+            { k: [{ deep: ["\u0000"] }] },
+            "\u0000",
+            { k: "cut inside an emoji \ud83d" },
+            { "\udfffk": 1 },
+            ["\ude00\ud83d"]
+          ]
+        ) {
           yield* orchestrator.refused("/api/queue/task", { body: { taskId: "known", metadata } }, 400, /metadata/)
           yield* orchestrator.refused("/api/queue/batch", { body: { tasks: [{ taskId: "known" }, { taskId: "known", metadata }] } }, 400, /metadata/)
           yield* orchestrator.refused("/api/pipelines/known/trigger", { body: { metadata } }, 400, /metadata/)
         }
-        const fine = yield* orchestrator.send("/api/pipelines/known/trigger", { body: { metadata: { k: "v" }, input: { nul: "\u0000" } } })
+        const fine = yield* orchestrator.send("/api/pipelines/known/trigger", {
+          body: { metadata: { k: "v \ud83d\ude00" }, input: { nul: "\u0000", cut: "\ud83d" } }
+        })
         assert.strictEqual(fine.status, 201, fine.text)
+        const queued = yield* orchestrator.send("/api/queue/task", {
+          body: { taskId: "known", metadata: { k: "v \ud83d\ude00" }, input: { nul: "\u0000", cut: "\ud83d" } }
+        })
+        assert.strictEqual(queued.status, 201, queued.text)
       }), 120_000)
 
     it.scoped("a priority outside ±1,000,000 (int32 and beyond) is a 400 naming priority wherever it is accepted", () =>

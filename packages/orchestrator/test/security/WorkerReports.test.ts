@@ -70,7 +70,7 @@ for (const [name, database] of databases) {
         assert.deepStrictEqual([accepted.status, accepted.body.status], [200, "completed"], accepted.text)
       }), 60_000)
 
-    it.scoped("a worker's error text is stored at most 8 KiB with the cut marked, U+0000 replaced, in the run, its attempt and the DLQ", () =>
+    it.scoped("a worker's error text is stored at most 8 KiB with the cut marked, U+0000 and unpaired surrogates replaced, in the run, its attempt and the DLQ", () =>
       Effect.gen(function*() {
         const { callback, orchestrator, runId } = yield* dispatchedRun(database())
         const error = `first\u0000line ${"é".repeat(300_000)} end`
@@ -79,7 +79,8 @@ for (const [name, database] of databases) {
           attempt: 1,
           error,
           errorCode: "E\u0000".repeat(1000),
-          retryable: false
+          retryable: false,
+          details: { "k\ud800": ["cut inside an emoji \ud83d", "\ud83d\ude00", "nul \u0000"] }
         }))
         assert.deepStrictEqual([failed.status, failed.body.status], [200, "failed"], failed.text.slice(0, 500))
 
@@ -92,6 +93,9 @@ for (const [name, database] of databases) {
         const run = (yield* orchestrator.send(`/api/task-runs/${runId}`)).body
         checkError(run.error)
         checkError(run.attempts[0].error)
+        assert.deepStrictEqual(run.attempts[0].errorDetails, {
+          "k\uFFFD": ["cut inside an emoji \uFFFD", "\ud83d\ude00", "nul \uFFFD"]
+        })
         assert.isAtMost(Buffer.byteLength(run.errorCode), 200)
         assert.notInclude(run.errorCode, "\u0000")
         const items = (yield* orchestrator.send(`/api/queue/items`)).body.items
