@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Json, TaskId, TaskRunId } from "./Ids.js"
-import { Text } from "./Text.js"
+import { storableInJsonb, Text } from "./Text.js"
 import { AssetRef, TaskRunStatus } from "./TaskRun.js"
 
 /**
@@ -13,7 +13,9 @@ export const CallbackSuccess = Schema.Struct({
   outputPath: Schema.String,
   outputSize: Schema.Int.pipe(Schema.nonNegative({ message: () => "outputSize must be a non-negative integer" })),
   output: Schema.optional(Json),
-  assets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AssetRef }), { default: () => ({}) }),
+  assets: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AssetRef }).pipe(storableInJsonb("assets")), {
+    default: () => ({})
+  }),
   logsPath: Schema.optional(Schema.String),
   selectedNext: Schema.optional(Schema.Array(TaskId))
 })

@@ -25,13 +25,17 @@ const unstorableIn = (value: unknown, depth: number): boolean => {
 }
 
 /**
- * Run metadata: any JSON PostgreSQL's `jsonb` can hold, so no U+0000 and no unpaired surrogate
- * (`\ud800` without its pair) in a key or a string.
+ * Refuses a value with U+0000 or an unpaired surrogate (`\ud800` without its pair) in any key or
+ * string: a `jsonb` column holds neither. `name` is the field the message names.
  */
-export const Metadata = Schema.Unknown.pipe(
-  Schema.filter((value) =>
+export const storableInJsonb = (name: string) => <A, I, R>(schema: Schema.Schema<A, I, R>) =>
+  schema.pipe(Schema.filter((value) =>
     !unstorableIn(value, 0) ||
-    "metadata must not contain the character U+0000 or an unpaired surrogate (\\ud800–\\udfff) in a key or a string"
-  ),
+    `${name} must not contain the character U+0000 or an unpaired surrogate (\\ud800–\\udfff) in a key or a string`
+  ))
+
+/** Run metadata: any JSON PostgreSQL's `jsonb` can hold. */
+export const Metadata = Schema.Unknown.pipe(
+  storableInJsonb("metadata"),
   Schema.annotations({ identifier: "Metadata", description: "any JSON value without U+0000 or unpaired surrogates" })
 )

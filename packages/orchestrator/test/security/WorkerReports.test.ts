@@ -54,6 +54,8 @@ for (const [name, database] of databases) {
         yield* refuse({ ...success, assets: { a: asset(`${prefix}../../../trun_other1/outputs/x.json`) } }, /assets\.a\.path/)
         yield* refuse({ ...success, assets: { a: asset(`${prefix}sub/./x`) } }, /assets\.a\.path/)
         yield* refuse({ ...success, assets: { a: asset(`runs/trun_other1/assets/${runId}/a`) } }, /assets\.a\.path/)
+        yield* refuse({ ...success, assets: { "cut \ud83d": asset(`${prefix}a`) } }, /assets must not contain/)
+        yield* refuse({ ...success, assets: { a: { ...asset(`${prefix}a`), type: "nul\u0000" } } }, /assets/)
         yield* refuse({ ...success, assets: { "../evil": asset(`${prefix}evil`) } }, /asset key/)
         yield* refuse({ ...success, assets: { "a/b": asset(`${prefix}a/b`) } }, /asset key/)
         yield* refuse({ ...success, assets: { ["k".repeat(300)]: asset(`${prefix}k`) } }, /asset key/)
