@@ -68,18 +68,18 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         metadata: request.metadata
       }))
       const insertPipelineRun = pipelineRuns.insert({
-          id: runId,
-          pipelineId,
-          failureMode: request.failureMode,
-          priority: request.priority ?? null,
-          pipelineVersion,
-          structure,
-          routing: initialState(structure),
-          inputPath,
-          inputInline,
-          storageBackend: backend.config.id,
-          metadata: request.metadata
-        })
+        id: runId,
+        pipelineId,
+        failureMode: request.failureMode,
+        priority: request.priority ?? null,
+        pipelineVersion,
+        structure,
+        routing: initialState(structure),
+        inputPath,
+        inputInline,
+        storageBackend: backend.config.id,
+        metadata: request.metadata
+      })
       const stored = input.inline ? [] : [{ key: inputPath, json: input.json }]
       const { passNeeded } = yield* withStoredInputs(
         backend,
