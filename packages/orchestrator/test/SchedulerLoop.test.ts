@@ -26,10 +26,12 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const notifications = yield* Queue.unbounded<string>()
+    const claims = yield* Ref.make(0)
     const claimed = (id: string) => ({ id, taskId: "t", attempt: 1, availableAt: new Date(0) }) as unknown as ClaimedRun
     const fakeTaskRuns = Layer.succeed(TaskRuns, {
       claim: (limit: number) =>
         Effect.gen(function*() {
+          yield* Ref.update(claims, (n) => n + 1)
           const now = yield* Clock.currentTimeMillis
           const ready = (yield* Ref.get(due)).filter((r) => r.at <= now).slice(0, limit)
           yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
@@ -70,6 +72,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     )
     return {
       due,
+      claims,
       dispatched,
       notifications,
       scheduling: Context.get(context, SchedulingPass),
@@ -211,5 +214,51 @@ describe("SchedulerLoop", () => {
       assert.deepStrictEqual(yield* Ref.get(dispatched), [])
       yield* Ref.set(due, [{ id: "trun_c", at: 0 }, { id: "trun_d", at: 0 }, { id: "trun_e", at: 0 }])
       assert.strictEqual((yield* scheduling.pass).claimed, 2)
+    }))
+
+  it.scoped("a freed slot wakes the loop when the last claim filled every slot it had", () =>
+    Effect.gen(function*() {
+      const { dispatched, due, notifications } = yield* harness({ maxConcurrency: 1 })
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
+      yield* Queue.offer(notifications, "pipeweave-orchestrator/other")
+      yield* settle
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }], "b took a's slot at once")
+    }))
+
+  it.scoped("a freed slot wakes nothing when the last claim left slots unused: nothing else was due", () =>
+    Effect.gen(function*() {
+      const { claims, dispatched, due, notifications } = yield* harness({ maxConcurrency: 4 })
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }])
+      yield* Queue.offer(notifications, "pipeweave-orchestrator/other")
+      yield* settle
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a"])
+      assert.strictEqual(yield* Ref.get(claims), 2, "the first pass and a's: a's end ran no third")
+      yield* Ref.set(due, [{ id: "trun_later", at: 0 }])
+      yield* TestClock.adjust(1000)
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_later"], "the poll still finds new runs")
+    }))
+
+  it.scoped("a transaction asks for one run more than it made due, so a slot left over spares a pass", () =>
+    Effect.gen(function*() {
+      const { claims, dispatched, due, inline } = yield* harness({ maxConcurrency: 4 })
+      yield* settle
+      const alone = yield* inline.transact(Effect.zipRight(Ref.set(due, [{ id: "trun_made", at: 0 }]), Effect.void), () => 1)
+      assert.isFalse(alone.passNeeded, "only the run it made was due")
+      const beside = yield* inline.transact(
+        Effect.zipRight(Ref.set(due, [{ id: "trun_waiting", at: 0 }, { id: "trun_made2", at: 0 }, { id: "trun_more", at: 0 }]), Effect.void),
+        () => 1
+      )
+      assert.isTrue(beside.passNeeded, "it filled both slots it asked for: more may be due")
+      const before = yield* Ref.get(claims)
+      const nothing = yield* inline.transact(Effect.void, () => 0)
+      assert.isFalse(nothing.passNeeded, "a transaction that made nothing due needs no pass")
+      assert.strictEqual(yield* Ref.get(claims), before, "and claims nothing")
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id).slice(0, 3), ["trun_made", "trun_waiting", "trun_made2"])
     }))
 })

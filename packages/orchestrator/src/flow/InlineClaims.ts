@@ -57,7 +57,8 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
 
     /**
      * Whether a pass is still needed after a claim: always without one; after a claim of due runs,
-     * when it filled every slot it reserved; after a claiming write, when it left some of the
+     * when it filled every slot it reserved (it asks for one more than were made due, so a slot
+     * left over shows nothing else was waiting); after a claiming write, when it left some of the
      * `wanted` runs it made due unclaimed.
      */
     const passNeeded = (held: Option.Option<HeldClaim>, wanted: number, claimingWrite: boolean) =>
@@ -80,9 +81,11 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
         ),
       claimWithin,
       /**
-       * `effect` in a transaction that also claims, last, up to `wanted(value)` runs (when a claim
-       * is lent), dispatched once it has committed: due runs, or, given `write`, the runs that
-       * write — which always runs, last in the transaction — makes due and claims as it writes them.
+       * `effect` in a transaction that also claims, last (when a claim is lent), the `wanted(value)`
+       * runs it made due, dispatched once it has committed: due runs (up to one more, which tells
+       * whether others were waiting), or, given `write`, the runs that write — which always runs,
+       * last in the transaction — makes due and claims as it writes them. A transaction that made
+       * nothing due needs no pass.
        */
       transact: <A, E, R, E2 = never>(
         effect: Effect.Effect<A, E, R>,
@@ -93,13 +96,15 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
           let held = Option.none<HeldClaim>()
           let n = 0
           const value = yield* tx.run(Effect.tap(effect, (value): Effect.Effect<void, E2> => {
-            n = wanted(value)
-            return n <= 0 && write === undefined ? Effect.void : Effect.map(claimWithin(Math.max(n, 0), write), (claim) => {
+            n = Math.max(wanted(value), 0)
+            if (n === 0 && write === undefined) return Effect.void
+            return Effect.map(claimWithin(write === undefined ? n + 1 : n, write), (claim) => {
               held = claim
             })
           })).pipe(Effect.onError(() => Option.match(held, { onNone: () => Effect.void, onSome: (claim) => claim.rolledBack })))
           if (Option.isSome(held)) yield* held.value.committed
-          return { value, passNeeded: passNeeded(held, n, write !== undefined) } satisfies Transacted<A>
+          const needed = n === 0 && write === undefined ? false : passNeeded(held, n, write !== undefined)
+          return { value, passNeeded: needed } satisfies Transacted<A>
         }),
       /**
        * A single statement that writes `wanted` due runs and claims up to as many of them as it

@@ -77,6 +77,12 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         : Effect.flatMap(Clock.currentTimeMillis, (nowMs) =>
           metrics.attemptApplied(applied.taskId, applied.outcome, applied.errorCode, nowMs - dispatch.dispatchedAtMs))
 
+    /**
+     * After a completion: a pass, when a run waiting for its type's concurrency slot may now be
+     * claimed. (A run waiting for one of this process's slots is woken for as the slot comes free.)
+     */
+    const wakeIfTypesLimited = Effect.suspend(() => taskRuns.mayHaveLimitedTypes() ? wakeups.wake : Effect.void)
+
     /** Runs `body` in a transaction under the lock of `runId`'s pipeline run, if it has one. */
     const underLock = <A, E, R>(runId: string, body: (pipeline: PipelineLock) => Effect.Effect<A, E, R>) =>
       tx.run(Effect.flatMap(pipelineRuns.lockOf(runId), body))
@@ -240,7 +246,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
         yield* record(applied, hint)
         outcomes[index] = Exit.succeed(applied)
       }
-      if (outcomes.some((exit) => exit !== undefined && Exit.isSuccess(exit))) yield* wakeups.wake
+      if (outcomes.some((exit) => exit !== undefined && Exit.isSuccess(exit))) yield* wakeIfTypesLimited
       return outcomes
     })
 
@@ -261,6 +267,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       )
       yield* record(applied, hint)
       if (passNeeded) yield* wakeups.wake
+      else yield* wakeIfTypesLimited
       return applied
     })
 

@@ -6,7 +6,9 @@ import { Wakeups } from "./Wakeups.js"
  * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
  * claim, and the runs holding one. A claimed run holds its slot until its result is applied (its
  * callback) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
- * slots of a group of callbacks come free together, with one wake-up of the scheduling loop.
+ * slots of a group of callbacks come free together, with one wake-up of the scheduling loop — and
+ * only when the latest claim of due runs filled every slot it had (or had none): otherwise it left
+ * a slot unused because nothing more was due, and a freed slot has no run to take it.
  */
 export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrator/RunSlots", {
   effect: Effect.gen(function*() {
@@ -14,6 +16,7 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
     const wakeups = yield* Wakeups
     const semaphore = yield* TSemaphore.make(config.maxConcurrency)
     const held = new Set<string>()
+    let claimsWereShort = true
 
     /** Takes up to `wanted` free slots; how many it took. */
     const reserve = (wanted: number) =>
@@ -32,14 +35,27 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
         for (const id of runIds) held.add(id)
       })
 
-    /** Frees the slots `runIds` still hold and, if there were any, wakes the scheduling loop. */
+    /**
+     * Records how a claim of due runs went: `claimed` runs in the `reserved` slots it had (a write
+     * that claims what it writes says nothing of other due runs; whatever it leaves wakes a pass).
+     */
+    const claimed = (reserved: number, claimed: number) =>
+      Effect.sync(() => {
+        claimsWereShort = claimed >= reserved
+      })
+
+    /**
+     * Frees the slots `runIds` still hold and, if there were any and the latest claim was short of
+     * slots, wakes the scheduling loop.
+     */
     const free = (runIds: ReadonlyArray<string>) =>
       Effect.suspend(() => {
         let n = 0
         for (const id of runIds) if (held.delete(id)) n++
-        return n === 0 ? Effect.void : Effect.zipRight(release(n), wakeups.wake)
+        if (n === 0) return Effect.void
+        return claimsWereShort ? Effect.zipRight(release(n), wakeups.wake) : release(n)
       })
 
-    return { reserve, release, hold, free } as const
+    return { reserve, release, hold, claimed, free } as const
   })
 }) {}

@@ -44,12 +44,14 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       Effect.gen(function*() {
         const reserved = yield* reserve(wanted)
         if (reserved === 0 && write === undefined) {
+          yield* slots.claimed(0, 0)
           return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
         }
         const startedNs = yield* Clock.currentTimeNanos
         const claimed = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved, orchestratorId))
           .pipe(Effect.onError(() => release(reserved)))
         yield* slots.hold(claimed.map((run) => run.id))
+        if (write === undefined) yield* slots.claimed(reserved, claimed.length)
         const endedNs = yield* Clock.currentTimeNanos
         return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
       })

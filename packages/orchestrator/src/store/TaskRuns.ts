@@ -218,6 +218,13 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     })
 
     /**
+     * Whether a task type may have a concurrency limit, by the claim's cached answer (at most
+     * `LIMITS_REFRESH_MS` old; yes while unknown): only then can a run ending let a waiting run of
+     * its type be claimed.
+     */
+    const mayHaveLimitedTypes = () => anyLimited || limitsCheckedAt === Number.NEGATIVE_INFINITY
+
+    /**
      * A heartbeat (or progress report) also refreshes its instance's `last_seen_at`, in the same
      * statement and at most once per `LAST_SEEN_RESOLUTION_SECONDS`, so instances of busy services
      * are not written on every beat.
@@ -510,6 +517,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       insert,
       claim,
       limitsChanged,
+      mayHaveLimitedTypes,
       heartbeat,
       progress,
       complete,
