@@ -48,6 +48,33 @@ describe("dispatch protocol", () => {
       assert.strictEqual(h.fake.state.callbacks.length, 0)
     }))
 
+  it.scopedLive("a body that is not JSON, too large or too deep is refused before it is parsed, and runs nothing", () =>
+    Effect.gen(function*() {
+      const h = yield* startHarness(echo)
+      const good = yield* makeDispatch(h, { taskId: "echo", input: { a: 1 } })
+      const send = (body: string, contentType: string) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${h.workerUrl}/tasks/echo`, { method: "POST", headers: { "content-type": contentType }, body })
+          return { status: response.status, body: await response.json() as { _tag: string; field: string } }
+        })
+      const cases: ReadonlyArray<readonly [string, string, string, number, string]> = [
+        ["wrong content type", JSON.stringify(good), "text/plain", 415, "content-type"],
+        ["deep JSON", JSON.stringify({ ...good, input: JSON.parse(`${"[".repeat(80)}${"]".repeat(80)}`) }), "application/json", 400, "body"],
+        ["a raw NUL byte", `{"runId":\u0000}`, "application/json", 400, "body"],
+        ["past 32 MB", JSON.stringify({ ...good, input: "x".repeat(33 * 1024 * 1024) }), "application/json", 413, "body"]
+      ]
+      for (const [label, body, contentType, status, field] of cases) {
+        const answer = yield* send(body, contentType)
+        assert.strictEqual(answer.status, status, label)
+        assert.strictEqual(answer.body._tag, "ValidationError", label)
+        assert.strictEqual(answer.body.field, field, label)
+      }
+      assert.strictEqual(h.fake.state.callbacks.length, 0)
+      const accepted = yield* dispatch(h, good)
+      assert.strictEqual(accepted.status, 200, "the same dispatch, well sent, still runs")
+      assert.strictEqual(h.fake.state.callbacks.length, 1)
+    }))
+
   it.scopedLive("a storage token sealed with another secret, or for another run, is answered 401", () =>
     Effect.gen(function*() {
       const h = yield* startHarness(echo)

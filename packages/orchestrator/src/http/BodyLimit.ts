@@ -1,9 +1,9 @@
-import type { IncomingMessage } from "node:http"
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Effect, Option } from "effect"
 import { hasBody } from "./ContentTypeGuard.js"
 import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
+import { readUpTo } from "@pipeweave/domain/ReadUpTo"
 import { MAX_JSON_DEPTH } from "./JsonDepth.js"
 
 const tooLarge = (maxBytes: number) =>
@@ -23,40 +23,6 @@ const tooDeep = HttpServerResponse.json(
   },
   { status: 400 }
 ).pipe(Effect.orDie)
-
-/** Reads `source` up to `maxBytes`; None as soon as it grows past them (reading stops, nothing more is kept). */
-const readUpTo = (source: IncomingMessage, maxBytes: number) =>
-  Effect.async<Option.Option<Buffer>, Error>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const stop = () => {
-      source.off("data", onData)
-      source.off("end", onEnd)
-      source.off("error", onError)
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        stop()
-        source.pause()
-        resume(Effect.succeed(Option.none()))
-      } else {
-        chunks.push(chunk)
-      }
-    }
-    const onEnd = () => {
-      stop()
-      resume(Effect.succeed(Option.some(Buffer.concat(chunks))))
-    }
-    const onError = (error: Error) => {
-      stop()
-      resume(Effect.fail(error))
-    }
-    source.on("data", onData)
-    source.once("end", onEnd)
-    source.once("error", onError)
-    return Effect.sync(stop)
-  })
 
 /** The request as the API sees it, its body already read: `text`, `json` and `arrayBuffer` answer from `body`. */
 const withBody = (request: HttpServerRequest.HttpServerRequest, body: Buffer, text: string) =>

@@ -1,4 +1,4 @@
-import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import {
   type DispatchAck,
   DispatchGroup,
@@ -14,19 +14,15 @@ import { checkDispatch } from "./checkDispatch.js"
 import type { DrainGate } from "./DrainGate.js"
 import { executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
-import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
+import { readDispatchBody } from "./readDispatchBody.js"
 import { makeSeenAttempts } from "./SeenAttempts.js"
 import { WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
 
 const decodePayload = Schema.decodeUnknownEither(DispatchPayload)
 const decodeGroup = Schema.decodeUnknownEither(DispatchGroup)
-
-/** The largest grouped dispatch body read, and how deeply its JSON may nest (a run's input may nest 64 deep). */
-const MAX_GROUP_BODY_BYTES = 32 * 1024 * 1024
-const MAX_GROUP_DEPTH = 72
 
 const reply = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 
@@ -54,7 +50,8 @@ const lineOf = (value: unknown) => JSON.stringify(value) + "\n"
  * replay). Once `gate` is closed (the worker is shutting down) a dispatch gets 503, which the
  * orchestrator treats as back-pressure: the run goes back to pending without spending an attempt.
  * A grouped dispatch puts each item through the same admission, in order, answers the decisions at
- * once and then each accepted item's ack as it finishes (`GroupedResults`, `GroupedDone`).
+ * once and then each accepted item's ack as it finishes (`GroupedResults`, `GroupedDone`). Both
+ * routes read their body alike (`readDispatchBody`: JSON only, bounded in size and depth).
  */
 export const makeDispatchRouter = (definition: WorkerDefinition, executions: Scope.Scope, gate: DrainGate) =>
   Effect.gen(function*() {
@@ -121,9 +118,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         const refusal = notFound(taskId)
         return reply(refusal.status, refusal.body)
       }
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const body = yield* Effect.either(request.json)
-      if (Either.isLeft(body)) return badRequest("body", "the request body is not valid JSON")
+      const body = yield* readDispatchBody(yield* HttpServerRequest.HttpServerRequest)
+      if (Either.isLeft(body)) return body.left
       const decoded = decodePayload(body.right)
       if (Either.isLeft(decoded)) {
         const issue = firstIssue(decoded.left)
@@ -141,31 +137,9 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
 
     const dispatchGroup = Effect.gen(function*() {
       if (gate.isClosed()) return shuttingDown()
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const contentType = request.headers["content-type"] ?? ""
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        return reply(415, { _tag: "ValidationError", field: "content-type", message: "the body must be application/json" })
-      }
-      const tooLarge = () =>
-        HttpServerResponse.unsafeJson(
-          { _tag: "ValidationError", field: "body", message: `the body must be at most ${MAX_GROUP_BODY_BYTES} bytes` },
-          { status: 413, headers: { connection: "close" } }
-        )
-      if (Number(request.headers["content-length"] ?? 0) > MAX_GROUP_BODY_BYTES) return tooLarge()
-      const text = yield* Effect.either(
-        HttpIncomingMessage.withMaxBodySize(request.text, Option.some(MAX_GROUP_BODY_BYTES))
-      )
-      if (Either.isLeft(text)) return tooLarge()
-      if (exceedsDepth(text.right, MAX_GROUP_DEPTH)) {
-        return badRequest("body", `the body nests more than ${MAX_GROUP_DEPTH} levels`)
-      }
-      let json: unknown
-      try {
-        json = JSON.parse(text.right)
-      } catch {
-        return badRequest("body", "the request body is not valid JSON")
-      }
-      const decoded = decodeGroup(json)
+      const body = yield* readDispatchBody(yield* HttpServerRequest.HttpServerRequest)
+      if (Either.isLeft(body)) return body.left
+      const decoded = decodeGroup(body.right)
       if (Either.isLeft(decoded)) {
         const issue = firstIssue(decoded.left)
         return badRequest(issue.field, issue.message)
