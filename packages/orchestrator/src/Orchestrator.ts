@@ -66,8 +66,9 @@ import { Transactions } from "./store/Transactions.js"
 import { resolveSecret } from "./Secret.js"
 import { storageLayer } from "./StorageSettings.js"
 
+/** The client of dispatches to workers, and its kept-alive agents (single dispatches use them directly). */
 const DispatchClient = NodeHttpClient.layerWithoutAgent.pipe(
-  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true, maxSockets: 512 }))
+  Layer.provideMerge(NodeHttpClient.makeAgentLayer({ keepAlive: true, maxSockets: 512 }))
 )
 
 /** Every service of the orchestrator, without the HTTP server; tests may swap the database. */

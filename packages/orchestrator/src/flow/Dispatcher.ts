@@ -1,4 +1,5 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { HttpAgent } from "@effect/platform-node/NodeHttpClient"
 import type { DispatchPayload, UpstreamRef } from "@pipeweave/domain/Dispatch"
 import { redactUrl, redactUrlsIn } from "@pipeweave/domain/RedactedUrl"
 import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeline/PipelineStructure"
@@ -14,6 +15,7 @@ import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
+import { postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
 import { readGroupedAnswer } from "./GroupedAnswer.js"
@@ -69,6 +71,7 @@ const upstreamOf = (run: ClaimedRun, structure: PipelineStructure): Record<strin
 export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchestrator/Dispatcher", {
   effect: Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    const agents = yield* HttpAgent
     const crypto = yield* Crypto
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
@@ -224,17 +227,24 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 
-    const send = (run: ClaimedRun) => Effect.gen(function*() {
+    /** A single dispatch's exchange: through `HttpClient` when traced (its span, the trace passed on), else `postToWorker`. */
+    const exchange = (url: string, body: string, traced: boolean): Effect.Effect<WorkerReply, HttpClientError.HttpClientError> =>
+      traced
+        ? client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
+          Effect.flatMap((response) =>
+            Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text): WorkerReply => ({ _tag: "Status", status: response.status, text }))
+          ),
+          Effect.scoped
+        )
+        : postToWorker(agents, url, body)
+
+    const send = (run: ClaimedRun, traced: boolean) => Effect.gen(function*() {
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
       const body = JSON.stringify(yield* prepare(run))
       const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
-      const answer = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text): WorkerReply => ({ _tag: "Status", status: response.status, text }))
-        ),
+      const answer = yield* exchange(url, body, traced).pipe(
         Effect.timeout(answerTimeout(run)),
-        Effect.scoped,
         Effect.catchAll((error) => Effect.succeed(transportReply(error)))
       )
       return yield* interpret(run, workerUrl, answer)
@@ -286,8 +296,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const dispatch = (run: ClaimedRun, claim: ClaimTiming) =>
       Effect.flatMap(tracingEnabled, (enabled) =>
         enabled
-          ? Effect.flatMap(openDispatchSpan(run, claim), (span) => endingSpan(span, send(run)))
-          : send(run))
+          ? Effect.flatMap(openDispatchSpan(run, claim), (span) => endingSpan(span, send(run, true)))
+          : send(run, false))
 
     /** A run of a grouped dispatch: its span when tracing, its request item once built, whether its outcome is settled. */
     interface GroupItem {
