@@ -39,9 +39,9 @@ export const postToWorker = (agents: HttpAgent, url: string, body: string): Effe
       })
       response.once("end", () =>
         settle({ _tag: "Status", status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
-      response.once("error", () => settle({ _tag: "Lost" }))
+      response.on("error", () => settle({ _tag: "Lost" }))
     })
-    outgoing.once("error", (error) =>
+    outgoing.on("error", (error) =>
       settle(transportReply({ _tag: "RequestError", message: `Transport error (POST ${url})`, cause: error })))
     outgoing.end(body)
     return Effect.sync(() => {
