@@ -1,5 +1,8 @@
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import { HttpAgent } from "@effect/platform-node/NodeHttpClient"
+import { postJson } from "@pipeweave/domain/PostJson"
+import { tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { CallbackGroupRequest, CallbackGroupResult, type CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
 import { IdempotencyDecision, IdempotencyRequest } from "@pipeweave/domain/Idempotency"
@@ -55,6 +58,15 @@ export class OrchestratorClient extends Context.Tag("@pipeweave/sdk/Orchestrator
 
 const requestTimeout = Duration.seconds(30)
 
+/** More than any answer of the orchestrator to a worker's call; what is longer fails to decode. */
+const ANSWER_KEPT_BYTES = 4 * 1_048_576
+
+/** An answer's status and text. */
+interface Answer {
+  readonly status: number
+  readonly text: string
+}
+
 const describeAnswer = (status: number, text: string): string => {
   try {
     const body = JSON.parse(text) as { readonly _tag?: unknown; readonly field?: unknown; readonly message?: unknown }
@@ -85,9 +97,42 @@ const endpoints = {
   callbacks: endpoint("callbacks", CallbackGroupRequest, CallbackGroupResult)
 }
 
-export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<OrchestratorClientShape, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (http) => {
+export const makeOrchestratorClient = (
+  baseUrl: string
+): Effect.Effect<OrchestratorClientShape, never, HttpClient.HttpClient | HttpAgent> =>
+  Effect.gen(function*() {
+    const http = yield* HttpClient.HttpClient
+    const agents = yield* HttpAgent
     const root = baseUrl.replace(/\/+$/, "")
+
+    /**
+     * POSTs `text` and reads the answer: through `HttpClient` when spans go anywhere (its client
+     * span, the trace passed on in `traceparent`), else through Node's client (`postJson`). A
+     * transport error is the message given.
+     */
+    const exchange = (url: string, text: string, token: string | undefined): Effect.Effect<Answer, string> =>
+      Effect.flatMap(tracingEnabled, (traced) =>
+        traced
+          ? http.execute(HttpClientRequest.post(url).pipe(
+            token === undefined ? (r) => r : HttpClientRequest.bearerToken(token),
+            HttpClientRequest.bodyText(text, "application/json")
+          )).pipe(
+            Effect.flatMap((response) =>
+              Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (body) => ({ status: response.status, text: body }))
+            ),
+            Effect.mapError((e) => e.message)
+          )
+          : Effect.flatMap(
+            postJson(agents, url, text, {
+              ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+              keptBytes: ANSWER_KEPT_BYTES
+            }),
+            (reply) =>
+              reply._tag === "Answered"
+                ? Effect.succeed(reply)
+                : Effect.fail(reply._tag === "Failed" ? `Transport error (POST ${url}): ${reply.error.message}` : `the answer to POST ${url} was cut off`)
+          ))
+
     const call = <A, I, O>(
       { decode, encode, operation }: {
         readonly operation: Operation
@@ -106,25 +151,16 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
         if (Either.isLeft(encoded)) {
           return Effect.fail(fail(undefined, `cannot encode the ${operation} request: ${encoded.left.message}`, false))
         }
-        const request = HttpClientRequest.post(root + path).pipe(
-          token === undefined ? (r) => r : HttpClientRequest.bearerToken(token),
-          HttpClientRequest.bodyText(JSON.stringify(encoded.right), "application/json")
-        )
-        const answered = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<O, OrchestratorError> => {
-          if (response.status < 200 || response.status >= 300) {
-            return Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
-              Effect.fail(fail(response.status, describeAnswer(response.status, text), isRetryableStatus(response.status))))
-          }
-          if (decode === undefined) return Effect.as(Effect.ignore(response.text), undefined as O)
-          const unexpected = (cause: unknown) =>
-            fail(response.status, `unexpected ${operation} answer: ${cause instanceof Error ? cause.message : String(cause)}`, false)
-          return Effect.flatMap(Effect.mapError(response.text, unexpected), (text) => {
-            const answer = Either.flatMap(Either.try({ try: () => JSON.parse(text) as unknown, catch: (e) => e }), decode)
-            return Either.isRight(answer) ? Effect.succeed(answer.right) : Effect.fail(unexpected(answer.left))
-          })
+        const answered = ({ status, text }: Answer): Effect.Effect<O, OrchestratorError> => {
+          if (status < 200 || status >= 300) return Effect.fail(fail(status, describeAnswer(status, text), isRetryableStatus(status)))
+          if (decode === undefined) return Effect.succeed(undefined as O)
+          const answer = Either.flatMap(Either.try({ try: () => JSON.parse(text) as unknown, catch: (e) => e }), decode)
+          return Either.isRight(answer)
+            ? Effect.succeed(answer.right)
+            : Effect.fail(fail(status, `unexpected ${operation} answer: ${answer.left instanceof Error ? answer.left.message : String(answer.left)}`, false))
         }
-        return http.execute(request).pipe(
-          Effect.mapError((e) => fail(undefined, e.message, true)),
+        return exchange(root + path, JSON.stringify(encoded.right), token).pipe(
+          Effect.mapError((message) => fail(undefined, message, true)),
           Effect.flatMap(answered),
           Effect.timeoutFail({
             duration: requestTimeout,
@@ -157,6 +193,5 @@ export const makeOrchestratorClient = (baseUrl: string): Effect.Effect<Orchestra
 /** The client over node:http, keeping connections to the orchestrator alive between calls. */
 export const layerOrchestratorClient = (baseUrl: string): Layer.Layer<OrchestratorClient> =>
   Layer.effect(OrchestratorClient, makeOrchestratorClient(baseUrl)).pipe(
-    Layer.provide(NodeHttpClient.layerWithoutAgent),
-    Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
+    Layer.provide(NodeHttpClient.layerWithoutAgent.pipe(Layer.provideMerge(NodeHttpClient.makeAgentLayer({ keepAlive: true }))))
   )

@@ -1,9 +1,8 @@
-import { HttpServer } from "@effect/platform"
-import { serverSpans, withoutPlatformServerSpans } from "@pipeweave/domain/TraceContext"
+import { serverSpans, tracingEnabled, withoutPlatformServerSpans } from "@pipeweave/domain/TraceContext"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Data, Duration, Effect, ExecutionStrategy, Scope } from "effect"
-import { createServer } from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { makeDispatchRouter } from "./DispatchRouter.js"
 import { type DrainGate, makeDrainGate } from "./DrainGate.js"
 import { OrchestratorClient, type OrchestratorClientShape } from "./OrchestratorClient.js"
@@ -82,7 +81,8 @@ export const serveWorker = (
 ): Effect.Effect<WorkerAddress, ListenFailed | RegistrationFailed, Scope.Scope | WorkerServices> =>
   Effect.gen(function*() {
     const config = yield* WorkerSettings
-    const server = yield* NodeHttpServer.make(() => createServer(), {
+    const node = createServer()
+    const server = yield* NodeHttpServer.make(() => node, {
       port: options.port,
       ...(options.host === undefined ? {} : { host: options.host })
     }).pipe(Effect.mapError((error) => {
@@ -92,11 +92,16 @@ export const serveWorker = (
     // A child scope, closed after the drain below (finalizers run in reverse order).
     const executions = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const gate = yield* makeDrainGate
-    const router = yield* makeDispatchRouter(definition, executions, gate)
-    yield* HttpServer.serveEffect(router, serverSpans({ untraced: ["/health", "/dispatches"] })).pipe(
-      withoutPlatformServerSpans,
-      Effect.provideService(HttpServer.HttpServer, server)
+    const { router, serveDirectly } = yield* makeDispatchRouter(definition, executions, gate)
+    const routed = yield* NodeHttpServer.makeHandler(router, serverSpans({ untraced: ["/health", "/dispatches"] })).pipe(
+      withoutPlatformServerSpans
     )
+    const direct = (yield* tracingEnabled) ? () => false : serveDirectly(yield* Effect.runtime<WorkerServices>())
+    const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+      if (!direct(request, response)) routed(request, response)
+    }
+    node.on("request", onRequest)
+    yield* Effect.addFinalizer(() => Effect.sync(() => node.off("request", onRequest)))
     const port = server.address._tag === "TcpAddress" ? server.address.port : options.port
     const baseUrl = config.baseUrl ?? `http://127.0.0.1:${port}`
     const { log } = yield* WorkerLog
