@@ -11,12 +11,12 @@ export interface PostAgents {
 /**
  * How a POST ended: answered (its status and the first `keptBytes` of its text; the rest is read
  * and dropped, so the connection goes back to the pool), failed before any answer (`error`, as
- * Node's client raised it), or lost while the answer was being read.
+ * Node's client raised it), or lost while the answer's body was being read (its status had come).
  */
 export type PostReply =
   | { readonly _tag: "Answered"; readonly status: number; readonly text: string }
   | { readonly _tag: "Failed"; readonly error: Error }
-  | { readonly _tag: "Lost" }
+  | { readonly _tag: "Lost"; readonly status: number }
 
 /**
  * POSTs a JSON `body` with Node's own client through `agents`, for calls on a hot path whose
@@ -52,7 +52,7 @@ export const postJson = (
       })
       response.once("end", () =>
         settle({ _tag: "Answered", status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
-      response.on("error", () => settle({ _tag: "Lost" }))
+      response.on("error", () => settle({ _tag: "Lost", status: response.statusCode ?? 0 }))
     })
     outgoing.on("error", (error) => settle({ _tag: "Failed", error }))
     outgoing.end(body)

@@ -63,3 +63,59 @@ describe("orchestrator client", () => {
       assert.strictEqual(server.connections(), 1)
     }))
 })
+
+/** A stand-in that answers every call with `status` and then drops the connection halfway through the body it announced. */
+const cuttingServer = (status: number) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly server: Server; readonly url: string; readonly calls: () => number }>((resume) => {
+      let calls = 0
+      const server = createServer((request, response) => {
+        request.resume()
+        request.on("end", () => {
+          calls++
+          response.writeHead(status, { "content-type": "application/json", "content-length": "100" })
+          response.write("{\"runId\":")
+          setTimeout(() => response.socket?.destroy(), 20)
+        })
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls: () => calls })))
+    }),
+    ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+  )
+
+describe("orchestrator client: answers cut off and no answer", () => {
+  const success = { status: "success" as const, attempt: 1, outputPath: "runs/x/outputs/trun_abcdef01.json", outputSize: 2, assets: {} }
+
+  it.scopedLive("a callback answered 200 whose body is cut off counts as delivered, sent once", () =>
+    Effect.gen(function*() {
+      const server = yield* cuttingServer(200)
+      const client = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(server.url))
+      yield* client.callback("trun_abcdef01", success, "token")
+      assert.strictEqual(server.calls(), 1)
+    }))
+
+  it.scopedLive("a 2xx whose JSON is cut off is an unexpected answer, not retried; a 5xx cut off keeps its status, retryable", () =>
+    Effect.gen(function*() {
+      const ok = yield* cuttingServer(200)
+      const okClient = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(ok.url))
+      const unexpected = yield* Effect.flip(okClient.heartbeat({ runId: "trun_abcdef01", attempt: 1 }, "token"))
+      assert.deepInclude(unexpected, { operation: "heartbeat", status: 200, retryable: false })
+      assert.match(unexpected.message, /^unexpected heartbeat answer/)
+
+      const failing = yield* cuttingServer(503)
+      const failingClient = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(failing.url))
+      const refused = yield* Effect.flip(failingClient.callback("trun_abcdef01", success, "token"))
+      assert.deepInclude(refused, { operation: "callback", status: 503, retryable: true, message: "HTTP 503" })
+    }))
+
+  it.scopedLive("an orchestrator that is not listening is a retryable transport error naming the call", () =>
+    Effect.gen(function*() {
+      const gone = yield* cuttingServer(200)
+      yield* Effect.async<void>((resume) => void gone.server.close(() => resume(Effect.void)))
+      const client = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(gone.url))
+      const failed = yield* Effect.flip(client.heartbeat({ runId: "trun_abcdef01", attempt: 1 }, "token"))
+      assert.deepInclude(failed, { operation: "heartbeat", status: undefined, retryable: true })
+      assert.include(failed.message, `POST ${gone.url}/api/heartbeat`)
+    }))
+})

@@ -20,6 +20,6 @@ export const postToWorker = (agents: HttpAgent, url: string, body: string): Effe
       case "Failed":
         return transportReply({ _tag: "RequestError", message: `Transport error (POST ${url})`, cause: reply.error })
       case "Lost":
-        return reply
+        return { _tag: "Lost" }
     }
   })

@@ -107,8 +107,9 @@ export const makeOrchestratorClient = (
 
     /**
      * POSTs `text` and reads the answer: through `HttpClient` when spans go anywhere (its client
-     * span, the trace passed on in `traceparent`), else through Node's client (`postJson`). A
-     * transport error is the message given.
+     * span, the trace passed on in `traceparent`), else through Node's client (`postJson`). An
+     * answer whose body was cut off is its status with no text, as `HttpClient`'s was; a transport
+     * error before any answer is the message given.
      */
     const exchange = (url: string, text: string, token: string | undefined): Effect.Effect<Answer, string> =>
       Effect.flatMap(tracingEnabled, (traced) =>
@@ -128,9 +129,9 @@ export const makeOrchestratorClient = (
               keptBytes: ANSWER_KEPT_BYTES
             }),
             (reply) =>
-              reply._tag === "Answered"
-                ? Effect.succeed(reply)
-                : Effect.fail(reply._tag === "Failed" ? `Transport error (POST ${url}): ${reply.error.message}` : `the answer to POST ${url} was cut off`)
+              reply._tag === "Failed"
+                ? Effect.fail(`Transport error (POST ${url}): ${reply.error.message}`)
+                : Effect.succeed(reply._tag === "Answered" ? reply : { status: reply.status, text: "" })
           ))
 
     const call = <A, I, O>(
