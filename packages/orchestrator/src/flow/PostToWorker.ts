@@ -1,5 +1,5 @@
 import type { HttpAgent } from "@effect/platform-node/NodeHttpClient"
-import { postJson } from "@pipeweave/domain/PostJson"
+import { postJson } from "@pipeweave/storage/PostJson"
 import { Effect } from "effect"
 import { transportReply, type WorkerReply } from "./WorkerAnswer.js"
 

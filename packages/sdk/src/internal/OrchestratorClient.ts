@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { HttpAgent } from "@effect/platform-node/NodeHttpClient"
-import { postJson } from "@pipeweave/domain/PostJson"
+import { postJson } from "@pipeweave/storage/PostJson"
 import { tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { CallbackGroupRequest, CallbackGroupResult, type CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"

@@ -22,6 +22,8 @@ export type PostReply =
  * POSTs a JSON `body` with Node's own client through `agents`, for calls on a hot path whose
  * caller opens no span: `HttpClient`'s per-request machinery (URL object, abort signal, span
  * checks, two fibers) cost half a millisecond per call. Interrupted, the request is destroyed.
+ * (Here rather than in `@pipeweave/domain`, which must bundle for a browser: this is the Node
+ * package the orchestrator and the SDK both run on.)
  */
 export const postJson = (
   agents: PostAgents,
