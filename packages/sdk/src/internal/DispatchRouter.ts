@@ -9,7 +9,7 @@ import {
 import { parseTraceparent, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Clock, Effect, Either, Exit, Fiber, FiberId, Option, Runtime, Schema, type Scope } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Fiber, FiberId, Option, type ParseResult, Runtime, Schema, type Scope } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
@@ -44,6 +44,17 @@ const notFound = (taskId: string): Refusal => ({
 })
 
 const lineOf = (value: unknown) => JSON.stringify(value) + "\n"
+
+/** A dispatch request's body read (`readDispatchBody`) and decoded, or the reply refusing it, naming the field. */
+const readDecoded = <A>(
+  request: IncomingMessage,
+  decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>
+): Effect.Effect<Either.Either<A, DispatchReply>> =>
+  Effect.map(readDispatchBody(request), Either.flatMap((body) =>
+    Either.mapLeft(decode(body), (error) => {
+      const issue = firstIssue(error)
+      return badRequest(issue.field, issue.message)
+    })))
 
 /**
  * The worker's HTTP surface: `GET /health`, `POST /tasks/:taskId` and `POST /dispatches`. A dispatch
@@ -122,13 +133,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           const refusal = notFound(taskId)
           return jsonReply(refusal.status, refusal.body)
         }
-        const body = yield* readDispatchBody(request)
-        if (Either.isLeft(body)) return body.left
-        const decoded = decodePayload(body.right)
-        if (Either.isLeft(decoded)) {
-          const issue = firstIssue(decoded.left)
-          return badRequest(issue.field, issue.message)
-        }
+        const decoded = yield* readDecoded(request, decodePayload)
+        if (Either.isLeft(decoded)) return decoded.left
         const payload = decoded.right
         if (payload.taskId !== taskId) {
           return badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`)
@@ -142,13 +148,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const dispatchGroup = (request: IncomingMessage): Effect.Effect<DispatchReply, never, DispatchServices> =>
       Effect.gen(function*() {
         if (gate.isClosed()) return shuttingDown()
-        const body = yield* readDispatchBody(request)
-        if (Either.isLeft(body)) return body.left
-        const decoded = decodeGroup(body.right)
-        if (Either.isLeft(decoded)) {
-          const issue = firstIssue(decoded.left)
-          return badRequest(issue.field, issue.message)
-        }
+        const decoded = yield* readDecoded(request, decodeGroup)
+        if (Either.isLeft(decoded)) return decoded.left
         const decisions: Array<GroupedDecision> = []
         const running: Array<Fiber.RuntimeFiber<DispatchAck>> = []
         for (const item of decoded.right.dispatches) {
