@@ -4,8 +4,9 @@ import { Wakeups } from "./Wakeups.js"
 
 /**
  * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
- * claim, and the runs holding one. A claimed run holds its slot until its result is applied (its
- * callback) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
+ * claim, and the runs holding one. A claimed run holds its slot until its callback is accepted
+ * (authenticated and in scope: the worker is done with it, so the next claim need not wait for the
+ * result's write) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
  * slots of a group of callbacks come free together, with one wake-up of the scheduling loop — and
  * only when the latest claim of due runs filled every slot it had (or had none): otherwise it left
  * a slot unused because nothing more was due, and a freed slot has no run to take it.

@@ -22,7 +22,7 @@ export interface PassResult {
  * Claim-and-dispatch: claims due runs and dispatches them, a fiber per request (the runs of one
  * pass for one instance that takes grouped dispatches go in one request), never holding more
  * than `MAX_CONCURRENCY` runs in this process (`RunSlots`, whose free slots size each claim). A
- * run's slot comes free when its result is applied or, if that did not happen first, when its
+ * run's slot comes free when its callback is accepted or, if that did not happen first, when its
  * dispatch ends; then the loop is woken.
  */
 export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave/orchestrator/SchedulingPass", {

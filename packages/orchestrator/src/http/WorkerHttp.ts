@@ -84,7 +84,7 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         requireRun(path.runId, payload.attempt).pipe(
           Effect.zipRight(CurrentWorker),
           Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
-          Effect.zipRight(callbacks.apply(path.runId, payload)),
-          Effect.tap(() => slots.free([path.runId]))
+          Effect.zipRight(slots.free([path.runId])),
+          Effect.zipRight(callbacks.apply(path.runId, payload))
         ))
   }))
