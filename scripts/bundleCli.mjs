@@ -1,9 +1,10 @@
 /**
  * Bundles the built CLI (`tsc -b` output) into `packages/cli/dist/bundle/`, the `pipeweave` bin:
- * `pipeweave.mjs` answers `--version` on its own and loads `Main.mjs` (the commands with Effect,
- * @effect/cli and the domain's HTTP contract, tree-shaken into a few hundred KB) for everything
- * else, instead of the ~900 modules the `effect` and `@effect/*` indexes name. `DbActions.mjs` is
- * loaded by the `db` commands only; the database packages stay external (an optional peer,
+ * `pipeweave.mjs` answers `--version` on its own and, for everything else, compiles `Main.cjs`
+ * (the commands with Effect, @effect/cli and the domain's HTTP contract, tree-shaken into one
+ * CommonJS file of ~750 KB) through V8's code cache (`MainLoader`), instead of loading the ~900
+ * modules the `effect` and `@effect/*` indexes name. The `db` commands' code is in `Main.cjs` but
+ * runs only when one of them does; the database packages stay external (an optional peer,
  * PGlite's WASM files). @effect/cli's config-file parsers (YAML, TOML, INI) are left out: no
  * pipeweave option reads a file.
  */
@@ -35,24 +36,38 @@ const noFileParsers = {
   }
 }
 
-rmSync(outdir, { recursive: true, force: true })
-await build({
-  entryPoints: {
-    pipeweave: join(built, "bin.js"),
-    Main: join(built, "Main.js"),
-    DbActions: join(built, "DbActions.js")
-  },
+/** The bin's fallback to the `tsc` output's `Main.js`: never taken in the bundle, where `Main.cjs` sits beside it. */
+const mainStaysOut = {
+  name: "main-stays-out",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/Main\.js$/ }, (args) => ({ path: args.path, external: true }))
+  }
+}
+
+const shared = {
   outdir,
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "chunk-[hash]",
   bundle: true,
-  splitting: true,
   platform: "node",
-  format: "esm",
   target: "node20",
   minify: true,
   external: ["@pipeweave/orchestrator", "@effect/sql", "@effect/sql-pg", "@electric-sql/pglite"],
-  plugins: [noFileParsers, noArbitraries],
-  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
   logLevel: "warning"
+}
+
+rmSync(outdir, { recursive: true, force: true })
+await build({
+  ...shared,
+  entryPoints: { pipeweave: join(built, "bin.js") },
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunk-[hash]",
+  splitting: true,
+  format: "esm",
+  plugins: [mainStaysOut]
+})
+await build({
+  ...shared,
+  entryPoints: { Main: join(built, "Main.js") },
+  outExtension: { ".js": ".cjs" },
+  format: "cjs",
+  plugins: [noFileParsers, noArbitraries]
 })

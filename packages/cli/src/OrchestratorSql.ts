@@ -1,13 +1,14 @@
 import { Effect } from "effect"
 import { CliFailure } from "./CliFailure.js"
+import { ImportModule } from "./ImportModule.js"
 
 const PACKAGE = "@pipeweave/orchestrator"
 
-const load = () =>
+const load = (importModule: ImportModule["Type"]) =>
   Promise.all([
-    import("@pipeweave/orchestrator/sql/Migrations"),
-    import("@pipeweave/orchestrator/sql/PgliteClient"),
-    import("@pipeweave/orchestrator/sql/DatabaseSchema")
+    importModule("@pipeweave/orchestrator/sql/Migrations") as Promise<typeof import("@pipeweave/orchestrator/sql/Migrations")>,
+    importModule("@pipeweave/orchestrator/sql/PgliteClient") as Promise<typeof import("@pipeweave/orchestrator/sql/PgliteClient")>,
+    importModule("@pipeweave/orchestrator/sql/DatabaseSchema") as Promise<typeof import("@pipeweave/orchestrator/sql/DatabaseSchema")>
   ]).then(([migrations, pglite, schemas]) => ({ migrations, pglite, schemas }))
 
 /** The orchestrator's migration, PGlite and schema modules that the `db` commands run. */
@@ -20,12 +21,13 @@ const isMissing = (cause: unknown): boolean =>
  * Loads them on first use: `@pipeweave/orchestrator` is an optional peer dependency of the CLI
  * (only `db` needs it), so a CLI installed without it fails here with the command to install it.
  */
-export const orchestratorSql: Effect.Effect<OrchestratorSql, CliFailure> = Effect.tryPromise({
-  try: load,
-  catch: (cause) =>
-    CliFailure.failed(
-      isMissing(cause)
-        ? `the db commands run the orchestrator's migrations: install ${PACKAGE} next to the CLI (npm install ${PACKAGE}@0.1.0)`
-        : `cannot load ${PACKAGE}: ${cause instanceof Error ? cause.message : String(cause)}`
-    )
-})
+export const orchestratorSql: Effect.Effect<OrchestratorSql, CliFailure> = Effect.flatMap(ImportModule, (importModule) =>
+  Effect.tryPromise({
+    try: () => load(importModule),
+    catch: (cause) =>
+      CliFailure.failed(
+        isMissing(cause)
+          ? `the db commands run the orchestrator's migrations: install ${PACKAGE} next to the CLI (npm install ${PACKAGE}@0.1.0)`
+          : `cannot load ${PACKAGE}: ${cause instanceof Error ? cause.message : String(cause)}`
+      )
+  }))

@@ -5,5 +5,7 @@ import { VERSION } from "./Version.js"
 if (process.argv.length === 3 && process.argv[2] === "--version") {
   process.stdout.write(`${VERSION}\n`)
 } else {
-  import("./Main.js").then(({ main }) => main(process.argv))
+  import("./MainLoader.js").then(({ importModule, loadMain }) =>
+    loadMain().then(({ main }) => main(process.argv, importModule))
+  )
 }

@@ -3,7 +3,7 @@
  * and the `tsc` output (`dist/src/bin.js`), spawned with stdout piped. Needs `npm run build`.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -131,11 +131,51 @@ layer(testOrchestrator(), { timeout: "60 seconds", excludeTestServices: true })(
         const status = yield* loadedModules(BUNDLE, ["db", "status", "--data-dir", dataDir])
         assert.strictEqual(status.result.exitCode, 0, status.result.stderr)
         assert.match(status.result.stdout, /does not exist yet/)
-        assert.isTrue(status.modules.some((m) => /\/DbActions\.mjs$/.test(m)), "DbActions not loaded")
         assert.isTrue(status.modules.some((m) => /@pipeweave\/orchestrator|packages\/orchestrator\//.test(m)))
         assert.isTrue(status.modules.some((m) => /@effect\/sql-pg/.test(m)))
       } finally {
         rmSync(dataDir, { recursive: true, force: true })
       }
     }), { timeout: 120_000 })
+})
+
+describe("the bundled bin's code cache", () => {
+  it.live("is written once to a private directory, reused as it is, rewritten when corrupt, and unused where others may write", () =>
+    Effect.gen(function*() {
+      const home = mkdtempSync(join(tmpdir(), "pipeweave-cache-"))
+      try {
+        const env = { XDG_CACHE_HOME: home }
+        const dir = join(home, "pipeweave")
+        const caches = () => readdirSync(dir).filter((f) => f.endsWith(".v8"))
+        const help = () =>
+          Effect.map(pipeweave(["services", "--help"], env), (result) => {
+            assert.strictEqual(result.exitCode, 0, result.stderr)
+            return result.stdout
+          })
+
+        const expected = yield* help()
+        assert.match(expected, /USAGE/)
+        assert.strictEqual(statSync(dir).mode & 0o777, 0o700)
+        const [file] = caches()
+        assert.deepStrictEqual(caches(), [file!])
+        const cache = join(dir, file!)
+        assert.strictEqual(statSync(cache).mode & 0o777, 0o600)
+        assert.isAbove(statSync(cache).size, 100_000)
+        const written = readFileSync(cache)
+
+        assert.strictEqual(yield* help(), expected)
+        assert.isTrue(readFileSync(cache).equals(written), "an accepted cache is not written again")
+
+        writeFileSync(cache, "not a code cache")
+        assert.strictEqual(yield* help(), expected)
+        assert.isAbove(statSync(cache).size, 100_000, "a rejected cache is written again")
+
+        chmodSync(dir, 0o777)
+        writeFileSync(cache, "planted")
+        assert.strictEqual(yield* help(), expected)
+        assert.strictEqual(readFileSync(cache, "utf8"), "planted", "a directory others may write is not used")
+      } finally {
+        rmSync(home, { recursive: true, force: true })
+      }
+    }), 120_000)
 })

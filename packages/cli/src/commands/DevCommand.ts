@@ -2,6 +2,7 @@ import { setFlagsFromString } from "node:v8"
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Either, Layer, Option, Schema } from "effect"
 import { CliFailure } from "../CliFailure.js"
+import { ImportModule } from "../ImportModule.js"
 
 const INSTALL_HINT = "pipeweave dev runs the orchestrator in this process, and @pipeweave/orchestrator is not installed: " +
   "install @pipeweave/orchestrator next to the CLI (npm install @pipeweave/orchestrator@0.1.0)"
@@ -16,21 +17,22 @@ const isMissing = (error: unknown): boolean => {
  * The orchestrator's modules, loaded only here: no other command reaches the database code, and
  * the package is an optional peer dependency of the CLI.
  */
-const loadOrchestrator = Effect.tryPromise({
-  try: async () => {
-    const [config, orchestrator, secret, logs] = await Promise.all([
-      import("@pipeweave/orchestrator/Config"),
-      import("@pipeweave/orchestrator/Orchestrator"),
-      import("@pipeweave/orchestrator/Secret"),
-      import("@pipeweave/domain/LogSettings")
-    ])
-    return { config, orchestrator, secret, logs }
-  },
-  catch: (error) =>
-    isMissing(error)
-      ? CliFailure.failed(INSTALL_HINT)
-      : CliFailure.failed(`loading the orchestrator failed: ${error instanceof Error ? error.message : String(error)}`)
-})
+const loadOrchestrator = Effect.flatMap(ImportModule, (importModule) =>
+  Effect.tryPromise({
+    try: async () => {
+      const [config, orchestrator, secret, logs] = await Promise.all([
+        importModule("@pipeweave/orchestrator/Config") as Promise<typeof import("@pipeweave/orchestrator/Config")>,
+        importModule("@pipeweave/orchestrator/Orchestrator") as Promise<typeof import("@pipeweave/orchestrator/Orchestrator")>,
+        importModule("@pipeweave/orchestrator/Secret") as Promise<typeof import("@pipeweave/orchestrator/Secret")>,
+        import("@pipeweave/domain/LogSettings")
+      ])
+      return { config, orchestrator, secret, logs }
+    },
+    catch: (error) =>
+      isMissing(error)
+        ? CliFailure.failed(INSTALL_HINT)
+        : CliFailure.failed(`loading the orchestrator failed: ${error instanceof Error ? error.message : String(error)}`)
+  }))
 
 const urlOf = (host: string | undefined, port: number): string =>
   `http://${host === undefined || host === "0.0.0.0" || host === "::" || host === "127.0.0.1" ? "localhost" : host}:${port}`

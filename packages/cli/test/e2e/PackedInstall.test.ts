@@ -157,7 +157,7 @@ layer(PackedLive, { timeout: "10 minutes", excludeTestServices: true })("packed 
         assert.includeMembers(files, ["package.json", "README.md", "LICENSE"], name)
         const shipped = (f: string) =>
           ["package.json", "README.md", "LICENSE"].includes(f) || f.startsWith("dist/src/") ||
-          (name === "cli" && /^dist\/bundle\/[\w-]+\.mjs$/.test(f))
+          (name === "cli" && /^dist\/bundle\/[\w-]+\.[cm]js$/.test(f))
         assert.deepStrictEqual(files.filter((f) => !shipped(f)), [], name)
         const manifest = json(readFileSync(join(project, "node_modules/@pipeweave", name, "package.json"), "utf8"))
         assert.deepInclude(manifest, { license: "MIT", engines: { node: ">=20" } }, name)

@@ -1,6 +1,8 @@
-// `node --import <this file>`: appends the URL of every module the process resolves, one a line,
-// to the file named by PIPEWEAVE_MODULE_LOG.
-import { register } from "node:module"
+// `node --import <this file>`: appends every module the process resolves, one a line, to the file
+// named by PIPEWEAVE_MODULE_LOG: ES modules by their URL (a resolve hook), CommonJS ones by their
+// path (the bundled bin's commands are CommonJS and `require` what they leave external).
+import { appendFileSync } from "node:fs"
+import Module, { register } from "node:module"
 
 const hooks = `
 import { appendFileSync } from "node:fs"
@@ -11,3 +13,10 @@ export async function resolve(specifier, context, next) {
 }
 `
 register(`data:text/javascript,${encodeURIComponent(hooks)}`)
+
+const resolveFilename = Module._resolveFilename
+Module._resolveFilename = function(...args) {
+  const resolved = resolveFilename.apply(this, args)
+  appendFileSync(process.env.PIPEWEAVE_MODULE_LOG, resolved + "\n")
+  return resolved
+}
