@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
@@ -30,12 +30,25 @@ const cacheDirectory = (): string | undefined => {
   }
 }
 
+/** A cache no run has written for this long belongs to a version no longer in use. */
+const STALE_MS = 30 * 24 * 3600 * 1000
+
+/** Removes the other versions' caches in `dir` that have not been written for `STALE_MS`. */
+const pruneStale = (dir: string, kept: string) => {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (path === kept || !/^cli-[0-9a-f]+\.v8$/.test(name)) continue
+    if (Date.now() - statSync(path).mtimeMs > STALE_MS) unlinkSync(path)
+  }
+}
+
 /**
  * Compiles the bundled commands (`Main.cjs`, beside this bin) with V8's code cache: Node 20 has no
  * compile cache for modules, and compiling ~750 KB of JavaScript was a third of `pipeweave
  * services`. The cache is keyed by the source's hash and the Node version, read when V8 accepts it,
  * and (re)written at exit when there was none or V8 rejected it, with the functions the command
- * compiled. Without a usable cache directory the commands are compiled as before.
+ * compiled (and then drops other versions' caches not written for 30 days). Without a usable cache
+ * directory the commands are compiled as before.
  */
 const compiledMain = (file: string): MainModule => {
   const source = readFileSync(file, "utf8")
@@ -56,6 +69,7 @@ const compiledMain = (file: string): MainModule => {
         const partial = `${cacheFile}.${process.pid}`
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 })
         renameSync(partial, cacheFile)
+        pruneStale(dirname(cacheFile), cacheFile)
       } catch {
         // A cache that cannot be written only costs the next start its compile time.
       }

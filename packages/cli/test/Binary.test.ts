@@ -3,7 +3,7 @@
  * and the `tsc` output (`dist/src/bin.js`), spawned with stdout piped. Needs `npm run build`.
  */
 import { spawnSync } from "node:child_process"
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -146,7 +146,16 @@ describe("the bundled bin's code cache", () => {
       try {
         const env = { XDG_CACHE_HOME: home }
         const dir = join(home, "pipeweave")
-        const caches = () => readdirSync(dir).filter((f) => f.endsWith(".v8"))
+        // Other versions' caches: one not written for 40 days (dropped when this one is written), one recent (kept).
+        mkdirSync(dir, { mode: 0o700 })
+        const stale = join(dir, "cli-0123456789abcdef.v8")
+        const recent = join(dir, "cli-fedcba9876543210.v8")
+        writeFileSync(stale, "old")
+        writeFileSync(recent, "new")
+        const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000)
+        utimesSync(stale, longAgo, longAgo)
+        const others = [stale, recent].map((path) => path.slice(dir.length + 1))
+        const caches = () => readdirSync(dir).filter((f) => f.endsWith(".v8") && !others.includes(f))
         const help = () =>
           Effect.map(pipeweave(["services", "--help"], env), (result) => {
             assert.strictEqual(result.exitCode, 0, result.stderr)
@@ -155,6 +164,7 @@ describe("the bundled bin's code cache", () => {
 
         const expected = yield* help()
         assert.match(expected, /USAGE/)
+        assert.deepStrictEqual([existsSync(stale), existsSync(recent)], [false, true])
         assert.strictEqual(statSync(dir).mode & 0o777, 0o700)
         const [file] = caches()
         assert.deepStrictEqual(caches(), [file!])
