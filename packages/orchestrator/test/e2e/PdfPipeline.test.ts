@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { memoUrl, quarterlyReportUrl } from "@pipeweave/example-pdf-processing/samples"
 import { makePdfWorker } from "@pipeweave/example-pdf-processing/worker"
@@ -11,7 +13,9 @@ const servePdfWorker = (orchestratorUrl: string) =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       const port = yield* freePort
-      const worker = makePdfWorker({ orchestratorUrl, secretKey: TEST_SECRET, baseUrl: `http://127.0.0.1:${port}`, silent: true })
+      // Its run dirs under the test run's own temp dir (vitest.tmpdir.ts), not the SDK's default /tmp/pipeweave.
+      const tempDir = join(tmpdir(), "pdf-worker")
+      const worker = makePdfWorker({ orchestratorUrl, secretKey: TEST_SECRET, baseUrl: `http://127.0.0.1:${port}`, silent: true, tempDir })
       yield* Effect.promise(() => worker.listen(port, "127.0.0.1"))
       return worker
     }),

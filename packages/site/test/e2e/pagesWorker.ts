@@ -6,6 +6,8 @@
  * - `flaky`: fails with a coded TaskError on its first two calls (2 attempts, then the dead letter
  *   queue), succeeds from the third (a retry from the dead letter queue).
  */
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { createWorker, TaskError } from "@pipeweave/sdk"
 
 const env = (name: string): string => {
@@ -20,6 +22,8 @@ const worker = createWorker({
   version: "1.0.0",
   secretKey: env("PIPEWEAVE_SECRET_KEY"),
   baseUrl: `http://127.0.0.1:${env("WORKER_PORT")}`,
+  // Run dirs under the test run's own temp dir (vitest.tmpdir.ts), not the SDK's default /tmp/pipeweave.
+  tempDir: join(tmpdir(), "pages-worker"),
   silent: true
 })
 
