@@ -29,10 +29,11 @@ const payloadOf = ({ callbackToken: _t, runId: _r, traceparent: _p, ...payload }
  * Applies a group of completion callbacks (`POST /api/callbacks`): each item authenticated by its
  * own run credential and validated, in turn, then all applied through `Callbacks.applyAll` exactly
  * as the single route applies one (the completions of standalone runs together, in one
- * statement). The slots of the accepted items come free together before their results are written
- * (one wake-up: the next claim fills them all at once, beside that write rather than after it). An item's refusal is its own; it never fails
- * the others. A run named twice gets 409 the second time. With an exporter, each item has a
- * `Callbacks.groupItem` span in its own run's trace (its `traceparent`).
+ * statement). The slots of the accepted items come free together before their results are
+ * written (one wake-up: the next claim fills them all at once, beside that write rather than after
+ * it). An item's refusal is its own; it never fails the others. A run named twice gets 409 the
+ * second time. With an exporter, each item has a `Callbacks.groupItem` span in its own run's trace
+ * (its `traceparent`).
  */
 export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave/orchestrator/CallbackGroups", {
   effect: Effect.gen(function*() {
