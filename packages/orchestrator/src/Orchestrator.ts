@@ -42,6 +42,7 @@ import { Registrations } from "./flow/Registrations.js"
 import { ServiceLiveness } from "./flow/ServiceLiveness.js"
 import { RunResults } from "./flow/RunResults.js"
 import { SchedulingPass } from "./flow/SchedulingPass.js"
+import { RoutingStates } from "./flow/RoutingStates.js"
 import { StructureCache } from "./flow/StructureCache.js"
 import { Submissions } from "./flow/Submissions.js"
 import { Wakeups } from "./flow/Wakeups.js"
@@ -102,6 +103,7 @@ export const services = (
     InlineClaims.Default,
     DispatchedRuns.Default,
     StructureCache.Default,
+    RoutingStates.Default,
     CompletionBatches.Default
   )
   const useCases = Layer.mergeAll(

@@ -1,10 +1,13 @@
 import { FetchHttpClient } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { assert, layer } from "@effect/vitest"
-import { Clock, Effect, Layer, Option, TestClock } from "effect"
+import { type PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
+import { completeTask, initialState, type RoutingState } from "@pipeweave/domain/pipeline/Routing"
+import { Clock, Deferred, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { Registrations } from "../src/flow/Registrations.js"
 import { ServiceLiveness } from "../src/flow/ServiceLiveness.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
+import { PipelineRuns } from "../src/store/PipelineRuns.js"
 import { Registry } from "../src/store/Registry.js"
 import { TaskRunReads } from "../src/store/TaskRunReads.js"
 import { TaskRuns } from "../src/store/TaskRuns.js"
@@ -41,7 +44,7 @@ const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 for (const [name, database] of databases) {
   const Env = Registrations.Default.pipe(
     Layer.provideMerge(ServiceLiveness.Default.pipe(Layer.provide(FetchHttpClient.layer))),
-    Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
+    Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, PipelineRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
     Layer.provideMerge(database())
   )
 
@@ -182,6 +185,97 @@ for (const [name, database] of databases) {
         assert.strictEqual(Option.getOrThrow(before).status, "completed")
         const missing = yield* Effect.flip(queue.complete("trun_missing1", 1, success("trun_missing1")))
         assert.strictEqual(missing._tag, "NotFound")
+      }))
+
+    it.effect("a planned completion writes only against the routing it was planned on, and claims what it starts", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
+        const sql = yield* SqlClient.SqlClient
+        yield* registry.register(registration("svc", [
+          task("pa", { allowedNext: ["pb", "pc", "pd"] }),
+          task("pb"),
+          task("pc", { concurrency: 1 }),
+          task("pd")
+        ]))
+        const structure: PipelineStructure = {
+          entry: ["pa"],
+          tasks: { pa: { allowedNext: ["pb", "pc", "pd"] }, pb: { allowedNext: [] }, pc: { allowedNext: [] }, pd: { allowedNext: [] } }
+        }
+        const routing = initialState(structure)
+        yield* (yield* PipelineRuns).insert({
+          id: "prun_planned1",
+          pipelineId: "pa",
+          failureMode: "fail-fast",
+          priority: null,
+          pipelineVersion: "v1",
+          structure,
+          routing,
+          inputPath: "pipelines/prun_planned1/input.json",
+          inputInline: "{}",
+          storageBackend: "local",
+          metadata: undefined
+        })
+        const step = (id: string, taskId: string, priority: number) => ({
+          ...newRun(id, taskId, priority),
+          pipelineRunId: "prun_planned1",
+          status: taskId === "pa" ? "pending" as const : "waiting" as const
+        })
+        yield* queue.insert([step("trun_pa", "pa", 100), step("trun_pb", "pb", 100), step("trun_pc", "pc", 100), step("trun_pd", "pd", 300)])
+        assert.deepStrictEqual((yield* queue.claim(5, "orch_test")).map((c) => c.id), ["trun_pa"])
+        // A due standalone run of priority 200: a successor of priority 300 must not overtake it.
+        yield* queue.insert([newRun("trun_std", "pd", 200)])
+        const transition = completeTask(structure, routing, "pa", null, "fail-fast")
+        const snapshot = sql<{ id: string; status: string; attempt: number }>`
+          SELECT id, status, attempt FROM task_runs ORDER BY id`
+        const before = yield* snapshot
+        const planned = (expected: RoutingState) =>
+          queue.completePlanned("trun_pa", 1, success("trun_pa"), { pipelineRunId: "prun_planned1", transition, expected }, {
+            limit: 5,
+            orchestratorId: "orch_test"
+          })
+
+        assert.isTrue(Option.isNone(yield* planned(transition.state)), "planned on a stale state")
+        assert.deepStrictEqual(yield* snapshot, before)
+        if (name === "postgres") {
+          const locked = yield* Deferred.make<void>()
+          const release = yield* Deferred.make<void>()
+          const holder = yield* sql`SELECT id FROM pipeline_runs WHERE id = 'prun_planned1' FOR UPDATE`.pipe(
+            Effect.zipRight(Deferred.succeed(locked, undefined)),
+            Effect.zipRight(Deferred.await(release)),
+            sql.withTransaction,
+            Effect.fork
+          )
+          yield* Deferred.await(locked)
+          assert.isTrue(Option.isNone(yield* planned(routing)), "planned while another transaction holds the run")
+          yield* Deferred.succeed(release, undefined)
+          yield* Fiber.join(holder)
+          assert.deepStrictEqual(yield* snapshot, before)
+        }
+
+        const done = Option.getOrThrow(yield* planned(routing))
+        assert.deepStrictEqual(done.run, { id: "trun_pa", taskId: "pa", pipelineRunId: "prun_planned1", status: "completed" })
+        assert.deepStrictEqual(done.claimed.map((c) => [c.id, c.attempt, c.workerUrl]), [["trun_pb", 1, "http://127.0.0.1:9"]])
+        assert.deepStrictEqual(done.claimed[0]!.completedSiblings, [
+          { taskId: "pa", outputPath: "runs/trun_pa/outputs/trun_pa.json", outputInline: null, assets: {} }
+        ])
+        assert.deepStrictEqual((yield* snapshot).map((r) => [r.id, r.status, r.attempt]), [
+          ["trun_pa", "completed", 1],
+          ["trun_pb", "dispatching", 1],
+          ["trun_pc", "pending", 0],
+          ["trun_pd", "pending", 0],
+          ["trun_std", "pending", 0]
+        ])
+        const attempts = yield* sql<{ runId: string; status: string }>`
+          SELECT run_id, status FROM task_run_attempts ORDER BY run_id`
+        assert.deepStrictEqual(attempts.map((a) => [a.runId, a.status]), [["trun_pa", "completed"], ["trun_pb", "running"]])
+        const [saved] = yield* sql<{ routing: unknown }>`SELECT routing FROM pipeline_runs WHERE id = 'prun_planned1'`
+        assert.deepStrictEqual(saved!.routing, transition.state)
+
+        const after = yield* snapshot
+        assert.isTrue(Option.isNone(yield* planned(transition.state)), "a replay of the same attempt")
+        assert.deepStrictEqual(yield* snapshot, after)
       }))
 
     it.effect("the start-up grace gives attempts in flight max(2 × heartbeat interval, grace) and never shortens one", () =>

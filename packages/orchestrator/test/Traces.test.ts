@@ -170,9 +170,10 @@ for (const [name, database] of databases) {
             ["Worker.executeDispatch", "tr-b", pipelineTrace]
           ]
         )
-        // callback → completion and routing of successors (one statement), in the pipeline's trace.
+        // callback → completion, routing and claim of successors (one statement, planned on the
+        // routing this orchestrator saw at the trigger), in the pipeline's trace.
         assert.isTrue(
-          named("TaskRuns.complete", ["pipeweave.routing.started", "tr-b"]).some((s) => traceOf(s) === pipelineTrace)
+          named("TaskRuns.completePlanned", ["pipeweave.routing.started", "tr-b"]).some((s) => traceOf(s) === pipelineTrace)
         )
       }).pipe(Effect.scoped), { timeout: 120_000 })
 

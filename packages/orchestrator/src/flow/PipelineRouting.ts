@@ -4,6 +4,7 @@ import { newTaskRunId } from "../Ids.js"
 import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
+import { RoutingStates, type SeenRouting } from "./RoutingStates.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
 /**
@@ -17,6 +18,7 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
     const taskRuns = yield* TaskRuns
     const pipelineRuns = yield* PipelineRuns
     const registry = yield* Registry
+    const states = yield* RoutingStates
 
     /** Applies `transition`. */
     const apply = (run: LockedRun, transition: Transition) =>
@@ -26,21 +28,24 @@ export class PipelineRouting extends Effect.Service<PipelineRouting>()("@pipewea
       )
 
     /**
-     * The transition a completion of `taskId` makes in `run` (locked), for `TaskRuns.complete` to
-     * apply with the completion; `undefined` when the task is not started in its routing.
+     * The transition a completion of `taskId` makes in `run` (locked, or as last seen), for
+     * `TaskRuns.complete` to apply with the completion; `undefined` when the task is not started
+     * in its routing.
      */
-    const planCompletion = (run: LockedRun, taskId: string, selected: ReadonlyArray<string> | null): Transition | undefined =>
+    const planCompletion = (run: SeenRouting, taskId: string, selected: ReadonlyArray<string> | null): Transition | undefined =>
       run.routing.tasks[taskId] === "started"
         ? completeTask(run.structure, run.routing, taskId, selected, run.failureMode)
         : undefined
 
     const routeFailure = Spans.fn("PipelineRouting.routeFailure")(function*(run: LockedRun, taskId: string) {
+      yield* states.forget(run.id)
       if (run.routing.tasks[taskId] !== "started") return
       yield* apply(run, failTask(run.structure, run.routing, taskId, run.failureMode))
     })
 
     /** A dead letter of this run was retried: its failed edges are undecided again and the run goes on. */
     const resume = Spans.fn("PipelineRouting.resume")(function*(run: LockedRun, retriedTaskId: string) {
+      yield* states.forget(run.id)
       const resumption = retryTask(run.structure, run.routing, retriedTaskId)
       const again = [
         ...resumption.start.filter((id) => id !== retriedTaskId).map((taskId) => ({ taskId, status: "pending" as const })),

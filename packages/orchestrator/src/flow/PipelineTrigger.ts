@@ -14,6 +14,7 @@ import { InlineClaims } from "./InlineClaims.js"
 import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
+import { RoutingStates } from "./RoutingStates.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -34,6 +35,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
     const config = yield* OrchestratorConfig
     const inline = yield* InlineClaims
     const wakeups = yield* Wakeups
+    const states = yield* RoutingStates
 
     const trigger = Spans.fn("PipelineTrigger.trigger")(function*(pipelineId: string, request: TriggerRequest) {
       const pipeline = yield* Effect.flatMap(catalog.find(pipelineId), Option.match({
@@ -47,6 +49,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         })
       }
       const structure = pipeline.structure.right
+      const routing = initialState(structure)
       const tasks = yield* registry.tasksById(Object.keys(structure.tasks))
       const runId = newPipelineRunId()
       const inputPath = StorageKeys.pipelineInput(runId)
@@ -74,7 +77,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         priority: request.priority ?? null,
         pipelineVersion,
         structure,
-        routing: initialState(structure),
+        routing,
         inputPath,
         inputInline,
         storageBackend: backend.config.id,
@@ -90,6 +93,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
           (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId })
         )
       )
+      yield* states.saw(runId, { structure, failureMode: request.failureMode, routing })
       if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })

@@ -11,12 +11,13 @@ import { DeadLetterStore } from "../store/DeadLetterStore.js"
 import { IdempotencyKeys } from "../store/IdempotencyKeys.js"
 import type { AttemptFailure, AttemptSuccess } from "../store/NewRun.js"
 import { type LockedRun, PipelineRuns } from "../store/PipelineRuns.js"
-import { TaskRuns } from "../store/TaskRuns.js"
+import { TaskRuns, type TransitionedRun } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
 import { CompletionBatches } from "./CompletionBatches.js"
 import { type DispatchedRun, DispatchedRuns } from "./DispatchedRuns.js"
 import { InlineClaims } from "./InlineClaims.js"
 import { PipelineRouting } from "./PipelineRouting.js"
+import { RoutingStates } from "./RoutingStates.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
 import * as Spans from "@pipeweave/domain/Spans"
@@ -70,6 +71,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const batches = yield* CompletionBatches
     const inline = yield* InlineClaims
     const metrics = yield* OrchestratorMetrics
+    const states = yield* RoutingStates
 
     const record = (applied: ResultApplied, dispatch: DispatchedRun | undefined) =>
       dispatch === undefined
@@ -168,12 +170,13 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       const transition = Option.isSome(pipeline)
         ? routing.planCompletion(pipeline.value.run, pipeline.value.taskId, result.selectedNext)
         : undefined
-      const run = yield* taskRuns.complete(
-        runId,
-        attempt,
-        result,
-        transition === undefined || Option.isNone(pipeline) ? undefined : { pipelineRunId: pipeline.value.run.id, transition }
-      )
+      const routed = transition === undefined || Option.isNone(pipeline)
+        ? undefined
+        : { pipelineRunId: pipeline.value.run.id, transition }
+      const run = yield* taskRuns.complete(runId, attempt, result, routed)
+      if (routed !== undefined && Option.isSome(pipeline)) {
+        yield* states.moved(routed.pipelineRunId, pipeline.value.run, routed.transition)
+      }
       if (mayHoldKey) yield* keys.completeFor(runId, config.idempotencyTtlSeconds)
       const madePending = transition?.start.length ?? 0
       return {
@@ -250,6 +253,59 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       return outcomes
     })
 
+    /**
+     * A completion of a pipeline task this process dispatched (with no idempotency key), planned
+     * against its pipeline run's routing as last seen here (`RoutingStates`) and written in one
+     * statement that also claims the tasks it starts (`TaskRuns.completePlanned`), dispatched
+     * once it has run. `None` when there is no such state, or the statement changed nothing (the
+     * state was stale, the run locked, the attempt no longer in flight): `complete` then applies
+     * it under the lock.
+     */
+    const completeAsSeen = Spans.fn("RunResults.completeAsSeen")(function*<E>(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      check: ScopeCheck<E>
+    ) {
+      const hint = dispatched.peek(runId)
+      if (hint === undefined || hint.pipelineRunId === null || hint.hasIdempotencyKey) return Option.none<ResultApplied>()
+      const pipelineRunId = hint.pipelineRunId
+      const seen = states.get(pipelineRunId)
+      if (seen === undefined) return Option.none<ResultApplied>()
+      if (result.selectedNext !== null && invalidSelection(seen.structure, hint.taskId, result.selectedNext).length > 0) {
+        return Option.none<ResultApplied>()
+      }
+      const transition = routing.planCompletion(seen, hint.taskId, result.selectedNext)
+      if (transition === undefined) return Option.none<ResultApplied>()
+      yield* check(pipelineRunId)
+      let run = Option.none<TransitionedRun>()
+      const { passNeeded } = yield* inline.claimingWrite(transition.start.length, (limit, orchestratorId) =>
+        taskRuns.completePlanned(runId, attempt, result, { pipelineRunId, transition, expected: seen.routing }, {
+          limit,
+          orchestratorId
+        }).pipe(Effect.map(Option.match({
+          onNone: () => [],
+          onSome: (done) => {
+            run = Option.some(done.run)
+            return done.claimed
+          }
+        }))))
+      if (Option.isNone(run)) return Option.none<ResultApplied>()
+      yield* dispatched.take(runId)
+      yield* states.moved(pipelineRunId, seen, transition)
+      const applied: ResultApplied = {
+        runId,
+        status: run.value.status,
+        taskId: run.value.taskId,
+        outcome: "completed",
+        errorCode: null
+      }
+      yield* record(applied, hint)
+      if (passNeeded) yield* wakeups.wake
+      else yield* wakeIfTypesLimited
+      return Option.some(applied)
+    })
+
     const complete = Spans.fn("RunResults.complete")(function*<E = never>(
       runId: string,
       attempt: number,
@@ -258,6 +314,8 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     ) {
       const [single] = yield* completeDispatched([{ runId, attempt, result, check }])
       if (single !== undefined) return yield* single
+      const asSeen = yield* completeAsSeen(runId, attempt, result, check)
+      if (Option.isSome(asSeen)) return asSeen.value
       const hint = yield* dispatched.take(runId)
       const mayHoldKey = hint?.hasIdempotencyKey ?? true
       const { passNeeded, value: applied } = yield* inline.transact(

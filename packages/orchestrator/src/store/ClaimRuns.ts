@@ -10,7 +10,7 @@ const ClaimRequest = Schema.Struct({ limit: Schema.Number, now: Schema.DateFromS
 const LimitedClaimRequest = Schema.Struct({ ...ClaimRequest.fields, lockedTaskIds: Schema.Array(Schema.String) })
 
 /** What a claimed attempt's columns are computed from, for a run of task `t`. */
-interface ClaimOf {
+export interface ClaimOf {
   readonly now: Date
   readonly orchestratorId: string
   /** The attempt it starts. */
@@ -27,7 +27,7 @@ interface ClaimOf {
  * there is a choice). Used by the claim of due runs (an `UPDATE`) and by the insert that claims
  * (`insertClaiming`), where the cleared ones keep their default.
  */
-const claimColumns = (
+export const claimColumns = (
   sql: SqlClient.SqlClient,
   claim: ClaimOf
 ): ReadonlyArray<readonly [string, Statement.Fragment | null]> => [
@@ -49,28 +49,46 @@ const claimColumns = (
     LIMIT 1)`]
 ]
 
-/** The columns `claimed` returns, the runs' new attempts, and what their dispatch needs. */
-const claimedTail = (sql: SqlClient.SqlClient, now: Date) =>
+/**
+ * The claimed runs' new attempts, and `dispatchable`: each run in `claimed` with what its dispatch
+ * needs. `alsoCompleted` names a relation of runs completed by the same statement, which its
+ * snapshot does not show (with `pipeline_run_id, task_id, output_path, output_inline, assets`).
+ */
+export const dispatchableCtes = (sql: SqlClient.SqlClient, now: Date, alsoCompleted?: Statement.Fragment) =>
   sql`
     attempts AS (
       INSERT INTO task_run_attempts (run_id, attempt, status, code_version, code_hash, worker_url, started_at)
       SELECT id, attempt, 'running', code_version, code_hash, worker_url, ${now} FROM claimed
-    )
-    SELECT c.*,
-      (SELECT i.dispatch_group_max FROM service_instances i WHERE i.service_id = c.service_id AND i.base_url = c.worker_url)
-        AS dispatch_group_max,
-      (SELECT COALESCE(json_agg(json_build_object('attempt', a.attempt, 'error', a.error, 'errorCode', a.error_code,
-                'timestamp', COALESCE(a.ended_at, a.started_at)) ORDER BY a.attempt), '[]'::json)
-         FROM task_run_attempts a WHERE a.run_id = c.id AND a.error IS NOT NULL) AS previous_attempts,
-      p.structure,
-      p.input_inline AS pipeline_input_inline,
-      (SELECT COALESCE(json_agg(json_build_object('taskId', s.task_id, 'outputPath', s.output_path,
-                'outputInline', s.output_inline, 'assets', s.assets)), '[]'::json)
-         FROM task_runs s WHERE s.pipeline_run_id = c.pipeline_run_id AND s.status = 'completed') AS completed_siblings
-    FROM claimed c LEFT JOIN pipeline_runs p ON p.id = c.pipeline_run_id`
+    ),
+    dispatchable AS (
+      SELECT c.*,
+        (SELECT i.dispatch_group_max FROM service_instances i WHERE i.service_id = c.service_id AND i.base_url = c.worker_url)
+          AS dispatch_group_max,
+        (SELECT COALESCE(json_agg(json_build_object('attempt', a.attempt, 'error', a.error, 'errorCode', a.error_code,
+                  'timestamp', COALESCE(a.ended_at, a.started_at)) ORDER BY a.attempt), '[]'::json)
+           FROM task_run_attempts a WHERE a.run_id = c.id AND a.error IS NOT NULL) AS previous_attempts,
+        p.structure,
+        p.input_inline AS pipeline_input_inline,
+        (SELECT COALESCE(json_agg(json_build_object('taskId', s.task_id, 'outputPath', s.output_path,
+                  'outputInline', s.output_inline, 'assets', s.assets)), '[]'::json)
+           FROM ${
+    alsoCompleted === undefined
+      ? sql`task_runs s WHERE s.pipeline_run_id = c.pipeline_run_id AND s.status = 'completed'`
+      : sql`(
+             SELECT task_id, output_path, output_inline, assets FROM task_runs
+             WHERE pipeline_run_id = c.pipeline_run_id AND status = 'completed'
+             UNION ALL
+             SELECT task_id, output_path, output_inline, assets FROM ${alsoCompleted} WHERE pipeline_run_id = c.pipeline_run_id
+           ) s`
+  }) AS completed_siblings
+      FROM claimed c LEFT JOIN pipeline_runs p ON p.id = c.pipeline_run_id
+    )`
+
+/** The claimed runs' new attempts, and each with what its dispatch needs (see `dispatchableCtes`). */
+const claimedTail = (sql: SqlClient.SqlClient, now: Date) => sql`${dispatchableCtes(sql, now)} SELECT * FROM dispatchable`
 
 /** What `claimed` returns of a run and its task, `r` and `t`. */
-const claimedColumns = (sql: SqlClient.SqlClient) =>
+export const claimedColumns = (sql: SqlClient.SqlClient) =>
   sql`r.id, r.task_id, r.pipeline_run_id, r.attempt, r.code_version, r.code_hash, r.heartbeat_interval_ms,
     r.storage_backend, r.input_path, r.input_inline, r.worker_url, r.available_at, t.timeout_seconds, t.allowed_next,
     t.has_idempotency_key, r.traceparent, t.service_id`

@@ -27,10 +27,35 @@ export interface RoutedMoves {
 }
 
 /**
- * The moves of a routing transition as one UPDATE of pipeline run `pipelineRunId`'s task runs:
- * a waiting run of a started task becomes pending, of a skipped task skipped; a run of a cancelled
- * task still waiting or in flight is cancelled (that wins over starting it). `guard` restricts the
- * rows further (a statement that also completes a run passes "only if it did").
+ * Each of pipeline run `pipelineRunId`'s task runs (`w`) with where `moves` takes it, as `next`
+ * (`null`: nowhere): a waiting run of a started task becomes pending, of a skipped task skipped; a
+ * run of a cancelled task still waiting or in flight is cancelled (that wins over starting it).
+ */
+export const routedRuns = (sql: SqlClient.SqlClient, pipelineRunId: string, moves: RoutedMoves) =>
+  sql`
+    SELECT w.id, w.task_id, w.priority, CASE
+        WHEN w.task_id = ANY(${moves.cancel}::text[]) AND w.status IN ('waiting', 'pending', 'dispatching', 'running')
+          THEN 'cancelled'
+        WHEN w.task_id = ANY(${moves.start}::text[]) AND w.status = 'waiting' THEN 'pending'
+        WHEN w.task_id = ANY(${moves.skip}::text[]) AND w.status = 'waiting' THEN 'skipped'
+      END AS next
+    FROM task_runs w WHERE w.pipeline_run_id = ${pipelineRunId}`
+
+/** The columns a routing move sets on run `r` moved to `m.next` at `at`. */
+export const routedColumns = (sql: SqlClient.SqlClient, at: Date): ReadonlyArray<readonly [string, Statement.Fragment]> => [
+  ["status", sql`m.next`],
+  ["available_at", sql`CASE WHEN m.next = 'pending' THEN ${at}::timestamptz ELSE r.available_at END`],
+  ["completed_at", sql`CASE WHEN m.next = 'pending' THEN r.completed_at ELSE ${at}::timestamptz END`],
+  ["heartbeat_deadline", sql`CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.heartbeat_deadline END`],
+  ["timeout_at", sql`CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.timeout_at END`],
+  ["error", sql`CASE WHEN m.next = 'cancelled' THEN ${FAIL_FAST_REASON} ELSE r.error END`],
+  ["error_code", sql`CASE WHEN m.next = 'cancelled' THEN 'PIPELINE_FAILED' ELSE r.error_code END`]
+]
+
+/**
+ * The moves of a routing transition (`routedRuns`) as one UPDATE of pipeline run `pipelineRunId`'s
+ * task runs. `guard` restricts the rows further (a statement that also completes a run passes
+ * "only if it did").
  */
 export const routeStatement = (
   sql: SqlClient.SqlClient,
@@ -40,23 +65,8 @@ export const routeStatement = (
   guard: Statement.Fragment = sql.literal("TRUE")
 ) =>
   sql`
-    UPDATE task_runs r SET
-      status = m.next,
-      available_at = CASE WHEN m.next = 'pending' THEN ${at}::timestamptz ELSE r.available_at END,
-      completed_at = CASE WHEN m.next = 'pending' THEN r.completed_at ELSE ${at}::timestamptz END,
-      heartbeat_deadline = CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.heartbeat_deadline END,
-      timeout_at = CASE WHEN m.next = 'cancelled' THEN NULL ELSE r.timeout_at END,
-      error = CASE WHEN m.next = 'cancelled' THEN ${FAIL_FAST_REASON} ELSE r.error END,
-      error_code = CASE WHEN m.next = 'cancelled' THEN 'PIPELINE_FAILED' ELSE r.error_code END
-    FROM (
-      SELECT w.id, CASE
-          WHEN w.task_id = ANY(${moves.cancel}::text[]) AND w.status IN ('waiting', 'pending', 'dispatching', 'running')
-            THEN 'cancelled'
-          WHEN w.task_id = ANY(${moves.start}::text[]) AND w.status = 'waiting' THEN 'pending'
-          WHEN w.task_id = ANY(${moves.skip}::text[]) AND w.status = 'waiting' THEN 'skipped'
-        END AS next
-      FROM task_runs w WHERE w.pipeline_run_id = ${pipelineRunId}
-    ) m
+    UPDATE task_runs r SET ${sql.csv(routedColumns(sql, at).map(([column, value]) => sql`${sql.literal(column)} = ${value}`))}
+    FROM (${routedRuns(sql, pipelineRunId, moves)}) m
     WHERE r.id = m.id AND m.next IS NOT NULL AND ${guard}`
 
 /**

@@ -2,40 +2,28 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
-import type { Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
 import { claimLimited, claimUnlimited, insertClaiming, type InsertedRunRow, lockLimitedTypes } from "./ClaimRuns.js"
 import type { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
+import {
+  completePlannedQuery,
+  completeRoutedRunQuery,
+  completeRunQuery,
+  type PlannedRouting,
+  type RoutedCompletion,
+  TransitionedRun
+} from "./CompletionStatements.js"
 import { DbInt } from "./Rows.js"
 import { RunRow } from "./RunRow.js"
 import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runCancellation } from "./RunCancellation.js"
-import { routeStatement, runMaintenance } from "./RunMaintenance.js"
-import { saveRoutingStatement } from "./PipelineRuns.js"
+import { runMaintenance } from "./RunMaintenance.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
-/** A run after a transition: enough to route it and to answer the worker. */
-export const TransitionedRun = Schema.Struct({
-  id: Schema.String,
-  taskId: Schema.String,
-  pipelineRunId: Schema.NullOr(Schema.String),
-  status: Schema.String
-})
-export interface TransitionedRun {
-  readonly id: string
-  readonly taskId: string
-  readonly pipelineRunId: string | null
-  readonly status: TaskRunStatus
-}
-
-/** A completion's routing, applied with it (see `TaskRuns.complete`). */
-export interface RoutedCompletion {
-  readonly pipelineRunId: string
-  readonly transition: Transition
-}
+export type { PlannedRouting, RoutedCompletion, TransitionedRun }
 
 /** Where a failed attempt left its run, with the code it ran (for the dead letter). */
 export interface FailedRun {
@@ -69,18 +57,6 @@ const TouchRequest = Schema.Struct({
   ...RunAttempt.fields,
   at: Schema.DateFromSelf,
   progress: Schema.NullOr(Schema.Struct({ percent: Schema.Number, message: Schema.NullOr(Schema.String) }))
-})
-
-/** A successful attempt's columns; `assets` and `selectedNext` as JSON text. */
-const CompleteRequest = Schema.Struct({
-  ...RunAttempt.fields,
-  at: Schema.DateFromSelf,
-  outputPath: Schema.String,
-  outputSize: Schema.Number,
-  outputInline: Schema.NullOr(Schema.String),
-  assets: Schema.String,
-  logsPath: Schema.NullOr(Schema.String),
-  selectedNext: Schema.NullOr(Schema.String)
 })
 
 /** Several successful attempts as one JSON array (see `completeMany`). */
@@ -270,50 +246,9 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       }
     )
 
-    const completedCtes = (r: typeof CompleteRequest.Type) =>
-      sql`
-        run AS (
-          UPDATE task_runs SET status = 'completed', output_path = ${r.outputPath},
-            output_size = ${r.outputSize}, output_inline = ${r.outputInline},
-            assets = ${r.assets}, logs_path = ${r.logsPath},
-            selected_next = ${r.selectedNext},
-            error = NULL, error_code = NULL, completed_at = ${r.at}, heartbeat_deadline = NULL, timeout_at = NULL
-          WHERE id = ${r.runId} AND attempt = ${r.attempt} AND ${inFlight(sql)}
-          RETURNING id, task_id, pipeline_run_id, status
-        ), ended AS (
-          UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
-          FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
-        )`
-
-    const completeRun = SqlSchema.findOne({
-      Request: CompleteRequest,
-      Result: TransitionedRun,
-      execute: (r) => sql`WITH ${completedCtes(r)} SELECT * FROM run`
-    })
-
-    /** Only if the run completed, and never the run itself (it is `run`'s row). */
-    const ifCompleted = (runId: string, alias: string) =>
-      sql`EXISTS (SELECT 1 FROM run) AND ${sql.literal(alias)}.id <> ${runId}`
-
-    const completeRoutedRun = SqlSchema.findOne({
-      Request: Schema.Struct({ ...CompleteRequest.fields, routed: Schema.Any as Schema.Schema<RoutedCompletion> }),
-      Result: TransitionedRun,
-      execute: ({ routed, ...r }) =>
-        sql`
-          WITH ${completedCtes(r)},
-          moved AS (${routeStatement(sql, routed.pipelineRunId, routed.transition, r.at, ifCompleted(r.runId, "r"))}),
-          saved AS (${
-          saveRoutingStatement(
-            sql,
-            routed.pipelineRunId,
-            routed.transition.state,
-            routed.transition.outcome,
-            r.at,
-            sql`EXISTS (SELECT 1 FROM run)`
-          )
-        })
-          SELECT * FROM run`
-    })
+    const completeRunStatement = completeRunQuery(sql)
+    const completeRoutedRunStatement = completeRoutedRunQuery(sql)
+    const completePlannedStatement = completePlannedQuery(sql)
 
     /**
      * Completes `attempt` of run `runId` (a guarded transition: only while that attempt is in
@@ -344,12 +279,56 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         logsPath: result.logsPath,
         selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext)
       }
-      const run = yield* (routed === undefined ? completeRun(request) : completeRoutedRun({ ...request, routed })).pipe(
+      const run = yield* (routed === undefined ? completeRunStatement(request) : completeRoutedRunStatement({ ...request, routed })).pipe(
         Effect.catchTag("ParseError", Effect.die)
       )
       if (Option.isNone(run)) return yield* explainMiss(runId, attempt)
       return run.value as TransitionedRun
     }, Effect.catchTag("SqlError", Effect.die))
+
+    /**
+     * Completes `attempt` of pipeline task run `runId` with its routing planned against the
+     * pipeline run's routing state as last seen (`routed.expected`), in one statement, claiming up
+     * to `claim.limit` of the runs it starts (see `completePlannedStatement`). `None` when it
+     * changed nothing: the routing state was not that one, the pipeline run was locked or had
+     * ended, or the attempt was not in flight; then complete it under the lock (`complete`).
+     */
+    const completePlanned = Spans.fn("TaskRuns.completePlanned")(function*(
+      runId: string,
+      attempt: number,
+      result: AttemptSuccess,
+      routed: PlannedRouting,
+      claim: { readonly limit: number; readonly orchestratorId: string }
+    ) {
+      yield* Spans.annotateCurrentSpan({
+        "pipeweave.pipeline_run.id": routed.pipelineRunId,
+        "pipeweave.routing.started": routed.transition.start.join(",")
+      })
+      const rows = yield* completePlannedStatement({
+        runId,
+        attempt,
+        at: yield* now,
+        outputPath: result.outputPath,
+        outputSize: result.outputSize,
+        outputInline: result.outputInline,
+        assets: JSON.stringify(result.assets),
+        logsPath: result.logsPath,
+        selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext),
+        routed,
+        limit: claim.limit,
+        orchestratorId: claim.orchestratorId
+      })
+      const [first] = rows
+      if (first === undefined) return Option.none()
+      const run: TransitionedRun = {
+        id: first.completedId,
+        taskId: first.completedTaskId,
+        pipelineRunId: routed.pipelineRunId,
+        status: first.completedStatus
+      }
+      const claimed = rows.flatMap((row): ReadonlyArray<ClaimedRun> => row.id === null ? [] : [row])
+      return Option.some({ run, claimed })
+    }, Effect.orDie)
 
     const completeRuns = SqlSchema.findAll({
       Request: CompleteManyRequest,
@@ -521,6 +500,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       heartbeat,
       progress,
       complete,
+      completePlanned,
       completeMany,
       fail,
       requeue,

@@ -1,0 +1,40 @@
+import type { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
+import type { FailureMode, RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
+import { Effect } from "effect"
+import { BoundedMap } from "./BoundedMap.js"
+
+/** A pipeline run as this orchestrator last saw it: enough to plan its next completion. */
+export interface SeenRouting {
+  readonly structure: PipelineStructure
+  readonly failureMode: FailureMode
+  readonly routing: RoutingState
+}
+
+const CAPACITY = 10_000
+
+/**
+ * The routing state of the pipeline runs this orchestrator triggered or moved last, so a task's
+ * completion can be planned and written in one statement without locking the run first
+ * (`TaskRuns.completePlanned`). A state is only ever a guess: the statement checks it against
+ * the database and changes nothing when it differs (another orchestrator, a cancellation or a
+ * concurrent completion moved the run), and the result is then applied under the lock. The
+ * oldest are forgotten first; a run that ended is forgotten.
+ */
+export class RoutingStates extends Effect.Service<RoutingStates>()("@pipeweave/orchestrator/RoutingStates", {
+  sync: () => {
+    const states = new BoundedMap<string, SeenRouting>(CAPACITY)
+    return {
+      get: (pipelineRunId: string): SeenRouting | undefined => states.get(pipelineRunId),
+      /** Pipeline run `pipelineRunId` is now at `routing`. */
+      saw: (pipelineRunId: string, seen: SeenRouting) => Effect.sync(() => states.set(pipelineRunId, seen)),
+      /** Pipeline run `pipelineRunId` made `transition` from `before`: kept at its new state, or forgotten once it ended. */
+      moved: (pipelineRunId: string, before: Omit<SeenRouting, "routing">, transition: Transition) =>
+        Effect.sync(() => {
+          if (transition.outcome === null) {
+            states.set(pipelineRunId, { structure: before.structure, failureMode: before.failureMode, routing: transition.state })
+          } else states.take(pipelineRunId)
+        }),
+      forget: (pipelineRunId: string) => Effect.sync(() => states.take(pipelineRunId))
+    }
+  }
+}) {}

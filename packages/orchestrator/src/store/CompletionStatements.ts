@@ -1,0 +1,200 @@
+import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
+import type { RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
+import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
+import { Schema } from "effect"
+import { claimColumns, claimedColumns, dispatchableCtes } from "./ClaimRuns.js"
+import { ClaimedRun } from "./ClaimedRun.js"
+import { saveRoutingStatement } from "./PipelineRuns.js"
+import { inFlight } from "./RunSql.js"
+import { routedColumns, routedRuns, routeStatement } from "./RunMaintenance.js"
+
+/** A run after a transition: enough to route it and to answer the worker. */
+export const TransitionedRun = Schema.Struct({
+  id: Schema.String,
+  taskId: Schema.String,
+  pipelineRunId: Schema.NullOr(Schema.String),
+  status: Schema.String
+})
+export interface TransitionedRun {
+  readonly id: string
+  readonly taskId: string
+  readonly pipelineRunId: string | null
+  readonly status: TaskRunStatus
+}
+
+/** A completion's routing, applied with it (see `TaskRuns.complete`). */
+export interface RoutedCompletion {
+  readonly pipelineRunId: string
+  readonly transition: Transition
+}
+
+/** A completion's routing planned against `expected`, the pipeline run's routing state as last seen. */
+export interface PlannedRouting extends RoutedCompletion {
+  readonly expected: RoutingState
+}
+
+/** A successful attempt's columns; `assets` and `selectedNext` as JSON text. */
+export const CompleteRequest = Schema.Struct({
+  runId: Schema.String,
+  attempt: Schema.Number,
+  at: Schema.DateFromSelf,
+  outputPath: Schema.String,
+  outputSize: Schema.Number,
+  outputInline: Schema.NullOr(Schema.String),
+  assets: Schema.String,
+  logsPath: Schema.NullOr(Schema.String),
+  selectedNext: Schema.NullOr(Schema.String)
+})
+type CompleteRequest = typeof CompleteRequest.Type
+
+/**
+ * `run`: attempt `r.attempt` of run `r.runId` completed, while in flight and `guard` holds; `ended`:
+ * its attempt row closed. `run` returns `returning`.
+ */
+const completedCtes = (
+  sql: SqlClient.SqlClient,
+  r: CompleteRequest,
+  guard: Statement.Fragment = sql.literal("TRUE"),
+  returning: Statement.Fragment = sql.literal("id, task_id, pipeline_run_id, status")
+) =>
+  sql`
+    run AS (
+      UPDATE task_runs SET status = 'completed', output_path = ${r.outputPath},
+        output_size = ${r.outputSize}, output_inline = ${r.outputInline},
+        assets = ${r.assets}, logs_path = ${r.logsPath},
+        selected_next = ${r.selectedNext},
+        error = NULL, error_code = NULL, completed_at = ${r.at}, heartbeat_deadline = NULL, timeout_at = NULL
+      WHERE id = ${r.runId} AND attempt = ${r.attempt} AND ${inFlight(sql)} AND ${guard}
+      RETURNING ${returning}
+    ), ended AS (
+      UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
+      FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+    )`
+
+/** Only if the run completed, and never the run itself (it is `run`'s row). */
+const ifCompleted = (sql: SqlClient.SqlClient, runId: string, alias: string) =>
+  sql`EXISTS (SELECT 1 FROM run) AND ${sql.literal(alias)}.id <> ${runId}`
+
+/** The pipeline run's routing saved, only if the run completed. */
+const savedRouting = (sql: SqlClient.SqlClient, routed: RoutedCompletion, at: Date) =>
+  saveRoutingStatement(
+    sql,
+    routed.pipelineRunId,
+    routed.transition.state,
+    routed.transition.outcome,
+    at,
+    sql`EXISTS (SELECT 1 FROM run)`
+  )
+
+/** A completion (see `TaskRuns.complete`). */
+export const completeRunQuery = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findOne({
+    Request: CompleteRequest,
+    Result: TransitionedRun,
+    execute: (r) => sql`WITH ${completedCtes(sql, r)} SELECT * FROM run`
+  })
+
+/** A completion with its routing, under the pipeline run's lock (see `TaskRuns.complete`). */
+export const completeRoutedRunQuery = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findOne({
+    Request: Schema.Struct({ ...CompleteRequest.fields, routed: Schema.Any as Schema.Schema<RoutedCompletion> }),
+    Result: TransitionedRun,
+    execute: ({ routed, ...r }) =>
+      sql`
+        WITH ${completedCtes(sql, r)},
+        moved AS (${routeStatement(sql, routed.pipelineRunId, routed.transition, r.at, ifCompleted(sql, r.runId, "r"))}),
+        saved AS (${savedRouting(sql, routed, r.at)})
+        SELECT * FROM run`
+  })
+
+const Completed = Schema.Struct({ completedId: Schema.String, completedTaskId: Schema.String, completedStatus: TaskRunStatus })
+
+/** A row of `completePlanned`: the completed run, with one claimed run or none. */
+export const PlannedCompletionRow = Schema.Union(
+  Schema.Struct({ ...Completed.fields, ...ClaimedRun.fields }),
+  Schema.Struct({ ...Completed.fields, id: Schema.Null })
+)
+
+/**
+ * A pipeline task's completion with its routing planned against the routing state last seen
+ * (`routed.expected`), in one statement without a prior lock: it changes nothing unless the
+ * pipeline run is still running with exactly that state and nobody holds its lock (the pipeline
+ * run is locked first, `SKIP LOCKED`, so the statement never waits on a transaction it cannot
+ * see). It also claims, as it starts them, up to `limit` of the runs the routing starts — those of
+ * task types without a concurrency limit, when no due run of the same or a higher priority is
+ * waiting before them — setting the claim's columns instead of making them pending. A row per
+ * claimed run (one with `id` null when none), each with the completed run; no row when it changed
+ * nothing.
+ */
+const completePlannedStatement = (
+  sql: SqlClient.SqlClient,
+  r: CompleteRequest,
+  routed: PlannedRouting,
+  limit: number,
+  orchestratorId: string
+) => {
+  const routedSets = new Map(routedColumns(sql, r.at))
+  const claimSets = claimColumns(sql, {
+    now: r.at,
+    orchestratorId,
+    attempt: sql`r.attempt + 1`,
+    startedAt: sql`COALESCE(r.started_at, ${r.at}::timestamptz)`,
+    previousWorker: sql`r.worker_url`
+  })
+  const claimed = new Set(claimSets.map(([column]) => column))
+  const sets = [
+    ...claimSets.map(([column, value]) =>
+      sql`${sql.literal(column)} = CASE WHEN k.id IS NULL THEN ${routedSets.get(column) ?? sql.literal(`r.${column}`)}
+        ELSE ${value ?? sql`NULL`} END`
+    ),
+    ...[...routedSets].filter(([column]) => !claimed.has(column)).map(([column, value]) => sql`${sql.literal(column)} = ${value}`)
+  ]
+  return sql`
+    WITH p AS (
+      SELECT id FROM pipeline_runs
+      WHERE id = ${routed.pipelineRunId} AND status = 'running' AND routing = ${JSON.stringify(routed.expected)}::jsonb
+      FOR UPDATE SKIP LOCKED
+    ),
+    ${
+    completedCtes(
+      sql,
+      r,
+      sql`pipeline_run_id = ${routed.pipelineRunId} AND EXISTS (SELECT 1 FROM p)`,
+      sql.literal("id, task_id, pipeline_run_id, status, output_path, output_inline, assets")
+    )
+  },
+    m AS (${routedRuns(sql, routed.pipelineRunId, routed.transition)}),
+    taken AS (
+      SELECT m.id FROM m JOIN tasks t ON t.task_id = m.task_id AND t.concurrency = 0
+      WHERE m.next = 'pending' AND NOT EXISTS (
+        SELECT 1 FROM task_runs w WHERE w.status = 'pending' AND w.priority <= m.priority AND w.available_at <= ${r.at})
+      ORDER BY m.priority, m.id
+      LIMIT ${limit}
+    ),
+    moved AS (
+      UPDATE task_runs r SET ${sql.csv(sets)}
+      FROM m LEFT JOIN taken k ON k.id = m.id, tasks t
+      WHERE r.id = m.id AND t.task_id = r.task_id AND m.next IS NOT NULL AND ${ifCompleted(sql, r.runId, "r")}
+      RETURNING r.*
+    ),
+    saved AS (${savedRouting(sql, routed, r.at)}),
+    claimed AS (
+      SELECT ${claimedColumns(sql)} FROM moved r JOIN tasks t ON t.task_id = r.task_id WHERE r.status = 'dispatching'
+    ),
+    ${dispatchableCtes(sql, r.at, sql.literal("run"))}
+    SELECT run.id AS completed_id, run.task_id AS completed_task_id, run.status AS completed_status, d.*
+    FROM run LEFT JOIN dispatchable d ON TRUE`
+}
+
+/** `completePlannedStatement` as a typed query (build it once per client). */
+export const completePlannedQuery = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: Schema.Struct({
+      ...CompleteRequest.fields,
+      routed: Schema.Any as Schema.Schema<PlannedRouting>,
+      limit: Schema.Number,
+      orchestratorId: Schema.String
+    }),
+    Result: PlannedCompletionRow,
+    execute: ({ limit, orchestratorId, routed, ...r }) => completePlannedStatement(sql, r, routed, limit, orchestratorId)
+  })
