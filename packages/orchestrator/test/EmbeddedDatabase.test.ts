@@ -3,8 +3,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Logger } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Chunk, Effect, Fiber, Logger, Stream } from "effect"
 import * as Database from "../src/Database.js"
+import { EMBEDDED_SESSION } from "../src/sql/PgliteClient.js"
 import { findTemplate, installTemplate, templateFileName } from "../src/sql/PgliteTemplate.js"
 
 const withLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -72,6 +74,19 @@ describe("the embedded database", () => {
       assert.deepStrictEqual(again.lines, [`Opening the embedded database at ${dir}`])
       rmSync(parent, { recursive: true, force: true })
     }), { timeout: 120_000 })
+
+  it.live("its one session is named, and notifications carry that name, so the scheduler knows its own changes", () =>
+    Effect.gen(function*() {
+      const pg = yield* PgClient.PgClient
+      assert.strictEqual(pg.config.applicationName, EMBEDDED_SESSION)
+      const heard = yield* pg.listen("pipeweave_probe").pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      // Notified until heard: the listener subscribes in its own fiber.
+      const notifying = pg`SELECT pg_notify('pipeweave_probe', current_setting('application_name', true))`.pipe(
+        Effect.zipRight(Effect.sleep("5 millis")),
+        Effect.forever
+      )
+      assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Effect.race(Fiber.join(heard), notifying)), [EMBEDDED_SESSION])
+    }).pipe(Effect.provide(Database.layerPglite()), Effect.scoped))
 
   it("leaves a directory that already has content to PGlite", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "pipeweave-embedded-")), "db")

@@ -75,6 +75,13 @@ const hold = (dataDir: string, holder: string) =>
     if (files > 0) yield* Effect.logWarning(`Removed group and other permissions from ${files} entries under ${dataDir}`)
   })
 
+/**
+ * The embedded database's one session's name. Its notifications carry it (see
+ * `0010_notify_origin.sql`), so the scheduling loop knows them for its own process's changes, which
+ * woke it already: nothing else can write to a data dir this process holds.
+ */
+export const EMBEDDED_SESSION = "pipeweave-embedded"
+
 const PgJson = Statement.custom<Statement.Custom<"PgJson", unknown>>("PgJson")
 
 /**
@@ -98,6 +105,7 @@ export const make = (options: PgliteClientOptions) =>
     const run = <A>(f: () => Promise<A>) =>
       Effect.tryPromise({ try: f, catch: (cause) => new SqlError({ cause, message: errorMessage(cause) }) })
     if (options.schema !== undefined) yield* run(() => db.exec(`SET search_path TO ${quoted(options.schema!)}`))
+    yield* run(() => db.exec(`SET application_name TO '${EMBEDDED_SESSION}'`))
     const transformRows = options.transformResultNames
       ? Statement.defaultTransforms(options.transformResultNames, false).array
       : undefined
@@ -132,7 +140,7 @@ export const make = (options: PgliteClientOptions) =>
 
     const pg: PgClient.PgClient = Object.assign(client, {
       [PgClient.TypeId]: PgClient.TypeId as PgClient.TypeId,
-      config: { database: "pglite" },
+      config: { database: "pglite", applicationName: EMBEDDED_SESSION },
       json: (value: unknown) => PgJson(value, undefined, undefined),
       listen: (channel: string) =>
         Stream.asyncPush<string, SqlError>((emit) =>
