@@ -7,7 +7,7 @@ import { Clock, Deferred, Effect, Fiber, Layer, Option, TestClock } from "effect
 import { Registrations } from "../src/flow/Registrations.js"
 import { ServiceLiveness } from "../src/flow/ServiceLiveness.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
-import { PipelineRuns } from "../src/store/PipelineRuns.js"
+import type { NewPipelineRun } from "../src/store/PipelineRuns.js"
 import { Registry } from "../src/store/Registry.js"
 import { TaskRunReads } from "../src/store/TaskRunReads.js"
 import { TaskRuns } from "../src/store/TaskRuns.js"
@@ -44,7 +44,7 @@ const reset = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 for (const [name, database] of databases) {
   const Env = Registrations.Default.pipe(
     Layer.provideMerge(ServiceLiveness.Default.pipe(Layer.provide(FetchHttpClient.layer))),
-    Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, PipelineRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
+    Layer.provideMerge(Layer.mergeAll(Registry.Default, TaskRuns.Default, TaskRunReads.Default, Transactions.Default, Wakeups.Default)),
     Layer.provideMerge(database())
   )
 
@@ -204,7 +204,7 @@ for (const [name, database] of databases) {
           tasks: { pa: { allowedNext: ["pb", "pc", "pd"] }, pb: { allowedNext: [] }, pc: { allowedNext: [] }, pd: { allowedNext: [] } }
         }
         const routing = initialState(structure)
-        yield* (yield* PipelineRuns).insert({
+        const pipelineRun: NewPipelineRun = {
           id: "prun_planned1",
           pipelineId: "pa",
           failureMode: "fail-fast",
@@ -216,14 +216,21 @@ for (const [name, database] of databases) {
           inputInline: "{}",
           storageBackend: "local",
           metadata: undefined
-        })
+        }
         const step = (id: string, taskId: string, priority: number) => ({
           ...newRun(id, taskId, priority),
           pipelineRunId: "prun_planned1",
           status: taskId === "pa" ? "pending" as const : "waiting" as const
         })
-        yield* queue.insert([step("trun_pa", "pa", 100), step("trun_pb", "pb", 100), step("trun_pc", "pc", 100), step("trun_pd", "pd", 300)])
-        assert.deepStrictEqual((yield* queue.claim(5, "orch_test")).map((c) => c.id), ["trun_pa"])
+        // The pipeline run and its task runs in one statement, which claims the entry task with
+        // what its dispatch reads of the pipeline run it has just inserted.
+        const entry = yield* queue.insert(
+          [step("trun_pa", "pa", 100), step("trun_pb", "pb", 100), step("trun_pc", "pc", 100), step("trun_pd", "pd", 300)],
+          { limit: 5, orchestratorId: "orch_test" },
+          pipelineRun
+        )
+        assert.deepStrictEqual(entry.map((c) => [c.id, c.attempt, c.pipelineInputInline]), [["trun_pa", 1, "{}"]])
+        assert.deepStrictEqual(entry[0]!.structure, structure)
         // A due standalone run of priority 200: a successor of priority 300 must not overtake it.
         yield* queue.insert([newRun("trun_std", "pd", 200)])
         const transition = completeTask(structure, routing, "pa", null, "fail-fast")

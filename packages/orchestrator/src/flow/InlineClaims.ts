@@ -34,8 +34,9 @@ export interface Transacted<A> {
 
 /**
  * Lets a use case that makes runs due (a submission, a pipeline trigger, a pipeline task's
- * completion) claim them itself, so that they commit together and are dispatched at once rather
- * than after a wake-up, another scheduling pass and a second commit. The scheduling loop lends its
+ * completion) claim them itself, in its own statement or transaction, so that they commit together
+ * and are dispatched at once rather than after a wake-up, another scheduling pass and a second
+ * commit. The scheduling loop lends its
  * claim here while it runs (standalone mode); without it (serverless mode, where only
  * `POST /api/process` dispatches) nothing is claimed inline.
  */
@@ -82,29 +83,22 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
       claimWithin,
       /**
        * `effect` in a transaction that also claims, last (when a claim is lent), the `wanted(value)`
-       * runs it made due, dispatched once it has committed: due runs (up to one more, which tells
-       * whether others were waiting), or, given `write`, the runs that write — which always runs,
-       * last in the transaction — makes due and claims as it writes them. A transaction that made
-       * nothing due needs no pass.
+       * runs it made due (up to one more, which tells whether others were waiting), dispatched once
+       * it has committed. A transaction that made nothing due needs no pass.
        */
-      transact: <A, E, R, E2 = never>(
-        effect: Effect.Effect<A, E, R>,
-        wanted: (value: A) => number,
-        write?: ClaimingWrite<E2>
-      ): Effect.Effect<Transacted<A>, E | E2, R> =>
+      transact: <A, E, R>(effect: Effect.Effect<A, E, R>, wanted: (value: A) => number): Effect.Effect<Transacted<A>, E, R> =>
         Effect.gen(function*() {
           let held = Option.none<HeldClaim>()
           let n = 0
-          const value = yield* tx.run(Effect.tap(effect, (value): Effect.Effect<void, E2> => {
+          const value = yield* tx.run(Effect.tap(effect, (value) => {
             n = Math.max(wanted(value), 0)
-            if (n === 0 && write === undefined) return Effect.void
-            return Effect.map(claimWithin(write === undefined ? n + 1 : n, write), (claim) => {
+            if (n === 0) return Effect.void
+            return Effect.map(claimWithin(n + 1), (claim) => {
               held = claim
             })
           })).pipe(Effect.onError(() => Option.match(held, { onNone: () => Effect.void, onSome: (claim) => claim.rolledBack })))
           if (Option.isSome(held)) yield* held.value.committed
-          const needed = n === 0 && write === undefined ? false : passNeeded(held, n, write !== undefined)
-          return { value, passNeeded: needed } satisfies Transacted<A>
+          return { value, passNeeded: n === 0 ? false : passNeeded(held, n, false) } satisfies Transacted<A>
         }),
       /**
        * A single statement that writes `wanted` due runs and claims up to as many of them as it

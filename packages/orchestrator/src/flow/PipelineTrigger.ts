@@ -7,7 +7,7 @@ import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 import { Effect, Either, Option } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import { newPipelineRunId, newTaskRunId } from "../Ids.js"
-import { PipelineRuns } from "../store/PipelineRuns.js"
+import type { NewPipelineRun } from "../store/PipelineRuns.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { InlineClaims } from "./InlineClaims.js"
@@ -20,17 +20,16 @@ import * as Spans from "@pipeweave/domain/Spans"
 
 /**
  * Starts a pipeline run: validates the pipeline as registered now, stores its structure snapshot
- * (later deployments never change the run), keeps the input (inline when small), and inserts one
- * task run per task — the entry tasks `pending`, the others `waiting` — in one transaction, which
- * also claims due runs when the scheduling loop lends its claim (`InlineClaims`); when that fails,
- * a stored input is removed again.
+ * (later deployments never change the run), keeps the input (inline when small), and inserts the
+ * pipeline run and one task run per task — the entry tasks `pending`, the others `waiting` — in one
+ * statement, which also claims the entry tasks as it inserts them when the scheduling loop lends
+ * its claim (`InlineClaims`); when that fails, a stored input is removed again.
  */
 export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipeweave/orchestrator/PipelineTrigger", {
   effect: Effect.gen(function*() {
     const catalog = yield* PipelineCatalog
     const registry = yield* Registry
     const taskRuns = yield* TaskRuns
-    const pipelineRuns = yield* PipelineRuns
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
     const inline = yield* InlineClaims
@@ -70,7 +69,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         inputInline,
         metadata: request.metadata
       }))
-      const insertPipelineRun = pipelineRuns.insert({
+      const pipelineRun: NewPipelineRun = {
         id: runId,
         pipelineId,
         failureMode: request.failureMode,
@@ -82,16 +81,12 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
         inputInline,
         storageBackend: backend.config.id,
         metadata: request.metadata
-      })
+      }
       const stored = input.inline ? [] : [{ key: inputPath, json: input.json }]
       const { passNeeded } = yield* withStoredInputs(
         backend,
         stored,
-        inline.transact(
-          insertPipelineRun,
-          () => entry.size,
-          (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId })
-        )
+        inline.claimingWrite(entry.size, (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId }, pipelineRun))
       )
       yield* states.saw(runId, { structure, failureMode: request.failureMode, routing })
       if (passNeeded) yield* wakeups.wake

@@ -49,12 +49,19 @@ export const claimColumns = (
     LIMIT 1)`]
 ]
 
+/** What the same statement wrote that its snapshot does not show, and a claim's dispatch reads. */
+export interface WrittenAlongside {
+  /** A relation of runs it completed (`pipeline_run_id, task_id, output_path, output_inline, assets`). */
+  readonly completed?: Statement.Fragment
+  /** A relation of pipeline runs it inserted (`id, structure, input_inline`). */
+  readonly pipelines?: Statement.Fragment
+}
+
 /**
  * The claimed runs' new attempts, and `dispatchable`: each run in `claimed` with what its dispatch
- * needs. `alsoCompleted` names a relation of runs completed by the same statement, which its
- * snapshot does not show (with `pipeline_run_id, task_id, output_path, output_inline, assets`).
+ * needs, including what the same statement wrote alongside (`WrittenAlongside`).
  */
-export const dispatchableCtes = (sql: SqlClient.SqlClient, now: Date, alsoCompleted?: Statement.Fragment) =>
+export const dispatchableCtes = (sql: SqlClient.SqlClient, now: Date, alongside: WrittenAlongside = {}) =>
   sql`
     attempts AS (
       INSERT INTO task_run_attempts (run_id, attempt, status, code_version, code_hash, worker_url, started_at)
@@ -67,21 +74,27 @@ export const dispatchableCtes = (sql: SqlClient.SqlClient, now: Date, alsoComple
         (SELECT COALESCE(json_agg(json_build_object('attempt', a.attempt, 'error', a.error, 'errorCode', a.error_code,
                   'timestamp', COALESCE(a.ended_at, a.started_at)) ORDER BY a.attempt), '[]'::json)
            FROM task_run_attempts a WHERE a.run_id = c.id AND a.error IS NOT NULL) AS previous_attempts,
-        p.structure,
-        p.input_inline AS pipeline_input_inline,
+        ${
+    alongside.pipelines === undefined
+      ? sql`p.structure, p.input_inline AS pipeline_input_inline,`
+      : sql`COALESCE(p.structure, np.structure) AS structure,
+        COALESCE(p.input_inline, np.input_inline) AS pipeline_input_inline,`
+  }
         (SELECT COALESCE(json_agg(json_build_object('taskId', s.task_id, 'outputPath', s.output_path,
                   'outputInline', s.output_inline, 'assets', s.assets)), '[]'::json)
            FROM ${
-    alsoCompleted === undefined
+    alongside.completed === undefined
       ? sql`task_runs s WHERE s.pipeline_run_id = c.pipeline_run_id AND s.status = 'completed'`
       : sql`(
              SELECT task_id, output_path, output_inline, assets FROM task_runs
              WHERE pipeline_run_id = c.pipeline_run_id AND status = 'completed'
              UNION ALL
-             SELECT task_id, output_path, output_inline, assets FROM ${alsoCompleted} WHERE pipeline_run_id = c.pipeline_run_id
+             SELECT task_id, output_path, output_inline, assets FROM ${alongside.completed} WHERE pipeline_run_id = c.pipeline_run_id
            ) s`
   }) AS completed_siblings
-      FROM claimed c LEFT JOIN pipeline_runs p ON p.id = c.pipeline_run_id
+      FROM claimed c LEFT JOIN pipeline_runs p ON p.id = c.pipeline_run_id${
+    alongside.pipelines === undefined ? sql`` : sql` LEFT JOIN ${alongside.pipelines} np ON np.id = c.pipeline_run_id`
+  }
     )`
 
 /** The claimed runs' new attempts, and each with what its dispatch needs (see `dispatchableCtes`). */
@@ -216,13 +229,17 @@ const unclaimed = (sql: SqlClient.SqlClient, column: string) =>
  * it does, in one statement: those of task types without a concurrency limit, when no due run of the
  * same or a higher priority is waiting before them (nothing is overtaken), in priority-then-request
  * order. Returns the claimed runs as the claim of due runs does; the others are inserted as given.
+ * `pipeline`, an `INSERT INTO pipeline_runs … RETURNING id, structure, input_inline`, runs first in
+ * the same statement: a triggered run and its task runs are written (and its entry tasks claimed)
+ * together.
  */
 const insertClaimingStatement = (
   sql: SqlClient.SqlClient,
   rows: string,
   limit: number,
   now: Date,
-  orchestratorId: string
+  orchestratorId: string,
+  pipeline: Statement.Fragment | undefined
 ) => {
   const columns = claimColumns(sql, {
     now,
@@ -232,7 +249,8 @@ const insertClaimingStatement = (
     previousWorker: sql`NULL::text`
   }).flatMap(([column, value]) => value === null ? [] : [[column, value] as const])
   return sql`
-    WITH input AS (
+    WITH ${pipeline === undefined ? sql`` : sql`pipeline AS (${pipeline}),`}
+    input AS (
       SELECT * FROM json_to_recordset(${rows}::json) AS x(ord int, id text, task_id text, pipeline_run_id text,
         status text, priority int, max_attempts int, storage_backend text, input_path text, input_inline text,
         metadata jsonb, traceparent text)
@@ -259,13 +277,19 @@ const insertClaimingStatement = (
     claimed AS (
       SELECT ${claimedColumns(sql)} FROM inserted r JOIN tasks t ON t.task_id = r.task_id WHERE r.status = 'dispatching'
     ),
-    ${claimedTail(sql, now)}`
+    ${dispatchableCtes(sql, now, pipeline === undefined ? {} : { pipelines: sql.literal("pipeline") })}
+    SELECT * FROM dispatchable`
 }
 
 /** `insertClaimingStatement` as a typed query (build it once per client). */
 export const insertClaiming = (sql: SqlClient.SqlClient) =>
   SqlSchema.findAll({
-    Request: Schema.Struct({ ...ClaimRequest.fields, rows: Schema.String }),
+    Request: Schema.Struct({
+      ...ClaimRequest.fields,
+      rows: Schema.String,
+      pipeline: Schema.Any as Schema.Schema<Statement.Fragment | undefined>
+    }),
     Result: ClaimedRun,
-    execute: ({ limit, now, orchestratorId, rows }) => insertClaimingStatement(sql, rows, limit, now, orchestratorId)
+    execute: ({ limit, now, orchestratorId, pipeline, rows }) =>
+      insertClaimingStatement(sql, rows, limit, now, orchestratorId, pipeline)
   })

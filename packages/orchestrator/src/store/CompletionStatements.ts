@@ -181,7 +181,7 @@ const completePlannedStatement = (
     claimed AS (
       SELECT ${claimedColumns(sql)} FROM moved r JOIN tasks t ON t.task_id = r.task_id WHERE r.status = 'dispatching'
     ),
-    ${dispatchableCtes(sql, r.at, sql.literal("run"))}
+    ${dispatchableCtes(sql, r.at, { completed: sql.literal("run") })}
     SELECT run.id AS completed_id, run.task_id AS completed_task_id, run.status AS completed_status, d.*
     FROM run LEFT JOIN dispatchable d ON TRUE`
 }

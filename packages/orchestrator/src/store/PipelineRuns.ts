@@ -1,7 +1,6 @@
 import { SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStructure"
 import { FailureMode, RoutingState } from "@pipeweave/domain/pipeline/Routing"
-import { currentTraceparent } from "@pipeweave/domain/TraceContext"
 import { Clock, Effect, Option, Schema } from "effect"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -39,6 +38,36 @@ export interface NewPipelineRun {
 }
 
 /**
+ * Inserts pipeline run `run`, created at `at` in the trace `traceparent`; returns its `id`,
+ * `structure` and `input_inline` (a claim in the same statement reads them from here: its snapshot
+ * does not show the row yet).
+ */
+export const insertPipelineRunStatement = (
+  sql: SqlClient.SqlClient,
+  run: NewPipelineRun,
+  at: Date,
+  traceparent: string | null
+) =>
+  sql`INSERT INTO pipeline_runs ${
+    sql.insert({
+      id: run.id,
+      pipeline_id: run.pipelineId,
+      status: "running",
+      failure_mode: run.failureMode,
+      priority: run.priority,
+      pipeline_version: run.pipelineVersion,
+      structure: JSON.stringify(run.structure),
+      routing: JSON.stringify(run.routing),
+      input_path: run.inputPath,
+      input_inline: run.inputInline,
+      storage_backend: run.storageBackend,
+      metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
+      created_at: at,
+      traceparent
+    })
+  } RETURNING id, structure, input_inline`
+
+/**
  * Stores pipeline run `id`'s routing state after a transition at `at`; `outcome` ends the run.
  * `guard` restricts it further (a statement that also completes a task run passes "only if it did").
  */
@@ -55,34 +84,15 @@ export const saveRoutingStatement = (
       WHERE id = ${id} AND ${guard}`
 
 /**
- * The only writer of `pipeline_runs`: insert, lock, and the routing state after each transition
- * (whose statement `TaskRuns.complete` also runs, inside its own, for a completion it routes).
+ * The only writer of `pipeline_runs`: lock, and the routing state after each transition. Two of its
+ * statements run inside `TaskRuns`' own: the insert (`insertPipelineRunStatement`), in the one that
+ * inserts a triggered run's task runs, and the routing state, in the one that completes a task it
+ * routes.
  */
 export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orchestrator/PipelineRuns", {
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-
-    const insert = Spans.fn("PipelineRuns.insert")(function*(run: NewPipelineRun) {
-      yield* sql`INSERT INTO pipeline_runs ${
-        sql.insert({
-          id: run.id,
-          pipeline_id: run.pipelineId,
-          status: "running",
-          failure_mode: run.failureMode,
-          priority: run.priority,
-          pipeline_version: run.pipelineVersion,
-          structure: JSON.stringify(run.structure),
-          routing: JSON.stringify(run.routing),
-          input_path: run.inputPath,
-          input_inline: run.inputInline,
-          storage_backend: run.storageBackend,
-          metadata: run.metadata === undefined ? null : JSON.stringify(run.metadata),
-          created_at: yield* now,
-          traceparent: yield* currentTraceparent
-        })
-      }`
-    }, Effect.orDie)
 
     const lockRunOf = SqlSchema.findOne({
       Request: Schema.String,
@@ -136,6 +146,6 @@ export class PipelineRuns extends Effect.Service<PipelineRuns>()("@pipeweave/orc
       return removed.length
     }, Effect.orDie)
 
-    return { insert, lockOf, lock, saveRouting, purgeFinished } as const
+    return { lockOf, lock, saveRouting, purgeFinished } as const
   })
 }) {}

@@ -20,6 +20,7 @@ import { DbInt } from "./Rows.js"
 import { RunRow } from "./RunRow.js"
 import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runCancellation } from "./RunCancellation.js"
+import { insertPipelineRunStatement, type NewPipelineRun } from "./PipelineRuns.js"
 import { runMaintenance } from "./RunMaintenance.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -119,10 +120,12 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     /**
      * Inserts runs. With `claim` (a limit above 0), claims up to that many of the pending ones as it
      * does, in the same statement (see `insertClaiming`), and returns them; otherwise returns none.
+     * With `pipelineRun`, the pipeline run they belong to is inserted by the same statement.
      */
     const insert = Spans.fn("TaskRuns.insert")(function*(
       runs: ReadonlyArray<NewRun>,
-      claim?: { readonly limit: number; readonly orchestratorId: string }
+      claim?: { readonly limit: number; readonly orchestratorId: string },
+      pipelineRun?: NewPipelineRun
     ) {
       if (runs.length === 0) return [] as ReadonlyArray<ClaimedRun>
       const at = yield* now
@@ -139,9 +142,15 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         input_inline: run.inputInline,
         traceparent: run.traceparent ?? traceparent
       }))
-      if (claim !== undefined && claim.limit > 0) {
+      if ((claim !== undefined && claim.limit > 0) || pipelineRun !== undefined) {
         const input = rows.map((row, ord): InsertedRunRow => ({ ...row, ord, metadata: runs[ord]!.metadata ?? null }))
-        return yield* insertClaimingRuns({ rows: JSON.stringify(input), limit: claim.limit, now: at, orchestratorId: claim.orchestratorId })
+        return yield* insertClaimingRuns({
+          rows: JSON.stringify(input),
+          limit: claim?.limit ?? 0,
+          now: at,
+          orchestratorId: claim?.orchestratorId ?? "",
+          pipeline: pipelineRun === undefined ? undefined : insertPipelineRunStatement(sql, pipelineRun, at, traceparent)
+        })
       }
       yield* sql`INSERT INTO task_runs ${
         sql.insert(rows.map((row, i) => ({
