@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Queue, Redacted, Stream } from "effect"
 import * as Database from "../src/Database.js"
 import { TASK_RUNS_CHANNEL } from "../src/scheduler/SchedulerLoop.js"
-import { freshPostgresUrl, testDatabaseUrl } from "./support/TestDatabase.js"
+import { databases, freshPostgresUrl, testDatabaseUrl } from "./support/TestDatabase.js"
 
 const registerTask = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   Effect.zipRight(
@@ -13,13 +13,50 @@ const registerTask = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql`INSERT INTO tasks (task_id, service_id, code_hash, code_version, allowed_next, timeout_seconds, retries,
           retry_backoff, retry_delay_ms, heartbeat_interval_ms, concurrency, priority, has_idempotency_key,
           registered_at, updated_at)
-        VALUES ('notified', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 0, 0, false, now(), now())`
+        VALUES ('notified', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 0, 0, false, now(), now()),
+               ('limited', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 1, 0, false, now(), now())`
   ))
 
-const queueRun = (id: string) =>
+const queueRun = (id: string, taskId = "notified", status = "pending") =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql`INSERT INTO task_runs (id, task_id, status, priority, max_attempts, storage_backend, input_path, created_at, available_at)
-        VALUES (${id}, 'notified', 'pending', 0, 1, 'local', ${`in/${id}`}, now(), now())`)
+        VALUES (${id}, ${taskId}, ${status}, 0, 1, 'local', ${`in/${id}`}, now(), now())`)
+
+for (const [name, database] of databases) {
+  describe(`task-run notifications on ${name}`, () => {
+    it.scopedLive("only a run made pending, or a limited type's run leaving flight, wakes other schedulers", () =>
+      Effect.gen(function*() {
+        const context = yield* Layer.build(database())
+        const pg = yield* Effect.provide(PgClient.PgClient, context)
+        yield* Effect.provide(registerTask, context)
+        const payloads = yield* Queue.unbounded<string>()
+        yield* pg.listen(TASK_RUNS_CHANNEL).pipe(Stream.runForEach((p) => Queue.offer(payloads, p)), Effect.forkScoped)
+        const mark = pg`SELECT pg_notify(${TASK_RUNS_CHANNEL}, 'mark')`
+        // Listening has begun once a mark comes back.
+        yield* mark.pipe(Effect.zipRight(Queue.take(payloads).pipe(Effect.timeout("250 millis"))), Effect.retry({ times: 80 }))
+        yield* Queue.takeAll(payloads)
+        /** How many notifications `change` sent: those that arrive before the mark sent after it. */
+        const notifications = (change: Effect.Effect<unknown, unknown, SqlClient.SqlClient>) =>
+          Effect.gen(function*() {
+            yield* Effect.provide(change, context)
+            yield* mark
+            let count = 0
+            while ((yield* Queue.take(payloads)) !== "mark") count++
+            return count
+          })
+        const setStatus = (id: string, status: string) => pg`UPDATE task_runs SET status = ${status} WHERE id = ${id}`
+
+        assert.strictEqual(yield* notifications(queueRun("trun_free000001")), 1, "queued")
+        assert.strictEqual(yield* notifications(setStatus("trun_free000001", "dispatching")), 0, "claimed")
+        assert.strictEqual(yield* notifications(setStatus("trun_free000001", "completed")), 0, "completed, unlimited type")
+        assert.strictEqual(yield* notifications(queueRun("trun_wait000001", "notified", "waiting")), 0, "waiting")
+        assert.strictEqual(yield* notifications(setStatus("trun_wait000001", "pending")), 1, "made pending")
+        assert.strictEqual(yield* notifications(queueRun("trun_lim0000001", "limited")), 1, "queued, limited type")
+        assert.strictEqual(yield* notifications(setStatus("trun_lim0000001", "dispatching")), 0, "claimed, limited type")
+        assert.strictEqual(yield* notifications(setStatus("trun_lim0000001", "completed")), 1, "completed, limited type")
+      }), { timeout: 60_000 })
+  })
+}
 
 describe.skipIf(testDatabaseUrl === undefined)("task-run notifications on PostgreSQL", () => {
   it.scopedLive("name the session that made the change, so a scheduler tells its own changes from another orchestrator's", () =>
