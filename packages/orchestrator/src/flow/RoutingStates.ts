@@ -10,7 +10,7 @@ export interface SeenRouting {
   readonly routing: RoutingState
 }
 
-const CAPACITY = 10_000
+const CAPACITY = 1000
 
 /**
  * The routing state of the pipeline runs this orchestrator triggered or moved last, so a task's
