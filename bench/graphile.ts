@@ -64,55 +64,80 @@ const drain = async (utils: WorkerUtils, worker: Worker, jobs: number, total: nu
 }
 
 /**
- * `tasks` no-op jobs timed from the first insert until none is left, `repeats` times (the median
- * is reported: one repetition takes about a second, so a burst of load elsewhere would skew a
- * single one), after the warm-up and latency jobs. CPU per job is over all timed repetitions.
+ * graphile-worker on a scratch database of the same PostgreSQL server, kept running after its own
+ * measurement so that each of PipeWeave's throughput phases can be paired with one of its own, run
+ * just before: the machine is shared, and a ratio of phases minutes apart measured the drift too.
  */
-const throughput = async (utils: WorkerUtils, worker: Worker, settings: Settings) => {
-  let completed = settings.warmup + settings.pathWarmup + settings.latencySamples + 1
-  const cpuBefore = cpuMs(worker.child.pid)
-  const rates: Array<number> = []
-  for (let i = 0; i < settings.graphileRepeats; i++) {
+export interface GraphilePeer {
+  /**
+   * Warm-up, queue→start, then `tasks` no-op jobs timed from the first insert until none is left,
+   * `graphileRepeats` times (the median is reported: one repetition takes about a second, so a
+   * burst of load elsewhere would skew a single one). CPU per job is over all timed repetitions.
+   */
+  readonly measure: () => Promise<GraphileResult>
+  /** One more timed throughput phase of `tasks` jobs, once `measure` has run: its jobs/s. */
+  readonly phase: () => Promise<number>
+  /** Stops the worker and drops its database (whatever was started). */
+  readonly stop: () => Promise<void>
+}
+
+export const graphilePeer = (settings: Settings): GraphilePeer => {
+  let url: string | undefined
+  let worker: (Worker & { startupMs: number }) | undefined
+  let utils: WorkerUtils | undefined
+  let completed = 0
+
+  const timedPhase = async (utils: WorkerUtils, worker: Worker) => {
     const started = performance.now()
     completed += settings.tasks
     await drain(utils, worker, settings.tasks, completed)
-    rates.push(settings.tasks / ((performance.now() - started) / 1000))
+    return settings.tasks / ((performance.now() - started) / 1000)
   }
-  return {
-    jobsPerSecond: median(rates),
-    jobsPerSecondRepeats: rates,
-    cpuMsPerJob: (cpuMs(worker.child.pid) - cpuBefore) / (settings.tasks * settings.graphileRepeats)
-  }
-}
 
-/** graphile-worker on a scratch database of the same PostgreSQL server. */
-export const measureGraphile = async (settings: Settings): Promise<GraphileResult> => {
-  const url = await createScratchDatabase("graphile")
-  let worker: (Worker & { startupMs: number }) | undefined
-  let utils: WorkerUtils | undefined
-  try {
-    worker = await startGraphileWorker(url)
-    progress(`graphile-worker: running after ${worker.startupMs.toFixed(0)} ms`)
-    utils = await makeWorkerUtils({ connectionString: url })
-    const rssIdleMb = rssMb(worker.child.pid)
-    if (settings.warmup > 0) await drain(utils, worker, settings.warmup, settings.warmup)
-    const queueToStartMs = await latency(utils, worker, settings.latencySamples, settings.pathWarmup)
+  const measure = async (): Promise<GraphileResult> => {
+    url = await createScratchDatabase("graphile")
+    const started = await startGraphileWorker(url)
+    worker = started
+    progress(`graphile-worker: running after ${started.startupMs.toFixed(0)} ms`)
+    const connected = await makeWorkerUtils({ connectionString: url })
+    utils = connected
+    const rssIdleMb = rssMb(started.child.pid)
+    if (settings.warmup > 0) await drain(connected, started, settings.warmup, settings.warmup)
+    const queueToStartMs = await latency(connected, started, settings.latencySamples, settings.pathWarmup)
     progress(`graphile-worker: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
-    const rate = await throughput(utils, worker, settings)
-    progress(`graphile-worker: ${rate.jobsPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} jobs/s`)
+    completed = settings.warmup + settings.pathWarmup + settings.latencySamples + 1
+    const cpuBefore = cpuMs(started.child.pid)
+    const rates: Array<number> = []
+    for (let i = 0; i < settings.graphileRepeats; i++) rates.push(await timedPhase(connected, started))
+    progress(`graphile-worker: ${rates.map((r) => r.toFixed(0)).join(", ")} jobs/s`)
     return {
       version: (createRequire(import.meta.url)("graphile-worker/package.json") as { version: string }).version,
       jobs: settings.tasks,
-      ...rate,
+      jobsPerSecond: median(rates),
+      jobsPerSecondRepeats: rates,
+      cpuMsPerJob: (cpuMs(started.child.pid) - cpuBefore) / (settings.tasks * settings.graphileRepeats),
       queueToStartMs,
       rssIdleMb,
-      rssAfterMb: rssMb(worker.child.pid),
-      peakRssMb: peakRssMb(worker.child.pid),
-      startupFreshMs: worker.startupMs
+      rssAfterMb: rssMb(started.child.pid),
+      peakRssMb: peakRssMb(started.child.pid),
+      startupFreshMs: started.startupMs
     }
-  } finally {
-    await utils?.release()
-    await worker?.child.stop()
-    await dropScratchDatabase(url)
   }
+
+  const phase = async () => {
+    if (utils === undefined || worker === undefined) throw new Error("graphile-worker is not running")
+    return timedPhase(utils, worker)
+  }
+
+  const stop = async () => {
+    const [u, w, db] = [utils, worker, url]
+    utils = undefined
+    worker = undefined
+    url = undefined
+    await u?.release()
+    await w?.child.stop()
+    if (db !== undefined) await dropScratchDatabase(db)
+  }
+
+  return { measure, phase, stop }
 }

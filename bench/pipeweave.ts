@@ -4,6 +4,7 @@ import { createScratchDatabase, dropScratchDatabase } from "./postgres.js"
 import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
 import { makeDataDir, type Orchestrator, startOrchestrator, startWorker, type Worker } from "./processes.js"
 import { progress } from "./progress.js"
+import type { GraphilePeer } from "./graphile.js"
 import type { Settings } from "./settings.js"
 import { median, percentile } from "./stats.js"
 
@@ -15,6 +16,10 @@ export interface PipeWeaveResult {
   /** Median of the throughput phases. */
   readonly tasksPerSecond: number
   readonly tasksPerSecondRepeats: ReadonlyArray<number>
+  /** graphile-worker's jobs/s in the phase run just before each of these (null without it). */
+  readonly graphileJobsPerSecondRepeats: ReadonlyArray<number> | null
+  /** Median over the phases of tasks/s ÷ the jobs/s of graphile-worker's phase just before (null without it). */
+  readonly tasksPerSecondToGraphile: number | null
   readonly queueToStartMs: { readonly p50: number; readonly p99: number }
   /** 5-task linear pipeline: run wall time (orchestrator timestamps) minus the handlers' own time. */
   readonly pipelineOverheadMs: { readonly p50: number; readonly p99: number }
@@ -117,11 +122,14 @@ const drain = async (url: string, tasks: number): Promise<number> => {
 
 /**
  * `tasks` no-op tasks timed, `repeats` times (after the warm-up and latency tasks); CPU of both processes over
- * each timed phase. Each figure is the median of the phases (this machine is shared and noisy).
+ * each timed phase. Each figure is the median of the phases (this machine is shared and noisy). With
+ * `peer`, each phase follows one of graphile-worker's, and its ratio to that one is kept.
  */
-const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: Settings) => {
+const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: Settings, peer: GraphilePeer | undefined) => {
   const phases: Array<{ tasksPerSecond: number; orchestratorCpuMsPerTask: number; workerCpuMsPerTask: number }> = []
+  const peerRates: Array<number> = []
   for (let i = 0; i < settings.repeats; i++) {
+    if (peer !== undefined) peerRates.push(await peer.phase())
     await quiet(orchestrator.url)
     const cpu = { orchestrator: cpuMs(orchestrator.child.pid), worker: cpuMs(worker.child.pid) }
     const seconds = await drain(orchestrator.url, settings.tasks)
@@ -134,13 +142,20 @@ const throughput = async (orchestrator: Orchestrator, worker: Worker, settings: 
   return {
     tasksPerSecond: median(phases.map((p) => p.tasksPerSecond)),
     tasksPerSecondRepeats: phases.map((p) => p.tasksPerSecond),
+    graphileJobsPerSecondRepeats: peer === undefined ? null : peerRates,
+    tasksPerSecondToGraphile: peer === undefined ? null : median(phases.map((p, i) => p.tasksPerSecond / peerRates[i]!)),
     orchestratorCpuMsPerTask: median(phases.map((p) => p.orchestratorCpuMsPerTask)),
     orchestratorCpuMsPerTaskRepeats: phases.map((p) => p.orchestratorCpuMsPerTask),
     workerCpuMsPerTask: median(phases.map((p) => p.workerCpuMsPerTask))
   }
 }
 
-const measure = async (database: Database, env: Record<string, string>, settings: Settings): Promise<PipeWeaveResult> => {
+const measure = async (
+  database: Database,
+  env: Record<string, string>,
+  settings: Settings,
+  peer: GraphilePeer | undefined
+): Promise<PipeWeaveResult> => {
   const dataDir = makeDataDir()
   const fresh = await startOrchestrator(env, dataDir)
   await fresh.child.stop()
@@ -156,8 +171,11 @@ const measure = async (database: Database, env: Record<string, string>, settings
     progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
     const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples, Math.ceil(settings.pathWarmup / 10))
     progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run`)
-    const rate = await throughput(orchestrator, worker, settings)
-    progress(`${database}: ${rate.tasksPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} tasks/s`)
+    const rate = await throughput(orchestrator, worker, settings, peer)
+    const peerRates = rate.graphileJobsPerSecondRepeats
+    progress(`${database}: ${rate.tasksPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} tasks/s${
+      peerRates === null ? "" : ` (graphile-worker just before each: ${peerRates.map((r) => r.toFixed(0)).join(", ")} jobs/s)`
+    }`)
     return {
       database,
       tasks: settings.tasks,
@@ -177,12 +195,19 @@ const measure = async (database: Database, env: Record<string, string>, settings
   }
 }
 
-/** PipeWeave on a scratch PostgreSQL database or on the embedded database (a fresh data dir). */
-export const measurePipeWeave = async (database: Database, settings: Settings): Promise<PipeWeaveResult> => {
-  if (database === "pglite") return measure(database, {}, settings)
+/**
+ * PipeWeave on a scratch PostgreSQL database or on the embedded database (a fresh data dir); its
+ * throughput phases paired with graphile-worker's when `peer` is given.
+ */
+export const measurePipeWeave = async (
+  database: Database,
+  settings: Settings,
+  peer?: GraphilePeer
+): Promise<PipeWeaveResult> => {
+  if (database === "pglite") return measure(database, {}, settings, peer)
   const url = await createScratchDatabase("pipeweave")
   try {
-    return await measure(database, { DATABASE_URL: url }, settings)
+    return await measure(database, { DATABASE_URL: url }, settings, peer)
   } finally {
     await dropScratchDatabase(url)
   }

@@ -2,7 +2,7 @@ import type { GraphileResult } from "./graphile.js"
 import type { PipeWeaveResult } from "./pipeweave.js"
 import { type BenchResults, type Outcome, valueOf } from "./results.js"
 import { table } from "./table.js"
-import type { Target } from "./targets.js"
+import { type Target, throughputRatio } from "./targets.js"
 
 const DASH = "—"
 
@@ -37,18 +37,20 @@ const mainTable = (results: BenchResults): string => {
     target: string,
     ids: readonly [string?, string?] = [],
     digits?: number,
-    ratio = true
+    ratio: boolean | ((r: PipeWeaveResult | undefined) => number | undefined) = true
   ): Array<string> => {
     const g = gw && gwPick ? gwPick(gw) : undefined
     const p = pg ? pick(pg) : undefined
     const l = lite ? pick(lite) : undefined
+    const against = (r: PipeWeaveResult | undefined, value: number | undefined) =>
+      !gwPick || ratio === false ? "" : ratio === true ? times(value, g) : r === undefined ? DASH : `${num(ratio(r))}×`
     return [
       label,
       gwPick ? cell(results.graphile, num(g, digits)) : DASH,
       cell(results.postgres, num(p, digits)),
-      gwPick && ratio ? times(p, g) : "",
+      against(pg, p),
       cell(results.pglite, num(l, digits)),
-      gwPick && ratio ? times(l, g) : "",
+      against(lite, l),
       target,
       mark(ids[0] === undefined ? undefined : byId.get(ids[0])),
       mark(ids[1] === undefined ? undefined : byId.get(ids[1]))
@@ -56,7 +58,7 @@ const mainTable = (results: BenchResults): string => {
   }
   const rows = [
     row("no-op tasks/s", (r) => r.tasksPerSecond, (r) => r.jobsPerSecond, "≥ 0.5× PG, ≥ 0.25× embedded",
-      ["throughput.postgres", "throughput.pglite"], 1),
+      ["throughput.postgres", "throughput.pglite"], 1, (r) => throughputRatio(r, gw)),
     row("queue→start p50 (ms)", (r) => r.queueToStartMs.p50, (r) => r.queueToStartMs.p50, "≤ 2×",
       ["latency.postgres", "latency.pglite"]),
     row("queue→start p99 (ms)", (r) => r.queueToStartMs.p99, (r) => r.queueToStartMs.p99, ""),
@@ -146,7 +148,8 @@ export const report = (results: BenchResults): string => {
     `${s.repeats} such phases per database, graphile-worker's jobs/s of ${s.graphileRepeats}); ${results.machine.cpus} cores, ` +
     `Node ${results.machine.node}, load average ${num(results.machine.loadAverage.start, 1)} at the start and ` +
     `${num(results.machine.loadAverage.end, 1)} at the end; same PostgreSQL server. Ratios (×gw) are PipeWeave ÷ ` +
-    `graphile-worker from this run.`,
+    `graphile-worker from this run; for tasks/s, the median of each PipeWeave phase ÷ a graphile-worker phase run ` +
+    `just before it (graphile-worker's column: its own ${s.graphileRepeats} phases).`,
     "",
     mainTable(results),
     "",

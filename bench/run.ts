@@ -7,7 +7,7 @@
 import { availableParallelism, loadavg } from "node:os"
 import { killAllChildren } from "./children.js"
 import { measureCli } from "./cli.js"
-import { measureGraphile } from "./graphile.js"
+import { graphilePeer } from "./graphile.js"
 import { measurePipeWeave } from "./pipeweave.js"
 import { dropAllScratchDatabases } from "./postgres.js"
 import { removeDataDirs } from "./processes.js"
@@ -56,9 +56,12 @@ const main = async (): Promise<number> => {
   const startedAt = new Date().toISOString()
   const loadAtStart = loadavg()[0]!
   const has = (name: string) => settings.sections.has(name)
-  const graphile = await section("graphile-worker", has("graphile"), () => measureGraphile(settings))
-  const postgres = await section("PipeWeave on PostgreSQL", has("postgres"), () => measurePipeWeave("postgres", settings))
-  const pglite = await section("PipeWeave on the embedded database", has("pglite"), () => measurePipeWeave("pglite", settings))
+  const peer = graphilePeer(settings)
+  const graphile = await section("graphile-worker", has("graphile"), () => peer.measure())
+  const paired = graphile?.ok === true ? peer : undefined
+  const postgres = await section("PipeWeave on PostgreSQL", has("postgres"), () => measurePipeWeave("postgres", settings, paired))
+  const pglite = await section("PipeWeave on the embedded database", has("pglite"), () => measurePipeWeave("pglite", settings, paired))
+  await peer.stop()
   const scale = await section("backlog (PostgreSQL)", has("scale"), () => measureScale(settings))
   const cli = await section("CLI start-up", has("cli"), () => measureCli(settings))
   const results: BenchResults = {
