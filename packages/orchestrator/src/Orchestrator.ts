@@ -52,6 +52,7 @@ import { Listening } from "./Listening.js"
 import { OrchestratorMetrics } from "./metrics/OrchestratorMetrics.js"
 import { makeRouteLabels } from "./metrics/RouteLabels.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
+import { EmbeddedStatistics } from "./scheduler/EmbeddedStatistics.js"
 import { MonitorLoop } from "./scheduler/MonitorLoop.js"
 import { SchedulerLoop } from "./scheduler/SchedulerLoop.js"
 import { DeadLetterStore } from "./store/DeadLetterStore.js"
@@ -61,6 +62,7 @@ import { PipelineRuns } from "./store/PipelineRuns.js"
 import { Registry } from "./store/Registry.js"
 import { RunSlots } from "./flow/RunSlots.js"
 import { RunCounts } from "./store/RunCounts.js"
+import { TableStatistics } from "./store/TableStatistics.js"
 import { TaskRunReads } from "./store/TaskRunReads.js"
 import { TaskRuns } from "./store/TaskRuns.js"
 import { Transactions } from "./store/Transactions.js"
@@ -96,6 +98,7 @@ export const services = (
     DeadLetterStore.Default,
     IdempotencyKeys.Default,
     RunCounts.Default,
+    TableStatistics.Default,
     Transactions.Default
   )
   const state = Layer.mergeAll(
@@ -118,7 +121,7 @@ export const services = (
     DeadlineSweep.Default,
     SchedulingPass.Default
   ).pipe(Layer.provideMerge(Dispatcher.Default), Layer.provideMerge(ServiceLiveness.Default))
-  const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop) : Layer.empty
+  const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop, EmbeddedStatistics) : Layer.empty
   return loops.pipe(
     Layer.provideMerge(CallbackGroups.Default),
     Layer.provideMerge(useCases),
