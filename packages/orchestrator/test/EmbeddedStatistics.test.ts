@@ -4,16 +4,9 @@ import { Effect, Layer, Schedule, TestClock, TestServices } from "effect"
 import * as Database from "../src/Database.js"
 import { EmbeddedStatistics, STATISTICS_CHECK_MS, statisticsRefresh } from "../src/scheduler/EmbeddedStatistics.js"
 import { TableStatistics } from "../src/store/TableStatistics.js"
+import { registerTasksBySql } from "./support/fixtures.js"
 
-const registerTask = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.zipRight(
-    sql`INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
-        VALUES ('stats', '1.0.0', 'http://127.0.0.1:1', now(), now())`,
-    sql`INSERT INTO tasks (task_id, service_id, code_hash, code_version, allowed_next, timeout_seconds, retries,
-          retry_backoff, retry_delay_ms, heartbeat_interval_ms, concurrency, priority, has_idempotency_key,
-          registered_at, updated_at)
-        VALUES ('counted', 'stats', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 0, 0, false, now(), now())`
-  ))
+const registerTask = registerTasksBySql("stats", { counted: 0 })
 
 const queueRuns = (from: number, to: number) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>

@@ -4,18 +4,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Queue, Redacted, Stream } from "effect"
 import * as Database from "../src/Database.js"
 import { TASK_RUNS_CHANNEL } from "../src/scheduler/SchedulerLoop.js"
+import { registerTasksBySql } from "./support/fixtures.js"
 import { databases, freshPostgresUrl, testDatabaseUrl } from "./support/TestDatabase.js"
 
-const registerTask = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.zipRight(
-    sql`INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
-        VALUES ('notifier', '1.0.0', 'http://127.0.0.1:1', now(), now())`,
-    sql`INSERT INTO tasks (task_id, service_id, code_hash, code_version, allowed_next, timeout_seconds, retries,
-          retry_backoff, retry_delay_ms, heartbeat_interval_ms, concurrency, priority, has_idempotency_key,
-          registered_at, updated_at)
-        VALUES ('notified', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 0, 0, false, now(), now()),
-               ('limited', 'notifier', 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, 1, 0, false, now(), now())`
-  ))
+const registerTask = registerTasksBySql("notifier", { notified: 0, limited: 1 })
 
 const queueRun = (id: string, taskId = "notified", status = "pending") =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>

@@ -36,9 +36,8 @@ export interface Transacted<A> {
  * Lets a use case that makes runs due (a submission, a pipeline trigger, a pipeline task's
  * completion) claim them itself, in its own statement or transaction, so that they commit together
  * and are dispatched at once rather than after a wake-up, another scheduling pass and a second
- * commit. The scheduling loop lends its
- * claim here while it runs (standalone mode); without it (serverless mode, where only
- * `POST /api/process` dispatches) nothing is claimed inline.
+ * commit. The scheduling loop lends its claim here while it runs (standalone mode); without it
+ * (serverless mode, where only `POST /api/process` dispatches) nothing is claimed inline.
  */
 export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orchestrator/InlineClaims", {
   effect: Effect.gen(function*() {

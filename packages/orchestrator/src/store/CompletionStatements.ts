@@ -4,6 +4,7 @@ import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { Schema } from "effect"
 import { claimColumns, claimedColumns, dispatchableCtes } from "./ClaimRuns.js"
 import { ClaimedRun } from "./ClaimedRun.js"
+import type { AttemptSuccess } from "./NewRun.js"
 import { saveRoutingStatement } from "./PipelineRuns.js"
 import { inFlight } from "./RunSql.js"
 import { routedColumns, routedRuns, routeStatement } from "./RunMaintenance.js"
@@ -46,6 +47,19 @@ export const CompleteRequest = Schema.Struct({
   selectedNext: Schema.NullOr(Schema.String)
 })
 type CompleteRequest = typeof CompleteRequest.Type
+
+/** `CompleteRequest` for attempt `attempt` of run `runId`, completed at `at` with `result`. */
+export const completeRequest = (runId: string, attempt: number, at: Date, result: AttemptSuccess): CompleteRequest => ({
+  runId,
+  attempt,
+  at,
+  outputPath: result.outputPath,
+  outputSize: result.outputSize,
+  outputInline: result.outputInline,
+  assets: JSON.stringify(result.assets),
+  logsPath: result.logsPath,
+  selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext)
+})
 
 /**
  * `run`: attempt `r.attempt` of run `r.runId` completed, while in flight and `guard` holds; `ended`:

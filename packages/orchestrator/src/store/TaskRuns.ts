@@ -10,6 +10,7 @@ import type { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import {
   completePlannedQuery,
+  completeRequest,
   completeRoutedRunQuery,
   completeRunQuery,
   type PlannedRouting,
@@ -277,17 +278,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           "pipeweave.routing.started": routed.transition.start.join(",")
         })
       }
-      const request = {
-        runId,
-        attempt,
-        at,
-        outputPath: result.outputPath,
-        outputSize: result.outputSize,
-        outputInline: result.outputInline,
-        assets: JSON.stringify(result.assets),
-        logsPath: result.logsPath,
-        selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext)
-      }
+      const request = completeRequest(runId, attempt, at, result)
       const run = yield* (routed === undefined ? completeRunStatement(request) : completeRoutedRunStatement({ ...request, routed })).pipe(
         Effect.catchTag("ParseError", Effect.die)
       )
@@ -314,15 +305,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         "pipeweave.routing.started": routed.transition.start.join(",")
       })
       const rows = yield* completePlannedStatement({
-        runId,
-        attempt,
-        at: yield* now,
-        outputPath: result.outputPath,
-        outputSize: result.outputSize,
-        outputInline: result.outputInline,
-        assets: JSON.stringify(result.assets),
-        logsPath: result.logsPath,
-        selectedNext: result.selectedNext === null ? null : JSON.stringify(result.selectedNext),
+        ...completeRequest(runId, attempt, yield* now, result),
         routed,
         limit: claim.limit,
         orchestratorId: claim.orchestratorId

@@ -1,6 +1,7 @@
 import { codeHashOf } from "@pipeweave/domain/CodeHash"
 import { RegisterRequest, type TaskRegistration } from "@pipeweave/domain/Registration"
-import { Schema } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Effect, Schema } from "effect"
 
 /** A registration task with the spec's defaults, overridable per field. */
 export const taskSpec = (id: string, options: Partial<typeof TaskRegistration.Encoded> = {}): TaskRegistration =>
@@ -27,3 +28,21 @@ export const task = (id: string, options: Record<string, unknown> = {}, source =
   codeHash: codeHashOf(source),
   ...options
 })
+
+/**
+ * Registers service `serviceId` (unreachable base URL) with task types `taskId → concurrency`
+ * (0: unlimited) by SQL, for store tests that write `task_runs` directly.
+ */
+export const registerTasksBySql = (serviceId: string, concurrencies: Readonly<Record<string, number>>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.zipRight(
+      sql`INSERT INTO services (service_id, version, base_url, registered_at, updated_at)
+          VALUES (${serviceId}, '1.0.0', 'http://127.0.0.1:1', now(), now())`,
+      Effect.forEach(Object.entries(concurrencies), ([taskId, concurrency]) =>
+        sql`INSERT INTO tasks (task_id, service_id, code_hash, code_version, allowed_next, timeout_seconds, retries,
+              retry_backoff, retry_delay_ms, heartbeat_interval_ms, concurrency, priority, has_idempotency_key,
+              registered_at, updated_at)
+            VALUES (${taskId}, ${serviceId}, 'h', 1, '[]', 60, 0, 'fixed', 1000, 5000, ${concurrency}, 0, false, now(), now())`, {
+        discard: true
+      })
+    ))
