@@ -75,6 +75,15 @@ const decodeClaims = Schema.decodeUnknown(
   )
 )
 
+/** How many credentials an instance remembers having signed or verified (about 2 MB at most). */
+const KNOWN_CREDENTIALS = 4096
+
+/** Claims as `verifyCredential` returns them (no `scope` key when there is none). */
+const claimsOf = (claims: CredentialClaims): CredentialClaims =>
+  claims._tag === "Service"
+    ? { _tag: "Service", serviceId: claims.serviceId }
+    : { _tag: "Run", runId: claims.runId, attempt: claims.attempt, ...(claims.scope === undefined ? {} : { scope: claims.scope }) }
+
 const invalid = (what: string) => (cause: unknown) =>
   new InvalidToken({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
 
@@ -95,6 +104,18 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
     const encryptionKey = derive(root, "pipeweave storage token encryption")
     const signingKey = derive(root, "pipeweave worker credential signing")
     const seconds = (ms: number) => Math.floor(ms / 1000)
+
+    /**
+     * Credentials this instance signed or verified, with their claims: a worker presents its run's
+     * credential with every callback and heartbeat, and its signature need not be checked again.
+     * Only the expiry is, as a full verification would. Bounded; the oldest are forgotten first.
+     */
+    const known = new Map<string, { readonly claims: CredentialClaims; readonly exp: number }>()
+    const remember = (token: string, claims: CredentialClaims, exp: number) => {
+      known.set(token, { claims, exp })
+      if (known.size > KNOWN_CREDENTIALS) known.delete(known.keys().next().value!)
+      return claims
+    }
 
     const registered = (audience: string, nowMs: number, ttlSeconds: number) => ({
       iss: ISSUER,
@@ -134,25 +155,39 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
           }))
         ),
       signCredential: (claims, nowMs, ttlSeconds) =>
-        Effect.sync(() =>
-          signJws({
+        Effect.sync(() => {
+          const stamped = registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
+          const token = signJws({
             ...(claims._tag === "Service"
               ? { kind: "service", sub: claims.serviceId }
               : { kind: "run", att: claims.attempt, sub: claims.runId, ...(claims.scope === undefined ? {} : { scp: claims.scope }) }),
-            ...registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
+            ...stamped
           }, signingKey)
-        ),
-      verifyCredential: (token, nowMs) =>
-        Effect.try({
+          remember(token, claimsOf(claims), stamped.exp)
+          return token
+        }),
+      verifyCredential: (token, nowMs) => {
+        const seen = known.get(token)
+        if (seen !== undefined && seen.exp > seconds(nowMs)) return Effect.succeed(seen.claims)
+        return Effect.try({
           try: () => verifyJws(token, signingKey, checks(WORKER_AUDIENCE, nowMs)),
           catch: invalid("credential rejected")
         }).pipe(
-          Effect.flatMap((payload) => Effect.mapError(decodeClaims(payload), malformed("credential malformed"))),
-          Effect.map((c): CredentialClaims =>
-            c.kind === "service"
-              ? { _tag: "Service", serviceId: c.sub }
-              : { _tag: "Run", runId: c.sub, attempt: c.att, ...(c.scp === undefined ? {} : { scope: c.scp }) }
+          Effect.flatMap((payload) =>
+            decodeClaims(payload).pipe(
+              Effect.mapError(malformed("credential malformed")),
+              Effect.map((c) =>
+                remember(
+                  token,
+                  c.kind === "service"
+                    ? { _tag: "Service", serviceId: c.sub }
+                    : { _tag: "Run", runId: c.sub, attempt: c.att, ...(c.scp === undefined ? {} : { scope: c.scp }) },
+                  payload["exp"] as number
+                )
+              )
+            )
           )
         )
+      }
     }
   })

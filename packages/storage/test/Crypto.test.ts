@@ -148,6 +148,23 @@ describe("Crypto worker credentials", () => {
       assert.deepStrictEqual(yield* c.verifyCredential(credential, NOW), { _tag: "Run", runId: "trun_1", attempt: 1 })
     }))
 
+  it.effect("a credential verifies alike whether this instance signed it, verified it before or forgot it", () =>
+    Effect.gen(function*() {
+      const signer = yield* crypto()
+      const other = yield* crypto()
+      const claims = { _tag: "Run", runId: "trun_1", attempt: 2, scope: "prun_1" } as const
+      const token = yield* signer.signCredential(claims, NOW, TTL)
+      const late = NOW + TTL * 1000
+      for (const c of [signer, other, other]) {
+        assert.deepStrictEqual(yield* c.verifyCredential(token, late - 1), claims)
+        assert.include(yield* rejected(c.verifyCredential(token, late)), "\"exp\"")
+      }
+      for (let i = 0; i < 5000; i++) yield* signer.signCredential({ _tag: "Run", runId: `trun_${i}`, attempt: 1 }, NOW, TTL)
+      assert.deepStrictEqual(yield* signer.verifyCredential(token, late - 1), claims)
+      assert.include(yield* rejected(signer.verifyCredential(token, late)), "\"exp\"")
+      assert.include(yield* rejected(signer.verifyCredential(flipAt(token, 2), NOW)), "credential rejected")
+    }))
+
   it.effect("a token made for one purpose is refused for the other", () =>
     Effect.gen(function*() {
       const c = yield* crypto()

@@ -44,13 +44,13 @@ export interface TaskContext<I = any> extends TaskContextData<I> {
 /** The core form of every handler; Promise handlers are adapted into it. */
 export type CoreHandler = (ctx: TaskContext<any>) => Effect.Effect<unknown, unknown>
 
+/** A handler's context: `data` (its accessors kept as accessors) with the helpers over `assets`, `log` and `progress`. */
 export const makeTaskContext = <I>(
   data: TaskContextData<I>,
   assets: AssetStore,
   log: TaskLog,
   progress: (percent: number, message?: string) => Effect.Effect<void>
-): TaskContext<I> => ({
-  ...data,
+): TaskContext<I> => Object.defineProperties<Omit<TaskContext<I>, keyof TaskContextData<I>>>({
   addAsset: assets.add,
   addAssetFromPath: assets.addFromPath,
   getAsset: <T>(key: string) => assets.get(key) as Effect.Effect<T, AssetError>,
@@ -62,4 +62,4 @@ export const makeTaskContext = <I>(
     warn: (message, fields) => log.write("warn", message, fields),
     error: (message, fields) => log.write("error", message, fields)
   }
-})
+}, Object.getOwnPropertyDescriptors(data)) as unknown as TaskContext<I>

@@ -80,11 +80,27 @@ const serialise = (taskId: string, output: unknown) =>
 const isSkipped = (cause: Cause.Cause<unknown>) =>
   Option.exists(Cause.failureOption(cause), (error) => error instanceof Skipped)
 
+/**
+ * `ctx.signal`, made only when a handler reads it (a Promise handler gets the signal of its own
+ * `tryPromise` instead, and most handlers never look): aborted by `abort`, before or after.
+ */
+const lazyAbort = () => {
+  let controller: AbortController | undefined
+  let aborted = false
+  return {
+    signal: () => (controller ??= new AbortController(), aborted && controller.abort(), controller.signal),
+    abort: () => {
+      aborted = true
+      controller?.abort()
+    }
+  }
+}
+
 const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
   Effect.gen(function*() {
     const { input, upstream } = yield* Spans.withSpan(spec.hydrate, "Worker.hydrate")
     yield* spec.beforeHandler(input)
-    const controller = new AbortController()
+    const abort = lazyAbort()
     const ctx = makeTaskContext(
       {
         runId: spec.runId,
@@ -95,7 +111,9 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
         input,
         upstream,
         previousAttempts: spec.previousAttempts,
-        signal: controller.signal
+        get signal() {
+          return abort.signal()
+        }
       },
       assets,
       spec.log,
@@ -103,7 +121,7 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
     )
     return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
       Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
-      Effect.onInterrupt(() => Effect.sync(() => controller.abort())),
+      Effect.onInterrupt(() => Effect.sync(abort.abort)),
       Spans.withSpan("Worker.handler", { attributes: { "pipeweave.task.id": spec.task.id } })
     )
   })
