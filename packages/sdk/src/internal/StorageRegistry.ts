@@ -26,21 +26,33 @@ export const makeStorageRegistry = (factory: StorageFactory): Effect.Effect<Stor
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const cache = yield* SynchronizedRef.make(new Map<string, Entry>())
+    /** The entries last built, read without the lock: a backend already built is found at once. */
+    let built = new Map<string, Entry>()
+    const found = (entries: Map<string, Entry>, backend: StorageBackendConfig, fingerprint: string) => {
+      const hit = entries.get(backend.id)
+      return hit !== undefined && hit.fingerprint === fingerprint ? hit.storage : undefined
+    }
     return {
-      get: (backend) =>
-        SynchronizedRef.modifyEffect(cache, (entries) => {
-          const fingerprint = JSON.stringify(backend)
-          const hit = entries.get(backend.id)
-          if (hit !== undefined && hit.fingerprint === fingerprint) return Effect.succeed([hit.storage, entries] as const)
+      get: (backend) => {
+        const fingerprint = JSON.stringify(backend)
+        const storage = found(built, backend, fingerprint)
+        if (storage !== undefined) return Effect.succeed(storage)
+        return SynchronizedRef.modifyEffect(cache, (entries) => {
+          const hit = found(entries, backend, fingerprint)
+          if (hit !== undefined) return Effect.succeed([hit, entries] as const)
           return factory(backend).pipe(
             Scope.extend(scope),
-            Effect.map((storage) => [storage, new Map(entries).set(backend.id, { fingerprint, storage })] as const)
+            Effect.map((storage) => {
+              built = new Map(entries).set(backend.id, { fingerprint, storage })
+              return [storage, built] as const
+            })
           )
         }).pipe(
           Effect.mapError((cause) =>
             new StorageFailure({ message: `opening storage backend '${backend.id}': ${cause.message}`, cause })
           )
         )
+      }
     }
   })
 

@@ -44,13 +44,18 @@ export interface TaskContext<I = any> extends TaskContextData<I> {
 /** The core form of every handler; Promise handlers are adapted into it. */
 export type CoreHandler = (ctx: TaskContext<any>) => Effect.Effect<unknown, unknown>
 
-/** A handler's context: `data` (its accessors kept as accessors) with the helpers over `assets`, `log` and `progress`. */
+/** A handler's context: `data`, `signal` read through `signal()` when the handler reads it, and the helpers. */
 export const makeTaskContext = <I>(
-  data: TaskContextData<I>,
+  data: Omit<TaskContextData<I>, "signal">,
+  signal: () => AbortSignal,
   assets: AssetStore,
   log: TaskLog,
   progress: (percent: number, message?: string) => Effect.Effect<void>
-): TaskContext<I> => Object.defineProperties<Omit<TaskContext<I>, keyof TaskContextData<I>>>({
+): TaskContext<I> => ({
+  ...data,
+  get signal() {
+    return signal()
+  },
   addAsset: assets.add,
   addAssetFromPath: assets.addFromPath,
   getAsset: <T>(key: string) => assets.get(key) as Effect.Effect<T, AssetError>,
@@ -62,4 +67,4 @@ export const makeTaskContext = <I>(
     warn: (message, fields) => log.write("warn", message, fields),
     error: (message, fields) => log.write("error", message, fields)
   }
-}, Object.getOwnPropertyDescriptors(data)) as unknown as TaskContext<I>
+})

@@ -110,11 +110,9 @@ const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
         codeHash: spec.codeHash,
         input,
         upstream,
-        previousAttempts: spec.previousAttempts,
-        get signal() {
-          return abort.signal()
-        }
+        previousAttempts: spec.previousAttempts
       },
+      abort.signal,
       assets,
       spec.log,
       spec.progress
