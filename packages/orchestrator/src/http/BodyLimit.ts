@@ -5,8 +5,9 @@ import { hasBody } from "./ContentTypeGuard.js"
 import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
 import { readUpTo } from "@pipeweave/domain/ReadUpTo"
 import { MAX_JSON_DEPTH } from "./JsonDepth.js"
+import { preReadBody, withBody } from "./PreReadBody.js"
 
-const tooLarge = (maxBytes: number) =>
+export const tooLarge = (maxBytes: number) =>
   HttpServerResponse.json(
     {
       _tag: "PayloadTooLarge",
@@ -24,18 +25,7 @@ const tooDeep = HttpServerResponse.json(
   { status: 400 }
 ).pipe(Effect.orDie)
 
-/** The request as the API sees it, its body already read: `text`, `json` and `arrayBuffer` answer from `body`. */
-const withBody = (request: HttpServerRequest.HttpServerRequest, body: Buffer, text: string) =>
-  new Proxy(request, {
-    get: (target, property, receiver) =>
-      property === "text"
-        ? Effect.succeed(text)
-        : property === "arrayBuffer"
-        ? Effect.succeed(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength))
-        : Reflect.get(target, property, receiver)
-  })
-
-const unreadable = HttpServerResponse.json(
+export const unreadable = HttpServerResponse.json(
   { _tag: "MalformedRequest", message: "the request body could not be read" },
   { status: 400 }
 ).pipe(Effect.orDie)
@@ -52,6 +42,8 @@ export const bodyLimit = (maxBytes: number) =>
     if (!hasBody(request.headers)) return app
     const declared = Number(request.headers["content-length"] ?? 0)
     if (declared > maxBytes) return tooLarge(maxBytes)
+    const read = preReadBody(request)
+    if (read !== undefined) return exceedsDepth(read.text, MAX_JSON_DEPTH) ? tooDeep : app
     return readUpTo(NodeHttpServerRequest.toIncomingMessage(request), maxBytes).pipe(
       Effect.matchEffect({
         onFailure: () => unreadable,

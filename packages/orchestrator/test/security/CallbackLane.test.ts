@@ -1,0 +1,122 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Crypto } from "@pipeweave/storage/Crypto"
+import { Clock, Duration, Effect, Queue } from "effect"
+import { Registrations } from "../../src/flow/Registrations.js"
+import { registration, task } from "../support/fixtures.js"
+import { databases } from "../support/TestDatabase.js"
+import { fakeWorker } from "./FakeWorker.js"
+import { type Answer, target } from "./Harness.js"
+
+/**
+ * A callback that no guard has to act on is applied by the callback lane, outside the `HttpApi`
+ * router; one with an `Origin` header (here the orchestrator's own, which every guard lets
+ * through) always takes the router. Each case is sent both ways, for two runs in the same state,
+ * and must get the same answer: status, body and headers, run ids and request ids aside.
+ */
+const twoDispatchedRuns = (database: Parameters<typeof target>[0]) =>
+  Effect.gen(function*() {
+    const orchestrator = yield* target(database, { inlinePayloadBytes: 64 })
+    const worker = yield* fakeWorker()
+    yield* orchestrator.use(Effect.flatMap(Registrations, (r) =>
+      r.register(registration("svc", [task("known", { retries: 0 })], { baseUrl: worker.url }))))
+    const dispatched = []
+    for (const i of [1, 2]) {
+      const queued = yield* orchestrator.send("/api/queue/task", { body: { taskId: "known", input: { i } } })
+      assert.strictEqual(queued.status, 201, queued.text)
+      const processed = yield* orchestrator.send("/api/process", { method: "POST" })
+      assert.strictEqual(processed.status, 200, processed.text)
+      const dispatch = yield* Queue.take(worker.dispatches).pipe(Effect.timeout(Duration.seconds(20)), Effect.orDie)
+      assert.strictEqual(dispatch.runId, queued.body.runId)
+      dispatched.push({ runId: dispatch.runId as string, token: dispatch.callbackToken as string })
+    }
+    return { orchestrator, lane: dispatched[0]!, router: dispatched[1]! }
+  })
+
+const success = (runId: string) => ({
+  status: "success",
+  attempt: 1,
+  outputPath: `runs/${runId}/outputs/${runId}.json`,
+  outputSize: 2,
+  assets: {},
+  logsPath: `runs/${runId}/logs/${runId}.jsonl`
+})
+
+/** An answer with run ids and request ids replaced, and the headers that vary per request left out. */
+const normalised = (answer: Answer, runId: string) => {
+  const text = answer.text.replaceAll(runId, "RUN").replace(/req_[A-Za-z0-9]+/g, "REQ")
+  const headers: Array<[string, string]> = []
+  answer.headers.forEach((value, name) => {
+    if (name !== "date" && name !== "content-length") headers.push([name, value.replace(/req_[A-Za-z0-9]+/, "REQ")])
+  })
+  return { status: answer.status, text, headers }
+}
+
+for (const [name, database] of databases) {
+  describe(`the callback lane on ${name}`, () => {
+    it.scoped("answers every callback exactly as the API does, refusals and their side effects included", () =>
+      Effect.gen(function*() {
+        const { lane, orchestrator, router } = yield* twoDispatchedRuns(database())
+        const origin = { origin: orchestrator.url }
+        const both = (
+          label: string,
+          request: (run: { readonly runId: string; readonly token: string }, other: { readonly token: string }) => {
+            readonly path?: string
+            readonly headers?: Record<string, string>
+            readonly body: unknown
+          }
+        ) =>
+          Effect.gen(function*() {
+            const viaLane = request(lane, router)
+            const viaRouter = request(router, lane)
+            const a = yield* orchestrator.send(viaLane.path ?? `/api/callback/${lane.runId}`, {
+              headers: { authorization: `Bearer ${lane.token}`, ...viaLane.headers },
+              body: viaLane.body
+            })
+            const b = yield* orchestrator.send(viaRouter.path ?? `/api/callback/${router.runId}`, {
+              headers: { authorization: `Bearer ${router.token}`, ...origin, ...viaRouter.headers },
+              body: viaRouter.body
+            })
+            assert.deepStrictEqual(normalised(a, lane.runId), normalised(b, router.runId), `${label}: ${a.text} / ${b.text}`)
+            return a
+          })
+
+        yield* both("not JSON", () => ({ body: "{\"status\":" }))
+        yield* both("too deep", () => ({ body: JSON.stringify({ a: JSON.parse("[".repeat(200) + "]".repeat(200)) }) }))
+        yield* both("an unknown field", ({ runId }) => ({ body: { ...success(runId), runId } }))
+        yield* both("another attempt", ({ runId }) => ({ body: { ...success(runId), attempt: 2 } }))
+        yield* both("the other run's credential", ({ runId }, other) => ({
+          headers: { authorization: `Bearer ${other.token}` },
+          body: success(runId)
+        }))
+        yield* both("no Bearer prefix", ({ runId, token }) => ({ headers: { authorization: token }, body: success(runId) }))
+        yield* both("a path outside the scope", ({ runId }) => ({
+          body: { ...success(runId), outputPath: `runs/trun_other1/outputs/${runId}.json` }
+        }))
+        const large = yield* both("an inline output over the limit", ({ runId }) => ({
+          body: { ...success(runId), output: { text: "x".repeat(200) } }
+        }))
+        assert.strictEqual(large.status, 400, large.text)
+        const done = yield* both("the callback", ({ runId }) => ({ body: { ...success(runId), output: { ok: true } } }))
+        assert.deepStrictEqual([done.status, done.body], [200, { runId: lane.runId, status: "completed" }])
+        const replayed = yield* both("its replay", ({ runId }) => ({ body: success(runId) }))
+        assert.strictEqual(replayed.status, 409, replayed.text)
+
+        const runs = yield* Effect.forEach([lane, router], ({ runId }) => orchestrator.send(`/api/task-runs/${runId}`))
+        const [laneRun, routerRun] = runs.map((run, i) => JSON.parse(normalised(run, [lane, router][i]!.runId).text))
+        const comparable = (run: any) => ({ ...run, createdAt: 0, startedAt: 0, completedAt: 0, updatedAt: 0, input: 0,
+          attempts: run.attempts?.map((a: any) => ({ ...a, startedAt: 0, endedAt: 0, at: 0 })) })
+        assert.deepStrictEqual(comparable(laneRun), comparable(routerRun))
+
+        const missing = "trun_NoSuchRun00001"
+        const credential = yield* orchestrator.use(Effect.flatMap(Crypto, (crypto) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            crypto.signCredential({ _tag: "Run", runId: missing, attempt: 1, scope: missing }, now, 300))))
+        const gone = yield* both("a run that does not exist", () => ({
+          path: `/api/callback/${missing}`,
+          headers: { authorization: `Bearer ${credential}` },
+          body: success(missing)
+        }))
+        assert.strictEqual(gone.status, 404, gone.text)
+      }), 60_000)
+  })
+}
