@@ -19,6 +19,7 @@ import { DocsHttp } from "./http/DocsHttp.js"
 import { logAddresses, SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
 import { callbackLane } from "./http/CallbackLane.js"
+import { submitLane } from "./http/SubmitLane.js"
 import { QueueHttp } from "./http/QueueHttp.js"
 import { ServicesHttp } from "./http/ServicesHttp.js"
 import { StorageHttp } from "./http/StorageHttp.js"
@@ -153,7 +154,7 @@ const requestSpans = serverSpans({ routeOf: makeRouteLabels(), untraced: ["/heal
  * Serves the API (plus docs and the monitoring site at `/ui/`) behind the request guards (CORS as configured, JSON bodies, size
  * limit) on top of `services`, with `requestSpans` in place of the platform's own spans.
  */
-export const http = HttpApiBuilder.serve((app) => callbackLane(requestSpans(httpMetrics(requestIds(app))))).pipe(
+export const http = HttpApiBuilder.serve((app) => submitLane(callbackLane(requestSpans(httpMetrics(requestIds(app)))))).pipe(
   HttpMiddleware.withTracerDisabledWhen(() => true),
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),

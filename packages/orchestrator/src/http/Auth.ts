@@ -35,6 +35,10 @@ const sameSecret = (a: string, b: string): boolean => {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
+/** Whether `token` opens the management API: any does while `PIPEWEAVE_API_TOKEN` is unset. */
+export const managementTokenAccepted = (apiToken: Option.Option<Redacted.Redacted<string>>, token: string): boolean =>
+  Option.match(apiToken, { onNone: () => true, onSome: (expected) => sameSecret(token, Redacted.value(expected)) })
+
 /** Requires `PIPEWEAVE_API_TOKEN` as Bearer token on the management API when it is set. */
 export const ManagementAuthLive = Layer.effect(
   ManagementAuth,
@@ -42,13 +46,9 @@ export const ManagementAuthLive = Layer.effect(
     const config = yield* OrchestratorConfig
     return {
       bearer: (token) =>
-        Option.match(config.apiToken, {
-          onNone: () => Effect.void,
-          onSome: (expected) =>
-            sameSecret(Redacted.value(token), Redacted.value(expected))
-              ? Effect.void
-              : Effect.fail(new Unauthorized({ message: "missing or wrong Authorization: Bearer <PIPEWEAVE_API_TOKEN>" }))
-        })
+        managementTokenAccepted(config.apiToken, Redacted.value(token))
+          ? Effect.void
+          : Effect.fail(new Unauthorized({ message: "missing or wrong Authorization: Bearer <PIPEWEAVE_API_TOKEN>" }))
     }
   })
 )

@@ -80,8 +80,14 @@ for (const [name, database] of databases) {
             return a
           })
 
-        yield* both("not JSON", () => ({ body: "{\"status\":" }))
-        yield* both("too deep", () => ({ body: JSON.stringify({ a: JSON.parse("[".repeat(200) + "]".repeat(200)) }) }))
+        const json = { "content-type": "application/json" }
+        const broken = yield* both("not JSON", () => ({ headers: json, body: "{\"status\":" }))
+        assert.strictEqual(broken.status, 400, broken.text)
+        const deep = yield* both("too deep", () => ({
+          headers: json,
+          body: JSON.stringify({ a: JSON.parse("[".repeat(200) + "]".repeat(200)) })
+        }))
+        assert.strictEqual(deep.status, 400, deep.text)
         yield* both("an unknown field", ({ runId }) => ({ body: { ...success(runId), runId } }))
         yield* both("another attempt", ({ runId }) => ({ body: { ...success(runId), attempt: 2 } }))
         yield* both("the other run's credential", ({ runId }, other) => ({
