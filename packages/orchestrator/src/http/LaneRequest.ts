@@ -3,7 +3,10 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
 import { exceedsDepth } from "@pipeweave/domain/JsonDepth"
 import { readUpTo } from "@pipeweave/domain/ReadUpTo"
+import { tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Effect, Either, FiberRef, Option, Schema } from "effect"
+import { OrchestratorConfig, type OrchestratorSettings } from "../Config.js"
+import type { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { tooLarge, unreadable } from "./BodyLimit.js"
 import { httpMetrics } from "./HttpMetrics.js"
 import { MAX_JSON_DEPTH } from "./JsonDepth.js"
@@ -92,3 +95,40 @@ export const refusal = (error: ValidationError | NotFound | Conflict) => {
       return HttpServerResponse.json(Schema.encodeSync(Conflict)(error), { status: 409 })
   }
 }
+
+/** A request a lane took: its path's match, its Bearer token (`""` without one) and its parsed body. */
+export interface Taken<R> {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly match: RegExpExecArray
+  readonly bearer: string
+  readonly json: unknown
+  readonly config: OrchestratorSettings
+  /** The API, given the body already read: where everything the lane does not accept goes. */
+  readonly onward: HttpApp.Default<never, R>
+}
+
+/** What every lane uses beside its own services. */
+export type LaneServices = HttpServerRequest.HttpServerRequest | OrchestratorConfig | OrchestratorMetrics
+
+/**
+ * A middleware taking the plain JSON `POST`s to `path` (`plainJsonPost`) while nothing is traced and
+ * no CORS is configured: their body read and parsed (`readLaneBody`), then `handle`d; everything
+ * else goes on to `app` untouched.
+ */
+export const lane = <S>(
+  path: RegExp,
+  handle: <R>(taken: Taken<R>) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | S | LaneServices>
+) =>
+<R>(app: HttpApp.Default<never, R>): HttpApp.Default<never, R | S | LaneServices> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.flatMap(OrchestratorConfig, (config) => {
+      const post = config.corsOrigins.length === 0 ? plainJsonPost(request, path, config.maxBodyBytes) : undefined
+      if (post === undefined) return app
+      return Effect.flatMap(tracingEnabled, (traced) =>
+        traced ? app : Effect.flatMap(readLaneBody(request, config.maxBodyBytes, app), (body) =>
+          body._tag === "Refused"
+            ? answered(request, body.response)
+            : body._tag === "Onward"
+            ? body.onward
+            : handle({ request, match: post.match, bearer: post.bearer, json: body.json, config, onward: body.onward })))
+    }))

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Duration, Effect, Queue } from "effect"
 import { Registrations } from "../../src/flow/Registrations.js"
-import { registration, task } from "../support/fixtures.js"
+import { registration, successCallback, task } from "../support/fixtures.js"
 import { databases } from "../support/TestDatabase.js"
 import { fakeWorker } from "./FakeWorker.js"
 import { type Answer, target } from "./Harness.js"
@@ -32,14 +32,7 @@ const twoDispatchedRuns = (database: Parameters<typeof target>[0]) =>
     return { orchestrator, lane: dispatched[0]!, router: dispatched[1]! }
   })
 
-const success = (runId: string) => ({
-  status: "success",
-  attempt: 1,
-  outputPath: `runs/${runId}/outputs/${runId}.json`,
-  outputSize: 2,
-  assets: {},
-  logsPath: `runs/${runId}/logs/${runId}.jsonl`
-})
+const success = successCallback
 
 /** An answer with run ids and request ids replaced, and the headers that vary per request left out. */
 const normalised = (answer: Answer, runId: string) => {

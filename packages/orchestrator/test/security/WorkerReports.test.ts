@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Queue } from "effect"
 import { Registrations } from "../../src/flow/Registrations.js"
-import { registration, task } from "../support/fixtures.js"
+import { registration, successCallback, task } from "../support/fixtures.js"
 import { databases } from "../support/TestDatabase.js"
 import { fakeWorker } from "./FakeWorker.js"
 import { target } from "./Harness.js"
@@ -26,14 +26,7 @@ const dispatchedRun = (database: Parameters<typeof target>[0], input: unknown = 
     assert.strictEqual(dispatch.runId, runId)
     const auth = { authorization: `Bearer ${dispatch.callbackToken}` }
     const callback = (body: unknown) => ({ body, headers: auth })
-    const success = {
-      status: "success",
-      attempt: 1,
-      outputPath: `runs/${runId}/outputs/${runId}.json`,
-      outputSize: 2,
-      assets: {},
-      logsPath: `runs/${runId}/logs/${runId}.jsonl`
-    }
+    const success = successCallback(runId)
     return { orchestrator, runId, callback, success, dispatch }
   })
 

@@ -46,3 +46,13 @@ export const registerTasksBySql = (serviceId: string, concurrencies: Readonly<Re
         discard: true
       })
     ))
+
+/** The body of a standalone run's first attempt's success callback, at the paths its dispatch gave it. */
+export const successCallback = (runId: string) => ({
+  status: "success",
+  attempt: 1,
+  outputPath: `runs/${runId}/outputs/${runId}.json`,
+  outputSize: 2,
+  assets: {},
+  logsPath: `runs/${runId}/logs/${runId}.jsonl`
+})
