@@ -6,7 +6,8 @@ export const hasBody = (headers: Readonly<Record<string, string | undefined>>): 
   headers["transfer-encoding"] !== undefined ||
   (headers["content-length"] !== undefined && headers["content-length"].trim() !== "0")
 
-const isJson = (contentType: string): boolean =>
+/** Whether a content type is JSON (`application/json`, any parameters, any case). */
+export const isJson = (contentType: string): boolean =>
   contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
 /**

@@ -8,15 +8,13 @@ import { Effect, Either, FiberRef, Option, Schema } from "effect"
 import { OrchestratorConfig, type OrchestratorSettings } from "../Config.js"
 import type { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { tooLarge, unreadable } from "./BodyLimit.js"
+import { isJson } from "./ContentTypeGuard.js"
 import { httpMetrics } from "./HttpMetrics.js"
 import { MAX_JSON_DEPTH } from "./JsonDepth.js"
 import { withBody } from "./PreReadBody.js"
 import { requestIds } from "./RequestIds.js"
 
 const BEARER = "Bearer "
-
-const isJson = (contentType: string | undefined): boolean =>
-  contentType !== undefined && contentType.split(";")[0]!.trim().toLowerCase() === "application/json"
 
 /**
  * The Bearer token of a JSON `POST` to exactly `path` that no guard has to act on (no `Origin`: not
@@ -34,7 +32,7 @@ export const plainJsonPost = (
   const length = headers["content-length"]
   if (
     match === null || headers["origin"] !== undefined || headers["transfer-encoding"] !== undefined ||
-    !isJson(headers["content-type"]) || length === undefined || !/^[1-9][0-9]{0,9}$/.test(length) ||
+    headers["content-type"] === undefined || !isJson(headers["content-type"]) || length === undefined || !/^[1-9][0-9]{0,9}$/.test(length) ||
     Number(length) > maxBodyBytes
   ) return undefined
   const authorization = headers["authorization"]

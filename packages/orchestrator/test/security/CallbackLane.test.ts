@@ -91,6 +91,8 @@ for (const [name, database] of databases) {
         yield* both("a path outside the scope", ({ runId }) => ({
           body: { ...success(runId), outputPath: `runs/trun_other1/outputs/${runId}.json` }
         }))
+        const nul = yield* both("a NUL byte in a path", ({ runId }) => ({ body: { ...success(runId), logsPath: `runs/${runId}/logs/\u0000.jsonl` } }))
+        assert.strictEqual(nul.status, 400, nul.text)
         const large = yield* both("an inline output over the limit", ({ runId }) => ({
           body: { ...success(runId), output: { text: "x".repeat(200) } }
         }))

@@ -47,6 +47,8 @@ for (const [name, database] of databases) {
           assert.deepStrictEqual(Object.keys(queued.body).sort(), ["inputPath", "runId", "status", "taskId"])
           yield* both("the default input", { taskId: "known" })
           assert.strictEqual((yield* both("an unknown task", { taskId: "nope" })).status, 404)
+          assert.strictEqual((yield* both("a NUL byte in the task id", { taskId: "known\u0000" })).status, 400)
+          assert.strictEqual((yield* both("a NUL byte in the input", { taskId: "known", input: { s: "a\u0000b" } })).status, 201)
           assert.strictEqual((yield* both("an unknown field", { taskId: "known", extra: 1 })).status, 400)
           assert.strictEqual((yield* both("a priority that is not an integer", { taskId: "known", priority: 1.5 })).status, 400)
           const json = { "content-type": "application/json" }
@@ -62,8 +64,8 @@ for (const [name, database] of databases) {
           assert.strictEqual(runs.status, 200, runs.text)
           const shapes = (runs.body.items as ReadonlyArray<any>)
             .map((run) => JSON.stringify({ taskId: run.taskId, priority: run.priority, status: run.status })).sort()
-          assert.strictEqual(shapes.length, 4, runs.text)
-          assert.deepStrictEqual([shapes[0], shapes[2]], [shapes[1], shapes[3]])
+          assert.strictEqual(shapes.length, 6, runs.text)
+          assert.deepStrictEqual([shapes[0], shapes[2], shapes[4]], [shapes[1], shapes[3], shapes[5]])
         }), 60_000)
     }
   })
