@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
-import { Deferred, Effect } from "effect"
+import type { CallbackPayload } from "@pipeweave/domain/Callback"
+import { type CallbackItem, GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
+import { pendingIo } from "@pipeweave/domain/PendingIo"
+import { Deferred, Effect, Fiber } from "effect"
+import { makeCallbackGroups, MAX_GROUP_REQUESTS } from "../src/internal/CallbackGroups.js"
 import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, makeDispatch, startHarness } from "./fixtures.js"
 
@@ -84,5 +87,72 @@ describe("grouped callbacks", () => {
       assert.strictEqual(state.callbacks.length, TOGETHER + 1)
       assert.sameMembers([...new Set(state.callbacks.map((c) => c.runId))], bodies.map((b) => b.runId))
       assert.isTrue(state.callbacks.every((c) => c.claims._tag === "Run" && c.claims.runId === c.runId))
+    }))
+})
+
+describe("grouped callback requests in flight", () => {
+  const body = (runId: string): CallbackPayload => ({
+    status: "success",
+    attempt: 1,
+    outputPath: `runs/${runId}/output.json`,
+    outputSize: 0,
+    assets: {}
+  })
+
+  /** Group routes that hold every request until the test answers it, recording what each carried. */
+  const heldRoutes = Effect.gen(function*() {
+    const requests: Array<{ readonly runIds: ReadonlyArray<string>; readonly answer: Deferred.Deferred<void> }> = []
+    let open = 0
+    let mostOpen = 0
+    const routes = makeCallbackGroups({
+      single: (runId) => Effect.dieMessage(`${runId} went alone`),
+      group: (items: ReadonlyArray<CallbackItem>) =>
+        Effect.gen(function*() {
+          const answer = yield* Deferred.make<void>()
+          requests.push({ runIds: items.map((item) => item.runId), answer })
+          mostOpen = Math.max(mostOpen, ++open)
+          yield* Deferred.await(answer)
+          open--
+          return items.map((item) => ({ runId: item.runId, status: 200, runStatus: "completed" }))
+        }),
+      answered: (status, message) => ({ status, message, retryable: false })
+    })
+    yield* routes.useGroups(true)
+    return { routes, requests, mostOpen: () => mostOpen }
+  })
+
+  /** Sends the callbacks of `runIds` together, as runs finishing in one turn of the event loop do. */
+  const finish = (routes: Effect.Effect.Success<typeof heldRoutes>["routes"], runIds: ReadonlyArray<string>) =>
+    Effect.fork(Effect.forEach(runIds, (runId) => routes.send(runId, body(runId), `token-${runId}`), {
+      concurrency: "unbounded",
+      discard: true
+    }))
+
+  /** Lets the event loop run what is ready, a few turns (the senders start after one). */
+  const settle = Effect.repeatN(pendingIo, 3)
+
+  it.live("a second group leaves while the first is unanswered; what finishes while two are out waits and goes together", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(MAX_GROUP_REQUESTS, 2)
+      const { mostOpen, requests, routes } = yield* heldRoutes
+      const first = yield* finish(routes, ["run-a1", "run-a2"])
+      yield* settle
+      const second = yield* finish(routes, ["run-b1", "run-b2"])
+      yield* settle
+      assert.deepStrictEqual(requests.map((r) => r.runIds), [["run-a1", "run-a2"], ["run-b1", "run-b2"]])
+
+      const third = yield* finish(routes, ["run-c1", "run-c2"])
+      const fourth = yield* finish(routes, ["run-d1"])
+      yield* settle
+      assert.strictEqual(requests.length, 2, "two requests are unanswered: the next callbacks wait")
+
+      yield* Deferred.succeed(requests[0]!.answer, undefined)
+      yield* Fiber.join(first)
+      yield* settle
+      assert.deepStrictEqual(requests.map((r) => r.runIds).slice(2), [["run-c1", "run-c2", "run-d1"]])
+
+      for (const request of requests) yield* Deferred.succeed(request.answer, undefined)
+      yield* Effect.all([Fiber.join(second), Fiber.join(third), Fiber.join(fourth)])
+      assert.strictEqual(mostOpen(), MAX_GROUP_REQUESTS)
     }))
 })

@@ -33,23 +33,33 @@ const describe = (result: CallbackItemResult): string => {
 }
 
 /**
- * Sends callbacks one request at a time once the orchestrator serves `POST /api/callbacks`: the
- * callbacks that arrive while a request is in flight wait, and all of them (up to
- * `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a callback with none waiting beside it
- * goes alone on the single route, from a sender fiber that starts once the event loop has run
- * what was ready (`pendingIo`), so the callbacks of runs finishing together leave together.
- * (Sending a lone callback from its caller's fiber cut that batch: a third of the callbacks and
- * dispatches went alone, and CPU per task rose by a third in both processes. Starting the sender
- * as soon as the callers yielded still sent the first callback of every grouped dispatch alone:
- * its slot then came free alone, its run's successor was dispatched alone, and every cycle of ten
- * no-op tasks took two dispatch requests and two callback requests instead of one each.) Each
- * callback ends as it would have on the single route (its own status; a transport failure fails
- * every callback of the request, retryable). A group the orchestrator refuses as a whole with a
- * 4xx (an older one without the route, a body too large) is sent again one by one.
+ * At most this many group requests are in flight. With one, the callbacks of runs that finished
+ * while it was out waited for its answer, which waits for the orchestrator's write of the results
+ * before: every cycle of claim, dispatch and callbacks carried that write's round trip. A second
+ * request leaves meanwhile; what finishes while both are out still waits and goes together.
+ */
+export const MAX_GROUP_REQUESTS = 2
+
+/**
+ * Sends callbacks in groups once the orchestrator serves `POST /api/callbacks`: up to
+ * `MAX_GROUP_REQUESTS` requests at a time; the callbacks that arrive while that many are in
+ * flight wait, and all of them (up to `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a
+ * callback with none waiting beside it goes alone on the single route, from a sender fiber that
+ * starts once the event loop has run what was ready (`pendingIo`), so the callbacks of runs
+ * finishing together leave together. (Sending a lone callback from its caller's fiber cut that
+ * batch: a third of the callbacks and dispatches went alone, and CPU per task rose by a third in
+ * both processes. Starting the sender as soon as the callers yielded still sent the first callback
+ * of every grouped dispatch alone: its slot then came free alone, its run's successor was
+ * dispatched alone, and every cycle of ten no-op tasks took two dispatch requests and two callback
+ * requests instead of one each.) Each callback ends as it would have on the single route (its own
+ * status; a transport failure fails every callback of the request, retryable). A group the
+ * orchestrator refuses as a whole with a 4xx (an older one without the route, a body too large) is
+ * sent again one by one.
  */
 export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>) => {
   let grouped = false
-  let sending = false
+  /** Sender fibers running: each sends one group at a time until the queue is empty. */
+  let senders = 0
   const queue: Array<Pending<E>> = []
 
   const alone = (pending: Pending<E>) => {
@@ -106,7 +116,7 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
   const drain: Effect.Effect<void> = Effect.suspend(() => {
     const group = takeGroup()
     if (group.length === 0) {
-      sending = false
+      senders--
       return Effect.void
     }
     return Effect.zipRight(sendGroup(group), drain)
@@ -123,11 +133,12 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
       }
       const done = yield* Deferred.make<void, E>()
       const parent = yield* Effect.serviceOption(Tracer.ParentSpan)
-      // Queued and, if none runs, a sender started, in one step: never a queue left without a sender.
+      // Queued and, if fewer than the limit run, a sender started, in one step: never a queue left
+      // without a sender.
       yield* Effect.uninterruptible(Effect.suspend(() => {
         queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })
-        if (sending) return Effect.void
-        sending = true
+        if (senders >= MAX_GROUP_REQUESTS) return Effect.void
+        senders++
         return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(pendingIo, drain)))
       }))
       return yield* Deferred.await(done)
