@@ -108,8 +108,7 @@ export const services = (
     InlineClaims.Default,
     DispatchedRuns.Default,
     StructureCache.Default,
-    RoutingStates.Default,
-    CompletionBatches.Default
+    RoutingStates.Default
   )
   const useCases = Layer.mergeAll(
     Submissions.Default,
@@ -128,6 +127,7 @@ export const services = (
     Layer.provideMerge(CallbackGroups.Default),
     Layer.provideMerge(useCases),
     Layer.provideMerge(RunResults.Default),
+    Layer.provideMerge(CompletionBatches.Default),
     Layer.provideMerge(Layer.mergeAll(PipelineRouting.Default, PipelineCatalog.Default)),
     Layer.provideMerge(RunSlots.Default),
     Layer.provideMerge(state),

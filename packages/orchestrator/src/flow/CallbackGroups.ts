@@ -29,9 +29,8 @@ const payloadOf = ({ callbackToken: _t, runId: _r, traceparent: _p, ...payload }
  * Applies a group of completion callbacks (`POST /api/callbacks`): each item authenticated by its
  * own run credential and validated, in turn, then all applied through `Callbacks.applyAll` exactly
  * as the single route applies one (the completions of standalone runs together, in one
- * statement). The slots of the accepted items come free together before their results are
- * written (one wake-up: the next claim fills them all at once, beside that write rather than after
- * it). An item's refusal is its own; it never fails the others. A run named twice gets 409 the
+ * statement, which also claims the next runs into the slots the accepted items free together:
+ * `RunSlots.freeFor`). An item's refusal is its own; it never fails the others. A run named twice gets 409 the
  * second time. With an exporter, each item has a `Callbacks.groupItem` span in its own run's trace
  * (its `traceparent`).
  */
@@ -141,8 +140,7 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
           if (Either.isRight(checked)) accepted.push({ index, runId, payload: checked.right })
         }
         if (accepted.length > 0) {
-          yield* slots.free(accepted.map(({ runId }) => runId))
-          const outcomes = yield* Effect.exit(callbacks.applyAll(accepted))
+          const outcomes = yield* Effect.exit(callbacks.applyAll(accepted)).pipe(slots.freeFor(accepted.map(({ runId }) => runId)))
           for (const [i, { index }] of accepted.entries()) {
             answers[index] = yield* answerOf(Exit.isSuccess(outcomes) ? outcomes.value[i]! : Exit.failCause(outcomes.cause))
           }

@@ -1,7 +1,10 @@
-import { Chunk, Deferred, Effect, Either, type Exit, Queue } from "effect"
+import { Chunk, Deferred, Effect, Either, type Exit, Option, Queue } from "effect"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
+import { OrchestratorConfig } from "../Config.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
 import { type TransitionedRun, TaskRuns } from "../store/TaskRuns.js"
+import { InlineClaims } from "./InlineClaims.js"
+import { Wakeups } from "./Wakeups.js"
 
 const MAX_BATCH = 200
 
@@ -15,13 +18,41 @@ interface Pending {
 /**
  * Group commit for completions: the completions that arrive while one batch is being written go
  * out together in the next statement, so a busy orchestrator writes one statement (and one commit)
- * for many callbacks, and an idle one writes each at once. Only for runs whose completion touches
- * nothing else (standalone, no idempotency key); a batch the database refuses is retried one by one.
+ * for many callbacks, and an idle one writes each at once. The same statement claims the next due
+ * runs into this process's free slots — those the completed runs' callbacks just freed
+ * (`RunSlots.freeFor`) — when the scheduling loop lends its claim (`InlineClaims`): one round trip
+ * and one commit per cycle of results and dispatches instead of two statements racing for the same
+ * cores; a claim that filled every slot wakes a pass for what may still be due. Only for runs whose
+ * completion touches nothing else (standalone, no idempotency key); a batch the database refuses is
+ * retried one by one, claiming nothing.
  */
 export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pipeweave/orchestrator/CompletionBatches", {
   scoped: Effect.gen(function*() {
     const taskRuns = yield* TaskRuns
+    const inline = yield* InlineClaims
+    const wakeups = yield* Wakeups
+    const { maxConcurrency } = yield* OrchestratorConfig
     const queue = yield* Queue.unbounded<Pending>()
+
+    /** Completes `items` and claims due runs into the free slots, dispatched once written; the runs completed. */
+    const completeClaiming = (items: ReadonlyArray<Pending>) =>
+      Effect.gen(function*() {
+        let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
+        const held = yield* inline.claimWithin(maxConcurrency, (limit, orchestratorId) =>
+          limit === 0
+            ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {
+              completed = runs
+            }), [])
+            : Effect.map(taskRuns.completeManyClaiming(items, limit, orchestratorId), (written) => {
+              completed = written.completed
+              return written.claimed
+            }), true)
+        if (Option.isSome(held)) {
+          yield* held.value.committed
+          if (held.value.full && held.value.claimed > 0) yield* wakeups.wake
+        }
+        return completed
+      })
 
     const settle = (item: Pending, run: TransitionedRun | undefined) =>
       run === undefined
@@ -34,7 +65,7 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
       // after another: a yield lets the rest of them join the first one's statement.
       yield* Effect.yieldNow()
       const items = [first, ...Chunk.toReadonlyArray(yield* Queue.takeUpTo(queue, MAX_BATCH - 1))]
-      const written = yield* Effect.either(taskRuns.completeMany(items))
+      const written = yield* Effect.either(completeClaiming(items))
       if (Either.isLeft(written)) {
         yield* Effect.forEach(items, (item) =>
           Deferred.complete(item.done, taskRuns.complete(item.runId, item.attempt, item.result)), { discard: true })

@@ -22,9 +22,10 @@ export type ClaimingWrite<E> = (limit: number, orchestratorId: string) => Effect
 
 /**
  * Claims up to `wanted` runs in the caller's transaction, slots reserved first: due runs, or, given
- * `write`, the runs that write claims.
+ * `write`, the runs that write claims — the runs it writes, or, with `claimsDue`, due runs like a
+ * pass (its claim then tells whether more may be due, as a pass's does).
  */
-export type ClaimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>) => Effect.Effect<HeldClaim, E>
+export type ClaimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>, claimsDue?: boolean) => Effect.Effect<HeldClaim, E>
 
 /** What `transact` did: the transaction's value, and whether a scheduling pass is still needed. */
 export interface Transacted<A> {
@@ -47,11 +48,15 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
      * Claims in the caller's transaction when a claim is lent; `None` otherwise (and then `write`,
      * if given, still writes, claiming nothing).
      */
-    const claimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>): Effect.Effect<Option.Option<HeldClaim>, E> =>
+    const claimWithin = <E = never>(
+      wanted: number,
+      write?: ClaimingWrite<E>,
+      claimsDue = false
+    ): Effect.Effect<Option.Option<HeldClaim>, E> =>
       Effect.suspend(() =>
         Option.match(lent, {
           onNone: () => write === undefined ? Effect.succeedNone : Effect.as(write(0, ""), Option.none<HeldClaim>()),
-          onSome: (claim) => Effect.asSome(claim(wanted, write))
+          onSome: (claim) => Effect.asSome(claim(wanted, write, claimsDue))
         })
       )
 

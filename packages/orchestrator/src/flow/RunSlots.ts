@@ -45,18 +45,31 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
         claimsWereShort = claimed >= reserved
       })
 
+    /** Frees the slots `runIds` still hold; how many. */
+    const releaseHeld = (runIds: ReadonlyArray<string>) =>
+      Effect.suspend(() => {
+        let n = 0
+        for (const id of runIds) if (held.delete(id)) n++
+        return Effect.as(release(n), n)
+      })
+
     /**
      * Frees the slots `runIds` still hold and, if there were any and the latest claim was short of
      * slots, wakes the scheduling loop.
      */
     const free = (runIds: ReadonlyArray<string>) =>
-      Effect.suspend(() => {
-        let n = 0
-        for (const id of runIds) if (held.delete(id)) n++
-        if (n === 0) return Effect.void
-        return claimsWereShort ? Effect.zipRight(release(n), wakeups.wake) : release(n)
-      })
+      Effect.flatMap(releaseHeld(runIds), (n) => n > 0 && claimsWereShort ? wakeups.wake : Effect.void)
 
-    return { reserve, release, hold, claimed, free } as const
+    /**
+     * Frees the slots `runIds` still hold for `write`, the write of their results, which may claim
+     * the next runs into them (`CompletionBatches`): the loop is woken after it, if slots were freed
+     * and the latest claim (the write's own, if it claimed) was still short of slots, rather than
+     * before it, when a pass would take the slots first and claim in a statement of its own.
+     */
+    const freeFor = (runIds: ReadonlyArray<string>) => <A, E, R>(write: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(releaseHeld(runIds), (n) =>
+        n === 0 ? write : Effect.ensuring(write, Effect.suspend(() => claimsWereShort ? wakeups.wake : Effect.void)))
+
+    return { reserve, release, hold, claimed, free, freeFor } as const
   })
 }) {}

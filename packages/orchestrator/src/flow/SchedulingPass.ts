@@ -37,10 +37,10 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
 
     /**
      * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
-     * writes (it runs even when no slot is free, claiming nothing then); the slots of runs not found
-     * are freed.
+     * writes (it runs even when no slot is free, claiming nothing then; with `claimsDue` it claims
+     * due runs, and its claim is recorded as a pass's is); the slots of runs not found are freed.
      */
-    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>) =>
+    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>, claimsDue = false) =>
       Effect.gen(function*() {
         const reserved = yield* reserve(wanted)
         if (reserved === 0 && write === undefined) {
@@ -51,7 +51,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         const claimed = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved, orchestratorId))
           .pipe(Effect.onError(() => release(reserved)))
         yield* slots.hold(claimed.map((run) => run.id))
-        if (write === undefined) yield* slots.claimed(reserved, claimed.length)
+        if (write === undefined || claimsDue) yield* slots.claimed(reserved, claimed.length)
         const endedNs = yield* Clock.currentTimeNanos
         return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
       })
@@ -101,8 +101,8 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
      * committed, and sent before the caller goes on (`pendingIo`: its answer to its own request can
      * wait; the dispatches are what the runs wait for).
      */
-    const claimWithin: ClaimWithin = (wanted, write) =>
-      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write), ({ claim, claimed, reserved }): HeldClaim => ({
+    const claimWithin: ClaimWithin = (wanted, write, claimsDue) =>
+      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write, claimsDue), ({ claim, claimed, reserved }): HeldClaim => ({
         committed: Effect.zipRight(
           release(reserved - claimed.length),
           claim === undefined || claimed.length === 0

@@ -38,8 +38,8 @@ export const callbackLane = lane<Crypto | RunSlots | Callbacks>(/^\/api\/callbac
     const callbacks = yield* Callbacks
     return yield* answered(
       request,
-      slots.free([runId.value]).pipe(
-        Effect.zipRight(callbacks.apply(runId.value, payload.value)),
+      callbacks.apply(runId.value, payload.value).pipe(
+        slots.freeFor([runId.value]),
         Effect.map((result) => HttpServerResponse.unsafeJson(encodeResult(result))),
         Effect.catchTags({ ValidationError: refusal, NotFound: refusal, Conflict: refusal }),
         Effect.orDie

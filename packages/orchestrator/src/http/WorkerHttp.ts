@@ -84,7 +84,6 @@ export const WorkerHttp = HttpApiBuilder.group(OrchestratorApi, "worker", (handl
         requireRun(path.runId, payload.attempt).pipe(
           Effect.zipRight(CurrentWorker),
           Effect.flatMap((claims) => checkCallbackScope(path.runId, claims._tag === "Run" ? claims.scope : undefined, payload)),
-          Effect.zipRight(slots.free([path.runId])),
-          Effect.zipRight(callbacks.apply(path.runId, payload))
+          Effect.zipRight(callbacks.apply(path.runId, payload).pipe(slots.freeFor([path.runId])))
         ))
   }))

@@ -107,13 +107,12 @@ export const claimedColumns = (sql: SqlClient.SqlClient) =>
     t.has_idempotency_key, r.traceparent, t.service_id`
 
 /**
- * Moves the runs `picked` selects (ids, locked `FOR UPDATE SKIP LOCKED`) to `dispatching` and records
- * their new attempts, in one statement that also returns what their dispatch needs, with how many
- * runs the chosen instance takes in one grouped dispatch.
+ * `picked` (the ids `picked` selects, locked `FOR UPDATE SKIP LOCKED`) and `claimed`: those runs
+ * moved to `dispatching`, as CTEs of a larger statement (followed by `dispatchableCtes`).
  */
-const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
+const claimPickedCtes = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
   sql`
-    WITH picked AS (${picked}),
+    picked AS (${picked}),
     claimed AS (
       UPDATE task_runs r SET ${
     sql.csv(
@@ -129,24 +128,37 @@ const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: 
       FROM picked, tasks t
       WHERE r.id = picked.id AND t.task_id = r.task_id
       RETURNING ${claimedColumns(sql)}
-    ),
-    ${claimedTail(sql, now)}`
+    )`
 
 /**
- * Claims up to `limit` due runs of task types without a concurrency limit, in priority-then-due
- * order, reading the `task_runs_claim_order` index and stopping at the limit.
+ * Moves the runs `picked` selects to `dispatching` and records their new attempts, in one
+ * statement that also returns what their dispatch needs, with how many runs the chosen instance
+ * takes in one grouped dispatch.
  */
+const claimPicked = (sql: SqlClient.SqlClient, picked: Statement.Fragment, now: Date, orchestratorId: string) =>
+  sql`WITH ${claimPickedCtes(sql, picked, now, orchestratorId)}, ${claimedTail(sql, now)}`
+
+/**
+ * The ids of up to `limit` due runs of task types without a concurrency limit, in
+ * priority-then-due order, reading the `task_runs_claim_order` index and stopping at the limit.
+ */
+const dueUnlimited = (sql: SqlClient.SqlClient, limit: number, now: Date) =>
+  sql`SELECT r.id FROM task_runs r JOIN tasks t ON t.task_id = r.task_id AND t.concurrency = 0
+      WHERE r.status = 'pending' AND r.available_at <= ${now}
+      ORDER BY r.priority, r.available_at, r.id
+      LIMIT ${limit}
+      FOR UPDATE OF r SKIP LOCKED`
+
+/**
+ * `picked` and `claimed` (see `claimPickedCtes`) for up to `limit` due runs of task types without a
+ * concurrency limit: the claim of `claimUnlimited`, inside another statement.
+ */
+export const claimDueUnlimitedCtes = (sql: SqlClient.SqlClient, limit: number, now: Date, orchestratorId: string) =>
+  claimPickedCtes(sql, dueUnlimited(sql, limit, now), now, orchestratorId)
+
+/** Claims up to `limit` due runs of task types without a concurrency limit (see `dueUnlimited`). */
 const claimUnlimitedStatement = (sql: SqlClient.SqlClient, limit: number, now: Date, orchestratorId: string) =>
-  claimPicked(
-    sql,
-    sql`SELECT r.id FROM task_runs r JOIN tasks t ON t.task_id = r.task_id AND t.concurrency = 0
-        WHERE r.status = 'pending' AND r.available_at <= ${now}
-        ORDER BY r.priority, r.available_at, r.id
-        LIMIT ${limit}
-        FOR UPDATE OF r SKIP LOCKED`,
-    now,
-    orchestratorId
-  )
+  claimPicked(sql, dueUnlimited(sql, limit, now), now, orchestratorId)
 
 /**
  * Claims up to `limit` due runs of the task types in `lockedTaskIds` — locked by the caller's

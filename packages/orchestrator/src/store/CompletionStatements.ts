@@ -2,10 +2,11 @@ import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
 import type { RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { Schema } from "effect"
-import { claimColumns, claimedColumns, dispatchableCtes } from "./ClaimRuns.js"
+import { claimColumns, claimDueUnlimitedCtes, claimedColumns, dispatchableCtes } from "./ClaimRuns.js"
 import { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptSuccess } from "./NewRun.js"
 import { saveRoutingStatement } from "./PipelineRuns.js"
+import { DbInt } from "./Rows.js"
 import { inFlight } from "./RunSql.js"
 import { routedColumns, routedRuns, routeStatement } from "./RunMaintenance.js"
 
@@ -211,4 +212,91 @@ export const completePlannedQuery = (sql: SqlClient.SqlClient) =>
     }),
     Result: PlannedCompletionRow,
     execute: ({ limit, orchestratorId, routed, ...r }) => completePlannedStatement(sql, r, routed, limit, orchestratorId)
+  })
+
+/** A successful attempt of a run, to complete. */
+export interface CompletedAttempt {
+  readonly runId: string
+  readonly attempt: number
+  readonly result: AttemptSuccess
+}
+
+/** Several successful attempts as the JSON array `completeMany` reads. */
+export const completionsInput = (items: ReadonlyArray<CompletedAttempt>): string =>
+  JSON.stringify(items.map(({ attempt, result, runId }) => ({
+    id: runId,
+    attempt,
+    output_path: result.outputPath,
+    output_size: result.outputSize,
+    output_inline: result.outputInline,
+    assets: result.assets,
+    logs_path: result.logsPath,
+    selected_next: result.selectedNext
+  })))
+
+/** Several successful attempts as one JSON array (see `completionsInput`). */
+const CompleteManyRequest = Schema.Struct({ at: Schema.DateFromSelf, input: Schema.String })
+
+/** A run `completeMany` completed. */
+export const CompletedRun = Schema.Struct({ ...TransitionedRun.fields, attempt: DbInt })
+
+/**
+ * `input`, `run` (each attempt of `input` completed while in flight, returning `CompletedRun`'s
+ * columns) and `ended` (their attempt rows closed).
+ */
+const completedManyCtes = (sql: SqlClient.SqlClient, at: Date, input: string) =>
+  sql`
+    input AS (
+      SELECT * FROM json_to_recordset(${input}::json) AS x(id text, attempt int, output_path text,
+        output_size bigint, output_inline text, assets jsonb, logs_path text, selected_next jsonb)
+    ), run AS (
+      UPDATE task_runs r SET status = 'completed', output_path = x.output_path, output_size = x.output_size,
+        output_inline = x.output_inline, assets = x.assets, logs_path = x.logs_path, selected_next = x.selected_next,
+        error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
+      FROM input x
+      WHERE r.id = x.id AND r.attempt = x.attempt AND ${inFlight(sql, "r.status")}
+      RETURNING r.id, r.task_id, r.pipeline_run_id, r.status, r.attempt
+    ), ended AS (
+      UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
+      FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt
+    )`
+
+/** Several completions in one statement (see `TaskRuns.completeMany`): the runs that matched. */
+export const completeManyQuery = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: CompleteManyRequest,
+    Result: CompletedRun,
+    execute: ({ at, input }) => sql`WITH ${completedManyCtes(sql, at, input)} SELECT * FROM run`
+  })
+
+const CompletedRuns = Schema.parseJson(Schema.Array(Schema.Struct({ ...TransitionedRun.fields, attempt: Schema.Number })))
+
+/** A row of `completeManyClaiming`: one claimed run or none; the first row also carries the completed runs. */
+export const CompletionClaimRow = Schema.Union(
+  Schema.Struct({ completed: Schema.NullOr(CompletedRuns), ...ClaimedRun.fields }),
+  Schema.Struct({ completed: Schema.NullOr(CompletedRuns), id: Schema.Null })
+)
+
+/**
+ * Several completions that also claim, in the same statement, up to `limit` due runs of task types
+ * without a concurrency limit (the claim of `TaskRuns.claim` for those types): the slots the
+ * completed runs held are filled as their results are written, in one round trip and one commit.
+ * A row per claimed run (one with `id` null when none); the completed runs, as JSON, on the first.
+ */
+export const completeManyClaimingQuery = (sql: SqlClient.SqlClient) =>
+  SqlSchema.findAll({
+    Request: Schema.Struct({ ...CompleteManyRequest.fields, limit: Schema.Number, orchestratorId: Schema.String }),
+    Result: CompletionClaimRow,
+    execute: ({ at, input, limit, orchestratorId }) =>
+      sql`
+        WITH ${completedManyCtes(sql, at, input)},
+        ${claimDueUnlimitedCtes(sql, limit, at, orchestratorId)},
+        ${dispatchableCtes(sql, at)},
+        done AS (
+          SELECT json_agg(json_build_object('id', id, 'taskId', task_id, 'pipelineRunId', pipeline_run_id,
+            'status', status, 'attempt', attempt))::text AS completed FROM run
+        ),
+        first AS (SELECT min(id) AS id FROM dispatchable)
+        SELECT CASE WHEN d.id IS NULL OR d.id = first.id THEN done.completed END AS completed, d.*
+        FROM done CROSS JOIN first LEFT JOIN dispatchable d ON TRUE`
   })

@@ -9,10 +9,14 @@ import { claimLimited, claimUnlimited, insertClaiming, type InsertedRunRow, lock
 import type { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import {
+  completeManyClaimingQuery,
+  completeManyQuery,
   completePlannedQuery,
   completeRequest,
   completeRoutedRunQuery,
   completeRunQuery,
+  type CompletedAttempt,
+  completionsInput,
   type PlannedRouting,
   type RoutedCompletion,
   TransitionedRun
@@ -60,9 +64,6 @@ const TouchRequest = Schema.Struct({
   at: Schema.DateFromSelf,
   progress: Schema.NullOr(Schema.Struct({ percent: Schema.Number, message: Schema.NullOr(Schema.String) }))
 })
-
-/** Several successful attempts as one JSON array (see `completeMany`). */
-const CompleteManyRequest = Schema.Struct({ at: Schema.DateFromSelf, input: Schema.String })
 
 /** An attempt that may be failed while its run is in one of `onlyIn`. */
 const PolicyRequest = Schema.Struct({ ...RunAttempt.fields, onlyIn: Schema.Array(Schema.String) })
@@ -322,48 +323,34 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       return Option.some({ run, claimed })
     }, Effect.orDie)
 
-    const completeRuns = SqlSchema.findAll({
-      Request: CompleteManyRequest,
-      Result: Schema.Struct({ ...TransitionedRun.fields, attempt: DbInt }),
-      execute: ({ at, input }) =>
-        sql`
-          WITH input AS (
-            SELECT * FROM json_to_recordset(${input}::json) AS x(id text, attempt int, output_path text,
-              output_size bigint, output_inline text, assets jsonb, logs_path text, selected_next jsonb)
-          ), run AS (
-            UPDATE task_runs r SET status = 'completed', output_path = x.output_path, output_size = x.output_size,
-              output_inline = x.output_inline, assets = x.assets, logs_path = x.logs_path, selected_next = x.selected_next,
-              error = NULL, error_code = NULL, completed_at = ${at}, heartbeat_deadline = NULL, timeout_at = NULL
-            FROM input x
-            WHERE r.id = x.id AND r.attempt = x.attempt AND ${inFlight(sql, "r.status")}
-            RETURNING r.id, r.task_id, r.pipeline_run_id, r.status, r.attempt
-          ), ended AS (
-            UPDATE task_run_attempts a SET status = 'completed', ended_at = ${at}
-            FROM run WHERE a.run_id = run.id AND a.attempt = run.attempt
-          )
-          SELECT * FROM run`
-    })
+    const completeRuns = completeManyQuery(sql)
+    const completeRunsClaiming = completeManyClaimingQuery(sql)
 
     /**
      * Completes several attempts in one statement (the same guarded transition as `complete`);
      * returns the runs that matched. Callers explain the others with `explainMiss`.
      */
-    const completeMany = Spans.fn("TaskRuns.completeMany")(function*(
-      items: ReadonlyArray<{ readonly runId: string; readonly attempt: number; readonly result: AttemptSuccess }>
-    ) {
-      const at = yield* now
-      const input = JSON.stringify(items.map(({ attempt, result, runId }) => ({
-        id: runId,
-        attempt,
-        output_path: result.outputPath,
-        output_size: result.outputSize,
-        output_inline: result.outputInline,
-        assets: result.assets,
-        logs_path: result.logsPath,
-        selected_next: result.selectedNext
-      })))
-      const rows = yield* completeRuns({ at, input })
+    const completeMany = Spans.fn("TaskRuns.completeMany")(function*(items: ReadonlyArray<CompletedAttempt>) {
+      const rows = yield* completeRuns({ at: yield* now, input: completionsInput(items) })
       return rows as ReadonlyArray<TransitionedRun & { readonly attempt: number }>
+    })
+
+    /**
+     * `completeMany`, claiming in the same statement up to `limit` due runs of task types without a
+     * concurrency limit, for `orchestratorId` (see `completeManyClaimingQuery`): the runs that
+     * matched, and the runs claimed.
+     */
+    const completeManyClaiming = Spans.fn("TaskRuns.completeManyClaiming")(function*(
+      items: ReadonlyArray<CompletedAttempt>,
+      limit: number,
+      orchestratorId: string
+    ) {
+      const rows = yield* completeRunsClaiming({ at: yield* now, input: completionsInput(items), limit, orchestratorId })
+      const completed = rows.find((row) => row.completed !== null)?.completed ?? []
+      return {
+        completed: completed as ReadonlyArray<TransitionedRun & { readonly attempt: number }>,
+        claimed: rows.flatMap((row): ReadonlyArray<ClaimedRun> => row.id === null ? [] : [row])
+      }
     })
 
     const findPolicy = SqlSchema.findOne({
@@ -494,6 +481,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       complete,
       completePlanned,
       completeMany,
+      completeManyClaiming,
       fail,
       requeue,
       recordLateCallback,
