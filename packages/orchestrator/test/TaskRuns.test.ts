@@ -152,6 +152,59 @@ for (const [name, database] of databases) {
         assert.strictEqual(counts.running, 3)
       }))
 
+    it.effect("completions that claim: the attempts in flight complete and due runs of unlimited types are claimed in priority order", () =>
+      Effect.gen(function*() {
+        yield* reset
+        const registry = yield* Registrations
+        const queue = yield* TaskRuns
+        const sql = yield* SqlClient.SqlClient
+        yield* registry.register(registration("svc", [task("limited", { concurrency: 5 }), task("free")]))
+        yield* queue.insert([newRun("trun_done00001", "free", 1), newRun("trun_done00002", "free", 1)])
+        assert.deepStrictEqual((yield* queue.claim(2, "orch_test")).map((c) => c.id), ["trun_done00001", "trun_done00002"])
+        yield* queue.insert([
+          newRun("trun_limited5", "limited", 1),
+          newRun("trun_next00003", "free", 50),
+          newRun("trun_next00002", "free", 5),
+          newRun("trun_next00001", "free", 60),
+          { ...newRun("trun_waiting2", "free", 1), status: "waiting" as const }
+        ])
+        const written = yield* queue.completeManyClaiming([
+          { runId: "trun_done00001", attempt: 1, result: success("trun_done00001") },
+          { runId: "trun_done00002", attempt: 2, result: success("trun_done00002") },
+          { runId: "trun_nosuchrun", attempt: 1, result: success("trun_nosuchrun") }
+        ], 2, "orch_test")
+        assert.deepStrictEqual(written.completed.map((r) => [r.id, r.status, r.attempt]), [["trun_done00001", "completed", 1]])
+        assert.deepStrictEqual(written.claimed.map((c) => [c.id, c.attempt, c.workerUrl]), [
+          ["trun_next00002", 1, "http://127.0.0.1:9"],
+          ["trun_next00003", 1, "http://127.0.0.1:9"]
+        ])
+        const statuses = yield* sql<{ id: string; status: string; attempt: number }>`
+          SELECT id, status, attempt FROM task_runs ORDER BY id`
+        assert.deepStrictEqual(statuses.map((r) => [r.id, r.status, r.attempt]), [
+          ["trun_done00001", "completed", 1],
+          ["trun_done00002", "dispatching", 1],
+          ["trun_limited5", "pending", 0],
+          ["trun_next00001", "pending", 0],
+          ["trun_next00002", "dispatching", 1],
+          ["trun_next00003", "dispatching", 1],
+          ["trun_waiting2", "waiting", 0]
+        ])
+        const attempts = yield* sql<{ runId: string; status: string }>`SELECT run_id, status FROM task_run_attempts ORDER BY run_id`
+        assert.deepStrictEqual(attempts.map((a) => [a.runId, a.status]), [
+          ["trun_done00001", "completed"],
+          ["trun_done00002", "running"],
+          ["trun_next00002", "running"],
+          ["trun_next00003", "running"]
+        ])
+        const nothingDue = yield* queue.completeManyClaiming([
+          { runId: "trun_done00002", attempt: 1, result: success("trun_done00002") }
+        ], 5, "orch_test")
+        assert.deepStrictEqual(nothingDue.completed.map((r) => r.id), ["trun_done00002"])
+        assert.deepStrictEqual(nothingDue.claimed.map((c) => c.id), ["trun_next00001"], "the limited type's run is left to a pass")
+        const counted = yield* (yield* TaskRunReads).status
+        assert.deepStrictEqual([counted.completed, counted.pending, counted.running], [2, 1, 3], "the counters follow both writes")
+      }))
+
     it.effect("guarded transitions: a duplicate or stale callback conflicts and changes nothing", () =>
       Effect.gen(function*() {
         yield* reset

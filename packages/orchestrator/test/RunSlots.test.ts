@@ -1,0 +1,74 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer } from "effect"
+import * as Config from "../src/Config.js"
+import { RunSlots } from "../src/flow/RunSlots.js"
+import { Wakeups } from "../src/flow/Wakeups.js"
+
+const Env = RunSlots.Default.pipe(
+  Layer.provideMerge(Wakeups.Default),
+  Layer.provide(Config.layer(Config.defaultConfig({ maxConcurrency: 2 })))
+)
+
+/** Whether the scheduling loop has been woken (a wake-up is waiting to be taken), taking it. */
+const woken = Effect.gen(function*() {
+  const next = yield* Effect.fork((yield* Wakeups).next)
+  for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+  const taken = yield* Fiber.poll(next)
+  if (taken._tag === "None") yield* Fiber.interrupt(next)
+  return taken._tag === "Some"
+})
+
+/** Two runs holding both slots, claimed by a claim that filled every slot it had. */
+const twoHeld = Effect.gen(function*() {
+  const slots = yield* RunSlots
+  assert.strictEqual(yield* slots.reserve(2), 2)
+  yield* slots.hold(["trun_a", "trun_b"])
+  yield* slots.claimed(2, 2)
+  return slots
+})
+
+describe("RunSlots", () => {
+  it.effect("a freed slot wakes the loop at once when the last claim filled every slot", () =>
+    Effect.gen(function*() {
+      const slots = yield* twoHeld
+      yield* slots.free(["trun_a"])
+      assert.isTrue(yield* woken)
+      yield* slots.free(["trun_a"])
+      assert.isFalse(yield* woken, "freeing is idempotent per run")
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("slots freed for a write are free inside it and wake nothing before it: the write's own claim takes them", () =>
+    Effect.gen(function*() {
+      const slots = yield* twoHeld
+      const inside = yield* slots.freeFor(["trun_a", "trun_b"])(Effect.gen(function*() {
+        const wokenBefore = yield* woken
+        const reserved = yield* slots.reserve(2)
+        yield* slots.hold(["trun_c", "trun_d"])
+        yield* slots.claimed(reserved, 2)
+        return { wokenBefore, reserved }
+      }))
+      assert.deepStrictEqual(inside, { wokenBefore: false, reserved: 2 })
+      assert.isTrue(yield* woken, "its claim filled every slot: more may be due, a pass is woken after it")
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("after a write whose claim was short (nothing more was due), the freed slots wake nothing", () =>
+    Effect.gen(function*() {
+      const slots = yield* twoHeld
+      yield* slots.freeFor(["trun_a", "trun_b"])(Effect.gen(function*() {
+        const reserved = yield* slots.reserve(2)
+        yield* slots.hold(["trun_c"])
+        yield* slots.claimed(reserved, 1)
+        yield* slots.release(1)
+      }))
+      assert.isFalse(yield* woken)
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("a write that fails or claims nothing still wakes the loop after it for the slots it freed", () =>
+    Effect.gen(function*() {
+      const slots = yield* twoHeld
+      const failed = yield* Effect.flip(slots.freeFor(["trun_a", "trun_b"])(Effect.fail("refused")))
+      assert.strictEqual(failed, "refused")
+      assert.isTrue(yield* woken)
+      assert.strictEqual(yield* slots.reserve(2), 2, "both slots are free")
+    }).pipe(Effect.provide(Env)))
+})
