@@ -22,7 +22,9 @@ interface Pending {
  * runs into this process's free slots — those the completed runs' callbacks just freed
  * (`RunSlots.freeFor`) — when the scheduling loop lends its claim (`InlineClaims`): one round trip
  * and one commit per cycle of results and dispatches instead of two statements racing for the same
- * cores; a claim that filled every slot wakes a pass for what may still be due. Only for runs whose
+ * cores; a claim that filled every slot wakes a pass for what may still be due. It claims only
+ * while no task type may have a concurrency limit: a pass claims limited types first, in their
+ * own transaction, and this claim would take the slots before it. Only for runs whose
  * completion touches nothing else (standalone, no idempotency key); a batch the database refuses is
  * retried one by one, claiming nothing.
  */
@@ -34,11 +36,15 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
     const { maxConcurrency } = yield* OrchestratorConfig
     const queue = yield* Queue.unbounded<Pending>()
 
-    /** Completes `items` and claims due runs into the free slots, dispatched once written; the runs completed. */
+    /**
+     * Completes `items` and, unless a task type may have a concurrency limit, claims due runs into
+     * the free slots, dispatched once written; the runs completed.
+     */
     const completeClaiming = (items: ReadonlyArray<Pending>) =>
       Effect.gen(function*() {
         let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
-        const held = yield* inline.claimWithin(maxConcurrency, (limit, orchestratorId) =>
+        const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
+        const held = yield* inline.claimWithin(wanted, (limit, orchestratorId) =>
           limit === 0
             ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {
               completed = runs
