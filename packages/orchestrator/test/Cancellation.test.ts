@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Worker } from "@pipeweave/sdk/effect"
-import { Deferred, Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Deferred, Duration, Effect, Layer, Queue } from "effect"
 import { Registrations } from "../src/flow/Registrations.js"
 import { registration, task } from "./support/fixtures.js"
-import { serveWorker } from "./support/InProcess.js"
+import { serveWorker, until } from "./support/InProcess.js"
 import { freePort } from "./support/Processes.js"
 import { databases } from "./support/TestDatabase.js"
 import { TEST_SECRET } from "./support/TestOrchestrator.js"
@@ -11,12 +11,6 @@ import { fakeWorker } from "./security/FakeWorker.js"
 import { target } from "./security/Harness.js"
 
 /** Retries `effect` until `ok` holds (real time, bounded). */
-const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean, seconds = 60) =>
-  effect.pipe(
-    Effect.filterOrFail(ok, (a) => new Error(`condition not met: ${JSON.stringify(a)}`)),
-    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo(`${seconds} seconds`))),
-    Effect.orDie
-  )
 
 /** Resolves `deferred` from a Promise handler (outside Effect). */
 const resolve = (deferred: Deferred.Deferred<void>) => Effect.runSync(Deferred.succeed(deferred, undefined))

@@ -1,14 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Schedule } from "effect"
-import { api, serveOrchestrator, serveWorker } from "./support/InProcess.js"
+import { Deferred, Effect } from "effect"
+import { api, serveOrchestrator, serveWorker, until } from "./support/InProcess.js"
 import { databases } from "./support/TestDatabase.js"
 
-const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean) =>
-  effect.pipe(
-    Effect.filterOrFail(ok, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo("60 seconds"))),
-    Effect.orDie
-  )
 
 const completed = (url: string, ids: ReadonlyArray<string>) =>
   Effect.forEach(ids, (id) => until(api<any>(url, `/api/task-runs/${id}`), (run) => run.status === "completed"), { concurrency: 8 })

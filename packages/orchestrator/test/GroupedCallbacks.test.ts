@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { makeCrypto } from "@pipeweave/storage/Crypto"
-import { Clock, Deferred, Duration, Effect, Queue, Redacted, Schedule } from "effect"
+import { Clock, Deferred, Duration, Effect, Queue, Redacted } from "effect"
 import { Registrations } from "../src/flow/Registrations.js"
-import { api, serveOrchestrator, serveWorker } from "./support/InProcess.js"
+import { api, serveOrchestrator, serveWorker, until } from "./support/InProcess.js"
 import { registration, task } from "./support/fixtures.js"
 import { databases } from "./support/TestDatabase.js"
 import { TEST_SECRET } from "./support/TestOrchestrator.js"
@@ -18,12 +18,6 @@ const requestsOn = (url: string, route: string) =>
       .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0)
   })
 
-const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean) =>
-  effect.pipe(
-    Effect.filterOrFail(ok, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo("60 seconds"))),
-    Effect.orDie
-  )
 
 /** An orchestrator with task `known` (no retries) served by a fake worker, and `count` runs of it dispatched. */
 const dispatchedRuns = (database: Parameters<typeof target>[0], count: number, overrides: Parameters<typeof target>[1] = {}) =>

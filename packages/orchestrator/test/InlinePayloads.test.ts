@@ -1,18 +1,12 @@
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
-import { api, awaitRun, serveOrchestrator, serveWorker } from "./support/InProcess.js"
+import { Effect } from "effect"
+import { api, awaitRun, serveOrchestrator, serveWorker, until } from "./support/InProcess.js"
 import { databases } from "./support/TestDatabase.js"
 
 const LIMIT = 256
 
-const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean) =>
-  effect.pipe(
-    Effect.filterOrFail(ok, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo("60 seconds"))),
-    Effect.orDie
-  )
 
 /** Keys in an order `jsonb` would not keep, and values JSON round-trips exactly. */
 const small = { zeta: 1, alpha: [true, null, "ü"], mid: { b: 2, a: 1 } }

@@ -1,15 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TaskError } from "@pipeweave/sdk"
-import { Effect, Schedule } from "effect"
-import { api, awaitRun, serveOrchestrator, serveWorker } from "./support/InProcess.js"
+import { Effect } from "effect"
+import { api, awaitRun, serveOrchestrator, serveWorker, until } from "./support/InProcess.js"
 import { databases } from "./support/TestDatabase.js"
 
-const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean, seconds = 60) =>
-  effect.pipe(
-    Effect.filterOrFail(ok, () => new Error("condition not met")),
-    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo(`${seconds} seconds`))),
-    Effect.orDie
-  )
 
 const taskRun = (url: string, id: string) => api<any>(url, `/api/task-runs/${id}`)
 const ended = (run: any) => ["completed", "failed", "cancelled"].includes(run.status)

@@ -67,10 +67,14 @@ export const api = <A = any>(url: string, path: string, body?: unknown) =>
 
 const TERMINAL = new Set(["completed", "failed", "partial", "cancelled"])
 
-/** Polls a pipeline run until it ends (real time, bounded). */
-export const awaitRun = (url: string, pipelineRunId: string, seconds = 60) =>
-  api<any>(url, `/api/runs/${pipelineRunId}`).pipe(
-    Effect.filterOrFail((run) => TERMINAL.has(run.status), (run) => new Error(JSON.stringify(run, null, 1))),
-    Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo(`${seconds} seconds`))),
+/** `effect` repeated every 25 ms until `ok` holds of its value (within `seconds`); dies with the last value otherwise. */
+export const until = <A>(effect: Effect.Effect<A>, ok: (a: A) => boolean, seconds = 60) =>
+  effect.pipe(
+    Effect.filterOrFail(ok, (a) => new Error(`condition not met: ${JSON.stringify(a)}`)),
+    Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo(`${seconds} seconds`))),
     Effect.orDie
   )
+
+/** Polls a pipeline run until it ends (real time, bounded). */
+export const awaitRun = (url: string, pipelineRunId: string, seconds = 60) =>
+  until(api<any>(url, `/api/runs/${pipelineRunId}`), (run) => TERMINAL.has(run.status), seconds)
