@@ -30,9 +30,9 @@ const payloadOf = ({ callbackToken: _t, runId: _r, traceparent: _p, ...payload }
  * own run credential and validated, in turn, then all applied through `Callbacks.applyAll` exactly
  * as the single route applies one (the completions of standalone runs together, in one
  * statement, which also claims the next runs into the slots the accepted items free together:
- * `RunSlots.freeFor`). An item's refusal is its own; it never fails the others. A run named twice gets 409 the
- * second time. With an exporter, each item has a `Callbacks.groupItem` span in its own run's trace
- * (its `traceparent`).
+ * `RunSlots.freeFor`). An item's refusal is its own; it never fails the others. A run named twice
+ * gets 409 the second time. With an exporter, each item has a `Callbacks.groupItem` span in its own
+ * run's trace (its `traceparent`).
  */
 export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave/orchestrator/CallbackGroups", {
   effect: Effect.gen(function*() {
