@@ -46,6 +46,8 @@ interface Watched {
 export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<AttemptTimers, {
   /** Beats for the attempt as long as the caller's scope is open. */
   readonly heartbeats: (options: HeartbeatOptions) => Effect.Effect<void, never, Scope.Scope>
+  /** `effect`, beating for the attempt while it runs (`heartbeats` without a scope to open and close). */
+  readonly beatingDuring: <A, E, R>(effect: Effect.Effect<A, E, R>, options: HeartbeatOptions) => Effect.Effect<A, E, R>
   /**
    * `effect`, interrupted where it runs if it has not ended within `ms`; `onExpired` runs just
    * before that interruption, so the caller can tell it from any other.
@@ -61,7 +63,9 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
      * looking (so an attempt watched meanwhile still wakes it).
      */
     let looksAtMs = Number.POSITIVE_INFINITY
-    const nudge = (dueAtMs: number) => dueAtMs < looksAtMs ? Queue.offer(wake, undefined) : Effect.void
+    const nudge = (dueAtMs: number) => {
+      if (dueAtMs < looksAtMs) Queue.unsafeOffer(wake, undefined)
+    }
 
     const beatOnce = (entry: Watched) =>
       Option.match(entry.parent, {
@@ -76,7 +80,8 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
           Effect.suspend(() => {
             entry.beating = undefined
             entry.dueAtMs = nowMs + entry.options.intervalMs
-            return entry.gone ? Effect.void : nudge(entry.dueAtMs)
+            if (!entry.gone) nudge(entry.dueAtMs)
+            return Effect.void
           })
         )
       )
@@ -109,19 +114,21 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
     yield* Effect.forkScoped(loop)
 
     const register = (options: HeartbeatOptions) =>
-      Effect.gen(function*() {
-        const entry: Watched = {
-          options,
-          parent: yield* Effect.serviceOption(Tracer.ParentSpan),
-          traced: yield* FiberRef.get(FiberRef.currentTracerEnabled),
-          dueAtMs: (yield* Clock.currentTimeMillis) + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
-          beating: undefined,
-          gone: false
-        }
-        watched.add(entry)
-        yield* nudge(entry.dueAtMs)
-        return entry
-      })
+      Effect.withFiberRuntime<Watched>((fiber) =>
+        Effect.map(Clock.currentTimeMillis, (nowMs) => {
+          const entry: Watched = {
+            options,
+            parent: Context.getOption(fiber.currentContext, Tracer.ParentSpan),
+            traced: fiber.getFiberRef(FiberRef.currentTracerEnabled),
+            dueAtMs: nowMs + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
+            beating: undefined,
+            gone: false
+          }
+          watched.add(entry)
+          nudge(entry.dueAtMs)
+          return entry
+        })
+      )
 
     const unregister = (entry: Watched) =>
       Effect.suspend(() => {
@@ -132,18 +139,20 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
 
     const heartbeats = (options: HeartbeatOptions) => Effect.asVoid(Effect.acquireRelease(register(options), unregister))
 
+    const beatingDuring = <A, E, R>(effect: Effect.Effect<A, E, R>, options: HeartbeatOptions) =>
+      Effect.acquireUseRelease(register(options), () => effect, unregister)
+
     const interruptAfter = <A, E, R>(effect: Effect.Effect<A, E, R>, ms: number, onExpired: () => void) =>
       Effect.withFiberRuntime<A, E, R>((fiber) =>
         Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
           const deadline: Deadline = { dueAtMs: nowMs + ms, fiber, onExpired }
           deadlines.add(deadline)
-          return Effect.zipRight(nudge(deadline.dueAtMs), effect).pipe(
-            Effect.ensuring(Effect.sync(() => deadlines.delete(deadline)))
-          )
+          nudge(deadline.dueAtMs)
+          return Effect.ensuring(effect, Effect.sync(() => deadlines.delete(deadline)))
         })
       )
 
-    return { heartbeats, interruptAfter }
+    return { heartbeats, beatingDuring, interruptAfter }
   })
 
   /** One scheduler for the worker's lifetime. */

@@ -166,14 +166,22 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           decisions.push({ runId: payload.runId, status: 200 })
         }
         // Written by hand rather than as an Effect Stream: a few lines per request, on the hot path.
+        // Acks that finish together (their callbacks were answered as a group) leave in one write.
         const lines = new PassThrough()
         lines.write(lineOf({ results: decisions }))
         let left = running.length
         if (left === 0) lines.end()
+        let pending = ""
+        const flush = () => {
+          if (pending !== "") lines.write(pending)
+          pending = ""
+          if (left === 0) lines.end()
+        }
         for (const fiber of running) {
           fiber.addObserver((exit) => {
-            if (Exit.isSuccess(exit)) lines.write(lineOf({ done: exit.value }))
-            if (--left === 0) lines.end()
+            if (pending === "" && (Exit.isSuccess(exit) || left === 1)) process.nextTick(flush)
+            if (Exit.isSuccess(exit)) pending += lineOf({ done: exit.value })
+            left--
           })
         }
         return { _tag: "Lines", lines } satisfies DispatchReply

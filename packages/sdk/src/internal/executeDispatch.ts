@@ -4,7 +4,7 @@ import { Timeout } from "@pipeweave/domain/TaskErrors"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
-import { Cause, Effect, Either, Exit, Fiber, Option, type Scope } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Option } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
 import { AttemptTimers } from "./AttemptTimers.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
@@ -49,7 +49,7 @@ export const executeDispatch = (
   payload: DispatchPayload,
   grant: OpenedGrant
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
-  Effect.scoped(Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices | Scope.Scope> {
+  Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices> {
     const client = yield* OrchestratorClient
     const timers = yield* AttemptTimers
     const { log } = yield* WorkerLog
@@ -76,111 +76,114 @@ export const executeDispatch = (
       )
     }
 
-    yield* timers.heartbeats({
+    // Heartbeats go on until the callback was delivered (or given up).
+    const reported = Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices> {
+      const progress = (percent: number, message?: string) =>
+        client.progress({
+          runId,
+          attempt,
+          percent: clampPercent(percent),
+          ...(message === undefined ? {} : { message: String(message).slice(0, 2000) })
+        }, token)
+          .pipe(
+            Effect.flatMap((answer) => answer.cancelled ? cancel : Effect.void),
+            Effect.catchAll((e) => say("warn", `progress report failed: ${e.message}`))
+          )
+
+      const storage = yield* Effect.either(
+        Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant, payload.upstream)))
+      )
+      const outcome = yield* Either.match(storage, {
+        onLeft: (error) => Effect.exit(Effect.fail(error)),
+        onRight: (storage) =>
+          runAttempt({
+            task,
+            runId,
+            pipelineRunId: payload.pipelineRunId,
+            attempt,
+            codeVersion: payload.codeVersion,
+            codeHash: payload.codeHash,
+            previousAttempts: payload.previousAttempts,
+            allowedNext: payload.allowedNext,
+            storage,
+            hydrate: hydrate(storage, payload),
+            beforeHandler: idempotencyGate({
+              task,
+              codeVersion: payload.codeVersion,
+              ask: (key) => client.idempotency({ runId, attempt, key }, token),
+              log: taskLog,
+              report: say
+            }),
+            upstreamAssets: upstreamAssetsOf(payload.upstream),
+            outputPath: payload.outputPath,
+            inlineLimitBytes: payload.inlineLimitBytes ?? 0,
+            assetsPrefix: payload.assetsPrefix,
+            runDir: path.join(settings.tempDir, runId),
+            aroundHandler: (handler) =>
+              timeoutSeconds > 0
+                ? timers.interruptAfter(handler, timeoutSeconds * 1000, () => {
+                  timedOut = true
+                })
+                : handler,
+            cleanupOnFailure: settings.tempCleanupOnFailure,
+            progress,
+            log: taskLog
+          }).pipe(
+            Effect.fork,
+            Effect.tap((fiber) => {
+              attemptFiber = fiber
+              return cancelled ? Fiber.interruptFork(fiber) : Effect.void
+            }),
+            Effect.flatMap(Fiber.await),
+            Effect.map((exit) =>
+              !Exit.isInterrupted(exit)
+                ? exit
+                : cancelled
+                ? Exit.fail(new Cancelled({ runId }))
+                : timedOut
+                ? Exit.fail(new Timeout({ message: `task '${task.id}' timed out after ${timeoutSeconds}s` }))
+                : exit
+            )
+          )
+      })
+
+      const error = Exit.isFailure(outcome) ? Option.some(Cause.squash(outcome.cause)) : Option.none()
+      const early = Option.flatMap(error, earlyEndOf)
+      if (Option.isSome(early)) {
+        if (Option.isSome(early.value.note)) yield* say(...early.value.note.value)
+        if (Either.isRight(storage)) yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
+        return { runId, attempt, status: early.value.status }
+      }
+      const report = Option.map(error, failureOf)
+      if (Option.isSome(report)) {
+        yield* taskLog.write("error", `attempt ${attempt} failed: ${report.value.error}`, {
+          ...(report.value.errorCode === undefined ? {} : { errorCode: report.value.errorCode }),
+          ...(report.value.details === undefined ? {} : { details: report.value.details })
+        })
+      }
+      const logsPath = Either.isRight(storage)
+        ? yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
+        : Option.none<string>()
+      const body: CallbackPayload = Exit.isSuccess(outcome)
+        ? successPayload(attempt, outcome.value, logsPath)
+        : {
+          status: "failure",
+          attempt,
+          ...Option.getOrThrow(report),
+          ...Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })
+        }
+      const delivery = yield* deliverCallback(client.callback(runId, body, token), say)
+      return delivery === "delivered"
+        ? { runId, attempt, status: body.status }
+        : { runId, attempt, status: "failure", callback: delivery }
+    })
+    return yield* timers.beatingDuring(reported, {
       beat: client.heartbeat({ runId, attempt }, token),
       intervalMs: payload.heartbeatIntervalMs,
       onCancelled: cancel,
       onError: (e) => say("warn", `heartbeat failed: ${e.message}`)
     })
-    const progress = (percent: number, message?: string) =>
-      client.progress({
-        runId,
-        attempt,
-        percent: clampPercent(percent),
-        ...(message === undefined ? {} : { message: String(message).slice(0, 2000) })
-      }, token)
-        .pipe(
-          Effect.flatMap((answer) => answer.cancelled ? cancel : Effect.void),
-          Effect.catchAll((e) => say("warn", `progress report failed: ${e.message}`))
-        )
-
-    const storage = yield* Effect.either(
-      Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant, payload.upstream)))
-    )
-    const outcome = yield* Either.match(storage, {
-      onLeft: (error) => Effect.exit(Effect.fail(error)),
-      onRight: (storage) =>
-        runAttempt({
-          task,
-          runId,
-          pipelineRunId: payload.pipelineRunId,
-          attempt,
-          codeVersion: payload.codeVersion,
-          codeHash: payload.codeHash,
-          previousAttempts: payload.previousAttempts,
-          allowedNext: payload.allowedNext,
-          storage,
-          hydrate: hydrate(storage, payload),
-          beforeHandler: idempotencyGate({
-            task,
-            codeVersion: payload.codeVersion,
-            ask: (key) => client.idempotency({ runId, attempt, key }, token),
-            log: taskLog,
-            report: say
-          }),
-          upstreamAssets: upstreamAssetsOf(payload.upstream),
-          outputPath: payload.outputPath,
-          inlineLimitBytes: payload.inlineLimitBytes ?? 0,
-          assetsPrefix: payload.assetsPrefix,
-          runDir: path.join(settings.tempDir, runId),
-          aroundHandler: (handler) =>
-            timeoutSeconds > 0
-              ? timers.interruptAfter(handler, timeoutSeconds * 1000, () => {
-                timedOut = true
-              })
-              : handler,
-          cleanupOnFailure: settings.tempCleanupOnFailure,
-          progress,
-          log: taskLog
-        }).pipe(
-          Effect.fork,
-          Effect.tap((fiber) => {
-            attemptFiber = fiber
-            return cancelled ? Fiber.interruptFork(fiber) : Effect.void
-          }),
-          Effect.flatMap(Fiber.await),
-          Effect.map((exit) =>
-            !Exit.isInterrupted(exit)
-              ? exit
-              : cancelled
-              ? Exit.fail(new Cancelled({ runId }))
-              : timedOut
-              ? Exit.fail(new Timeout({ message: `task '${task.id}' timed out after ${timeoutSeconds}s` }))
-              : exit
-          )
-        )
-    })
-
-    const error = Exit.isFailure(outcome) ? Option.some(Cause.squash(outcome.cause)) : Option.none()
-    const early = Option.flatMap(error, earlyEndOf)
-    if (Option.isSome(early)) {
-      if (Option.isSome(early.value.note)) yield* say(...early.value.note.value)
-      if (Either.isRight(storage)) yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
-      return { runId, attempt, status: early.value.status }
-    }
-    const report = Option.map(error, failureOf)
-    if (Option.isSome(report)) {
-      yield* taskLog.write("error", `attempt ${attempt} failed: ${report.value.error}`, {
-        ...(report.value.errorCode === undefined ? {} : { errorCode: report.value.errorCode }),
-        ...(report.value.details === undefined ? {} : { details: report.value.details })
-      })
-    }
-    const logsPath = Either.isRight(storage)
-      ? yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
-      : Option.none<string>()
-    const body: CallbackPayload = Exit.isSuccess(outcome)
-      ? successPayload(attempt, outcome.value, logsPath)
-      : {
-        status: "failure",
-        attempt,
-        ...Option.getOrThrow(report),
-        ...Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })
-      }
-    const delivery = yield* deliverCallback(client.callback(runId, body, token), say)
-    return delivery === "delivered"
-      ? { runId, attempt, status: body.status }
-      : { runId, attempt, status: "failure", callback: delivery }
-  })).pipe(Spans.withSpan("Worker.executeDispatch", {
+  }).pipe(Spans.withSpan("Worker.executeDispatch", {
     attributes: {
       "pipeweave.run.id": payload.runId,
       "pipeweave.task.id": task.id,
