@@ -60,7 +60,12 @@ interface Received {
  */
 const groupedFakeWorker = (
   decide: (item: any, index: number) => number,
-  options: { readonly hangUp?: boolean; readonly neverDone?: (item: any) => boolean } = {}
+  options: {
+    readonly hangUp?: boolean
+    readonly neverDone?: (item: any) => boolean
+    /** The whole request is answered with this status and text instead. */
+    readonly whole?: { readonly status: number; readonly text: string }
+  } = {}
 ) =>
   Effect.gen(function*() {
     const received: Array<Received> = []
@@ -75,6 +80,10 @@ const groupedFakeWorker = (
             received.push({ url: req.url ?? "", body })
             if (req.url !== "/dispatches") {
               res.writeHead(200, { "content-type": "application/json" }).end("{}")
+              return
+            }
+            if (options.whole !== undefined) {
+              res.writeHead(options.whole.status, { "content-type": "text/plain" }).end(options.whole.text)
               return
             }
             const items: Array<any> = body.dispatches
@@ -191,6 +200,32 @@ for (const [name, database] of databases) {
         assert.deepStrictEqual(items.map((item) => [item.runId, item.attempt, item.taskId]), order.map((id) => [id, 1, "known"]))
         // Every item carries its own credentials.
         assert.strictEqual(new Set(items.map((item) => item.callbackToken)).size, 4)
+      }).pipe(Effect.scoped), { timeout: 60_000 })
+
+    it.live("a group answered as a whole: 503 requeues every run without an attempt, 500 fails each attempt with an excerpt", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        const busy = yield* groupedFakeWorker(() => 200, { whole: { status: 503, text: "draining" } })
+        yield* registerAt(orchestrator, busy.url, [task("known", { retries: 2 })], 10)
+        const requeued = yield* queue(orchestrator, "known", 3)
+        const before = Date.now()
+        assert.sameMembers([...(yield* pass(orchestrator))], requeued)
+        for (const id of requeued) {
+          const run = yield* runWhen(orchestrator, id, (r) => r.status === "pending")
+          assert.deepStrictEqual([run.attempt, run.attempts], [0, []])
+          assert.isAtLeast(new Date(run.availableAt).getTime(), before + 1000)
+        }
+
+        const second = yield* target(database())
+        const broken = yield* groupedFakeWorker(() => 200, { whole: { status: 500, text: "x".repeat(1_048_576) } })
+        yield* registerAt(second, broken.url, [task("known", { retries: 2 })], 10)
+        const failed = yield* queue(second, "known", 2)
+        assert.sameMembers([...(yield* pass(second))], failed)
+        for (const id of failed) {
+          const run = yield* runWhen(second, id, (r) => r.attempts.length === 1 && r.status === "pending")
+          assert.strictEqual(run.attempts[0].errorCode, "DISPATCH_FAILED")
+          assert.match(run.attempts[0].error, /answered 500: x{120}… \(cut\)$/)
+        }
       }).pipe(Effect.scoped), { timeout: 60_000 })
 
     it.live("a connection lost after the decisions leaves accepted runs to their deadlines", () =>

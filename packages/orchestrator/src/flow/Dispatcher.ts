@@ -8,14 +8,15 @@ import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { formatTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Context, Duration, Effect, Exit, Fiber, Option, type Tracer } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Fiber, Option, type Scope, type Stream, type Tracer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
-import { postToWorker } from "./PostToWorker.js"
+import { type GroupExchangeError, keptText, postGroupToWorker } from "./PostGroupToWorker.js"
+import { ANSWER_KEPT_BYTES, postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
 import { readGroupedAnswer } from "./GroupedAnswer.js"
@@ -370,24 +371,29 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         const text = `{"dispatches":[${bodies.join(",")}]}`
         const longest = Math.max(...sent.map((item) => item.deadlineMs))
         const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
-        const outcome = yield* client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))).pipe(
-          Effect.flatMap((response) =>
-            response.status === 200
-              ? readGroupedAnswer(response.stream, {
-                onDecision: (index, runId, status, error) => {
-                  const item = sent[index]
-                  return (status >= 200 && status < 300) || item?.run.id !== runId
-                    ? Effect.void
-                    : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
-                },
-                onDone: (runId) => {
-                  const item = byRunId.get(runId)
-                  return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
-                }
-              })
-              : Effect.flatMap(response.text.pipe(Effect.orElseSucceed(() => "")), (text) =>
-                Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: response.status, text }), { discard: true }))
-          ),
+        const read = <E>(status: number, body: Stream.Stream<Uint8Array, E>) =>
+          status === 200
+            ? readGroupedAnswer(body, {
+              onDecision: (index, runId, status, error) => {
+                const item = sent[index]
+                return (status >= 200 && status < 300) || item?.run.id !== runId
+                  ? Effect.void
+                  : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
+              },
+              onDone: (runId) => {
+                const item = byRunId.get(runId)
+                return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
+              }
+            })
+            : Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
+              Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status, text }), { discard: true }))
+        const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError, Scope.Scope> = traced
+          ? Effect.flatMap(
+            client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
+            (response) => read(response.status, response.stream)
+          )
+          : Effect.flatMap(postGroupToWorker(agents, url, text), (reply) => read(reply.status, reply.body))
+        const outcome = yield* exchange.pipe(
           Effect.timeout(Duration.millis(longest)),
           Effect.scoped,
           Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { transportReply, type WorkerReply } from "./WorkerAnswer.js"
 
 /** How much of an answer is kept: a dispatch's answer is an ack, or an error excerpted to 120 characters. */
-const ANSWER_KEPT_BYTES = 64 * 1024
+export const ANSWER_KEPT_BYTES = 64 * 1024
 
 /**
  * POSTs a JSON `body` to a worker through the dispatch client's kept-alive agents (`postJson`), as
