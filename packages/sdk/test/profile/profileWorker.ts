@@ -2,11 +2,15 @@
  * Measures what a worker process spends per no-op dispatch: a fake orchestrator and local storage
  * here, `noopWorker.ts` in a child process, N dispatches at concurrency C over keep-alive HTTP, and
  * the child's CPU time (/proc) around them. Optional: `STRACE=1` counts the child's syscalls,
- * `INLINE=1` sends inline inputs and allows inline outputs, `NODE_ARGS="--cpu-prof …"` profiles.
+ * `INLINE=1` sends inline inputs and allows inline outputs, `GROUP=10` sends grouped dispatches of
+ * that many runs (`POST /dispatches`; the fake then takes grouped callbacks), `BUILT=1` runs the
+ * worker from the compiled output (`npx tsc -b` first: the profile then names lines of the
+ * compiled files), `NODE_ARGS="--cpu-prof …"` profiles.
  *
  *   npx tsx --conditions=@pipeweave/source packages/sdk/test/profile/profileWorker.ts [N] [C]
  */
 import { makeLocalStorage } from "@pipeweave/storage/LocalStorage"
+import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { readdir, readFile } from "node:fs/promises"
@@ -20,6 +24,7 @@ const total = Number(process.argv[2] ?? 1000)
 const concurrency = Number(process.argv[3] ?? 10)
 const warmup = Math.min(200, total)
 const inline = process.env["INLINE"] === "1"
+const group = Number(process.env["GROUP"] ?? 0)
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -50,6 +55,7 @@ const waitForLine = (child: ChildProcess, line: string) =>
 
 const program = Effect.gen(function*() {
   const fake = yield* makeFakeOrchestrator(crypto)
+  if (group > 1) fake.state.features = [GROUPED_CALLBACKS]
   const storageBase = yield* tempDirectory("profile-storage")
   const tempDir = yield* tempDirectory("profile-tmp")
   const storage = yield* makeLocalStorage({ id: "local", basePath: storageBase })
@@ -57,10 +63,9 @@ const program = Effect.gen(function*() {
   const nodeArgs = (process.env["NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
   const child = spawn(process.execPath, [
     ...nodeArgs,
-    "--conditions=@pipeweave/source",
-    "--import",
-    "tsx",
-    join(import.meta.dirname, "noopWorker.ts")
+    ...(process.env["BUILT"] === "1"
+      ? [join(import.meta.dirname, "../../dist/test/profile/noopWorker.js")]
+      : ["--conditions=@pipeweave/source", "--import", "tsx", join(import.meta.dirname, "noopWorker.ts")])
   ], {
     env: { ...process.env, ORCHESTRATOR_URL: fake.url, PIPEWEAVE_SECRET_KEY: secretKey, WORKER_PORT: String(port), TEMP_DIR: tempDir },
     stdio: ["ignore", "pipe", "pipe"]
@@ -79,15 +84,19 @@ const program = Effect.gen(function*() {
   const bodies = yield* Effect.forEach(Array.from({ length: warmup + total }), () =>
     Effect.map(makeDispatch(h, { taskId: "noop", input: { n: 1 } }), (body) =>
       inline ? { ...body, input: { n: 1 }, inlineLimitBytes: 65_536 } : body))
-  const url = `http://127.0.0.1:${port}/tasks/noop`
-  const send = async (items: ReadonlyArray<unknown>) => {
+  const url = `http://127.0.0.1:${port}${group > 1 ? "/dispatches" : "/tasks/noop"}`
+  const send = async (dispatches: ReadonlyArray<unknown>) => {
+    const items: Array<unknown> = []
+    if (group > 1) for (let i = 0; i < dispatches.length; i += group) items.push({ dispatches: dispatches.slice(i, i + group) })
+    else items.push(...dispatches)
     let next = 0
     const lane = async () => {
       while (next < items.length) {
         const body = items[next++]
         const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
         if (response.status !== 200) throw new Error(`dispatch answered ${response.status}: ${await response.text()}`)
-        await response.text()
+        const text = await response.text()
+        if (group > 1 && !text.includes(`"done"`)) throw new Error(`grouped dispatch answered ${text}`)
       }
     }
     await Promise.all(Array.from({ length: concurrency }, lane))
@@ -109,6 +118,7 @@ const program = Effect.gen(function*() {
   console.log(JSON.stringify({
     tasks: total,
     concurrency,
+    group,
     inline,
     tasksPerSecond: Math.round(total / (elapsed / 1000)),
     workerCpuMsPerTask: Number(((cpuAfter - cpuBefore) / total).toFixed(2)),
