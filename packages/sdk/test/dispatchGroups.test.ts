@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { Deferred, Effect, Fiber, Schedule } from "effect"
+import { request } from "node:http"
 import { makeFakeState } from "./FakeOrchestrator.js"
 import { dispatch, type Harness, makeDispatch, startHarness } from "./fixtures.js"
 
@@ -60,6 +61,29 @@ describe("grouped dispatches: POST /dispatches", () => {
       assert.strictEqual(answer.lines.length, 11)
       assert.deepStrictEqual(state.requests.filter((r) => r.startsWith("POST /api/callback")), ["POST /api/callbacks"])
       assert.sameMembers(state.callbacks.map((c) => c.runId), items.map((item) => item.runId))
+    }))
+
+  it.scopedLive("the acks of runs whose callbacks were answered together arrive together, not one write each", () =>
+    Effect.gen(function*() {
+      const state = makeFakeState()
+      state.features = [GROUPED_CALLBACKS]
+      const h = yield* startHarness((worker) => worker.register("noop", () => ({ ok: true })), {}, state)
+      const items = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
+        makeDispatch(h, { taskId: "noop", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+      // Node's client hands over each chunk of a chunked answer as it was written.
+      const chunks = yield* Effect.async<Array<string>>((resume) => {
+        const body = JSON.stringify({ dispatches: items })
+        const seen: Array<string> = []
+        request(`${h.workerUrl}/dispatches`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+          res.setEncoding("utf8")
+          res.on("data", (chunk: string) => seen.push(chunk))
+          res.on("end", () => resume(Effect.succeed(seen)))
+        }).end(body)
+      })
+      const acks = chunks.filter((chunk) => chunk.includes(`"done"`))
+      assert.strictEqual(chunks.join("").split("\n").filter((line) => line.includes(`"done"`)).length, 10)
+      assert.deepStrictEqual(state.requests.filter((r) => r.startsWith("POST /api/callback")), ["POST /api/callbacks"])
+      assert.isAtMost(acks.length, 2, `the 10 acks came in ${acks.length} writes`)
     }))
 
   it.scopedLive("each item gets the checks of a single dispatch: unknown task 404, foreign token 401, replays 409; the rest runs", () =>

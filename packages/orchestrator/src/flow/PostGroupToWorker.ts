@@ -42,6 +42,9 @@ export const postGroupToWorker = (
           headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
         }, (response) => {
           answered = true
+          // Until the body is read, an error on it (the connection reset) is left for the reader,
+          // which finds the response errored, rather than thrown for want of a listener.
+          response.on("error", () => {})
           resume(Effect.succeed(response))
         })
         outgoing.on("error", (cause) => {
