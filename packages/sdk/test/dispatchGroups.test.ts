@@ -32,6 +32,16 @@ const counting = () =>
     return { h, executed }
   })
 
+/** A no-op worker whose orchestrator takes grouped callbacks, and ten inline dispatches for it. */
+const tenNoops = Effect.gen(function*() {
+  const state = makeFakeState()
+  state.features = [GROUPED_CALLBACKS]
+  const h = yield* startHarness((worker) => worker.register("noop", () => ({ ok: true })), {}, state)
+  const items = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
+    makeDispatch(h, { taskId: "noop", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+  return { h, items, state }
+})
+
 describe("grouped dispatches: POST /dispatches", () => {
   it.scopedLive("registers the capability; runs every item once and answers decisions, then one ack per item", () =>
     Effect.gen(function*() {
@@ -52,11 +62,7 @@ describe("grouped dispatches: POST /dispatches", () => {
 
   it.scopedLive("the callbacks of a group's runs that finish together leave in one request, none alone", () =>
     Effect.gen(function*() {
-      const state = makeFakeState()
-      state.features = [GROUPED_CALLBACKS]
-      const h = yield* startHarness((worker) => worker.register("noop", () => ({ ok: true })), {}, state)
-      const items = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
-        makeDispatch(h, { taskId: "noop", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+      const { h, items, state } = yield* tenNoops
       const answer = yield* postGroup(h, { dispatches: items })
       assert.strictEqual(answer.lines.length, 11)
       assert.deepStrictEqual(state.requests.filter((r) => r.startsWith("POST /api/callback")), ["POST /api/callbacks"])
@@ -65,11 +71,7 @@ describe("grouped dispatches: POST /dispatches", () => {
 
   it.scopedLive("the acks of runs whose callbacks were answered together arrive together, not one write each", () =>
     Effect.gen(function*() {
-      const state = makeFakeState()
-      state.features = [GROUPED_CALLBACKS]
-      const h = yield* startHarness((worker) => worker.register("noop", () => ({ ok: true })), {}, state)
-      const items = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
-        makeDispatch(h, { taskId: "noop", input: { i }, inline: true, inlineLimitBytes: 65_536 }))
+      const { h, items, state } = yield* tenNoops
       // Node's client hands over each chunk of a chunked answer as it was written.
       const chunks = yield* Effect.async<Array<string>>((resume) => {
         const body = JSON.stringify({ dispatches: items })
