@@ -371,8 +371,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         const text = `{"dispatches":[${bodies.join(",")}]}`
         const longest = Math.max(...sent.map((item) => item.deadlineMs))
         const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
-        const read = <E>(status: number, body: Stream.Stream<Uint8Array, E>) =>
-          status === 200
+        const read = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
+          answered === 200
             ? readGroupedAnswer(body, {
               onDecision: (index, runId, status, error) => {
                 const item = sent[index]
@@ -386,7 +386,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
               }
             })
             : Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
-              Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status, text }), { discard: true }))
+              Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
         const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError, Scope.Scope> = traced
           ? Effect.flatMap(
             client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
