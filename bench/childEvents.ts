@@ -5,11 +5,18 @@ export type ChildMessage =
   | readonly ["ready"]
   | readonly ["start", key: string, wallMs: number]
   | readonly ["done", key: string]
-  | readonly ["handler", key: string, ms: number]
+  | readonly ["stage", key: string, index: number, startWallMs: number, endWallMs: number]
   | readonly ["reached", count: number]
 
 /** What the bench asks a child: report once this many jobs have completed. */
 export type ParentMessage = readonly ["notify-at", count: number]
+
+/** When one stage handler of a pipeline run began and ended (wall clock, `wallNow`). */
+export interface StageSpan {
+  readonly index: number
+  readonly startWallMs: number
+  readonly endWallMs: number
+}
 
 export const send = (message: ChildMessage) => process.send?.(message)
 
@@ -19,7 +26,8 @@ type Waiter = () => void
 export class ChildEvents {
   readonly starts = new Map<string, number>()
   readonly done = new Set<string>()
-  readonly handlerMs = new Map<string, Array<number>>()
+  /** Per pipeline run, its stage handlers' wall-clock spans, in the order they ended. */
+  readonly stages = new Map<string, Array<StageSpan>>()
   ready = false
   reached = 0
   private waiters = new Set<Waiter>()
@@ -37,8 +45,11 @@ export class ChildEvents {
         case "done":
           this.done.add(message[1])
           break
-        case "handler":
-          this.handlerMs.set(message[1], [...(this.handlerMs.get(message[1]) ?? []), message[2]])
+        case "stage":
+          this.stages.set(message[1], [
+            ...(this.stages.get(message[1]) ?? []),
+            { index: message[2], startWallMs: message[3], endWallMs: message[4] }
+          ])
           break
         case "reached":
           this.reached = Math.max(this.reached, message[1])

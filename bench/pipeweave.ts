@@ -25,6 +25,12 @@ export interface PipeWeaveResult {
   readonly pipelineOverheadMs: { readonly p50: number; readonly p99: number }
   /** The same divided by the pipeline's 4 edges. */
   readonly pipelineOverheadPerEdgeMs: { readonly p50: number; readonly p99: number }
+  /**
+   * Where the overhead is spent, p50 of each (worker's handler spans against the orchestrator's
+   * timestamps, ms precision): trigger → first handler start, one handler's end → the next one's
+   * start, last handler end → run completed.
+   */
+  readonly pipelineSegmentsMs: { readonly start: number; readonly edge: number; readonly end: number }
   /** Orchestrator CPU (utime + stime) during the throughput phase, per task; on PGlite it includes the database. */
   readonly orchestratorCpuMsPerTask: number
   readonly orchestratorCpuMsPerTaskRepeats: ReadonlyArray<number>
@@ -63,24 +69,46 @@ const latency = async (url: string, worker: Worker, samples: number, untimed: nu
   return { p50: percentile(values, 50), p99: percentile(values, 99) }
 }
 
+/**
+ * `samples` runs of the 5-task linear pipeline, one at a time, whose handlers sleep 20 ms. The
+ * overhead of a run is its wall time (the orchestrator's `createdAt` to `completedAt`) minus its
+ * handlers' own time. It is also split where it is spent, from the worker's wall-clock spans of
+ * the stage handlers: trigger → first handler start, each handler end → next handler start (the
+ * four edges, pooled), last handler end → run completed.
+ */
 const pipeline = async (url: string, worker: Worker, samples: number, untimed: number) => {
-  const values: Array<number> = []
+  const overhead: Array<number> = []
+  const segments = { start: [] as Array<number>, edge: [] as Array<number>, end: [] as Array<number> }
   for (let i = 0; i < untimed + samples; i++) {
     const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
       input: { ms: 20 }
     })
-    const handlerMs = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
-      const ms = worker.events.handlerMs.get(pipelineRunId)
-      return ms !== undefined && ms.length === STAGES ? ms.reduce((a, b) => a + b, 0) : undefined
+    const spans = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
+      const spans = worker.events.stages.get(pipelineRunId)
+      return spans !== undefined && spans.length === STAGES ? [...spans].sort((a, b) => a.index - b.index) : undefined
     }, 120_000)
     const run = await pollUntil(`${pipelineRunId} to end`, async () => {
       const run = await get<{ status: string; createdAt: string; completedAt: string | null }>(`${url}/api/runs/${pipelineRunId}`)
       return run.status === "running" ? undefined : run
     }, { deadlineMs: 60_000, intervalMs: 5 })
     if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
-    if (i >= untimed) values.push(Date.parse(run.completedAt!) - Date.parse(run.createdAt) - handlerMs)
+    if (i < untimed) continue
+    const createdAt = Date.parse(run.createdAt)
+    const completedAt = Date.parse(run.completedAt!)
+    const handlerMs = spans.reduce((sum, span) => sum + span.endWallMs - span.startWallMs, 0)
+    overhead.push(completedAt - createdAt - handlerMs)
+    segments.start.push(spans[0]!.startWallMs - createdAt)
+    spans.slice(1).forEach((span, k) => segments.edge.push(span.startWallMs - spans[k]!.endWallMs))
+    segments.end.push(completedAt - spans[STAGES - 1]!.endWallMs)
   }
-  return { p50: percentile(values, 50), p99: percentile(values, 99) }
+  return {
+    overhead: { p50: percentile(overhead, 50), p99: percentile(overhead, 99) },
+    segmentsMs: {
+      start: percentile(segments.start, 50),
+      edge: percentile(segments.edge, 50),
+      end: percentile(segments.end, 50)
+    }
+  }
 }
 
 /** Waits until nothing is pending, in flight or waiting, and returns the status then. */
@@ -169,8 +197,15 @@ const measure = async (
     if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
     const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples, settings.pathWarmup)
     progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
-    const overhead = await pipeline(orchestrator.url, worker, settings.pipelineSamples, Math.ceil(settings.pathWarmup / 10))
-    progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run`)
+    const { overhead, segmentsMs } = await pipeline(
+      orchestrator.url,
+      worker,
+      settings.pipelineSamples,
+      Math.ceil(settings.pathWarmup / 10)
+    )
+    progress(`${database}: pipeline overhead p50 ${overhead.p50.toFixed(0)} ms per run (p50s: trigger→first handler ${
+      segmentsMs.start.toFixed(1)
+    }, handler→next handler ${segmentsMs.edge.toFixed(1)}, last handler→completed ${segmentsMs.end.toFixed(1)} ms)`)
     const rate = await throughput(orchestrator, worker, settings, peer)
     const peerRates = rate.graphileJobsPerSecondRepeats
     progress(`${database}: ${rate.tasksPerSecondRepeats.map((r) => r.toFixed(0)).join(", ")} tasks/s${
@@ -183,6 +218,7 @@ const measure = async (
       queueToStartMs,
       pipelineOverheadMs: overhead,
       pipelineOverheadPerEdgeMs: { p50: overhead.p50 / (STAGES - 1), p99: overhead.p99 / (STAGES - 1) },
+      pipelineSegmentsMs: segmentsMs,
       rssIdleMb,
       rssAfterMb: rssMb(orchestrator.child.pid),
       peakRssMb: peakRssMb(orchestrator.child.pid),

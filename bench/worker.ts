@@ -1,7 +1,7 @@
 /**
  * The benchmark's PipeWeave worker process: a no-op task, and a 5-stage linear pipeline whose
  * handlers sleep `input.ms`. Over the IPC channel it reports the wall-clock start of no-op runs
- * whose input says `probe`, and each stage handler's own duration per pipeline run.
+ * whose input says `probe`, and when each stage handler of a pipeline run began and ended.
  */
 import { createWorker } from "@pipeweave/sdk"
 import { send } from "./childEvents.js"
@@ -23,9 +23,9 @@ worker.register("noop", (ctx) => {
 const STAGES = ["stage-1", "stage-2", "stage-3", "stage-4", "stage-5"]
 STAGES.forEach((id, i) => {
   worker.register(id, { allowedNext: STAGES.slice(i + 1, i + 2) }, async (ctx) => {
-    const began = performance.now()
+    const began = wallNow()
     await new Promise((resolve) => setTimeout(resolve, (ctx.input as { ms: number }).ms))
-    send(["handler", ctx.pipelineRunId ?? ctx.runId, performance.now() - began])
+    send(["stage", ctx.pipelineRunId ?? ctx.runId, i, began, wallNow()])
     return { stage: id }
   })
 })
