@@ -21,6 +21,7 @@ const recordedWorker = (orchestratorUrl: string) =>
     const workerPort = yield* freePort
     const workerUrl = `http://127.0.0.1:${workerPort}`
     const dispatches: Array<any> = []
+    let groups = 0
     const proxy = yield* Effect.acquireRelease(
       Effect.promise(() =>
         new Promise<{ url: string; close: () => void }>((resolve) => {
@@ -29,7 +30,13 @@ const recordedWorker = (orchestratorUrl: string) =>
             req.on("data", (c: Buffer) => chunks.push(c))
             req.on("end", async () => {
               const body = Buffer.concat(chunks).toString("utf8")
-              if (req.method === "POST") dispatches.push(JSON.parse(body))
+              // Runs claimed together reach the worker as one grouped dispatch (`POST /dispatches`):
+              // each of its items is a dispatch an attacker could capture and replay on its own.
+              if (req.method === "POST") {
+                const parsed = JSON.parse(body)
+                if (Array.isArray(parsed.dispatches)) groups++
+                dispatches.push(...(Array.isArray(parsed.dispatches) ? parsed.dispatches : [parsed]))
+              }
               const answer = await fetch(`${workerUrl}${req.url}`, {
                 method: req.method ?? "GET",
                 headers: { "content-type": "application/json" },
@@ -62,7 +69,7 @@ const recordedWorker = (orchestratorUrl: string) =>
     })
     yield* Effect.acquireRelease(Effect.promise(() => worker.listen(workerPort, "127.0.0.1")), () =>
       Effect.promise(() => worker.stop()))
-    return { workerUrl, dispatches, runs: () => runs }
+    return { workerUrl, dispatches, runs: () => runs, groups: () => groups }
   })
 
 /** Rows and objects, with the run counts folded (the monitor folds count deltas in the background). */
@@ -82,8 +89,6 @@ for (const [name, database] of databases) {
       Effect.gen(function*() {
         const orchestrator = yield* target(database(), { mode: "standalone", inlinePayloadBytes: 0 })
         const worker = yield* recordedWorker(orchestrator.url)
-        const queue = (input: unknown) =>
-          Effect.map(orchestrator.send("/api/queue/task", { body: { taskId: "echo", input } }), (a) => a.body.runId as string)
         const completed = (runId: string) =>
           orchestrator.send(`/api/task-runs/${runId}`).pipe(
             Effect.map((a) => a.body),
@@ -91,11 +96,17 @@ for (const [name, database] of databases) {
             Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("30 seconds"))),
             Effect.orDie
           )
-        const attacker = yield* queue({ who: "attacker" })
-        const victim = yield* queue({ who: "victim" })
+        // Queued together, the two runs are claimed together and reach the worker in one grouped
+        // dispatch: the attacker's item is captured from it (two single submissions sometimes went
+        // that way too, on a loaded machine, and the capture then found nothing).
+        const queuedBoth = yield* orchestrator.send("/api/queue/batch", {
+          body: { tasks: [{ taskId: "echo", input: { who: "attacker" } }, { taskId: "echo", input: { who: "victim" } }] }
+        })
+        const [attacker, victim] = (queuedBoth.body.results as Array<{ runId: string }>).map((r) => r.runId) as [string, string]
         yield* completed(attacker)
         const victimRun = yield* completed(victim)
         assert.strictEqual(worker.runs(), 2)
+        assert.strictEqual(worker.groups(), 1)
         const captured = worker.dispatches.find((d) => d.runId === attacker)
         assert.isDefined(captured)
         const victimObject = join(orchestrator.storageRoot, victimRun.outputPath)
