@@ -26,14 +26,20 @@ export interface GraphileResult {
 
 const BATCH = 500
 
+/** One queue→start probe: a no-op job queued, the ms until its handler started; resolves once it completed. */
+const probe = async (utils: WorkerUtils, worker: Worker, i: number): Promise<number> => {
+  const sentAt = wallNow()
+  const job = await utils.addJob("noop", { probe: true, i })
+  const start = await worker.events.until(`start of job ${job.id}`, () => worker.events.starts.get(job.id), 60_000)
+  await worker.events.until(`completion of job ${job.id}`, () => worker.events.done.has(job.id) || undefined, 60_000)
+  return start - sentAt
+}
+
 const latency = async (utils: WorkerUtils, worker: Worker, samples: number, untimed: number) => {
   const values: Array<number> = []
   for (let i = 0; i < untimed + 1 + samples; i++) {
-    const sentAt = wallNow()
-    const job = await utils.addJob("noop", { probe: true, i })
-    const start = await worker.events.until(`start of job ${job.id}`, () => worker.events.starts.get(job.id), 60_000)
-    if (i > untimed) values.push(start - sentAt)
-    await worker.events.until(`completion of job ${job.id}`, () => worker.events.done.has(job.id) || undefined, 60_000)
+    const value = await probe(utils, worker, i)
+    if (i > untimed) values.push(value)
   }
   return { p50: percentile(values, 50), p99: percentile(values, 99) }
 }
@@ -77,6 +83,8 @@ export interface GraphilePeer {
   readonly measure: () => Promise<GraphileResult>
   /** One more timed throughput phase of `tasks` jobs, once `measure` has run: its jobs/s. */
   readonly phase: () => Promise<number>
+  /** `count` more queue→start probes, once `measure` has run: each one's ms. */
+  readonly probes: (count: number) => Promise<ReadonlyArray<number>>
   /** Stops the worker and drops its database (whatever was started). */
   readonly stop: () => Promise<void>
 }
@@ -129,6 +137,14 @@ export const graphilePeer = (settings: Settings): GraphilePeer => {
     return timedPhase(utils, worker)
   }
 
+  const probes = async (count: number) => {
+    if (utils === undefined || worker === undefined) throw new Error("graphile-worker is not running")
+    const values: Array<number> = []
+    for (let i = 0; i < count; i++) values.push(await probe(utils, worker, i))
+    completed += count
+    return values
+  }
+
   const stop = async () => {
     const [u, w, db] = [utils, worker, url]
     utils = undefined
@@ -139,5 +155,5 @@ export const graphilePeer = (settings: Settings): GraphilePeer => {
     if (db !== undefined) await dropScratchDatabase(db)
   }
 
-  return { measure, phase, stop }
+  return { measure, phase, probes, stop }
 }

@@ -21,6 +21,10 @@ export interface PipeWeaveResult {
   /** Median over the phases of tasks/s ÷ the jobs/s of graphile-worker's phase just before (null without it). */
   readonly tasksPerSecondToGraphile: number | null
   readonly queueToStartMs: { readonly p50: number; readonly p99: number }
+  /** graphile-worker's probes interleaved with these, in blocks of ten (null without it). */
+  readonly graphilePairedQueueToStartMs: { readonly p50: number; readonly p99: number } | null
+  /** This queue→start p50 ÷ that of graphile-worker's interleaved probes (null without it). */
+  readonly queueToStartToGraphile: number | null
   /** 5-task linear pipeline: run wall time (orchestrator timestamps) minus the handlers' own time. */
   readonly pipelineOverheadMs: { readonly p50: number; readonly p99: number }
   /** The same divided by the pipeline's 4 edges. */
@@ -53,20 +57,42 @@ interface Status {
 const BATCH = 500
 const STAGES = 5
 
-const latency = async (url: string, worker: Worker, samples: number, untimed: number) => {
+/** One queue→start probe: a no-op task queued, the ms until its handler started; resolves once it completed. */
+const probe = async (url: string, worker: Worker, i: number): Promise<number> => {
+  const sentAt = wallNow()
+  const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
+  const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
+  await pollUntil(`${runId} to complete`, async () => {
+    const run = await get<{ status: string }>(`${url}/api/task-runs/${runId}`)
+    if (run.status === "failed" || run.status === "cancelled") throw new Error(`${runId} ended ${run.status}`)
+    return run.status === "completed" || undefined
+  }, { deadlineMs: 60_000, intervalMs: 5 })
+  return start - sentAt
+}
+
+/** Probes of each system in turn, this many at a time, when graphile-worker is there to pair with. */
+const PAIRED_BLOCK = 10
+
+/**
+ * `samples` queue→start probes after `untimed` ones. With `peer`, the timed probes alternate in
+ * blocks of `PAIRED_BLOCK` with as many of graphile-worker's, so both are measured under the same
+ * load: the ratio is of the two p50s over those interleaved probes.
+ */
+const latency = async (url: string, worker: Worker, samples: number, untimed: number, peer: GraphilePeer | undefined) => {
+  for (let i = 0; i < untimed + 1; i++) await probe(url, worker, i)
   const values: Array<number> = []
-  for (let i = 0; i < untimed + 1 + samples; i++) {
-    const sentAt = wallNow()
-    const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
-    const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
-    if (i > untimed) values.push(start - sentAt)
-    await pollUntil(`${runId} to complete`, async () => {
-      const run = await get<{ status: string }>(`${url}/api/task-runs/${runId}`)
-      if (run.status === "failed" || run.status === "cancelled") throw new Error(`${runId} ended ${run.status}`)
-      return run.status === "completed" || undefined
-    }, { deadlineMs: 60_000, intervalMs: 5 })
+  const peerValues: Array<number> = []
+  while (values.length < samples) {
+    const block = Math.min(PAIRED_BLOCK, samples - values.length)
+    if (peer !== undefined) peerValues.push(...await peer.probes(block))
+    for (let i = 0; i < block; i++) values.push(await probe(url, worker, values.length))
   }
-  return { p50: percentile(values, 50), p99: percentile(values, 99) }
+  const p50 = percentile(values, 50)
+  return {
+    queueToStartMs: { p50, p99: percentile(values, 99) },
+    graphilePairedQueueToStartMs: peer === undefined ? null : { p50: percentile(peerValues, 50), p99: percentile(peerValues, 99) },
+    queueToStartToGraphile: peer === undefined ? null : p50 / percentile(peerValues, 50)
+  }
 }
 
 /**
@@ -195,8 +221,16 @@ const measure = async (
     worker = await startWorker(orchestrator.url)
     const rssIdleMb = rssMb(orchestrator.child.pid)
     if (settings.warmup > 0) await drain(orchestrator.url, settings.warmup)
-    const queueToStartMs = await latency(orchestrator.url, worker, settings.latencySamples, settings.pathWarmup)
-    progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms`)
+    const { graphilePairedQueueToStartMs, queueToStartMs, queueToStartToGraphile } = await latency(
+      orchestrator.url,
+      worker,
+      settings.latencySamples,
+      settings.pathWarmup,
+      peer
+    )
+    progress(`${database}: queue→start p50 ${queueToStartMs.p50.toFixed(1)} ms${
+      graphilePairedQueueToStartMs === null ? "" : ` (graphile-worker's, interleaved: ${graphilePairedQueueToStartMs.p50.toFixed(1)} ms)`
+    }`)
     const { overhead, segmentsMs } = await pipeline(
       orchestrator.url,
       worker,
@@ -216,6 +250,8 @@ const measure = async (
       tasks: settings.tasks,
       ...rate,
       queueToStartMs,
+      graphilePairedQueueToStartMs,
+      queueToStartToGraphile,
       pipelineOverheadMs: overhead,
       pipelineOverheadPerEdgeMs: { p50: overhead.p50 / (STAGES - 1), p99: overhead.p99 / (STAGES - 1) },
       pipelineSegmentsMs: segmentsMs,

@@ -2,7 +2,7 @@ import type { GraphileResult } from "./graphile.js"
 import type { PipeWeaveResult } from "./pipeweave.js"
 import { type BenchResults, type Outcome, valueOf } from "./results.js"
 import { table } from "./table.js"
-import { type Target, throughputRatio } from "./targets.js"
+import { latencyRatio, type Target, throughputRatio } from "./targets.js"
 
 const DASH = "—"
 
@@ -60,7 +60,7 @@ const mainTable = (results: BenchResults): string => {
     row("no-op tasks/s", (r) => r.tasksPerSecond, (r) => r.jobsPerSecond, "≥ 0.5× PG, ≥ 0.25× embedded",
       ["throughput.postgres", "throughput.pglite"], 1, (r) => throughputRatio(r, gw)),
     row("queue→start p50 (ms)", (r) => r.queueToStartMs.p50, (r) => r.queueToStartMs.p50, "≤ 2×",
-      ["latency.postgres", "latency.pglite"]),
+      ["latency.postgres", "latency.pglite"], undefined, (r) => latencyRatio(r, gw)),
     row("queue→start p99 (ms)", (r) => r.queueToStartMs.p99, (r) => r.queueToStartMs.p99, ""),
     row("5-task pipeline overhead p50, per run (ms)", (r) => r.pipelineOverheadMs.p50, undefined, ""),
     row("5-task pipeline overhead p99, per run (ms)", (r) => r.pipelineOverheadMs.p99, undefined, ""),
@@ -152,7 +152,8 @@ export const report = (results: BenchResults): string => {
     `Node ${results.machine.node}, load average ${num(results.machine.loadAverage.start, 1)} at the start and ` +
     `${num(results.machine.loadAverage.end, 1)} at the end; same PostgreSQL server. Ratios (×gw) are PipeWeave ÷ ` +
     `graphile-worker from this run; for tasks/s, the median of each PipeWeave phase ÷ a graphile-worker phase run ` +
-    `just before it (graphile-worker's column: its own ${s.graphileRepeats} phases).`,
+    `just before it; for queue→start p50, of PipeWeave's probes ÷ as many of graphile-worker's interleaved with them ` +
+    `in blocks of ten (graphile-worker's column: its own ${s.graphileRepeats} phases and ${s.latencySamples} probes).`,
     "",
     mainTable(results),
     "",
