@@ -88,10 +88,11 @@ const latency = async (url: string, worker: Worker, samples: number, untimed: nu
     for (let i = 0; i < block; i++) values.push(await probe(url, worker, values.length))
   }
   const p50 = percentile(values, 50)
+  const paired = peer === undefined ? null : { p50: percentile(peerValues, 50), p99: percentile(peerValues, 99) }
   return {
     queueToStartMs: { p50, p99: percentile(values, 99) },
-    graphilePairedQueueToStartMs: peer === undefined ? null : { p50: percentile(peerValues, 50), p99: percentile(peerValues, 99) },
-    queueToStartToGraphile: peer === undefined ? null : p50 / percentile(peerValues, 50)
+    graphilePairedQueueToStartMs: paired,
+    queueToStartToGraphile: paired === null ? null : p50 / paired.p50
   }
 }
 
