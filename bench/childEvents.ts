@@ -5,17 +5,17 @@ export type ChildMessage =
   | readonly ["ready"]
   | readonly ["start", key: string, wallMs: number]
   | readonly ["done", key: string]
-  | readonly ["stage", key: string, index: number, startWallMs: number, endWallMs: number]
+  | readonly ["stage", key: string, index: number, startMs: number, endMs: number]
   | readonly ["reached", count: number]
 
 /** What the bench asks a child: report once this many jobs have completed. */
 export type ParentMessage = readonly ["notify-at", count: number]
 
-/** When one stage handler of a pipeline run began and ended (wall clock, `wallNow`). */
+/** When one stage handler of a pipeline run began and ended (`sharedNow`). */
 export interface StageSpan {
   readonly index: number
-  readonly startWallMs: number
-  readonly endWallMs: number
+  readonly startMs: number
+  readonly endMs: number
 }
 
 export const send = (message: ChildMessage) => process.send?.(message)
@@ -26,7 +26,7 @@ type Waiter = () => void
 export class ChildEvents {
   readonly starts = new Map<string, number>()
   readonly done = new Set<string>()
-  /** Per pipeline run, its stage handlers' wall-clock spans, in the order they ended. */
+  /** Per pipeline run, its stage handlers' spans (`sharedNow`), in the order they ended. */
   readonly stages = new Map<string, Array<StageSpan>>()
   ready = false
   reached = 0
@@ -48,7 +48,7 @@ export class ChildEvents {
         case "stage":
           this.stages.set(message[1], [
             ...(this.stages.get(message[1]) ?? []),
-            { index: message[2], startWallMs: message[3], endWallMs: message[4] }
+            { index: message[2], startMs: message[3], endMs: message[4] }
           ])
           break
         case "reached":

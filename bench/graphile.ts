@@ -1,6 +1,6 @@
 import { createRequire } from "node:module"
 import { makeWorkerUtils, type WorkerUtils } from "graphile-worker"
-import { pollUntil, wallNow } from "./clock.js"
+import { pollUntil, sharedNow } from "./clock.js"
 import { createScratchDatabase, dropScratchDatabase } from "./postgres.js"
 import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
 import { startGraphileWorker, type Worker } from "./processes.js"
@@ -28,7 +28,7 @@ const BATCH = 500
 
 /** One queue→start probe: a no-op job queued, the ms until its handler started; resolves once it completed. */
 const probe = async (utils: WorkerUtils, worker: Worker, i: number): Promise<number> => {
-  const sentAt = wallNow()
+  const sentAt = sharedNow()
   const job = await utils.addJob("noop", { probe: true, i })
   const start = await worker.events.until(`start of job ${job.id}`, () => worker.events.starts.get(job.id), 60_000)
   await worker.events.until(`completion of job ${job.id}`, () => worker.events.done.has(job.id) || undefined, 60_000)

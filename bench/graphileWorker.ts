@@ -1,12 +1,12 @@
 /**
  * The benchmark's graphile-worker process (`DATABASE_URL`): default settings but concurrency 10
  * and a logger that only passes errors on (the PipeWeave worker is `silent` too). A no-op task;
- * over the IPC channel it reports the wall-clock start and the completion of jobs whose payload
+ * over the IPC channel it reports the start (`sharedNow`) and the completion of jobs whose payload
  * says `probe`, and, when asked, when a number of completed jobs has been reached.
  */
 import { Logger, run } from "graphile-worker"
 import { type ParentMessage, send } from "./childEvents.js"
-import { wallNow } from "./clock.js"
+import { sharedNow } from "./clock.js"
 
 const logger = new Logger(() => (level, message) => {
   if (level === "error") process.stderr.write(`${message}\n`)
@@ -22,7 +22,7 @@ const runner = await run({
   logger,
   taskList: {
     noop: async (payload, helpers) => {
-      if ((payload as { probe?: boolean }).probe === true) send(["start", helpers.job.id, wallNow()])
+      if ((payload as { probe?: boolean }).probe === true) send(["start", helpers.job.id, sharedNow()])
     }
   }
 })

@@ -1,4 +1,4 @@
-import { pollUntil, sleep, wallNow } from "./clock.js"
+import { pollUntil, sharedNow, sleep, wallAhead } from "./clock.js"
 import { get, post } from "./http.js"
 import { createScratchDatabase, dropScratchDatabase } from "./postgres.js"
 import { cpuMs, peakRssMb, rssMb } from "./procStats.js"
@@ -30,8 +30,8 @@ export interface PipeWeaveResult {
   /** The same divided by the pipeline's 4 edges. */
   readonly pipelineOverheadPerEdgeMs: { readonly p50: number; readonly p99: number }
   /**
-   * Where the overhead is spent, p50 of each (worker's handler spans against the orchestrator's
-   * timestamps, ms precision): trigger → first handler start, one handler's end → the next one's
+   * Where the overhead is spent, p50 of each (the worker's handler spans against the
+   * orchestrator's timestamps, which have ms precision, on the shared clock): trigger → first handler start, one handler's end → the next one's
    * start, last handler end → run completed.
    */
   readonly pipelineSegmentsMs: { readonly start: number; readonly edge: number; readonly end: number }
@@ -59,7 +59,7 @@ const STAGES = 5
 
 /** One queue→start probe: a no-op task queued, the ms until its handler started; resolves once it completed. */
 const probe = async (url: string, worker: Worker, i: number): Promise<number> => {
-  const sentAt = wallNow()
+  const sentAt = sharedNow()
   const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
   const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
   await pollUntil(`${runId} to complete`, async () => {
@@ -98,15 +98,18 @@ const latency = async (url: string, worker: Worker, samples: number, untimed: nu
 
 /**
  * `samples` runs of the 5-task linear pipeline, one at a time, whose handlers sleep 20 ms. The
- * overhead of a run is its wall time (the orchestrator's `createdAt` to `completedAt`) minus its
- * handlers' own time. It is also split where it is spent, from the worker's wall-clock spans of
- * the stage handlers: trigger → first handler start, each handler end → next handler start (the
- * four edges, pooled), last handler end → run completed.
+ * overhead of a run is its time from the orchestrator's `createdAt` to its `completedAt` minus its
+ * handlers' own time. It is also split where it is spent, from the worker's spans of the stage
+ * handlers: trigger (`createdAt`) → first handler start, each handler end → next handler start (the
+ * four edges, pooled), last handler end → run completed. The orchestrator's stamps are wall-clock
+ * times, moved to the shared clock with the offset read just before the trigger and just after
+ * the end (`wallAhead`).
  */
 const pipeline = async (url: string, worker: Worker, samples: number, untimed: number) => {
   const overhead: Array<number> = []
   const segments = { start: [] as Array<number>, edge: [] as Array<number>, end: [] as Array<number> }
   for (let i = 0; i < untimed + samples; i++) {
+    const aheadAtTrigger = wallAhead()
     const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
       input: { ms: 20 }
     })
@@ -120,13 +123,13 @@ const pipeline = async (url: string, worker: Worker, samples: number, untimed: n
     }, { deadlineMs: 60_000, intervalMs: 5 })
     if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
     if (i < untimed) continue
-    const createdAt = Date.parse(run.createdAt)
-    const completedAt = Date.parse(run.completedAt!)
-    const handlerMs = spans.reduce((sum, span) => sum + span.endWallMs - span.startWallMs, 0)
+    const createdAt = Date.parse(run.createdAt) - aheadAtTrigger
+    const completedAt = Date.parse(run.completedAt!) - wallAhead()
+    const handlerMs = spans.reduce((sum, span) => sum + span.endMs - span.startMs, 0)
     overhead.push(completedAt - createdAt - handlerMs)
-    segments.start.push(spans[0]!.startWallMs - createdAt)
-    spans.slice(1).forEach((span, k) => segments.edge.push(span.startWallMs - spans[k]!.endWallMs))
-    segments.end.push(completedAt - spans[STAGES - 1]!.endWallMs)
+    segments.start.push(spans[0]!.startMs - createdAt)
+    spans.slice(1).forEach((span, k) => segments.edge.push(span.startMs - spans[k]!.endMs))
+    segments.end.push(completedAt - spans[STAGES - 1]!.endMs)
   }
   return {
     overhead: { p50: percentile(overhead, 50), p99: percentile(overhead, 99) },

@@ -1,11 +1,11 @@
 /**
  * The benchmark's PipeWeave worker process: a no-op task, and a 5-stage linear pipeline whose
- * handlers sleep `input.ms`. Over the IPC channel it reports the wall-clock start of no-op runs
+ * handlers sleep `input.ms`. Over the IPC channel it reports the start (`sharedNow`) of no-op runs
  * whose input says `probe`, and when each stage handler of a pipeline run began and ended.
  */
 import { createWorker } from "@pipeweave/sdk"
 import { send } from "./childEvents.js"
-import { wallNow } from "./clock.js"
+import { sharedNow } from "./clock.js"
 
 const worker = createWorker({
   orchestratorUrl: process.env["ORCHESTRATOR_URL"]!,
@@ -16,16 +16,16 @@ const worker = createWorker({
 })
 
 worker.register("noop", (ctx) => {
-  if ((ctx.input as { probe?: boolean }).probe === true) send(["start", ctx.runId, wallNow()])
+  if ((ctx.input as { probe?: boolean }).probe === true) send(["start", ctx.runId, sharedNow()])
   return { ok: true }
 })
 
 const STAGES = ["stage-1", "stage-2", "stage-3", "stage-4", "stage-5"]
 STAGES.forEach((id, i) => {
   worker.register(id, { allowedNext: STAGES.slice(i + 1, i + 2) }, async (ctx) => {
-    const began = wallNow()
+    const began = sharedNow()
     await new Promise((resolve) => setTimeout(resolve, (ctx.input as { ms: number }).ms))
-    send(["stage", ctx.pipelineRunId ?? ctx.runId, i, began, wallNow()])
+    send(["stage", ctx.pipelineRunId ?? ctx.runId, i, began, sharedNow()])
     return { stage: id }
   })
 })
