@@ -31,8 +31,8 @@ export interface PipeWeaveResult {
   readonly pipelineOverheadPerEdgeMs: { readonly p50: number; readonly p99: number }
   /**
    * Where the overhead is spent, p50 of each (the worker's handler spans against the
-   * orchestrator's timestamps, which have ms precision, on the shared clock): trigger → first handler start, one handler's end → the next one's
-   * start, last handler end → run completed.
+   * orchestrator's timestamps, which have ms precision, on the shared clock): trigger → first
+   * handler start, one handler's end → the next one's start, last handler end → run completed.
    */
   readonly pipelineSegmentsMs: { readonly start: number; readonly edge: number; readonly end: number }
   /** Orchestrator CPU (utime + stime) during the throughput phase, per task; on PGlite it includes the database. */
