@@ -3,7 +3,7 @@ import type { ChildProcess } from "node:child_process"
 /** What a bench child (SDK worker or graphile-worker process) reports over its IPC channel. */
 export type ChildMessage =
   | readonly ["ready"]
-  | readonly ["start", key: string, wallMs: number]
+  | readonly ["start", key: string, startMs: number]
   | readonly ["done", key: string]
   | readonly ["stage", key: string, index: number, startMs: number, endMs: number]
   | readonly ["reached", count: number]
