@@ -1,4 +1,4 @@
-import { FileSystem, Path } from "@effect/platform"
+import type { FileSystem, Path } from "@effect/platform"
 import { isSafeAssetKey } from "@pipeweave/domain/StorageKeys"
 import type { AssetRef } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
@@ -34,106 +34,111 @@ const reason = (cause: unknown): string => cause instanceof Error ? cause.messag
 const storageFailure = (what: string) => (cause: unknown) =>
   new StorageFailure({ message: `${what}: ${reason(cause)}`, cause })
 
+/** The local file system an attempt's temp dir lives on. */
+export interface LocalFiles {
+  readonly fs: FileSystem.FileSystem
+  readonly path: Path.Path
+}
+
 export const makeAssetStore = (options: {
   readonly storage: StorageShape
   readonly runDir: string
   readonly assetsPrefix: string
   readonly upstream: ReadonlyArray<UpstreamAsset>
-}): Effect.Effect<AssetStore, never, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const { assetsPrefix, runDir, storage, upstream } = options
-    const added = yield* Ref.make(new Map<string, { readonly type: AssetType; readonly localPath: string }>())
-    const created = yield* Ref.make(false)
-    const fsFailure = (what: string) => (cause: unknown) =>
-      new StorageFailure({ message: `${what} in temp dir ${runDir}: ${reason(cause)}`, cause })
-    const makeDirectory = (dir: string) =>
-      fs.makeDirectory(dir, { recursive: true }).pipe(
-        Effect.zipRight(Ref.set(created, true)),
-        Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${dir}: ${cause.message}`, cause }))
-      )
-    const runDirReady = Effect.flatMap(Ref.get(created), (done) => done ? Effect.void : makeDirectory(runDir))
+  readonly files: LocalFiles
+}): AssetStore => {
+  const { fs, path } = options.files
+  const { assetsPrefix, runDir, storage, upstream } = options
+  const added = Ref.unsafeMake(new Map<string, { readonly type: AssetType; readonly localPath: string }>())
+  const created = Ref.unsafeMake(false)
+  const fsFailure = (what: string) => (cause: unknown) =>
+    new StorageFailure({ message: `${what} in temp dir ${runDir}: ${reason(cause)}`, cause })
+  const makeDirectory = (dir: string) =>
+    fs.makeDirectory(dir, { recursive: true }).pipe(
+      Effect.zipRight(Ref.set(created, true)),
+      Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${dir}: ${cause.message}`, cause }))
+    )
+  const runDirReady = Effect.flatMap(Ref.get(created), (done) => done ? Effect.void : makeDirectory(runDir))
 
-    const checkKey = (key: string, type: AssetType) =>
-      !isSafeAssetKey(key)
-        ? Effect.fail(new InvalidAsset({ message: `asset key '${key}' must be 1-200 of A-Z a-z 0-9 . _ -` }))
-        : !(type in contentTypes)
-        ? Effect.fail(new InvalidAsset({ message: `asset type '${type}' must be json, text or binary` }))
-        : Effect.void
+  const checkKey = (key: string, type: AssetType) =>
+    !isSafeAssetKey(key)
+      ? Effect.fail(new InvalidAsset({ message: `asset key '${key}' must be 1-200 of A-Z a-z 0-9 . _ -` }))
+      : !(type in contentTypes)
+      ? Effect.fail(new InvalidAsset({ message: `asset type '${type}' must be json, text or binary` }))
+      : Effect.void
 
-    const record = (key: string, type: AssetType, localPath: string) =>
-      Ref.update(added, (m) => new Map(m).set(key, { type, localPath })).pipe(Effect.as(assetsPrefix + key))
+  const record = (key: string, type: AssetType, localPath: string) =>
+    Ref.update(added, (m) => new Map(m).set(key, { type, localPath })).pipe(Effect.as(assetsPrefix + key))
 
-    const findUpstream = (key: string): Effect.Effect<UpstreamAsset, AssetNotFound> => {
-      const slash = key.indexOf("/")
-      const found = slash === -1
-        ? upstream.find((a) => a.key === key)
-        : upstream.find((a) => a.taskId === key.slice(0, slash) && a.key === key.slice(slash + 1))
-      return found !== undefined ? Effect.succeed(found) : Effect.flatMap(Ref.get(added), (m) =>
-        Effect.fail(
-          new AssetNotFound({ key, available: [...m.keys(), ...upstream.map((a) => `${a.taskId}/${a.key}`)] })
-        ))
-    }
+  const findUpstream = (key: string): Effect.Effect<UpstreamAsset, AssetNotFound> => {
+    const slash = key.indexOf("/")
+    const found = slash === -1
+      ? upstream.find((a) => a.key === key)
+      : upstream.find((a) => a.taskId === key.slice(0, slash) && a.key === key.slice(slash + 1))
+    return found !== undefined ? Effect.succeed(found) : Effect.flatMap(Ref.get(added), (m) =>
+      Effect.fail(
+        new AssetNotFound({ key, available: [...m.keys(), ...upstream.map((a) => `${a.taskId}/${a.key}`)] })
+      ))
+  }
 
-    return {
-      add: (key, type, data) =>
-        Effect.gen(function*() {
-          yield* checkKey(key, type)
-          const bytes = encodeAsset(key, type, data)
-          if (bytes instanceof InvalidAsset) return yield* bytes
-          const localPath = path.join(runDir, key)
-          yield* runDirReady
-          yield* fs.writeFile(localPath, bytes).pipe(Effect.mapError(fsFailure(`writing asset '${key}'`)))
-          return yield* record(key, type, localPath)
-        }),
-      addFromPath: (key, type, source) =>
-        Effect.gen(function*() {
-          yield* checkKey(key, type)
-          const localPath = path.join(runDir, key)
-          yield* runDirReady
-          yield* fs.copyFile(source, localPath).pipe(Effect.mapError(fsFailure(`copying '${source}' to asset '${key}'`)))
-          return yield* record(key, type, localPath)
-        }),
-      get: (key) =>
-        Effect.gen(function*() {
-          const own = (yield* Ref.get(added)).get(key)
-          if (own !== undefined) {
-            const bytes = yield* fs.readFile(own.localPath).pipe(Effect.mapError(fsFailure(`reading asset '${key}'`)))
-            return yield* Effect.try({ try: () => decodeAsset(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
-          }
-          const asset = yield* findUpstream(key)
-          const bytes = yield* storage.get(asset.ref.path).pipe(Effect.mapError(storageFailure(`loading asset '${key}'`)))
-          return yield* Effect.try({
-            try: () => decodeAsset(asset.ref.type, bytes),
-            catch: storageFailure(`decoding asset '${key}' at ${asset.ref.path}`)
-          })
-        }),
-      getPath: (key) =>
-        Effect.gen(function*() {
-          const own = (yield* Ref.get(added)).get(key)
-          if (own !== undefined) return own.localPath
-          const asset = yield* findUpstream(key)
-          const dir = path.join(runDir, "@upstream", asset.taskId)
-          const localPath = path.join(dir, asset.key)
-          if (yield* fs.exists(localPath).pipe(Effect.orElseSucceed(() => false))) return localPath
-          yield* makeDirectory(dir)
-          yield* storage.getToFile(asset.ref.path, localPath).pipe(
-            Effect.mapError(storageFailure(`downloading asset '${key}'`))
-          )
-          return localPath
-        }),
-      upload: Effect.flatMap(Ref.get(added), (assets) =>
-        assets.size === 0 ? Effect.succeed({}) : Effect.forEach(
-          [...assets],
-          ([key, { localPath, type }]) =>
-            storage.putFile(assetsPrefix + key, localPath, contentTypes[type]).pipe(
-              Effect.map((info) => [key, { path: assetsPrefix + key, size: info.size, type }] as const),
-              Effect.mapError(storageFailure(`uploading asset '${key}'`))
-            ),
-          { concurrency: 4 }
-        ).pipe(Effect.map((entries) => Object.fromEntries(entries)))),
-      discard: Effect.flatMap(Ref.get(created), (done) =>
-        done ? fs.remove(runDir, { recursive: true }).pipe(Effect.ignore) : Effect.void)
-    }
-  })
+  return {
+    add: (key, type, data) =>
+      Effect.gen(function*() {
+        yield* checkKey(key, type)
+        const bytes = encodeAsset(key, type, data)
+        if (bytes instanceof InvalidAsset) return yield* bytes
+        const localPath = path.join(runDir, key)
+        yield* runDirReady
+        yield* fs.writeFile(localPath, bytes).pipe(Effect.mapError(fsFailure(`writing asset '${key}'`)))
+        return yield* record(key, type, localPath)
+      }),
+    addFromPath: (key, type, source) =>
+      Effect.gen(function*() {
+        yield* checkKey(key, type)
+        const localPath = path.join(runDir, key)
+        yield* runDirReady
+        yield* fs.copyFile(source, localPath).pipe(Effect.mapError(fsFailure(`copying '${source}' to asset '${key}'`)))
+        return yield* record(key, type, localPath)
+      }),
+    get: (key) =>
+      Effect.gen(function*() {
+        const own = (yield* Ref.get(added)).get(key)
+        if (own !== undefined) {
+          const bytes = yield* fs.readFile(own.localPath).pipe(Effect.mapError(fsFailure(`reading asset '${key}'`)))
+          return yield* Effect.try({ try: () => decodeAsset(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
+        }
+        const asset = yield* findUpstream(key)
+        const bytes = yield* storage.get(asset.ref.path).pipe(Effect.mapError(storageFailure(`loading asset '${key}'`)))
+        return yield* Effect.try({
+          try: () => decodeAsset(asset.ref.type, bytes),
+          catch: storageFailure(`decoding asset '${key}' at ${asset.ref.path}`)
+        })
+      }),
+    getPath: (key) =>
+      Effect.gen(function*() {
+        const own = (yield* Ref.get(added)).get(key)
+        if (own !== undefined) return own.localPath
+        const asset = yield* findUpstream(key)
+        const dir = path.join(runDir, "@upstream", asset.taskId)
+        const localPath = path.join(dir, asset.key)
+        if (yield* fs.exists(localPath).pipe(Effect.orElseSucceed(() => false))) return localPath
+        yield* makeDirectory(dir)
+        yield* storage.getToFile(asset.ref.path, localPath).pipe(
+          Effect.mapError(storageFailure(`downloading asset '${key}'`))
+        )
+        return localPath
+      }),
+    upload: Effect.flatMap(Ref.get(added), (assets) =>
+      assets.size === 0 ? Effect.succeed({}) : Effect.forEach(
+        [...assets],
+        ([key, { localPath, type }]) =>
+          storage.putFile(assetsPrefix + key, localPath, contentTypes[type]).pipe(
+            Effect.map((info) => [key, { path: assetsPrefix + key, size: info.size, type }] as const),
+            Effect.mapError(storageFailure(`uploading asset '${key}'`))
+          ),
+        { concurrency: 4 }
+      ).pipe(Effect.map((entries) => Object.fromEntries(entries)))),
+    discard: Effect.flatMap(Ref.get(created), (done) =>
+      done ? fs.remove(runDir, { recursive: true }).pipe(Effect.ignore) : Effect.void)
+  }
+}

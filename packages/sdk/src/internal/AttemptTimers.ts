@@ -148,7 +148,12 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
           const deadline: Deadline = { dueAtMs: nowMs + ms, fiber, onExpired }
           deadlines.add(deadline)
           nudge(deadline.dueAtMs)
-          return Effect.ensuring(effect, Effect.sync(() => deadlines.delete(deadline)))
+          // Removed once `effect` ends, without a finalizer: a fiber interrupted meanwhile leaves its
+          // deadline to expire, which then interrupts a fiber that has already ended (nothing).
+          return Effect.flatMap(Effect.exit(effect), (exit) => {
+            deadlines.delete(deadline)
+            return exit
+          })
         })
       )
 

@@ -6,10 +6,10 @@ import {
   type GroupedDecision,
   MAX_GROUPED_DISPATCHES
 } from "@pipeweave/domain/Dispatch"
-import { parseTraceparent, withTracingRestored } from "@pipeweave/domain/TraceContext"
+import { parseTraceparent, tracingEnabled, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Clock, Effect, Either, Exit, Fiber, FiberId, Option, type ParseResult, Runtime, Schema, type Scope } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Fiber, FiberId, FiberSet, Option, type ParseResult, Runtime, Schema, Scope } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
@@ -109,17 +109,23 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         return Either.right<OpenedGrant>(grant.right)
       })
 
+    // Executions outlive their request and end with the worker: daemons, tracked in a set that the
+    // worker's shutdown interrupts (lighter than `forkIn` plus `ensuring`, paid on every dispatch).
+    const executing = yield* Scope.extend(FiberSet.make<DispatchAck>(), executions)
     const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant) =>
-      executeDispatch(task, payload, grant).pipe(
-        Effect.ensuring(gate.leave),
-        Effect.forkIn(executions)
-      )
+      Effect.map(Effect.forkDaemon(executeDispatch(task, payload, grant)), (fiber) => {
+        fiber.addObserver(gate.unsafeLeave)
+        FiberSet.unsafeAdd(executing, fiber)
+        return fiber
+      })
 
+    const traced = yield* tracingEnabled
     /**
      * An item of a group continues its own run's trace (its `traceparent`), not the request's: the
      * group's request is served untraced, so tracing is switched back on for the item.
      */
     const startItem = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
+      if (!traced) return start(task, payload, grant)
       const parent = parseTraceparent(traceparent)
       const started = start(task, payload, grant)
       return withTracingRestored(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started)

@@ -1,4 +1,4 @@
-import { Deferred, Effect } from "effect"
+import { Deferred, Effect, Exit } from "effect"
 
 /**
  * Counts the dispatches a worker is executing and, once closed, refuses new ones; `idle` completes
@@ -9,6 +9,8 @@ export interface DrainGate {
   /** Admits one dispatch; `false` once the gate is closed. */
   readonly enter: () => boolean
   readonly leave: Effect.Effect<void>
+  /** `leave`, where no effect can run (a fiber's observer). */
+  readonly unsafeLeave: () => void
   readonly close: Effect.Effect<void>
   readonly running: () => number
   readonly idle: Effect.Effect<void>
@@ -17,7 +19,13 @@ export interface DrainGate {
 export const makeDrainGate: Effect.Effect<DrainGate> = Effect.map(Deferred.make<void>(), (idle) => {
   let closed = false
   let running = 0
-  const settle = Effect.suspend(() => closed && running === 0 ? Deferred.succeed(idle, undefined) : Effect.void)
+  const settle = () => {
+    if (closed && running === 0) Deferred.unsafeDone(idle, Exit.void)
+  }
+  const unsafeLeave = () => {
+    running--
+    settle()
+  }
   return {
     isClosed: () => closed,
     enter: () => {
@@ -25,13 +33,11 @@ export const makeDrainGate: Effect.Effect<DrainGate> = Effect.map(Deferred.make<
       running++
       return true
     },
-    leave: Effect.suspend(() => {
-      running--
-      return settle
-    }),
-    close: Effect.suspend(() => {
+    leave: Effect.sync(unsafeLeave),
+    unsafeLeave,
+    close: Effect.sync(() => {
       closed = true
-      return settle
+      settle()
     }),
     running: () => running,
     idle: Deferred.await(idle)

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Runtime } from "effect"
+import { Cause, type Context, Effect, Exit, Runtime } from "effect"
 import type { AssetType } from "./AssetStore.js"
 import type { CoreHandler, TaskContext as EffectTaskContext, TaskContextData, TaskLogger } from "./TaskContext.js"
 import type { TaskResult } from "./TaskResult.js"
@@ -24,11 +24,7 @@ export type TaskHandler<I = any, O = unknown> = (
   ctx: TaskContext<I>
 ) => Promise<O | TaskResult<O>> | O | TaskResult<O>
 
-const toPromiseContext = <I>(
-  ctx: EffectTaskContext<I>,
-  runtime: Runtime.Runtime<never>,
-  signal: AbortSignal
-): TaskContext<I> => {
+const toPromiseContext = <I>(ctx: EffectTaskContext<I>, runtime: Runtime.Runtime<never>): TaskContext<I> => {
   const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
     Runtime.runPromiseExit(runtime)(effect).then((exit) =>
       Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
@@ -43,7 +39,9 @@ const toPromiseContext = <I>(
     input: ctx.input,
     upstream: ctx.upstream,
     previousAttempts: ctx.previousAttempts,
-    signal,
+    get signal() {
+      return ctx.signal
+    },
     addAsset: (key, type, data) => run(ctx.addAsset(key, type, data)),
     addAssetFromPath: (key, type, path) => run(ctx.addAssetFromPath(key, type, path)),
     getAsset: <T>(key: string) => run(ctx.getAsset<T>(key)),
@@ -58,13 +56,31 @@ const toPromiseContext = <I>(
   }
 }
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === "object" || typeof value === "function") && value !== null &&
+  typeof (value as { then?: unknown }).then === "function"
+
 /**
- * Adapts a Promise handler into the core: `Effect.tryPromise` with the fiber's abort signal as
- * `ctx.signal`, failing with exactly what the handler threw or rejected with.
+ * Adapts a Promise handler into the core: called at once, with `ctx.signal` aborted when the
+ * attempt is interrupted (its timeout, a cancellation); fails with exactly what the handler threw
+ * or rejected with. A handler that returns a plain value ends there, without waiting for a
+ * promise (no abort controller, no microtask: most short handlers).
  */
 export const adaptPromiseHandler = (handler: TaskHandler): CoreHandler => (ctx) =>
-  Effect.flatMap(Effect.runtime<never>(), (runtime) =>
-    Effect.tryPromise({
-      try: (signal) => Promise.resolve(handler(toPromiseContext(ctx, runtime, signal))),
-      catch: (error) => error
-    }))
+  Effect.withFiberRuntime<unknown, unknown>((fiber, status) => {
+    const runtime = Runtime.make({
+      context: fiber.currentContext as Context.Context<never>,
+      runtimeFlags: status.runtimeFlags,
+      fiberRefs: fiber.getFiberRefs()
+    })
+    let result: unknown
+    try {
+      result = handler(toPromiseContext(ctx, runtime))
+    } catch (error) {
+      return Effect.fail(error)
+    }
+    if (!isThenable(result)) return Effect.succeed(result)
+    return Effect.async<unknown, unknown>((resume) => {
+      Promise.resolve(result).then((value) => resume(Effect.succeed(value)), (error) => resume(Effect.fail(error)))
+    })
+  })

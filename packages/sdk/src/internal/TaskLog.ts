@@ -37,8 +37,9 @@ const lineText = (line: LogLine): string => {
 export const makeTaskLog = (
   forward: (level: LogLevel, message: string) => Effect.Effect<void>,
   attempt?: number
-): Effect.Effect<TaskLog> =>
-  Effect.map(Ref.make<ReadonlyArray<LogLine>>([]), (lines) => ({
+): TaskLog => {
+  const lines = Ref.unsafeMake<ReadonlyArray<LogLine>>([])
+  return {
     write: (level, message, fields) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
@@ -53,4 +54,5 @@ export const makeTaskLog = (
         yield* forward(level, line.message)
       }),
     jsonl: Effect.map(Ref.get(lines), (all) => all.map((line) => lineText(line) + "\n").join(""))
-  }))
+  }
+}

@@ -18,10 +18,19 @@ export type Delivery = "delivered" | "rejected" | "gave-up"
 export const deliverCallback = (
   send: Effect.Effect<void, OrchestratorError>,
   report: (level: "warn" | "error", message: string) => Effect.Effect<void>
-): Effect.Effect<Delivery> =>
-  send.pipe(
-    Effect.tapError((e) => e.retryable ? report("warn", `callback failed (${e.message}); retrying`) : Effect.void),
-    Effect.retry({ schedule: callbackSchedule, while: (e) => e.retryable }),
+): Effect.Effect<Delivery> => {
+  const failed = (e: OrchestratorError) => e.retryable ? report("warn", `callback failed (${e.message}); retrying`) : Effect.void
+  // The retry schedule is set up only once a delivery failed (its driver and per-attempt metadata
+  // are a dozen runtime steps on every callback otherwise). The first failure is replayed into
+  // it, so the waits between deliveries are the schedule's own.
+  const retried = (first: OrchestratorError) => {
+    let replayed = false
+    return Effect.suspend(() => replayed ? Effect.tapError(send, failed) : (replayed = true, Effect.fail(first))).pipe(
+      Effect.retry({ schedule: callbackSchedule, while: (e) => e.retryable })
+    )
+  }
+  return send.pipe(
+    Effect.catchAll((e) => e.retryable ? Effect.zipRight(failed(e), retried(e)) : Effect.fail(e)),
     Effect.as<Delivery>("delivered"),
     Effect.catchAll((e) =>
       e.retryable
@@ -33,3 +42,4 @@ export const deliverCallback = (
     Effect.tap((delivery) => Spans.annotateCurrentSpan("pipeweave.callback.delivery", delivery)),
     Spans.withSpan("Worker.deliverCallback")
   )
+}

@@ -4,7 +4,7 @@ import { Timeout } from "@pipeweave/domain/TaskErrors"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
-import { Cause, Effect, Either, Exit, Fiber, Option } from "effect"
+import { Cause, Context, Effect, Either, Exit, Fiber, FiberId, Option } from "effect"
 import { Cancelled } from "./AttemptErrors.js"
 import { AttemptTimers } from "./AttemptTimers.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
@@ -35,6 +35,15 @@ export type DispatchServices =
 const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0
 
 /**
+ * `Fiber.await` without its interruption handler (a masked region on every dispatch): the
+ * observer stays until the fiber ends, which, as a child of the waiting fiber, it does with it.
+ */
+const exitOf = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
+  Effect.async<Exit.Exit<A, E>>((resume) => {
+    fiber.addObserver((exit) => resume(Effect.succeed(exit)))
+  })
+
+/**
  * Runs one dispatched attempt to the end: heartbeats (scoped to the execution), the attempt
  * itself (interrupted by a cancellation from the orchestrator, or at its timeout while its handler
  * runs, in the fiber of its own that both interrupt; with the idempotency check between
@@ -50,12 +59,14 @@ export const executeDispatch = (
   grant: OpenedGrant
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
   Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices> {
-    const client = yield* OrchestratorClient
-    const timers = yield* AttemptTimers
-    const { log } = yield* WorkerLog
-    const settings = yield* WorkerSettings
-    const registry = yield* StorageRegistry
-    const path = yield* Path.Path
+    // One lookup of the context rather than one step per service, on every dispatch.
+    const services = yield* Effect.context<DispatchServices>()
+    const client = Context.get(services, OrchestratorClient)
+    const timers = Context.get(services, AttemptTimers)
+    const { log } = Context.get(services, WorkerLog)
+    const settings = Context.get(services, WorkerSettings)
+    const registry = Context.get(services, StorageRegistry)
+    const files = { fs: Context.get(services, FileSystem.FileSystem), path: Context.get(services, Path.Path) }
     const { attempt, callbackToken: token, runId } = payload
     const say = (level: LogLevel, message: string) => log(level, message, { taskId: task.id, runId, attempt })
     // The attempt runs in a fiber of its own that a cancellation interrupts (rather than racing it
@@ -68,7 +79,7 @@ export const executeDispatch = (
       cancelled = true
       return attemptFiber === undefined ? Effect.void : Fiber.interruptFork(attemptFiber)
     })
-    const taskLog = yield* makeTaskLog(say, attempt)
+    const taskLog = makeTaskLog(say, attempt)
     if (payload.codeHash !== task.registration.codeHash) {
       yield* say(
         "warn",
@@ -118,7 +129,8 @@ export const executeDispatch = (
             outputPath: payload.outputPath,
             inlineLimitBytes: payload.inlineLimitBytes ?? 0,
             assetsPrefix: payload.assetsPrefix,
-            runDir: path.join(settings.tempDir, runId),
+            runDir: files.path.join(settings.tempDir, runId),
+            files,
             aroundHandler: (handler) =>
               timeoutSeconds > 0
                 ? timers.interruptAfter(handler, timeoutSeconds * 1000, () => {
@@ -130,11 +142,11 @@ export const executeDispatch = (
             log: taskLog
           }).pipe(
             Effect.fork,
-            Effect.tap((fiber) => {
+            Effect.flatMap((fiber) => {
               attemptFiber = fiber
-              return cancelled ? Fiber.interruptFork(fiber) : Effect.void
+              if (cancelled) fiber.unsafeInterruptAsFork(FiberId.none)
+              return exitOf(fiber)
             }),
-            Effect.flatMap(Fiber.await),
             Effect.map((exit) =>
               !Exit.isInterrupted(exit)
                 ? exit

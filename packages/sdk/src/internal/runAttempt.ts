@@ -1,9 +1,8 @@
-import type { FileSystem, Path } from "@effect/platform"
 import { TaskError } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
 import { Cause, Effect, Option } from "effect"
-import { type AssetStore, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
+import { type AssetStore, type LocalFiles, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
 import { InvalidNext, Skipped, StorageFailure } from "./AttemptErrors.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import { makeTaskContext } from "./TaskContext.js"
@@ -31,6 +30,7 @@ export interface AttemptSpec {
   readonly inlineLimitBytes: number
   readonly assetsPrefix: string
   readonly runDir: string
+  readonly files: LocalFiles
   /**
    * Wraps the handler's part of the attempt (hydration, `beforeHandler`, the handler): where its
    * timeout applies. Checking `runNext` and saving the output and assets come after it.
@@ -81,8 +81,8 @@ const isSkipped = (cause: Cause.Cause<unknown>) =>
   Option.exists(Cause.failureOption(cause), (error) => error instanceof Skipped)
 
 /**
- * `ctx.signal`, made only when a handler reads it (a Promise handler gets the signal of its own
- * `tryPromise` instead, and most handlers never look): aborted by `abort`, before or after.
+ * `ctx.signal`, made only when a handler reads it (most handlers never look): aborted by `abort`,
+ * before or after.
  */
 const lazyAbort = () => {
   let controller: AbortController | undefined
@@ -142,22 +142,21 @@ const saveOutput = (spec: AttemptSpec, json: string) => {
  * `cleanupOnFailure`, always when skipped). Fails with whatever `beforeHandler` or the handler
  * failed with.
  */
-export const runAttempt = (
-  spec: AttemptSpec
-): Effect.Effect<AttemptSuccess, unknown, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function*() {
-    const assets = yield* makeAssetStore({
+export const runAttempt = (spec: AttemptSpec): Effect.Effect<AttemptSuccess, unknown> =>
+  Effect.suspend(() => {
+    const assets = makeAssetStore({
       storage: spec.storage,
       runDir: spec.runDir,
       assetsPrefix: spec.assetsPrefix,
-      upstream: spec.upstreamAssets
+      upstream: spec.upstreamAssets,
+      files: spec.files
     })
-    return yield* Effect.gen(function*() {
+    return Effect.gen(function*() {
       const value = yield* spec.aroundHandler(runHandler(spec, assets))
       const { output, runNext } = interpretResult(value)
       if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
       const json = yield* serialise(spec.task.id, output)
-      const [uploaded, saved] = yield* Effect.all([assets.upload, saveOutput(spec, json)]).pipe(
+      const [uploaded, saved] = yield* Effect.zip(assets.upload, saveOutput(spec, json)).pipe(
         Spans.withSpan("Worker.upload")
       )
       yield* assets.discard

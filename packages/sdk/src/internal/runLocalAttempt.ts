@@ -76,7 +76,7 @@ export const runLocalAttempt = (
       const info = yield* storage.put(assetPath, body, "application/octet-stream")
       upstreamAssets.push({ taskId: "runLocal", key, ref: { path: assetPath, size: info.size, type } })
     }
-    const taskLog = yield* makeTaskLog((level, message) => log(level, message, { taskId }))
+    const taskLog = makeTaskLog((level, message) => log(level, message, { taskId }))
     const previousAttempts = options.previousAttempts ?? []
     const success = yield* runAttempt({
       task,
@@ -95,6 +95,7 @@ export const runLocalAttempt = (
       inlineLimitBytes: 0,
       assetsPrefix: StorageKeys.assetsPrefix(runId, runId),
       runDir: path.join(settings.tempDir, runId),
+      files: { fs: yield* FileSystem.FileSystem, path },
       aroundHandler: identity,
       cleanupOnFailure: settings.tempCleanupOnFailure,
       progress: (percent, message) => taskLog.write("info", `progress ${percent}%${message === undefined ? "" : `: ${message}`}`),
