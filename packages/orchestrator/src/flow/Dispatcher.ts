@@ -19,7 +19,7 @@ import { type GroupExchangeError, keptText, postGroupToWorker } from "./PostGrou
 import { ANSWER_KEPT_BYTES, postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
-import { readGroupedAnswer } from "./GroupedAnswer.js"
+import { type GroupedAnswerHandlers, readGroupedAnswer, readGroupedLines } from "./GroupedAnswer.js"
 import { describeWorkerAnswer, transportReply, type WorkerReply } from "./WorkerAnswer.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -91,14 +91,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       })
       const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
       const inputInline = run.inputInline ?? run.pipelineInputInline
-      const [storageToken, callbackToken] = yield* Effect.all([
+      const [storageToken, callbackToken] = yield* Effect.zip(
         crypto.sealStorageToken(
           { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
           nowMs,
           ttl
         ),
         crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
-      ])
+      )
       const payload: typeof DispatchPayload.Encoded = {
         runId: run.id,
         taskId: run.taskId,
@@ -371,28 +371,33 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         const text = `{"dispatches":[${bodies.join(",")}]}`
         const longest = Math.max(...sent.map((item) => item.deadlineMs))
         const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
-        const read = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
-          answered === 200
-            ? readGroupedAnswer(body, {
-              onDecision: (index, runId, status, error) => {
-                const item = sent[index]
-                return (status >= 200 && status < 300) || item?.run.id !== runId
-                  ? Effect.void
-                  : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
-              },
-              onDone: (runId) => {
-                const item = byRunId.get(runId)
-                return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
-              }
-            })
-            : Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
-              Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
+        const handlers: GroupedAnswerHandlers = {
+          onDecision: (index, runId, status, error) => {
+            const item = sent[index]
+            return (status >= 200 && status < 300) || item?.run.id !== runId
+              ? Effect.void
+              : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
+          },
+          onDone: (runId) => {
+            const item = byRunId.get(runId)
+            return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
+          }
+        }
+        const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
+          Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
+            Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
         const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError, Scope.Scope> = traced
           ? Effect.flatMap(
             client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
-            (response) => read(response.status, response.stream)
+            (response) =>
+              response.status === 200
+                ? readGroupedAnswer(response.stream, handlers)
+                : refused(response.status, response.stream)
           )
-          : Effect.flatMap(postGroupToWorker(agents, url, text), (reply) => read(reply.status, reply.body))
+          : Effect.flatMap(postGroupToWorker(agents, url, text), (reply) =>
+            reply.status === 200
+              ? readGroupedLines(reply.nextLines, handlers)
+              : refused(reply.status, reply.body))
         const outcome = yield* exchange.pipe(
           Effect.timeout(Duration.millis(longest)),
           Effect.scoped,

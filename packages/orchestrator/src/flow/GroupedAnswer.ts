@@ -13,49 +13,80 @@ export interface GroupedAnswerHandlers {
 }
 
 /**
+ * The newline-delimited text of an answer, as its bytes arrive: each call of `push` returns the
+ * lines its text completed (without their `\r\n` or `\n`); `end` returns the last, unterminated one.
+ */
+export const lineSplitter = () => {
+  const decoder = new TextDecoder()
+  let partial = ""
+  const split = (text: string): Array<string> => {
+    partial += text
+    const lines: Array<string> = []
+    for (let end = partial.indexOf("\n"); end >= 0; end = partial.indexOf("\n")) {
+      lines.push(partial.slice(0, end > 0 && partial[end - 1] === "\r" ? end - 1 : end))
+      partial = partial.slice(end + 1)
+    }
+    return lines
+  }
+  return {
+    push: (bytes: Uint8Array) => split(decoder.decode(bytes, { stream: true })),
+    end: () => split(`${decoder.decode()}\n`)
+  }
+}
+
+/** The effects `lines` call for, in order, run one after another (most are nothing). */
+const linesHandler = (handlers: GroupedAnswerHandlers) => {
+  let first = true
+  return (lines: ReadonlyArray<string>): Effect.Effect<void> => {
+    let effect: Effect.Effect<void> = Effect.void
+    const then = (next: Effect.Effect<void>) => {
+      if (next !== Effect.void) effect = effect === Effect.void ? next : Effect.zipRight(effect, next)
+    }
+    for (const line of lines) {
+      if (line.length === 0) continue
+      if (first) {
+        first = false
+        const results = decodeResults(line)
+        if (Either.isRight(results)) {
+          for (const [index, decision] of results.right.results.entries()) {
+            then(handlers.onDecision(index, decision.runId, decision.status, decision.error))
+          }
+        }
+        continue
+      }
+      const done = decodeDone(line)
+      if (Either.isRight(done)) then(handlers.onDone(done.right.done.runId))
+    }
+    return effect
+  }
+}
+
+/**
  * Reads the newline-delimited answer of `POST {workerUrl}/dispatches` to its end: the decisions
  * line first, then one line per finished item, each handled as soon as the bytes that end it
  * arrive. Lines that do not decode are skipped (the items they would have settled count as lost
- * when the answer ends). The lines are split here, per chunk, rather than by stream stages per
- * line: this runs for every grouped dispatch.
+ * when the answer ends). For an answer as a `Stream` (`HttpClient`'s, when traced); an untraced
+ * dispatch reads Node's response directly (`readGroupedLines`).
  */
 export const readGroupedAnswer = <E>(body: Stream.Stream<Uint8Array, E>, handlers: GroupedAnswerHandlers) => {
-  const decoder = new TextDecoder()
-  let first = true
-  let partial = ""
-
-  const handleLine = (line: string): Effect.Effect<void> | undefined => {
-    if (line.length === 0) return undefined
-    if (first) {
-      first = false
-      const results = decodeResults(line)
-      return Either.isLeft(results)
-        ? undefined
-        : Effect.forEach(
-          results.right.results,
-          (decision, index) => handlers.onDecision(index, decision.runId, decision.status, decision.error),
-          { discard: true }
-        )
-    }
-    const done = decodeDone(line)
-    return Either.isLeft(done) ? undefined : handlers.onDone(done.right.done.runId)
-  }
-
-  /** Handles the lines `text` completes; keeps the unfinished rest for the next chunk. */
-  const handleText = (text: string): Effect.Effect<void> => {
-    partial += text
-    const handled: Array<Effect.Effect<void>> = []
-    for (let end = partial.indexOf("\n"); end >= 0; end = partial.indexOf("\n")) {
-      const line = partial.slice(0, end > 0 && partial[end - 1] === "\r" ? end - 1 : end)
-      partial = partial.slice(end + 1)
-      const effect = handleLine(line)
-      if (effect !== undefined) handled.push(effect)
-    }
-    return handled.length === 0 ? Effect.void : Effect.all(handled, { discard: true })
-  }
-
+  const lines = lineSplitter()
+  const handle = linesHandler(handlers)
   return Effect.zipRight(
-    Stream.runForEach(body, (bytes) => handleText(decoder.decode(bytes, { stream: true }))),
-    Effect.suspend(() => handleText(`${decoder.decode()}\n`))
+    Stream.runForEach(body, (bytes) => handle(lines.push(bytes))),
+    Effect.suspend(() => handle(lines.end()))
   )
+}
+
+/**
+ * `readGroupedAnswer` over `next`, which gives the lines completed since its last call (waiting
+ * for at least one) and `undefined` once the answer has ended.
+ */
+export const readGroupedLines = <E>(
+  next: Effect.Effect<ReadonlyArray<string> | undefined, E>,
+  handlers: GroupedAnswerHandlers
+): Effect.Effect<void, E> => {
+  const handle = linesHandler(handlers)
+  const loop: Effect.Effect<void, E> = Effect.flatMap(next, (lines) =>
+    lines === undefined ? Effect.void : Effect.zipRight(handle(lines), loop))
+  return loop
 }

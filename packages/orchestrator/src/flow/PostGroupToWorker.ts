@@ -2,6 +2,7 @@ import type { HttpAgent } from "@effect/platform-node/NodeHttpClient"
 import { Effect, type Scope, Stream } from "effect"
 import { type IncomingMessage, request } from "node:http"
 import { request as requestTls } from "node:https"
+import { lineSplitter } from "./GroupedAnswer.js"
 
 /** Why a grouped dispatch's exchange ended without its whole answer (`transportReply` classifies it). */
 export interface GroupExchangeError {
@@ -10,10 +11,77 @@ export interface GroupExchangeError {
   readonly cause: unknown
 }
 
-/** A grouped dispatch's answer: its status, and its body as it arrives. */
+/** A grouped dispatch's answer: its status, and its body as it arrives, read one way or the other. */
 export interface GroupAnswer {
   readonly status: number
+  /** The body's bytes. */
   readonly body: Stream.Stream<Uint8Array, GroupExchangeError>
+  /**
+   * The body's newline-delimited lines completed since the last call (waiting until there is at
+   * least one), and `undefined` once the body has ended.
+   */
+  readonly nextLines: Effect.Effect<ReadonlyArray<string> | undefined, GroupExchangeError>
+}
+
+/** `GroupAnswer.nextLines` over `response`, listening to it from the first call. */
+const lineReader = (response: IncomingMessage, url: string) => {
+  const lines = lineSplitter()
+  let ready: Array<string> = []
+  let ended = false
+  let failure: GroupExchangeError | undefined
+  let waiter: ((taken: Effect.Effect<ReadonlyArray<string> | undefined, GroupExchangeError>) => void) | undefined
+  let listening = false
+  const cutOff = (cause: unknown) => {
+    failure ??= { _tag: "ResponseError", message: `answer of POST ${url} cut off`, cause }
+  }
+  const take = () => {
+    if (failure !== undefined) return Effect.fail(failure)
+    if (ready.length > 0) {
+      const taken = ready
+      ready = []
+      return Effect.succeed(taken)
+    }
+    return ended ? Effect.succeed(undefined) : undefined
+  }
+  const wake = () => {
+    const resume = waiter
+    const taken = resume === undefined ? undefined : take()
+    if (taken === undefined) return
+    waiter = undefined
+    resume!(taken)
+  }
+  const listen = () => {
+    if (response.errored !== null || (response.destroyed && !response.complete)) cutOff(response.errored)
+    response.on("data", (bytes: Uint8Array) => {
+      const completed = lines.push(bytes)
+      if (completed.length === 0) return
+      ready.push(...completed)
+      wake()
+    })
+    response.on("end", () => {
+      ready.push(...lines.end())
+      ended = true
+      wake()
+    })
+    response.on("error", (cause) => {
+      cutOff(cause)
+      wake()
+    })
+    response.on("close", () => {
+      if (ended) return
+      cutOff(new Error("connection closed before the answer ended"))
+      wake()
+    })
+  }
+  return Effect.suspend(() => {
+    if (!listening) {
+      listening = true
+      listen()
+    }
+    return take() ?? Effect.async<ReadonlyArray<string> | undefined, GroupExchangeError>((resume) => {
+      waiter = resume
+    })
+  })
 }
 
 /**
@@ -23,7 +91,8 @@ export interface GroupAnswer {
  * URL, abort signal and the `DOMException` of its abort when the scope closes, fibers) cost more
  * than the rest of a group's exchange. Answers once the status has come; the body is read as it
  * arrives. A transport error before that fails with a `RequestError`; one while the body is read
- * fails the body with a `ResponseError`. The request is destroyed when the scope closes before the
+ * fails the body with a `ResponseError`; its lines are read straight from Node's events (no stream
+ * machinery: a group's answer is a handful of short lines). The request is destroyed when the scope closes before the
  * answer was read to its end (interrupted at the group's deadline, or not read).
  */
 export const postGroupToWorker = (
@@ -67,7 +136,8 @@ export const postGroupToWorker = (
       body: Stream.fromAsyncIterable(
         response as AsyncIterable<Uint8Array>,
         (cause): GroupExchangeError => ({ _tag: "ResponseError", message: `answer of POST ${url} cut off`, cause })
-      )
+      ),
+      nextLines: lineReader(response, url)
     })
   )
 
