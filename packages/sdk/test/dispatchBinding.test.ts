@@ -110,4 +110,24 @@ describe("SeenAttempts", () => {
     assert.isAtMost(seen.size(), 3)
     assert.isFalse(seen.claim("trun_c", 1, 9000, 2000))
   })
+
+  it("when full, forgets expired attempts first, then the oldest, down to a tenth below its capacity", () => {
+    const seen = makeSeenAttempts(100)
+    for (let i = 0; i < 100; i++) assert.isTrue(seen.claim(`trun_${i}`, 1, i % 20 === 0 ? 500 : 10_000, 0))
+    assert.strictEqual(seen.size(), 100)
+    // Full: the five expired ones go, then the five oldest live ones, leaving room for the next tenth.
+    assert.isTrue(seen.claim("trun_new", 1, 10_000, 1000))
+    assert.strictEqual(seen.size(), 91)
+    assert.isTrue(seen.claim("trun_0", 1, 10_000, 1000), "an expired attempt is forgotten")
+    assert.isTrue(seen.claim("trun_1", 1, 10_000, 1000), "the oldest live attempt is forgotten")
+    assert.isTrue(seen.claim("trun_5", 1, 10_000, 1000))
+    assert.isFalse(seen.claim("trun_6", 1, 10_000, 1000), "the sixth oldest live attempt is still refused")
+    assert.isFalse(seen.claim("trun_99", 1, 10_000, 1000), "a recent attempt is still refused")
+    assert.isFalse(seen.claim("trun_new", 1, 10_000, 1000))
+    // The room made is used before the next pruning: nine more fit without forgetting anything.
+    const before = seen.size()
+    for (let i = 0; i < 100 - before; i++) seen.claim(`trun_more_${i}`, 1, 10_000, 1000)
+    assert.strictEqual(seen.size(), 100)
+    assert.isFalse(seen.claim("trun_99", 1, 10_000, 1000))
+  })
 })
