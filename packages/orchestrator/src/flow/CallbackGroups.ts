@@ -1,16 +1,16 @@
 import { CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
-import { strictPayload } from "@pipeweave/domain/api/StrictPayload"
+import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
 import { Crypto } from "@pipeweave/storage/Crypto"
-import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, Schema, type Tracer } from "effect"
+import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, type Tracer } from "effect"
 import { checkCallbackScope } from "./CallbackScope.js"
 import type { Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
 import { Callbacks } from "./Callbacks.js"
 import type { ResultApplied } from "./RunResults.js"
 import { RunSlots } from "./RunSlots.js"
 
-const decodeItem = Schema.decodeUnknownEither(strictPayload(CallbackItem))
+const decodeItem = strictDecoder(CallbackItem)
 
 type Answer = Omit<CallbackItemResult, "runId">
 

@@ -1,7 +1,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { CallbackPayload, CallbackResult } from "@pipeweave/domain/Callback"
 import { TaskRunId } from "@pipeweave/domain/Ids"
-import { strictPayload } from "@pipeweave/domain/api/StrictPayload"
+import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import { checkCallbackScope } from "../flow/CallbackScope.js"
@@ -10,7 +10,7 @@ import { RunSlots } from "../flow/RunSlots.js"
 import { answered, lane, refusal } from "./LaneRequest.js"
 
 const decodeRunId = Schema.decodeUnknownOption(TaskRunId)
-const decodePayload = Schema.decodeUnknownOption(strictPayload(CallbackPayload))
+const decodePayload = strictDecoder(CallbackPayload)
 const encodeResult = Schema.encodeSync(CallbackResult)
 
 /**
@@ -26,7 +26,7 @@ const encodeResult = Schema.encodeSync(CallbackResult)
 export const callbackLane = lane<Crypto | RunSlots | Callbacks>(/^\/api\/callback\/([^/?#]+)$/, ({ bearer, json, match, onward, request }) =>
   Effect.gen(function*() {
     const runId = decodeRunId(match[1])
-    const payload = decodePayload(json)
+    const payload = Either.getRight(decodePayload(json))
     if (bearer === "" || Option.isNone(runId) || Option.isNone(payload)) return yield* onward
     const claims = yield* Effect.either((yield* Crypto).verifyCredential(bearer, yield* Clock.currentTimeMillis))
     if (Either.isLeft(claims)) return yield* onward

@@ -1,12 +1,12 @@
 import { HttpServerResponse } from "@effect/platform"
-import { strictPayload } from "@pipeweave/domain/api/StrictPayload"
+import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
 import { QueueTaskRequest, QueueTaskResponse } from "@pipeweave/domain/Queue"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { Submissions } from "../flow/Submissions.js"
 import { managementTokenAccepted } from "./Auth.js"
 import { answered, lane, refusal } from "./LaneRequest.js"
 
-const decodeRequest = Schema.decodeUnknownOption(strictPayload(QueueTaskRequest))
+const decodeRequest = strictDecoder(QueueTaskRequest)
 const encodeResponse = Schema.encodeSync(QueueTaskResponse)
 
 /**
@@ -17,7 +17,7 @@ const encodeResponse = Schema.encodeSync(QueueTaskResponse)
  */
 export const submitLane = lane<Submissions>(/^\/api\/queue\/task$/, ({ bearer, config, json, onward, request }) =>
   Effect.gen(function*() {
-    const submission = decodeRequest(json)
+    const submission = Either.getRight(decodeRequest(json))
     if (Option.isNone(submission) || !managementTokenAccepted(config.apiToken, bearer)) return yield* onward
     const submissions = yield* Submissions
     return yield* answered(
