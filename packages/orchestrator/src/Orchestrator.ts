@@ -18,6 +18,7 @@ import { requestGuards } from "./http/RequestGuards.js"
 import { DocsHttp } from "./http/DocsHttp.js"
 import { logAddresses, SiteHttp } from "./http/SiteHttp.js"
 import { requestIds } from "./http/RequestIds.js"
+import { callbackGroupLane } from "./http/CallbackGroupLane.js"
 import { callbackLane } from "./http/CallbackLane.js"
 import { submitLane } from "./http/SubmitLane.js"
 import { QueueHttp } from "./http/QueueHttp.js"
@@ -154,7 +155,8 @@ const requestSpans = serverSpans({ routeOf: makeRouteLabels(), untraced: ["/heal
  * Serves the API (plus docs and the monitoring site at `/ui/`) behind the request guards (CORS as configured, JSON bodies, size
  * limit) on top of `services`, with `requestSpans` in place of the platform's own spans.
  */
-export const http = HttpApiBuilder.serve((app) => submitLane(callbackLane(requestSpans(httpMetrics(requestIds(app)))))).pipe(
+export const http = HttpApiBuilder.serve((app) =>
+  submitLane(callbackGroupLane(callbackLane(requestSpans(httpMetrics(requestIds(app))))))).pipe(
   HttpMiddleware.withTracerDisabledWhen(() => true),
   Layer.merge(openWhenListening),
   Layer.provide(jsonErrors),

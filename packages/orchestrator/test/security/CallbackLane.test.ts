@@ -119,5 +119,71 @@ for (const [name, database] of databases) {
         }))
         assert.strictEqual(gone.status, 404, gone.text)
       }), 60_000)
+
+    it.scoped("answers every callback group exactly as the API does, each item's refusal and its side effects included", () =>
+      Effect.gen(function*() {
+        const { lane, orchestrator, router } = yield* twoDispatchedRuns(database())
+        type Run = { readonly runId: string; readonly token: string }
+        const item = ({ runId, token }: Run, fields: Record<string, unknown> = {}) => ({
+          runId,
+          callbackToken: token,
+          ...success(runId),
+          ...fields
+        })
+        const both = (label: string, request: (run: Run, other: Run) => { readonly headers?: Record<string, string>; readonly body: unknown }) =>
+          Effect.gen(function*() {
+            const viaLane = request(lane, router)
+            const viaRouter = request(router, lane)
+            const a = yield* orchestrator.send("/api/callbacks", { headers: viaLane.headers ?? {}, body: viaLane.body })
+            const b = yield* orchestrator.send("/api/callbacks", {
+              headers: { origin: orchestrator.url, ...viaRouter.headers },
+              body: viaRouter.body
+            })
+            assert.deepStrictEqual(normalised(a, lane.runId), normalised(b, router.runId), `${label}: ${a.text} / ${b.text}`)
+            return a
+          })
+
+        const json = { "content-type": "application/json" }
+        assert.strictEqual((yield* both("not JSON", () => ({ headers: json, body: "{\"callbacks\":" }))).status, 400)
+        assert.strictEqual((yield* both("no callbacks", () => ({ body: { callbacks: [] } }))).status, 400)
+        assert.strictEqual((yield* both("an unknown envelope field", (run) => ({ body: { callbacks: [item(run)], extra: 1 } }))).status, 400)
+        assert.strictEqual((yield* both("too many", (run) => ({ body: { callbacks: Array.from({ length: 101 }, () => item(run)) } }))).status, 400)
+        const cases: ReadonlyArray<readonly [string, number, (run: Run, other: Run) => unknown]> = [
+          ["an unknown item field", 400, (run) => item(run, { extra: 1 })],
+          ["an unknown field in an asset", 400, (run) =>
+            item(run, { assets: { a: { path: `runs/${run.runId}/assets/a`, size: 1, type: "text", owner: "me" } } })],
+          ["the other run's credential", 401, (run, other) => item(run, { callbackToken: other.token })],
+          ["another attempt", 401, (run) => item(run, { attempt: 2 })],
+          ["a path outside the scope", 400, (run) => item(run, { outputPath: `runs/trun_other1/outputs/${run.runId}.json` })],
+          ["not an item", 400, () => "not an item"],
+          ["a run id that is not a string", 400, () => ({ runId: 7 })]
+        ]
+        for (const [label, status, make] of cases) {
+          const refused = yield* both(label, (run, other) => ({ body: { callbacks: [make(run, other)] } }))
+          assert.strictEqual(refused.status, 200, refused.text)
+          assert.strictEqual((refused.body.results as ReadonlyArray<{ status: number }>)[0]!.status, status, `${label}: ${refused.text}`)
+        }
+        const bearer = yield* both("a Bearer on the request", (run) => ({
+          headers: { authorization: `Bearer ${run.token}` },
+          body: { callbacks: [item(run, { extra: 1 })] }
+        }))
+        assert.strictEqual(bearer.status, 200, bearer.text)
+        const done = yield* both("the callback, then its replay in the same group", (run) => ({
+          body: { callbacks: [item(run, { output: { ok: true } }), item(run)] }
+        }))
+        assert.deepStrictEqual(done.body.results, [
+          { runId: lane.runId, status: 200, runStatus: "completed" },
+          { runId: lane.runId, status: 409, error: { _tag: "Conflict", message: `run ${lane.runId} is named more than once in this request` } }
+        ])
+        const replayed = yield* both("its replay", (run) => ({ body: { callbacks: [item(run)] } }))
+        assert.strictEqual((replayed.body.results as ReadonlyArray<{ status: number }>)[0]!.status, 409, replayed.text)
+
+        const runs = yield* Effect.forEach([lane, router], ({ runId }) => orchestrator.send(`/api/task-runs/${runId}`))
+        const [laneRun, routerRun] = runs.map((run, i) => JSON.parse(normalised(run, [lane, router][i]!.runId).text))
+        const comparable = (run: any) => ({ ...run, createdAt: 0, startedAt: 0, completedAt: 0, updatedAt: 0, input: 0,
+          attempts: run.attempts?.map((a: any) => ({ ...a, startedAt: 0, endedAt: 0, at: 0 })) })
+        assert.strictEqual(laneRun.status, "completed")
+        assert.deepStrictEqual(comparable(laneRun), comparable(routerRun))
+      }), 60_000)
   })
 }

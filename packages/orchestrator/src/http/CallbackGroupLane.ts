@@ -1,0 +1,27 @@
+import { HttpServerResponse } from "@effect/platform"
+import { CallbackGroup, CallbackGroupResult } from "@pipeweave/domain/CallbackGroup"
+import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
+import { Effect, Either, Schema } from "effect"
+import { CallbackGroups } from "../flow/CallbackGroups.js"
+import { answered, lane } from "./LaneRequest.js"
+
+const decodeGroup = strictDecoder(CallbackGroup)
+const encodeResult = Schema.encodeSync(CallbackGroupResult)
+
+/**
+ * `POST /api/callbacks` the short way, as `callbackLane` takes a single callback: a group that no
+ * guard has to act on, with no `Authorization` (the endpoint takes none: each item carries its
+ * run's credential), whose envelope decodes with the endpoint's own schema, is applied as the
+ * endpoint applies it (`CallbackGroups.apply`, every item checked on its own); anything else goes
+ * on to the API with its body already read. The answers are the API's.
+ */
+export const callbackGroupLane = lane<CallbackGroups>(/^\/api\/callbacks$/, ({ bearer, json, onward, request }) =>
+  Effect.gen(function*() {
+    const group = decodeGroup(json)
+    if (bearer !== "" || request.headers["authorization"] !== undefined || Either.isLeft(group)) return yield* onward
+    const groups = yield* CallbackGroups
+    return yield* answered(
+      request,
+      Effect.map(groups.apply(group.right.callbacks), (results) => HttpServerResponse.unsafeJson(encodeResult({ results })))
+    )
+  }))
