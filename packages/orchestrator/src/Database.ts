@@ -4,12 +4,13 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { MigrationError } from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Duration, Effect, Layer, Option, Redacted, String } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { OrchestratorSettings } from "./Config.js"
 import type { DataDirInUse } from "./sql/DataDirLock.js"
 import { DEFAULT_SCHEMA, withSearchPath } from "./sql/DatabaseSchema.js"
 import { runMigrations } from "./sql/Migrations.js"
 import { acquirePreparingPool } from "./sql/PreparingPool.js"
+import { camelColumnNames } from "./sql/ColumnNames.js"
 
 /** Which database the orchestrator runs on. */
 export class DatabaseInfo extends Context.Tag("@pipeweave/orchestrator/DatabaseInfo")<
@@ -69,7 +70,7 @@ export const layerPostgres = (
         preparedStatements
       ),
       applicationName: session,
-      transformResultNames: String.snakeToCamel,
+      transformResultNames: camelColumnNames(),
       transformJson: false
     }),
     { dialect: "postgres", location: "DATABASE_URL", schema }
@@ -98,7 +99,7 @@ export const layerPglite = (dataDir?: string, holder = "orchestrator", schema = 
           dataDir,
           holder,
           schema,
-          transformResultNames: String.snakeToCamel,
+          transformResultNames: camelColumnNames(),
           onOpen: (kind) => dataDir === undefined ? Effect.void : Effect.logInfo(opening[kind](dataDir))
         })
     )),
