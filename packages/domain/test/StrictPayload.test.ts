@@ -92,6 +92,15 @@ describe("strictDecoder", () => {
     sameAnswers(QueueTaskRequest, queueInputs)
   })
 
+  it("answers records keyed by a narrower schema as the strict decoding does (a key that does not match is refused, not dropped)", () => {
+    const Scores = Schema.Struct({
+      scores: Schema.Record({ key: Schema.String.pipe(Schema.pattern(/^[a-z]+$/)), value: Schema.Number })
+    })
+    const inputs = [{ scores: { ok: 1 } }, { scores: { ok: 1, BAD: 2 } }, { scores: { ok: "1" } }, { scores: [] }]
+    sameAnswers(Scores, inputs)
+    expect(Either.isLeft(strictDecoder(Scores)({ scores: { ok: 1, BAD: 2 } }))).toBe(true)
+  })
+
   it("skips the strict decoding only where no object carries an undeclared field", () => {
     expect(declaresEveryKey(CallbackItem.ast, success)).toBe(true)
     expect(declaresEveryKey(CallbackItem.ast, failure)).toBe(true)

@@ -83,9 +83,15 @@ export const declaresEveryKey = (ast: AST.AST, value: unknown): boolean => {
     case "TypeLiteral": {
       if (!isRecord(value)) return true
       if (ast.indexSignatures.length > 0) {
-        if (ast.propertySignatures.length > 0 || ast.indexSignatures.length > 1) return false
-        const type = ast.indexSignatures[0]!.type
-        for (const key of Reflect.ownKeys(value)) if (!declaresEveryKey(type, value[key])) return false
+        // Only a record of any string key: under a narrower key schema a key that does not match is
+        // an error when strict and dropped otherwise.
+        const [signature] = ast.indexSignatures
+        if (ast.propertySignatures.length > 0 || ast.indexSignatures.length > 1 || signature!.parameter._tag !== "StringKeyword") {
+          return false
+        }
+        for (const key of Reflect.ownKeys(value)) {
+          if (typeof key !== "string" || !declaresEveryKey(signature!.type, value[key])) return false
+        }
         return true
       }
       const declared = declaredFields(ast)
