@@ -146,6 +146,13 @@ for (const [name, database] of databases) {
         const json = { "content-type": "application/json" }
         assert.strictEqual((yield* both("not JSON", () => ({ headers: json, body: "{\"callbacks\":" }))).status, 400)
         assert.strictEqual((yield* both("no callbacks", () => ({ body: { callbacks: [] } }))).status, 400)
+        assert.strictEqual((yield* both("too deep", (run) => ({
+          headers: json,
+          body: JSON.stringify({ callbacks: [item(run, { output: JSON.parse("[".repeat(200) + "]".repeat(200)) })] })
+        }))).status, 400)
+        assert.strictEqual((yield* both("over the body limit", (run) => ({
+          body: { callbacks: [item(run, { output: { text: "x".repeat(5 * 1024 * 1024) } })] }
+        }))).status, 413)
         assert.strictEqual((yield* both("an unknown envelope field", (run) => ({ body: { callbacks: [item(run)], extra: 1 } }))).status, 400)
         assert.strictEqual((yield* both("too many", (run) => ({ body: { callbacks: Array.from({ length: 101 }, () => item(run)) } }))).status, 400)
         const cases: ReadonlyArray<readonly [string, number, (run: Run, other: Run) => unknown]> = [
@@ -155,6 +162,8 @@ for (const [name, database] of databases) {
           ["the other run's credential", 401, (run, other) => item(run, { callbackToken: other.token })],
           ["another attempt", 401, (run) => item(run, { attempt: 2 })],
           ["a path outside the scope", 400, (run) => item(run, { outputPath: `runs/trun_other1/outputs/${run.runId}.json` })],
+          ["a NUL byte in a path", 400, (run) => item(run, { logsPath: `runs/${run.runId}/logs/\u0000.jsonl` })],
+          ["an inline output over the limit", 400, (run) => item(run, { output: { text: "x".repeat(200) } })],
           ["not an item", 400, () => "not an item"],
           ["a run id that is not a string", 400, () => ({ runId: 7 })]
         ]
