@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto"
-import { Context, Data, Effect, Layer, ParseResult, Redacted, Schema } from "effect"
+import { Context, Data, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
 import { openJwe, sealJwe, signJws, verifyJws } from "./internal/CompactTokens.js"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
 
@@ -47,6 +47,16 @@ export interface CryptoShape {
   readonly openStorageToken: (token: string, nowMs: number) => Effect.Effect<OpenedGrant, InvalidToken>
   readonly signCredential: (claims: CredentialClaims, nowMs: number, ttlSeconds: number) => Effect.Effect<string>
   readonly verifyCredential: (token: string, nowMs: number) => Effect.Effect<CredentialClaims, InvalidToken>
+  /**
+   * The same four as plain functions, for code already inside one effect that handles many tokens
+   * at once (a grouped dispatch, a group of callbacks): no runtime step per token.
+   */
+  readonly sync: {
+    readonly sealStorageToken: (grant: StorageGrant, nowMs: number, ttlSeconds: number) => string
+    readonly openStorageToken: (token: string, nowMs: number) => Either.Either<OpenedGrant, InvalidToken>
+    readonly signCredential: (claims: CredentialClaims, nowMs: number, ttlSeconds: number) => string
+    readonly verifyCredential: (token: string, nowMs: number) => Either.Either<CredentialClaims, InvalidToken>
+  }
 }
 
 export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, CryptoShape>() {
@@ -59,7 +69,7 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
 
-const decodeGrant = Schema.decodeUnknown(Schema.Struct({
+const decodeGrant = Schema.decodeUnknownEither(Schema.Struct({
   runId: Schema.String,
   tsk: Schema.String,
   att: Schema.Int,
@@ -68,7 +78,7 @@ const decodeGrant = Schema.decodeUnknown(Schema.Struct({
   backend: StorageBackendConfig,
   exp: Schema.Number
 }))
-const decodeClaims = Schema.decodeUnknown(
+const decodeClaims = Schema.decodeUnknownEither(
   Schema.Union(
     Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String }),
     Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int, scp: Schema.optional(Schema.String) })
@@ -125,69 +135,79 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
     })
     const checks = (audience: string, nowMs: number) => ({ issuer: ISSUER, audience, nowSeconds: seconds(nowMs) })
 
-    return {
-      sealStorageToken: (grant, nowMs, ttlSeconds) =>
-        Effect.sync(() =>
-          sealJwe({
-            runId: grant.runId,
-            tsk: grant.taskId,
-            att: grant.attempt,
-            scp: grant.scope,
-            inp: grant.inputPath,
-            backend: grant.backend,
-            ...registered(STORAGE_AUDIENCE, nowMs, ttlSeconds)
-          }, encryptionKey)
-        ),
-      openStorageToken: (token, nowMs) =>
-        Effect.try({
+    const sealStorageToken = (grant: StorageGrant, nowMs: number, ttlSeconds: number): string =>
+      sealJwe({
+        runId: grant.runId,
+        tsk: grant.taskId,
+        att: grant.attempt,
+        scp: grant.scope,
+        inp: grant.inputPath,
+        backend: grant.backend,
+        ...registered(STORAGE_AUDIENCE, nowMs, ttlSeconds)
+      }, encryptionKey)
+
+    const openStorageToken = (token: string, nowMs: number): Either.Either<OpenedGrant, InvalidToken> =>
+      Either.flatMap(
+        Either.try({
           try: () => openJwe(token, encryptionKey, checks(STORAGE_AUDIENCE, nowMs)),
           catch: invalid("storage token rejected")
-        }).pipe(
-          Effect.flatMap((payload) => Effect.mapError(decodeGrant(payload), malformed("storage token malformed"))),
-          Effect.map((g): OpenedGrant => ({
-            runId: g.runId,
-            taskId: g.tsk,
-            attempt: g.att,
-            scope: g.scp,
-            inputPath: g.inp,
-            backend: g.backend,
-            expiresAtMs: g.exp * 1000
-          }))
-        ),
-      signCredential: (claims, nowMs, ttlSeconds) =>
-        Effect.sync(() => {
-          const stamped = registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
-          const token = signJws({
-            ...(claims._tag === "Service"
-              ? { kind: "service", sub: claims.serviceId }
-              : { kind: "run", att: claims.attempt, sub: claims.runId, ...(claims.scope === undefined ? {} : { scp: claims.scope }) }),
-            ...stamped
-          }, signingKey)
-          remember(token, claimsOf(claims), stamped.exp)
-          return token
         }),
-      verifyCredential: (token, nowMs) => {
-        const seen = known.get(token)
-        if (seen !== undefined && seen.exp > seconds(nowMs)) return Effect.succeed(seen.claims)
-        return Effect.try({
+        (payload) =>
+          Either.match(decodeGrant(payload), {
+            onLeft: (error) => Either.left(malformed("storage token malformed")(error)),
+            onRight: (g) =>
+              Either.right({
+                runId: g.runId,
+                taskId: g.tsk,
+                attempt: g.att,
+                scope: g.scp,
+                inputPath: g.inp,
+                backend: g.backend,
+                expiresAtMs: g.exp * 1000
+              })
+          })
+      )
+
+    const signCredential = (claims: CredentialClaims, nowMs: number, ttlSeconds: number): string => {
+      const stamped = registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
+      const token = signJws({
+        ...(claims._tag === "Service"
+          ? { kind: "service", sub: claims.serviceId }
+          : { kind: "run", att: claims.attempt, sub: claims.runId, ...(claims.scope === undefined ? {} : { scp: claims.scope }) }),
+        ...stamped
+      }, signingKey)
+      remember(token, claimsOf(claims), stamped.exp)
+      return token
+    }
+
+    const verifyCredential = (token: string, nowMs: number): Either.Either<CredentialClaims, InvalidToken> => {
+      const seen = known.get(token)
+      if (seen !== undefined && seen.exp > seconds(nowMs)) return Either.right(seen.claims)
+      return Either.flatMap(
+        Either.try({
           try: () => verifyJws(token, signingKey, checks(WORKER_AUDIENCE, nowMs)),
           catch: invalid("credential rejected")
-        }).pipe(
-          Effect.flatMap((payload) =>
-            decodeClaims(payload).pipe(
-              Effect.mapError(malformed("credential malformed")),
-              Effect.map((c) =>
-                remember(
-                  token,
-                  c.kind === "service"
-                    ? { _tag: "Service", serviceId: c.sub }
-                    : { _tag: "Run", runId: c.sub, attempt: c.att, ...(c.scp === undefined ? {} : { scope: c.scp }) },
-                  payload["exp"] as number
-                )
-              )
-            )
-          )
-        )
-      }
+        }),
+        (payload) =>
+          Either.match(decodeClaims(payload), {
+            onLeft: (error) => Either.left(malformed("credential malformed")(error)),
+            onRight: (c) =>
+              Either.right(remember(
+                token,
+                c.kind === "service"
+                  ? { _tag: "Service", serviceId: c.sub }
+                  : { _tag: "Run", runId: c.sub, attempt: c.att, ...(c.scp === undefined ? {} : { scope: c.scp }) },
+                payload["exp"] as number
+              ))
+          })
+      )
+    }
+
+    return {
+      sealStorageToken: (grant, nowMs, ttlSeconds) => Effect.sync(() => sealStorageToken(grant, nowMs, ttlSeconds)),
+      openStorageToken: (token, nowMs) => Effect.suspend(() => openStorageToken(token, nowMs)),
+      signCredential: (claims, nowMs, ttlSeconds) => Effect.sync(() => signCredential(claims, nowMs, ttlSeconds)),
+      verifyCredential: (token, nowMs) => Effect.suspend(() => verifyCredential(token, nowMs)),
+      sync: { sealStorageToken, openStorageToken, signCredential, verifyCredential }
     }
   })

@@ -4,7 +4,7 @@ import { parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext
 import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Cause, Clock, Effect, Either, Exit, Option, ParseResult, type Tracer } from "effect"
-import { checkCallbackScope } from "./CallbackScope.js"
+import { callbackScopeIssue } from "./CallbackScope.js"
 import type { Conflict, NotFound, ValidationError } from "@pipeweave/domain/Errors"
 import { Callbacks } from "./Callbacks.js"
 import type { ResultApplied } from "./RunResults.js"
@@ -40,61 +40,60 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
     const crypto = yield* Crypto
     const slots = yield* RunSlots
 
-    /** An item's credential, fields and paths checked: its payload, or the answer that refuses it. */
-    const checkItem = (raw: unknown, runId: string, nowMs: number): Effect.Effect<Either.Either<CallbackPayload, Answer>> =>
-      Effect.gen(function*() {
-        const token = fieldOf(raw, "callbackToken")
-        if (typeof token !== "string" || token.length === 0) {
-          return Either.left(refused(401, "Unauthorized", "missing callbackToken (the run credential of the dispatch)"))
-        }
-        const claims = yield* Effect.either(crypto.verifyCredential(token, nowMs))
-        if (Either.isLeft(claims)) {
-          return Either.left(
-            refused(401, "Unauthorized", "invalid worker credential (is PIPEWEAVE_SECRET_KEY the same on worker and orchestrator?)")
-          )
-        }
-        const attempt = fieldOf(raw, "attempt")
-        const claim = claims.right
-        if (claim._tag !== "Run" || claim.runId !== runId || claim.attempt !== attempt) {
-          return Either.left(refused(401, "Unauthorized", `the credential is not for run ${runId} attempt ${String(attempt)}`))
-        }
-        const decoded = decodeItem(raw, { errors: "first" })
-        if (Either.isLeft(decoded)) {
-          const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
-          const field = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join(".")
-          return Either.left(refused(400, "ValidationError", issue?.message ?? "invalid callback", field))
-        }
-        const payload = payloadOf(decoded.right)
-        const inScope = yield* Effect.either(checkCallbackScope(runId, claim.scope, payload))
-        return Either.isLeft(inScope)
-          ? Either.left(refused(400, inScope.left._tag, inScope.left.message, inScope.left.field))
-          : Either.right(payload)
-      }).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.as(
-            Effect.logError("a grouped callback failed", Cause.pretty(cause)),
-            Either.left(refused(500, "InternalError", "the callback could not be applied"))
-          )
+    /**
+     * An item's credential, fields and paths checked, without a runtime step: its payload, or the
+     * answer that refuses it. Throws only on a defect (see `apply`).
+     */
+    const checkItem = (raw: unknown, runId: string, nowMs: number): Either.Either<CallbackPayload, Answer> => {
+      const token = fieldOf(raw, "callbackToken")
+      if (typeof token !== "string" || token.length === 0) {
+        return Either.left(refused(401, "Unauthorized", "missing callbackToken (the run credential of the dispatch)"))
+      }
+      const claims = crypto.sync.verifyCredential(token, nowMs)
+      if (Either.isLeft(claims)) {
+        return Either.left(
+          refused(401, "Unauthorized", "invalid worker credential (is PIPEWEAVE_SECRET_KEY the same on worker and orchestrator?)")
         )
-      )
+      }
+      const attempt = fieldOf(raw, "attempt")
+      const claim = claims.right
+      if (claim._tag !== "Run" || claim.runId !== runId || claim.attempt !== attempt) {
+        return Either.left(refused(401, "Unauthorized", `the credential is not for run ${runId} attempt ${String(attempt)}`))
+      }
+      const decoded = decodeItem(raw, { errors: "first" })
+      if (Either.isLeft(decoded)) {
+        const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
+        const field = issue === undefined || issue.path.length === 0 ? undefined : issue.path.join(".")
+        return Either.left(refused(400, "ValidationError", issue?.message ?? "invalid callback", field))
+      }
+      const payload = payloadOf(decoded.right)
+      const outside = callbackScopeIssue(runId, claim.scope, payload)
+      return outside === undefined ? Either.right(payload) : Either.left(refused(400, outside._tag, outside.message, outside.field))
+    }
 
-    /** What an applied item is answered. */
-    const answerOf = (exit: Exit.Exit<ResultApplied, ValidationError | NotFound | Conflict>): Effect.Effect<Answer> =>
+    /** `checkItem`, a defect in it logged and answered 500 (the other items go on). */
+    const checkItemOrAnswer = (raw: unknown, runId: string, nowMs: number): Effect.Effect<Either.Either<CallbackPayload, Answer>> => {
+      try {
+        return Effect.succeed(checkItem(raw, runId, nowMs))
+      } catch (defect) {
+        return Effect.as(
+          Effect.logError("a grouped callback failed", Cause.pretty(Cause.die(defect))),
+          Either.left(refused(500, "InternalError", "the callback could not be applied"))
+        )
+      }
+    }
+
+    /** What an applied item is answered: its status, or its refusal; `undefined` for a defect. */
+    const answerOf = (exit: Exit.Exit<ResultApplied, ValidationError | NotFound | Conflict>): Answer | undefined =>
       Exit.match(exit, {
-        onSuccess: (applied) => Effect.succeed<Answer>({ status: 200, runStatus: applied.status }),
+        onSuccess: (applied): Answer => ({ status: 200, runStatus: applied.status }),
         onFailure: (cause) =>
           Option.match(Cause.failureOption(cause), {
-            onSome: (e): Effect.Effect<Answer> =>
-              Effect.succeed(
-                e._tag === "ValidationError"
-                  ? refused(400, e._tag, e.message, e.field)
-                  : refused(e._tag === "NotFound" ? 404 : 409, e._tag, e.message)
-              ),
-            onNone: () =>
-              Effect.as(
-                Effect.logError("a grouped callback failed", Cause.pretty(cause)),
-                refused(500, "InternalError", "the callback could not be applied")
-              )
+            onSome: (e): Answer =>
+              e._tag === "ValidationError"
+                ? refused(400, e._tag, e.message, e.field)
+                : refused(e._tag === "NotFound" ? 404 : 409, e._tag, e.message),
+            onNone: () => undefined
           })
       })
 
@@ -135,14 +134,23 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
           seen.add(runId)
           const span = traced ? yield* openItemSpan(raw, runId) : undefined
           if (span !== undefined) spans.set(index, span)
-          const checked = yield* (span === undefined ? checkItem(raw, runId, nowMs) : Effect.withParentSpan(checkItem(raw, runId, nowMs), span))
+          const checked = yield* (span === undefined
+            ? checkItemOrAnswer(raw, runId, nowMs)
+            : Effect.withParentSpan(Effect.suspend(() => checkItemOrAnswer(raw, runId, nowMs)), span))
           answers.push(Either.isLeft(checked) ? checked.left : { status: 0 })
           if (Either.isRight(checked)) accepted.push({ index, runId, payload: checked.right })
         }
         if (accepted.length > 0) {
           const outcomes = yield* Effect.exit(callbacks.applyAll(accepted)).pipe(slots.freeFor(accepted.map(({ runId }) => runId)))
           for (const [i, { index }] of accepted.entries()) {
-            answers[index] = yield* answerOf(Exit.isSuccess(outcomes) ? outcomes.value[i]! : Exit.failCause(outcomes.cause))
+            const exit = Exit.isSuccess(outcomes) ? outcomes.value[i]! : Exit.failCause(outcomes.cause)
+            const answer = answerOf(exit)
+            if (answer !== undefined) {
+              answers[index] = answer
+              continue
+            }
+            yield* Effect.logError("a grouped callback failed", Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
+            answers[index] = refused(500, "InternalError", "the callback could not be applied")
           }
         }
         if (spans.size > 0) {

@@ -5,7 +5,7 @@ import { OrchestratorConfig } from "../Config.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
-import { checkCallbackPaths } from "./CallbackPaths.js"
+import { callbackPathsIssue } from "./CallbackPaths.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
 import { type ResultApplied, RunResults, type ScopeCheck } from "./RunResults.js"
 import { boundedErrorDetails } from "./WorkerErrorText.js"
@@ -74,7 +74,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
       if (payload.status === "success" && payload.selectedNext !== undefined && payload.selectedNext.length > 0) {
         yield* checkSelection(runId, payload.selectedNext)
       }
-      const check = (pipelineRunId: string | null) => checkCallbackPaths(runId, pipelineRunId, payload)
+      const check: ScopeCheck = (pipelineRunId) => callbackPathsIssue(runId, pipelineRunId, payload)
       const applied = payload.status === "success"
         ? results.complete(runId, payload.attempt, successOf(payload, outputInline), check)
         : results.fail(runId, payload.attempt, {
@@ -120,7 +120,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
           runId,
           attempt: payload.attempt,
           result: successOf(payload, outputInline.right),
-          check: (pipelineRunId) => checkCallbackPaths(runId, pipelineRunId, payload)
+          check: (pipelineRunId) => callbackPathsIssue(runId, pipelineRunId, payload)
         })
       }
       const written = batch.length === 0 ? [] : yield* results.completeDispatched(batch)

@@ -1,4 +1,4 @@
-import { Chunk, Deferred, Effect, Either, type Exit, Option, Queue } from "effect"
+import { Deferred, Effect, Either, Exit, Option, Queue } from "effect"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorConfig } from "../Config.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
@@ -8,11 +8,18 @@ import { Wakeups } from "./Wakeups.js"
 
 const MAX_BATCH = 200
 
-interface Pending {
+interface Completion {
   readonly runId: string
   readonly attempt: number
   readonly result: AttemptSuccess
-  readonly done: Deferred.Deferred<TransitionedRun, NotFound | Conflict>
+}
+
+type Outcome = Exit.Exit<TransitionedRun, NotFound | Conflict>
+
+/** Completions queued together (one callback, or a group of them), settled together. */
+interface Pending {
+  readonly items: ReadonlyArray<Completion>
+  readonly done: Deferred.Deferred<ReadonlyArray<Outcome>>
 }
 
 /**
@@ -40,7 +47,7 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
      * Completes `items` and, unless a task type may have a concurrency limit, claims due runs into
      * the free slots, dispatched once written; the runs completed.
      */
-    const completeClaiming = (items: ReadonlyArray<Pending>) =>
+    const completeClaiming = (items: ReadonlyArray<Completion>) =>
       Effect.gen(function*() {
         let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
         const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
@@ -60,43 +67,53 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
         return completed
       })
 
-    const settle = (item: Pending, run: TransitionedRun | undefined) =>
-      run === undefined
-        ? Deferred.complete(item.done, taskRuns.explainMiss(item.runId, item.attempt))
-        : Deferred.succeed(item.done, run)
+    /** Each completion's outcome: its run as written, or why it was not (looked up). */
+    const outcomesOf = (items: ReadonlyArray<Completion>, byId: ReadonlyMap<string, TransitionedRun>) =>
+      Effect.forEach(items, (item): Effect.Effect<Outcome> => {
+        const run = byId.get(`${item.runId}#${item.attempt}`)
+        return run === undefined ? Effect.exit(taskRuns.explainMiss(item.runId, item.attempt)) : Effect.succeed(Exit.succeed(run))
+      })
+
+    /** The queued completions, up to about `MAX_BATCH` of them (whole groups only). */
+    const takeBatch = Effect.gen(function*() {
+      const groups = [yield* Queue.take(queue)]
+      // The callbacks applied in fibers of their own reach this queue one after another: a yield
+      // lets the rest of them join the first one's statement.
+      yield* Effect.yieldNow()
+      let size = groups[0]!.items.length
+      while (size < MAX_BATCH) {
+        const next = yield* Queue.poll(queue)
+        if (Option.isNone(next)) break
+        groups.push(next.value)
+        size += next.value.items.length
+      }
+      return groups
+    })
 
     const writeBatch = Effect.gen(function*() {
-      const first = yield* Queue.take(queue)
-      // The callbacks of one group are applied in fibers of their own that reach this queue one
-      // after another: a yield lets the rest of them join the first one's statement.
-      yield* Effect.yieldNow()
-      const items = [first, ...Chunk.toReadonlyArray(yield* Queue.takeUpTo(queue, MAX_BATCH - 1))]
+      const groups = yield* takeBatch
+      const items = groups.flatMap((group) => group.items)
       const written = yield* Effect.either(completeClaiming(items))
-      if (Either.isLeft(written)) {
-        yield* Effect.forEach(items, (item) =>
-          Deferred.complete(item.done, taskRuns.complete(item.runId, item.attempt, item.result)), { discard: true })
-        return
+      for (const group of groups) {
+        if (Either.isLeft(written)) {
+          const one = (item: Completion) => Effect.exit(taskRuns.complete(item.runId, item.attempt, item.result))
+          yield* Deferred.succeed(group.done, yield* Effect.forEach(group.items, one))
+          continue
+        }
+        const byId = new Map(written.right.map((run) => [`${run.id}#${run.attempt}`, run]))
+        yield* Deferred.succeed(group.done, yield* outcomesOf(group.items, byId))
       }
-      const byId = new Map(written.right.map((run) => [`${run.id}#${run.attempt}`, run]))
-      yield* Effect.forEach(items, (item) => settle(item, byId.get(`${item.runId}#${item.attempt}`)), { discard: true })
     })
 
     yield* Effect.forkScoped(Effect.forever(writeBatch))
 
-    const complete = (runId: string, attempt: number, result: AttemptSuccess) =>
-      Effect.flatMap(Deferred.make<TransitionedRun, NotFound | Conflict>(), (done) =>
-        Effect.zipRight(Queue.offer(queue, { runId, attempt, result, done }), Deferred.await(done)))
-
     /** Several completions queued at once (they go out in one statement); each one's outcome, in order. */
-    const completeAll = (items: ReadonlyArray<Omit<Pending, "done">>) =>
-      Effect.gen(function*() {
-        const pending: Array<Pending> = []
-        for (const item of items) pending.push({ ...item, done: yield* Deferred.make<TransitionedRun, NotFound | Conflict>() })
-        yield* Queue.offerAll(queue, pending)
-        const outcomes: Array<Exit.Exit<TransitionedRun, NotFound | Conflict>> = []
-        for (const item of pending) outcomes.push(yield* Effect.exit(Deferred.await(item.done)))
-        return outcomes
-      })
+    const completeAll = (items: ReadonlyArray<Completion>) =>
+      Effect.flatMap(Deferred.make<ReadonlyArray<Outcome>>(), (done) =>
+        Effect.zipRight(Queue.offer(queue, { items, done }), Deferred.await(done)))
+
+    const complete = (runId: string, attempt: number, result: AttemptSuccess) =>
+      Effect.flatMap(completeAll([{ runId, attempt, result }]), (outcomes) => outcomes[0]!)
 
     return { complete, completeAll } as const
   })

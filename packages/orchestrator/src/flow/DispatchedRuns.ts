@@ -22,7 +22,12 @@ export class DispatchedRuns extends Effect.Service<DispatchedRuns>()("@pipeweave
       remember: (runId: string, run: DispatchedRun) => Effect.sync(() => runs.set(runId, run)),
       /** What is remembered of `runId`, kept. */
       peek: (runId: string): DispatchedRun | undefined => runs.get(runId),
-      take: (runId: string) => Effect.sync(() => runs.take(runId))
+      take: (runId: string) => Effect.sync(() => runs.take(runId)),
+      /** `remember` and `take` as plain calls, for a whole group handled in one step. */
+      unsafeRemember: (runId: string, run: DispatchedRun): void => {
+        runs.set(runId, run)
+      },
+      unsafeTake: (runId: string): DispatchedRun | undefined => runs.take(runId)
     }
   }
 }) {}

@@ -7,6 +7,7 @@ import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { formatTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { Crypto } from "@pipeweave/storage/Crypto"
+import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 import { Clock, Context, Duration, Effect, Exit, Fiber, Option, type Scope, type Stream, type Tracer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
@@ -82,24 +83,17 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const dispatched = yield* DispatchedRuns
     const structures = yield* StructureCache
 
-    const payloadFor = Spans.fn("Dispatcher.payloadFor")(function*(run: ClaimedRun, nowMs: number) {
+    /** A run's dispatch payload, its tokens sealed and signed at `nowMs`. */
+    const buildPayload = (
+      run: ClaimedRun,
+      nowMs: number,
+      backend: StorageBackendConfig,
+      structure: PipelineStructure | undefined
+    ): typeof DispatchPayload.Encoded => {
       const scope = StorageKeys.runScope(run.id, run.pipelineRunId)
       const ttl = run.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS
-      const backend = yield* Option.match(backends.get(run.storageBackend), {
-        onNone: () => Effect.dieMessage(`storage backend '${run.storageBackend}' of ${run.id} is no longer configured`),
-        onSome: (b) => Effect.succeed(b.config)
-      })
-      const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
       const inputInline = run.inputInline ?? run.pipelineInputInline
-      const [storageToken, callbackToken] = yield* Effect.zip(
-        crypto.sealStorageToken(
-          { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
-          nowMs,
-          ttl
-        ),
-        crypto.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
-      )
-      const payload: typeof DispatchPayload.Encoded = {
+      return {
         runId: run.id,
         taskId: run.taskId,
         pipelineRunId: run.pipelineRunId,
@@ -122,11 +116,48 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         assetsPrefix: StorageKeys.assetsPrefix(scope, run.id),
         logsPath: StorageKeys.logs(scope, run.id),
         inlineLimitBytes: config.inlinePayloadBytes,
-        storageToken,
-        callbackToken
+        storageToken: crypto.sync.sealStorageToken(
+          { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
+          nowMs,
+          ttl
+        ),
+        callbackToken: crypto.sync.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
       }
-      return payload
+    }
+
+    const payloadFor = Spans.fn("Dispatcher.payloadFor")(function*(run: ClaimedRun, nowMs: number) {
+      const backend = yield* Option.match(backends.get(run.storageBackend), {
+        onNone: () => Effect.dieMessage(`storage backend '${run.storageBackend}' of ${run.id} is no longer configured`),
+        onSome: (b) => Effect.succeed(b.config)
+      })
+      const structure = run.pipelineRunId === null ? undefined : yield* structures.get(run.pipelineRunId, run.structure)
+      return buildPayload(run, nowMs, backend, structure)
     })
+
+    const remember = (run: ClaimedRun, nowMs: number) =>
+      dispatched.unsafeRemember(run.id, {
+        taskId: run.taskId,
+        dispatchedAtMs: nowMs,
+        pipelineRunId: run.pipelineRunId,
+        hasIdempotencyKey: run.hasIdempotencyKey
+      })
+
+    /**
+     * `prepare` without a runtime step, for a standalone run whose backend is configured (the
+     * common case of a grouped dispatch); `undefined` otherwise (and on a defect), for `prepare`.
+     */
+    const prepareNow = (run: ClaimedRun, nowMs: number): typeof DispatchPayload.Encoded | undefined => {
+      if (run.pipelineRunId !== null) return undefined
+      const backend = backends.get(run.storageBackend)
+      if (Option.isNone(backend)) return undefined
+      try {
+        const payload = buildPayload(run, nowMs, backend.value.config, undefined)
+        remember(run, nowMs)
+        return payload
+      } catch {
+        return undefined
+      }
+    }
 
     const failBeforeStart = (run: ClaimedRun, error: string) =>
       results.fail(
@@ -177,12 +208,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     /** Records the run as dispatched and builds its payload. */
     const prepare = Spans.fn("Dispatcher.prepare")(function*(run: ClaimedRun) {
       const nowMs = yield* Clock.currentTimeMillis
-      yield* dispatched.remember(run.id, {
-        taskId: run.taskId,
-        dispatchedAtMs: nowMs,
-        pipelineRunId: run.pipelineRunId,
-        hasIdempotencyKey: run.hasIdempotencyKey
-      })
+      remember(run, nowMs)
       return yield* payloadFor(run, nowMs)
     })
 
@@ -311,7 +337,9 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     /**
      * Dispatches `runs`, all chosen for the instance at `workerUrl`, in one `POST {workerUrl}/dispatches`.
      * Each run keeps its own trace and `around` (its bookkeeping) and gets the outcome a single
-     * dispatch with the same answer would get: its item's decision, or the ack that says it ran; a
+     * dispatch with the same answer would get (untraced runs the worker reports done, from a worker
+     * known to answer, are settled together as `delivered` instead, as each batch of the answer's
+     * lines is read): its item's decision, or the ack that says it ran; a
      * transport outcome (never connected, no answer in time, connection lost) applies to every run
      * still waiting, and a run still waiting at its own deadline gets `Timeout` then. A run whose
      * payload cannot be built is left out of the request. Runs are handled in turn by this one
@@ -321,7 +349,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       runs: ReadonlyArray<ClaimedRun>,
       workerUrl: string,
       claim: ClaimTiming,
-      around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>
+      around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>,
+      delivered: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void>
     ) =>
       Effect.gen(function*() {
         const traced = yield* tracingEnabled
@@ -342,9 +371,16 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
 
         const sent: Array<GroupItem> = []
         const bodies: Array<string> = []
+        const nowMs = yield* Clock.currentTimeMillis
         for (const run of runs) {
           const span = traced ? yield* openDispatchSpan(run, claim) : undefined
           const item: GroupItem = { run, span, deadlineMs: Duration.toMillis(answerTimeout(run)), settled: false }
+          const ready = span === undefined ? prepareNow(run, nowMs) : undefined
+          if (ready !== undefined) {
+            bodies.push(JSON.stringify(ready))
+            sent.push(item)
+            continue
+          }
           const payload = yield* Effect.exit(span === undefined ? prepare(run) : inSpan(span, prepare(run)))
           if (Exit.isFailure(payload)) {
             yield* settle(item, Effect.failCause(payload.cause))
@@ -355,6 +391,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           sent.push(item)
         }
         if (sent.length === 0) return
+
+        /** Untraced runs reported done, settled as one batch once the lines read so far are handled. */
+        let done: Array<ClaimedRun> = []
+        const settleDone = Effect.suspend(() => {
+          if (done.length === 0) return Effect.void
+          const runs = done
+          done = []
+          return Effect.uninterruptible(delivered(runs))
+        })
 
         /** Answers each run still waiting `Timeout` at its own deadline: one fiber for the group, not a timer per run. */
         const deadlines = Effect.gen(function*() {
@@ -380,8 +425,16 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           },
           onDone: (runId) => {
             const item = byRunId.get(runId)
-            return item === undefined ? Effect.void : answer(item, { _tag: "Status", status: 200, text: "" })
-          }
+            if (item === undefined || item.settled) return Effect.void
+            if (item.span === undefined && !down.has(workerUrl)) {
+              item.settled = true
+              pressing.delete(workerUrl)
+              done.push(item.run)
+              return Effect.void
+            }
+            return answer(item, { _tag: "Status", status: 200, text: "" })
+          },
+          afterLines: () => settleDone
         }
         const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
           Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
@@ -404,7 +457,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
         )
         yield* Fiber.interrupt(watchdog)
-        yield* Effect.forEach(sent, (item) => answer(item, outcome), { discard: true })
+        yield* settleDone
+        yield* Effect.forEach(sent.filter((item) => !item.settled), (item) => answer(item, outcome), { discard: true })
       })
 
     return { dispatch, dispatchGroup } as const

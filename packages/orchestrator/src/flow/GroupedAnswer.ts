@@ -10,6 +10,8 @@ export interface GroupedAnswerHandlers {
   readonly onDecision: (index: number, runId: string, status: number, error: string | undefined) => Effect.Effect<void>
   /** An accepted item finished. */
   readonly onDone: (runId: string) => Effect.Effect<void>
+  /** After the lines that arrived together were handled (and at the end of the answer). */
+  readonly afterLines?: () => Effect.Effect<void>
 }
 
 /**
@@ -57,6 +59,7 @@ const linesHandler = (handlers: GroupedAnswerHandlers) => {
       const done = decodeDone(line)
       if (Either.isRight(done)) then(handlers.onDone(done.right.done.runId))
     }
+    if (handlers.afterLines !== undefined) then(handlers.afterLines())
     return effect
   }
 }

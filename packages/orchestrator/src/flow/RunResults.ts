@@ -39,10 +39,20 @@ export interface LockedCompletion extends ResultApplied {
 /** The pipeline run a result is applied under, locked, and the task the run is of. */
 export type PipelineLock = Option.Option<{ readonly run: LockedRun; readonly taskId: string }>
 
-/** Refuses a reported result whose paths are not in the run's scope (given its pipeline run), before anything changes. */
-export type ScopeCheck<E = ValidationError> = (pipelineRunId: string | null) => Effect.Effect<void, E>
+/**
+ * Refuses a reported result whose paths are not in the run's scope (given its pipeline run), before
+ * anything changes: the error that refuses it, or `undefined`.
+ */
+export type ScopeCheck<E = ValidationError> = (pipelineRunId: string | null) => E | undefined
 
-const noCheck: ScopeCheck<never> = () => Effect.void
+const noCheck: ScopeCheck<never> = () => undefined
+
+/** `check` as an effect that fails with its refusal. */
+const checked = <E>(check: ScopeCheck<E>, pipelineRunId: string | null): Effect.Effect<void, E> =>
+  Effect.suspend(() => {
+    const refused = check(pipelineRunId)
+    return refused === undefined ? Effect.void : Effect.fail(refused)
+  })
 
 const pipelineRunIdOf = (pipeline: PipelineLock): string | null =>
   Option.match(pipeline, { onNone: () => null, onSome: ({ run }) => run.id })
@@ -198,7 +208,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     ) {
       const hint = yield* dispatched.take(runId)
       const applied = yield* underLock(runId, (pipeline) =>
-        Effect.zipRight(check(pipelineRunIdOf(pipeline)), failLocked(runId, attempt, failure, pipeline, onlyIn)))
+        Effect.zipRight(checked(check, pipelineRunIdOf(pipeline)), failLocked(runId, attempt, failure, pipeline, onlyIn)))
       yield* record(applied, hint)
       yield* wakeups.wake
       return applied
@@ -223,16 +233,18 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       for (const [index, item] of items.entries()) {
         const hint = dispatched.peek(item.runId)
         if (hint === undefined || hint.pipelineRunId !== null || hint.hasIdempotencyKey) continue
-        const checked = yield* Effect.exit(item.check(null))
-        if (Exit.isFailure(checked)) {
-          outcomes[index] = Exit.failCause(checked.cause)
+        const refused = item.check(null)
+        if (refused !== undefined) {
+          outcomes[index] = Exit.fail(refused)
           continue
         }
-        yield* dispatched.take(item.runId)
+        dispatched.unsafeTake(item.runId)
         batch.push({ index, hint })
       }
       if (batch.length === 0) return outcomes
       const written = yield* batches.completeAll(batch.map(({ index }) => items[index]!))
+      const nowMs = yield* Clock.currentTimeMillis
+      const recorded: Array<Parameters<typeof metrics.attemptsApplied>[0][number]> = []
       for (const [i, { hint, index }] of batch.entries()) {
         const exit = written[i]!
         if (Exit.isFailure(exit)) {
@@ -246,10 +258,13 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
           outcome: "completed",
           errorCode: null
         }
-        yield* record(applied, hint)
+        recorded.push({ taskId: applied.taskId, outcome: "completed", errorCode: null, durationMs: nowMs - hint.dispatchedAtMs })
         outcomes[index] = Exit.succeed(applied)
       }
-      if (outcomes.some((exit) => exit !== undefined && Exit.isSuccess(exit))) yield* wakeIfTypesLimited
+      if (recorded.length > 0) {
+        yield* metrics.attemptsApplied(recorded)
+        yield* wakeIfTypesLimited
+      }
       return outcomes
     })
 
@@ -277,7 +292,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       }
       const transition = routing.planCompletion(seen, hint.taskId, result.selectedNext)
       if (transition === undefined) return Option.none<ResultApplied>()
-      yield* check(pipelineRunId)
+      yield* checked(check, pipelineRunId)
       let run = Option.none<TransitionedRun>()
       const { passNeeded } = yield* inline.claimingWrite(transition.start.length, (limit, orchestratorId) =>
         taskRuns.completePlanned(runId, attempt, result, { pipelineRunId, transition, expected: seen.routing }, {
@@ -320,7 +335,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       const mayHoldKey = hint?.hasIdempotencyKey ?? true
       const { passNeeded, value: applied } = yield* inline.transact(
         Effect.flatMap(pipelineRuns.lockOf(runId), (pipeline) =>
-          Effect.zipRight(check(pipelineRunIdOf(pipeline)), completeLocked(runId, attempt, result, pipeline, mayHoldKey))),
+          Effect.zipRight(checked(check, pipelineRunIdOf(pipeline)), completeLocked(runId, attempt, result, pipeline, mayHoldKey))),
         (done) => done.madePending
       )
       yield* record(applied, hint)

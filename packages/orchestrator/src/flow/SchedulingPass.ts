@@ -69,6 +69,8 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
             Effect.tap(metrics.dispatched),
             Effect.ensuring(slots.free([runId]))
           )
+        const delivered = (runs: ReadonlyArray<ClaimedRun>) =>
+          Effect.zipRight(metrics.dispatched("delivered", runs.length), slots.free(runs.map((run) => run.id)))
         const { groups, singles } = groupByInstance(claimed)
         for (const run of singles) {
           if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
@@ -78,7 +80,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
           yield* metrics.dispatchRequest("group")
           yield* FiberSet.run(
             dispatches,
-            Effect.interruptible(dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id)))
+            Effect.interruptible(dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id), delivered))
           )
         }
       })

@@ -115,18 +115,30 @@ export class OrchestratorMetrics extends Effect.Service<OrchestratorMetrics>()("
       errorCodes.add(code)
       return code
     }
+    const attemptApplied = (taskId: string, outcome: AttemptOutcome, errorCode: string | null, durationMs: number | undefined) => {
+      m.attempts.inc({ task: taskId, outcome, error_code: codeLabel(errorCode) })
+      if (outcome === "retry-scheduled") m.retries.inc({ task: taskId })
+      else m.runsEnded.inc({ task: taskId, status: outcome === "completed" ? "completed" : "failed" })
+      if (durationMs !== undefined) m.attemptDuration.observe({ task: taskId, outcome }, durationMs / 1000)
+    }
     return {
       attemptApplied: (
         taskId: string,
         outcome: AttemptOutcome,
         errorCode: string | null,
         durationMs: number | undefined
+      ) => Effect.sync(() => attemptApplied(taskId, outcome, errorCode, durationMs)),
+      /** `attemptApplied` for several attempts at once. */
+      attemptsApplied: (
+        attempts: ReadonlyArray<{
+          readonly taskId: string
+          readonly outcome: AttemptOutcome
+          readonly errorCode: string | null
+          readonly durationMs: number | undefined
+        }>
       ) =>
         Effect.sync(() => {
-          m.attempts.inc({ task: taskId, outcome, error_code: codeLabel(errorCode) })
-          if (outcome === "retry-scheduled") m.retries.inc({ task: taskId })
-          else m.runsEnded.inc({ task: taskId, status: outcome === "completed" ? "completed" : "failed" })
-          if (durationMs !== undefined) m.attemptDuration.observe({ task: taskId, outcome }, durationMs / 1000)
+          for (const a of attempts) attemptApplied(a.taskId, a.outcome, a.errorCode, a.durationMs)
         }),
       claimed: (durationMs: number, runs: ReadonlyArray<{ readonly taskId: string; readonly availableAt: Date }>, nowMs: number) =>
         Effect.sync(() => {
@@ -134,7 +146,7 @@ export class OrchestratorMetrics extends Effect.Service<OrchestratorMetrics>()("
           if (runs.length > 0) m.claimed.inc(runs.length)
           for (const run of runs) m.dispatchLatency.observe({ task: run.taskId }, Math.max(0, nowMs - run.availableAt.getTime()) / 1000)
         }),
-      dispatched: (outcome: string) => Effect.sync(() => m.dispatches.inc({ outcome })),
+      dispatched: (outcome: string, runs = 1) => Effect.sync(() => m.dispatches.inc({ outcome }, runs)),
       dispatchRequest: (kind: "single" | "group") => Effect.sync(() => m.dispatchRequests.inc({ kind })),
       httpRequest: (method: string, route: string, status: number, durationMs: number) =>
         Effect.sync(() => {
