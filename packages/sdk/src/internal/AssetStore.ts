@@ -2,7 +2,7 @@ import type { FileSystem, Path } from "@effect/platform"
 import { isSafeAssetKey } from "@pipeweave/domain/StorageKeys"
 import type { AssetRef } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
-import { Effect, Ref } from "effect"
+import { Effect } from "effect"
 import { contentTypes, decodeAsset, encodeAsset } from "./assetCodec.js"
 import { type AssetError, AssetNotFound, InvalidAsset, StorageFailure } from "./AttemptErrors.js"
 
@@ -27,6 +27,8 @@ export interface AssetStore {
   readonly getPath: (key: string) => Effect.Effect<string, AssetError>
   readonly upload: Effect.Effect<Record<string, AssetRef>, StorageFailure>
   readonly discard: Effect.Effect<void>
+  /** Whether an asset was added or the temp dir created: else `upload` has nothing to do and `discard` neither. */
+  readonly unsafeUsed: () => boolean
 }
 
 const reason = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
@@ -49,16 +51,19 @@ export const makeAssetStore = (options: {
 }): AssetStore => {
   const { fs, path } = options.files
   const { assetsPrefix, runDir, storage, upstream } = options
-  const added = Ref.unsafeMake(new Map<string, { readonly type: AssetType; readonly localPath: string }>())
-  const created = Ref.unsafeMake(false)
+  // Plain state, read and changed within one step of the effect that needs it (as a `Ref` would be).
+  let added = new Map<string, { readonly type: AssetType; readonly localPath: string }>()
+  let created = false
   const fsFailure = (what: string) => (cause: unknown) =>
     new StorageFailure({ message: `${what} in temp dir ${runDir}: ${reason(cause)}`, cause })
   const makeDirectory = (dir: string) =>
     fs.makeDirectory(dir, { recursive: true }).pipe(
-      Effect.zipRight(Ref.set(created, true)),
+      Effect.zipRight(Effect.sync(() => {
+        created = true
+      })),
       Effect.mapError((cause) => new StorageFailure({ message: `creating temp dir ${dir}: ${cause.message}`, cause }))
     )
-  const runDirReady = Effect.flatMap(Ref.get(created), (done) => done ? Effect.void : makeDirectory(runDir))
+  const runDirReady = Effect.suspend(() => created ? Effect.void : makeDirectory(runDir))
 
   const checkKey = (key: string, type: AssetType) =>
     !isSafeAssetKey(key)
@@ -68,16 +73,19 @@ export const makeAssetStore = (options: {
       : Effect.void
 
   const record = (key: string, type: AssetType, localPath: string) =>
-    Ref.update(added, (m) => new Map(m).set(key, { type, localPath })).pipe(Effect.as(assetsPrefix + key))
+    Effect.sync(() => {
+      added = new Map(added).set(key, { type, localPath })
+      return assetsPrefix + key
+    })
 
   const findUpstream = (key: string): Effect.Effect<UpstreamAsset, AssetNotFound> => {
     const slash = key.indexOf("/")
     const found = slash === -1
       ? upstream.find((a) => a.key === key)
       : upstream.find((a) => a.taskId === key.slice(0, slash) && a.key === key.slice(slash + 1))
-    return found !== undefined ? Effect.succeed(found) : Effect.flatMap(Ref.get(added), (m) =>
+    return found !== undefined ? Effect.succeed(found) : Effect.suspend(() =>
       Effect.fail(
-        new AssetNotFound({ key, available: [...m.keys(), ...upstream.map((a) => `${a.taskId}/${a.key}`)] })
+        new AssetNotFound({ key, available: [...added.keys(), ...upstream.map((a) => `${a.taskId}/${a.key}`)] })
       ))
   }
 
@@ -102,7 +110,7 @@ export const makeAssetStore = (options: {
       }),
     get: (key) =>
       Effect.gen(function*() {
-        const own = (yield* Ref.get(added)).get(key)
+        const own = added.get(key)
         if (own !== undefined) {
           const bytes = yield* fs.readFile(own.localPath).pipe(Effect.mapError(fsFailure(`reading asset '${key}'`)))
           return yield* Effect.try({ try: () => decodeAsset(own.type, bytes), catch: fsFailure(`decoding asset '${key}'`) })
@@ -116,7 +124,7 @@ export const makeAssetStore = (options: {
       }),
     getPath: (key) =>
       Effect.gen(function*() {
-        const own = (yield* Ref.get(added)).get(key)
+        const own = added.get(key)
         if (own !== undefined) return own.localPath
         const asset = yield* findUpstream(key)
         const dir = path.join(runDir, "@upstream", asset.taskId)
@@ -128,8 +136,9 @@ export const makeAssetStore = (options: {
         )
         return localPath
       }),
-    upload: Effect.flatMap(Ref.get(added), (assets) =>
-      assets.size === 0 ? Effect.succeed({}) : Effect.forEach(
+    upload: Effect.suspend(() => {
+      const assets = added
+      return assets.size === 0 ? Effect.succeed({}) : Effect.forEach(
         [...assets],
         ([key, { localPath, type }]) =>
           storage.putFile(assetsPrefix + key, localPath, contentTypes[type]).pipe(
@@ -137,8 +146,9 @@ export const makeAssetStore = (options: {
             Effect.mapError(storageFailure(`uploading asset '${key}'`))
           ),
         { concurrency: 4 }
-      ).pipe(Effect.map((entries) => Object.fromEntries(entries)))),
-    discard: Effect.flatMap(Ref.get(created), (done) =>
-      done ? fs.remove(runDir, { recursive: true }).pipe(Effect.ignore) : Effect.void)
+      ).pipe(Effect.map((entries) => Object.fromEntries(entries)))
+    }),
+    discard: Effect.suspend(() => created ? fs.remove(runDir, { recursive: true }).pipe(Effect.ignore) : Effect.void),
+    unsafeUsed: () => created || added.size > 0
   }
 }

@@ -113,49 +113,58 @@ export class AttemptTimers extends Context.Tag("@pipeweave/sdk/AttemptTimers")<A
     })
     yield* Effect.forkScoped(loop)
 
-    const register = (options: HeartbeatOptions) =>
-      Effect.withFiberRuntime<Watched>((fiber) =>
-        Effect.map(Clock.currentTimeMillis, (nowMs) => {
-          const entry: Watched = {
-            options,
-            parent: Context.getOption(fiber.currentContext, Tracer.ParentSpan),
-            traced: fiber.getFiberRef(FiberRef.currentTracerEnabled),
-            dueAtMs: nowMs + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
-            beating: undefined,
-            gone: false
-          }
-          watched.add(entry)
-          nudge(entry.dueAtMs)
-          return entry
-        })
-      )
+    /** The fiber's clock, read without a runtime step (a TestClock's time under test). */
+    const nowOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+      Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
 
-    const unregister = (entry: Watched) =>
-      Effect.suspend(() => {
-        entry.gone = true
-        watched.delete(entry)
-        return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
+    // Registration and its removal are plain functions, run inside the one step of their effects.
+    const register = (options: HeartbeatOptions) =>
+      Effect.withFiberRuntime<Watched>((fiber) => {
+        const entry: Watched = {
+          options,
+          parent: Context.getOption(fiber.currentContext, Tracer.ParentSpan),
+          traced: fiber.getFiberRef(FiberRef.currentTracerEnabled),
+          dueAtMs: nowOf(fiber) + Math.min(Duration.toMillis(firstBeatAfter), options.intervalMs),
+          beating: undefined,
+          gone: false
+        }
+        watched.add(entry)
+        nudge(entry.dueAtMs)
+        return Effect.succeed(entry)
       })
+
+    /** Stops `entry`'s beats; called where an effect is built lazily (a release). */
+    const unsafeUnregister = (entry: Watched): Effect.Effect<void> => {
+      entry.gone = true
+      watched.delete(entry)
+      return entry.beating === undefined ? Effect.void : Fiber.interrupt(entry.beating)
+    }
+
+    const unregister = (entry: Watched) => Effect.suspend(() => unsafeUnregister(entry))
 
     const heartbeats = (options: HeartbeatOptions) => Effect.asVoid(Effect.acquireRelease(register(options), unregister))
 
     const beatingDuring = <A, E, R>(effect: Effect.Effect<A, E, R>, options: HeartbeatOptions) =>
-      Effect.acquireUseRelease(register(options), () => effect, unregister)
+      Effect.acquireUseRelease(register(options), () => effect, unsafeUnregister)
 
     const interruptAfter = <A, E, R>(effect: Effect.Effect<A, E, R>, ms: number, onExpired: () => void) =>
-      Effect.withFiberRuntime<A, E, R>((fiber) =>
-        Effect.flatMap(Clock.currentTimeMillis, (nowMs) => {
-          const deadline: Deadline = { dueAtMs: nowMs + ms, fiber, onExpired }
-          deadlines.add(deadline)
-          nudge(deadline.dueAtMs)
-          // Removed once `effect` ends, without a finalizer: a fiber interrupted meanwhile leaves its
-          // deadline to expire, which then interrupts a fiber that has already ended (nothing).
-          return Effect.flatMap(Effect.exit(effect), (exit) => {
+      Effect.withFiberRuntime<A, E, R>((fiber) => {
+        const deadline: Deadline = { dueAtMs: nowOf(fiber) + ms, fiber, onExpired }
+        deadlines.add(deadline)
+        nudge(deadline.dueAtMs)
+        // Removed once `effect` ends, without a finalizer: a fiber interrupted meanwhile leaves its
+        // deadline to expire, which then interrupts a fiber that has already ended (nothing).
+        return Effect.matchCauseEffect(effect, {
+          onFailure: (cause) => {
             deadlines.delete(deadline)
-            return exit
-          })
+            return Effect.failCause(cause)
+          },
+          onSuccess: (value) => {
+            deadlines.delete(deadline)
+            return Effect.succeed(value)
+          }
         })
-      )
+      })
 
     return { heartbeats, beatingDuring, interruptAfter }
   })

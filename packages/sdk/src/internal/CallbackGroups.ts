@@ -1,7 +1,7 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
-import { currentTraceparent } from "@pipeweave/domain/TraceContext"
-import { Deferred, Effect, Option, Tracer } from "effect"
+import { formatTraceparent, parseTraceparent } from "@pipeweave/domain/TraceContext"
+import { Context, Deferred, Effect, Exit, type Fiber, Option, Tracer } from "effect"
 import { pendingIo } from "@pipeweave/domain/PendingIo"
 
 /** A group stays well under the orchestrator's smallest default body limit (4 MiB). */
@@ -12,6 +12,20 @@ interface Pending<E> {
   readonly bytes: number
   readonly parent: Option.Option<Tracer.AnySpan>
   readonly done: Deferred.Deferred<void, E>
+}
+
+/** Effect's own tracer, in place while no exporter is installed (as `tracingEnabled` tells it). */
+const builtInTracer = Effect.runSync(Effect.tracer)
+
+/** `tracingEnabled`, read from a fiber: whether spans go anywhere. */
+const spansGoAnywhere = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  Context.get(fiber.currentDefaultServices, Tracer.Tracer) !== builtInTracer
+
+/** `currentTraceparent` where spans go anywhere: the span as a `traceparent`, `null` for an untraced one. */
+const traceparentOf = (span: Option.Option<Tracer.AnySpan>): string | null => {
+  if (Option.isNone(span)) return null
+  const traceparent = formatTraceparent(span.value)
+  return Option.isSome(parseTraceparent(traceparent)) ? traceparent : null
 }
 
 /** What the SDK's delivery needs to know of a failed call. */
@@ -85,6 +99,10 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
     return group
   }
 
+  /** Ends each callback of `group` as `exitOf` says, at once (no step per callback). */
+  const settleAll = (group: ReadonlyArray<Pending<E>>, exitOf: (p: Pending<E>, i: number) => Exit.Exit<void, E>) =>
+    Effect.sync(() => group.forEach((p, i) => Deferred.unsafeDone(p.done, exitOf(p, i))))
+
   const sendGroup = (group: ReadonlyArray<Pending<E>>): Effect.Effect<void> =>
     group.length === 1
       ? settleAlone(group[0]!)
@@ -94,23 +112,20 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
           onFailure: (error) =>
             refusedAsWhole(error)
               ? Effect.forEach(group, settleAlone, { concurrency: "unbounded", discard: true })
-              : Effect.forEach(group, (p) => Deferred.fail(p.done, error), { discard: true }),
+              : settleAll(group, () => Exit.fail(error)),
           onSuccess: (results) =>
-            Effect.forEach(group, (p, i) => {
+            settleAll(group, (p, i) => {
               const result = results[i]
               if (result === undefined || result.runId !== p.item.runId) {
-                return Deferred.fail(p.done, routes.answered(200, "the orchestrator's answer does not match the callbacks sent"))
+                return Exit.fail(routes.answered(200, "the orchestrator's answer does not match the callbacks sent"))
               }
               return result.status >= 200 && result.status < 300
-                ? Deferred.succeed(p.done, undefined)
-                : Deferred.fail(p.done, routes.answered(result.status, describe(result)))
-            }, { discard: true })
+                ? Exit.void
+                : Exit.fail(routes.answered(result.status, describe(result)))
+            })
         }),
         Effect.catchAllDefect((defect) =>
-          Effect.forEach(group, (p) =>
-            Deferred.fail(p.done, routes.answered(500, `the callbacks could not be sent: ${String(defect)}`)), {
-            discard: true
-          }))
+          settleAll(group, () => Exit.fail(routes.answered(500, `the callbacks could not be sent: ${String(defect)}`))))
       )
 
   const drain: Effect.Effect<void> = Effect.suspend(() => {
@@ -122,32 +137,42 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
     return Effect.zipRight(sendGroup(group), drain)
   })
 
-  const enqueue = (runId: string, body: CallbackPayload, token: string) =>
-    Effect.gen(function*() {
-      const traceparent = yield* currentTraceparent
-      const item: CallbackItem = {
-        runId,
-        callbackToken: token,
-        ...(traceparent === null ? {} : { traceparent }),
-        ...body
-      }
-      const done = yield* Deferred.make<void, E>()
-      const parent = yield* Effect.serviceOption(Tracer.ParentSpan)
-      // Queued and, if fewer than the limit run, a sender started, in one step: never a queue left
-      // without a sender.
-      yield* Effect.uninterruptible(Effect.suspend(() => {
-        queue.push({ item, bytes: JSON.stringify(body).length + token.length + 200, parent, done })
-        if (senders >= MAX_GROUP_REQUESTS) return Effect.void
-        senders++
-        return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(pendingIo, drain)))
-      }))
-      return yield* Deferred.await(done)
-    })
+  /** Queues a callback and, if fewer than the limit run, starts a sender. */
+  const push = (pending: Pending<E>): Effect.Effect<void> => {
+    queue.push(pending)
+    if (senders >= MAX_GROUP_REQUESTS) return Effect.void
+    senders++
+    return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(pendingIo, drain)))
+  }
+
+  /**
+   * Queues a callback, made in one step where the fiber is read directly: its `traceparent` (as
+   * `currentTraceparent`), its span and the `Deferred` its caller waits on.
+   */
+  const enqueue = (fiber: Fiber.RuntimeFiber<unknown, unknown>, runId: string, body: CallbackPayload, token: string) => {
+    const parent = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
+    const traceparent = spansGoAnywhere(fiber) ? traceparentOf(parent) : null
+    const item: CallbackItem = {
+      runId,
+      callbackToken: token,
+      ...(traceparent === null ? {} : { traceparent }),
+      ...body
+    }
+    const done = Deferred.unsafeMake<void, E>(fiber.id())
+    const pending: Pending<E> = { item, bytes: JSON.stringify(body).length + token.length + 200, parent, done }
+    // While the limit of senders runs, queued at once (nothing else to do); else queued and a
+    // sender started in one uninterruptible step: never a queue left without a sender.
+    if (senders >= MAX_GROUP_REQUESTS) {
+      queue.push(pending)
+      return Deferred.await(done)
+    }
+    return Effect.zipRight(Effect.uninterruptible(Effect.suspend(() => push(pending))), Deferred.await(done))
+  }
 
   return {
     /** Delivers one callback: grouped with others when the orchestrator takes groups, else alone. */
     send: (runId: string, body: CallbackPayload, token: string): Effect.Effect<void, E> =>
-      Effect.suspend(() => grouped ? enqueue(runId, body, token) : routes.single(runId, body, token)),
+      Effect.withFiberRuntime((fiber) => grouped ? enqueue(fiber, runId, body, token) : routes.single(runId, body, token)),
     /** Whether the orchestrator (as its registration answer said) serves grouped callbacks. */
     useGroups: (enabled: boolean): Effect.Effect<void> => Effect.sync(() => (grouped = enabled))
   } as const

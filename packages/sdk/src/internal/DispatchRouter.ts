@@ -9,7 +9,7 @@ import {
 import { parseTraceparent, tracingEnabled, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Clock, Effect, Either, Exit, Fiber, FiberId, FiberSet, Option, type ParseResult, Runtime, Schema, Scope } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, FiberId, FiberSet, Option, type ParseResult, Runtime, Schema, Scope } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
@@ -81,33 +81,35 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const shuttingDown = () => jsonReply(shuttingDownRefusal.status, shuttingDownRefusal.body)
 
     /**
-     * The checks of a decoded dispatch of a known task: tokens, their binding, the drain gate and
-     * the replay guard. On success the gate was entered: `start` (or `gate.leave`) must follow.
+     * The checks of a decoded dispatch of a known task, as a plain function (no runtime step per
+     * dispatch): tokens, their binding, the drain gate and the replay guard, at `now`. On success
+     * the gate was entered: `start` (or `gate.leave`) must follow. A refusal goes through `refused`.
      */
-    const admit = (payload: DispatchPayload) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const refuse = (message: string) =>
-          log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`).pipe(
-            Effect.as(Either.left<Refusal>({ status: 401, body: { _tag: "Unauthorized", message } }))
-          )
-        const grant = yield* Effect.either(crypto.openStorageToken(payload.storageToken, now))
-        if (Either.isLeft(grant)) return yield* refuse(grant.left.message)
-        const callback = yield* Effect.either(crypto.verifyCredential(payload.callbackToken, now))
-        if (Either.isLeft(callback)) return yield* refuse(`callbackToken: ${callback.left.message}`)
-        const disagreement = checkDispatch(payload, grant.right, callback.right)
-        if (disagreement._tag === "Some") {
-          return yield* refuse(`${disagreement.value.field}: ${disagreement.value.message}`)
-        }
-        if (!gate.enter()) return Either.left(shuttingDownRefusal)
-        if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
-          const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
-          yield* log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${message}`)
-          yield* gate.leave
-          return Either.left<Refusal>({ status: 409, body: { _tag: "Conflict", message } })
-        }
-        return Either.right<OpenedGrant>(grant.right)
-      })
+    const admit = (payload: DispatchPayload, now: number): Either.Either<OpenedGrant, Refusal> => {
+      const unauthorized = (message: string) => Either.left<Refusal>({ status: 401, body: { _tag: "Unauthorized", message } })
+      const grant = crypto.sync.openStorageToken(payload.storageToken, now)
+      if (Either.isLeft(grant)) return unauthorized(grant.left.message)
+      const callback = crypto.sync.verifyCredential(payload.callbackToken, now)
+      if (Either.isLeft(callback)) return unauthorized(`callbackToken: ${callback.left.message}`)
+      const disagreement = checkDispatch(payload, grant.right, callback.right)
+      if (disagreement._tag === "Some") return unauthorized(`${disagreement.value.field}: ${disagreement.value.message}`)
+      if (!gate.enter()) return Either.left(shuttingDownRefusal)
+      if (!seen.claim(payload.runId, payload.attempt, grant.right.expiresAtMs, now)) {
+        const message = `attempt ${payload.attempt} of ${payload.runId} was already dispatched to this worker; a replay is not run`
+        return Either.left<Refusal>({ status: 409, body: { _tag: "Conflict", message } })
+      }
+      return Either.right(grant.right)
+    }
+
+    /**
+     * What follows a refusal of `admit`: an unauthorized dispatch or a replay is logged, and a
+     * replay leaves the gate it entered; a worker shutting down refuses silently.
+     */
+    const refused = (payload: DispatchPayload, refusal: Refusal): Effect.Effect<void> => {
+      if (refusal === shuttingDownRefusal) return Effect.void
+      const logged = log("warn", `[PipeWeave] rejected dispatch of ${payload.runId}: ${refusal.body.message}`)
+      return refusal.status === 409 ? Effect.zipRight(logged, gate.leave) : logged
+    }
 
     // Executions outlive their request and end with the worker: daemons, tracked in a set that the
     // worker's shutdown interrupts (lighter than `forkIn` plus `ensuring`, paid on every dispatch).
@@ -145,8 +147,11 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         if (payload.taskId !== taskId) {
           return badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`)
         }
-        const admitted = yield* admit(payload)
-        if (Either.isLeft(admitted)) return jsonReply(admitted.left.status, admitted.left.body)
+        const admitted = admit(payload, (yield* Effect.clock).unsafeCurrentTimeMillis())
+        if (Either.isLeft(admitted)) {
+          yield* refused(payload, admitted.left)
+          return jsonReply(admitted.left.status, admitted.left.body)
+        }
         const execution = yield* start(task, payload, admitted.right)
         return jsonReply(200, yield* Fiber.join(execution))
       })
@@ -158,13 +163,18 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         if (Either.isLeft(decoded)) return decoded.left
         const decisions: Array<GroupedDecision> = []
         const running: Array<Fiber.RuntimeFiber<DispatchAck>> = []
+        // Each item is admitted at its own instant, read from the clock without a step per item.
+        const clock = yield* Effect.clock
         for (const item of decoded.right.dispatches) {
           const { traceparent, ...fields } = item
           const payload = fields as DispatchPayload
           const task = definition.tasks.get(payload.taskId)
-          const admitted = task === undefined ? Either.left(notFound(payload.taskId)) : yield* admit(payload)
+          const admitted = task === undefined
+            ? Either.left(notFound(payload.taskId))
+            : admit(payload, clock.unsafeCurrentTimeMillis())
           if (task === undefined || Either.isLeft(admitted)) {
             const refusal = Either.isLeft(admitted) ? admitted.left : notFound(payload.taskId)
+            if (task !== undefined) yield* refused(payload, refusal)
             decisions.push({ runId: payload.runId, status: refusal.status, error: refusal.body.message })
             continue
           }

@@ -1,4 +1,4 @@
-import { Clock, Effect, Ref } from "effect"
+import { Effect } from "effect"
 import type { LogLevel } from "./WorkerLog.js"
 
 /** One `ctx.log` line as written to the run's JSONL log (`attempt` is the attempt that wrote it). */
@@ -14,6 +14,8 @@ export interface LogLine {
 export interface TaskLog {
   readonly write: (level: LogLevel, message: string, fields?: Record<string, unknown>) => Effect.Effect<void>
   readonly jsonl: Effect.Effect<string>
+  /** `jsonl`, read where no effect runs: "" while no line was written. */
+  readonly unsafeJsonl: () => string
 }
 
 const reserved = new Set(["ts", "level", "message", "attempt"])
@@ -38,21 +40,23 @@ export const makeTaskLog = (
   forward: (level: LogLevel, message: string) => Effect.Effect<void>,
   attempt?: number
 ): TaskLog => {
-  const lines = Ref.unsafeMake<ReadonlyArray<LogLine>>([])
+  // A plain array: each write appends in one step of its own effect, as a `Ref` would.
+  const lines: Array<LogLine> = []
+  const unsafeJsonl = () => lines.map((line) => lineText(line) + "\n").join("")
   return {
     write: (level, message, fields) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
+      Effect.clockWith((clock) => {
         const line: LogLine = {
-          ts: new Date(now).toISOString(),
+          ts: new Date(clock.unsafeCurrentTimeMillis()).toISOString(),
           level,
           message: String(message),
           ...(attempt === undefined ? {} : { attempt }),
           ...safeFields(fields)
         }
-        yield* Ref.update(lines, (all) => [...all, line])
-        yield* forward(level, line.message)
+        lines.push(line)
+        return forward(level, line.message)
       }),
-    jsonl: Effect.map(Ref.get(lines), (all) => all.map((line) => lineText(line) + "\n").join(""))
+    jsonl: Effect.sync(unsafeJsonl),
+    unsafeJsonl
   }
 }

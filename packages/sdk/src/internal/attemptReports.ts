@@ -48,14 +48,16 @@ export const writeLogs = (
   attempt: number,
   say: (level: LogLevel, message: string) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<string>> =>
-  Effect.flatMap(log.jsonl, (text) =>
-    text === ""
+  Effect.suspend(() => {
+    const text = log.unsafeJsonl()
+    return text === ""
       ? Effect.succeedNone
       : earlierLines(storage, key, attempt, say).pipe(
         Effect.flatMap((earlier) => storage.put(key, earlier + text, "application/x-ndjson")),
         Effect.as(Option.some(key)),
         Effect.catchAll((e) => say("warn", `writing logs to '${key}' failed: ${e.message}`).pipe(Effect.as(Option.none())))
-      ))
+      )
+  })
 
 const logsField = (logsPath: Option.Option<string>) =>
   Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })

@@ -4,8 +4,9 @@ import { Timeout } from "@pipeweave/domain/TaskErrors"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"
 import type { OpenedGrant } from "@pipeweave/storage/Crypto"
 import { scopedStorage } from "@pipeweave/storage/ScopedStorage"
-import { Cause, Context, Effect, Either, Exit, Fiber, FiberId, Option } from "effect"
-import { Cancelled } from "./AttemptErrors.js"
+import type { StorageShape } from "@pipeweave/storage/Storage"
+import { Cause, Context, Effect, Either, Exit, Fiber, FiberId, FiberRef, Option } from "effect"
+import { Cancelled, type StorageFailure } from "./AttemptErrors.js"
 import { AttemptTimers } from "./AttemptTimers.js"
 import { earlyEndOf, successPayload, writeLogs } from "./attemptReports.js"
 import { attemptScope } from "./checkDispatch.js"
@@ -35,12 +36,13 @@ export type DispatchServices =
 const clampPercent = (percent: number) => Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0
 
 /**
- * `Fiber.await` without its interruption handler (a masked region on every dispatch): the
- * observer stays until the fiber ends, which, as a child of the waiting fiber, it does with it.
+ * `Fiber.await`, mapped with `f` where the exit arrives (no step of its own), without its
+ * interruption handler (a masked region on every dispatch): the observer stays until the fiber
+ * ends, which, as a child of the waiting fiber, it does with it.
  */
-const exitOf = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.async<Exit.Exit<A, E>>((resume) => {
-    fiber.addObserver((exit) => resume(Effect.succeed(exit)))
+const exitOf = <A, E, B>(fiber: Fiber.RuntimeFiber<A, E>, f: (exit: Exit.Exit<A, E>) => B) =>
+  Effect.async<B>((resume) => {
+    fiber.addObserver((exit) => resume(Effect.succeed(f(exit))))
   })
 
 /**
@@ -58,9 +60,11 @@ export const executeDispatch = (
   payload: DispatchPayload,
   grant: OpenedGrant
 ): Effect.Effect<DispatchAck, never, DispatchServices> =>
-  Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices> {
-    // One lookup of the context rather than one step per service, on every dispatch.
-    const services = yield* Effect.context<DispatchServices>()
+  // One look at the fiber, on every dispatch, for its services (rather than one step per service)
+  // and whether it traces (its spans are made only then: they cost steps even where they go nowhere).
+  Effect.withFiberRuntime<DispatchAck, never, DispatchServices>((fiber) => {
+    const services = fiber.currentContext as Context.Context<DispatchServices>
+    const traced = fiber.getFiberRef(FiberRef.currentTracerEnabled)
     const client = Context.get(services, OrchestratorClient)
     const timers = Context.get(services, AttemptTimers)
     const { log } = Context.get(services, WorkerLog)
@@ -80,12 +84,6 @@ export const executeDispatch = (
       return attemptFiber === undefined ? Effect.void : Fiber.interruptFork(attemptFiber)
     })
     const taskLog = makeTaskLog(say, attempt)
-    if (payload.codeHash !== task.registration.codeHash) {
-      yield* say(
-        "warn",
-        `dispatched for code ${payload.codeHash} (v${payload.codeVersion}) but this worker runs ${task.registration.codeHash}`
-      )
-    }
 
     // Heartbeats go on until the callback was delivered (or given up).
     const reported = Effect.gen(function*(): Effect.fn.Return<DispatchAck, never, DispatchServices> {
@@ -101,11 +99,12 @@ export const executeDispatch = (
             Effect.catchAll((e) => say("warn", `progress report failed: ${e.message}`))
           )
 
-      const storage = yield* Effect.either(
-        Effect.map(registry.get(grant.backend), (backend) => scopedStorage(backend, attemptScope(grant, payload.upstream)))
-      )
-      const outcome = yield* Either.match(storage, {
-        onLeft: (error) => Effect.exit(Effect.fail(error)),
+      const storage: Either.Either<StorageShape, StorageFailure> = yield* Effect.matchEffect(registry.get(grant.backend), {
+        onFailure: (error) => Effect.succeed(Either.left(error)),
+        onSuccess: (backend) => Effect.succeed(Either.right(scopedStorage(backend, attemptScope(grant, payload.upstream))))
+      })
+      const outcome: Exit.Exit<AttemptSuccess, unknown> = yield* Either.match(storage, {
+        onLeft: (error) => Effect.succeed(Exit.fail(error)),
         onRight: (storage) =>
           runAttempt({
             task,
@@ -145,17 +144,15 @@ export const executeDispatch = (
             Effect.flatMap((fiber) => {
               attemptFiber = fiber
               if (cancelled) fiber.unsafeInterruptAsFork(FiberId.none)
-              return exitOf(fiber)
-            }),
-            Effect.map((exit) =>
-              !Exit.isInterrupted(exit)
-                ? exit
-                : cancelled
-                ? Exit.fail(new Cancelled({ runId }))
-                : timedOut
-                ? Exit.fail(new Timeout({ message: `task '${task.id}' timed out after ${timeoutSeconds}s` }))
-                : exit
-            )
+              return exitOf(fiber, (exit) =>
+                !Exit.isInterrupted(exit)
+                  ? exit
+                  : cancelled
+                  ? Exit.fail(new Cancelled({ runId }))
+                  : timedOut
+                  ? Exit.fail(new Timeout({ message: `task '${task.id}' timed out after ${timeoutSeconds}s` }))
+                  : exit)
+            })
           )
       })
 
@@ -184,22 +181,30 @@ export const executeDispatch = (
           ...Option.getOrThrow(report),
           ...Option.match(logsPath, { onNone: () => ({}), onSome: (path) => ({ logsPath: path }) })
         }
-      const delivery = yield* deliverCallback(client.callback(runId, body, token), say)
+      const delivery = yield* deliverCallback(client.callback(runId, body, token), say, traced)
       return delivery === "delivered"
         ? { runId, attempt, status: body.status }
         : { runId, attempt, status: "failure", callback: delivery }
     })
-    return yield* timers.beatingDuring(reported, {
+    const beating = timers.beatingDuring(reported, {
       beat: client.heartbeat({ runId, attempt }, token),
       intervalMs: payload.heartbeatIntervalMs,
       onCancelled: cancel,
       onError: (e) => say("warn", `heartbeat failed: ${e.message}`)
     })
-  }).pipe(Spans.withSpan("Worker.executeDispatch", {
-    attributes: {
-      "pipeweave.run.id": payload.runId,
-      "pipeweave.task.id": task.id,
-      "pipeweave.attempt": payload.attempt,
-      ...(payload.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": payload.pipelineRunId })
-    }
-  }))
+    const execution = payload.codeHash === task.registration.codeHash ? beating : Effect.zipRight(
+      say(
+        "warn",
+        `dispatched for code ${payload.codeHash} (v${payload.codeVersion}) but this worker runs ${task.registration.codeHash}`
+      ),
+      beating
+    )
+    return !traced ? execution : Spans.withSpan(execution, "Worker.executeDispatch", {
+      attributes: {
+        "pipeweave.run.id": payload.runId,
+        "pipeweave.task.id": task.id,
+        "pipeweave.attempt": payload.attempt,
+        ...(payload.pipelineRunId === null ? {} : { "pipeweave.pipeline_run.id": payload.pipelineRunId })
+      }
+    })
+  })

@@ -1,7 +1,7 @@
 import { TaskError } from "@pipeweave/domain/TaskErrors"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, Either, FiberRef, Option, type Tracer } from "effect"
 import { type AssetStore, type LocalFiles, makeAssetStore, type UpstreamAsset } from "./AssetStore.js"
 import { InvalidNext, Skipped, StorageFailure } from "./AttemptErrors.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
@@ -52,21 +52,21 @@ export interface AttemptSuccess {
   readonly selectedNext: ReadonlyArray<string> | undefined
 }
 
-const checkNext = (taskId: string, runNext: ReadonlyArray<unknown>, allowed: ReadonlyArray<string>) => {
+/** Why `runNext` may not be followed, or `undefined` when every task it names is allowed. */
+const invalidNext = (taskId: string, runNext: ReadonlyArray<unknown>, allowed: ReadonlyArray<string>) => {
   const bad = runNext.filter((next) => typeof next !== "string" || !allowed.includes(next))
-  if (bad.length === 0) return Effect.void
+  if (bad.length === 0) return undefined
   const list = allowed.length === 0 ? "none" : allowed.join(", ")
-  return Effect.fail(
-    new InvalidNext({
-      message: `task '${taskId}' selected ${bad.map((b) => `'${String(b)}'`).join(", ")} in runNext, ` +
-        `which is not in its allowedNext (${list})`
-    })
-  )
+  return new InvalidNext({
+    message: `task '${taskId}' selected ${bad.map((b) => `'${String(b)}'`).join(", ")} in runNext, ` +
+      `which is not in its allowedNext (${list})`
+  })
 }
 
-const serialise = (taskId: string, output: unknown) =>
-  Effect.try({
-    try: () => JSON.stringify(output === undefined ? null : output),
+/** The output as JSON, or why it cannot be. */
+const serialise = (taskId: string, output: unknown): Either.Either<string, TaskError> =>
+  Either.try({
+    try: () => JSON.stringify(output === undefined ? null : output) ?? "null",
     catch: (cause) =>
       new TaskError({
         message: `task '${taskId}' returned an output that is not JSON-serialisable: ${
@@ -75,7 +75,7 @@ const serialise = (taskId: string, output: unknown) =>
         code: "INVALID_OUTPUT",
         retryable: false
       })
-  }).pipe(Effect.map((text) => text ?? "null"))
+  })
 
 const isSkipped = (cause: Cause.Cause<unknown>) =>
   Option.exists(Cause.failureOption(cause), (error) => error instanceof Skipped)
@@ -96,39 +96,52 @@ const lazyAbort = () => {
   }
 }
 
-const runHandler = (spec: AttemptSpec, assets: AssetStore) =>
-  Effect.gen(function*() {
-    const { input, upstream } = yield* Spans.withSpan(spec.hydrate, "Worker.hydrate")
-    yield* spec.beforeHandler(input)
-    const abort = lazyAbort()
-    const ctx = makeTaskContext(
-      {
-        runId: spec.runId,
-        ...(spec.pipelineRunId === null ? {} : { pipelineRunId: spec.pipelineRunId }),
-        attempt: spec.attempt,
-        codeVersion: spec.codeVersion,
-        codeHash: spec.codeHash,
-        input,
-        upstream,
-        previousAttempts: spec.previousAttempts
-      },
-      abort.signal,
-      assets,
-      spec.log,
-      spec.progress
-    )
-    return yield* Effect.suspend(() => spec.task.handler(ctx)).pipe(
-      Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
-      Effect.onInterrupt(() => Effect.sync(abort.abort)),
-      Spans.withSpan("Worker.handler", { attributes: { "pipeweave.task.id": spec.task.id } })
-    )
-  })
+/** `self` in a span named `name` where the attempt traces, else alone. */
+const spanned = <A, E, R>(traced: boolean, self: Effect.Effect<A, E, R>, name: string, options?: Tracer.SpanOptions) =>
+  traced ? Spans.withSpan(self, name, options) : self
+
+const runHandler = (spec: AttemptSpec, assets: AssetStore, traced: boolean) =>
+  Effect.flatMap(spanned(traced, spec.hydrate, "Worker.hydrate"), ({ input, upstream }) =>
+    Effect.flatMap(spec.beforeHandler(input), () => {
+      const abort = lazyAbort()
+      const ctx = makeTaskContext(
+        {
+          runId: spec.runId,
+          ...(spec.pipelineRunId === null ? {} : { pipelineRunId: spec.pipelineRunId }),
+          attempt: spec.attempt,
+          codeVersion: spec.codeVersion,
+          codeHash: spec.codeHash,
+          input,
+          upstream,
+          previousAttempts: spec.previousAttempts
+        },
+        abort.signal,
+        assets,
+        spec.log,
+        spec.progress
+      )
+      return spanned(
+        traced,
+        Effect.suspend(() => spec.task.handler(ctx)).pipe(
+          Effect.catchAllCause((cause) => Effect.fail(Cause.squash(cause))),
+          Effect.onInterrupt(() => Effect.sync(abort.abort))
+        ),
+        "Worker.handler",
+        { attributes: { "pipeweave.task.id": spec.task.id } }
+      )
+    }))
+
+/** The output kept inline when small enough (nothing to write), else `undefined`. */
+const inlineOutput = (spec: AttemptSpec, json: string) => {
+  const size = Buffer.byteLength(json, "utf8")
+  return spec.inlineLimitBytes > 0 && size <= spec.inlineLimitBytes
+    ? { outputSize: size, inlineOutput: Option.some(JSON.parse(json) as unknown) }
+    : undefined
+}
 
 const saveOutput = (spec: AttemptSpec, json: string) => {
-  const size = Buffer.byteLength(json, "utf8")
-  if (spec.inlineLimitBytes > 0 && size <= spec.inlineLimitBytes) {
-    return Effect.succeed({ outputSize: size, inlineOutput: Option.some(JSON.parse(json) as unknown) })
-  }
+  const inline = inlineOutput(spec, json)
+  if (inline !== undefined) return Effect.succeed(inline)
   return spec.storage.put(spec.outputPath, json, "application/json").pipe(
     Effect.map((info) => ({ outputSize: info.size, inlineOutput: Option.none() })),
     Effect.mapError((cause) => new StorageFailure({ message: `saving output: ${cause.message}`, cause }))
@@ -140,10 +153,12 @@ const saveOutput = (spec: AttemptSpec, json: string) => {
  * checks `runNext`, uploads the assets, saves the output (inline when small enough, else at
  * `outputPath`), and removes the run's temp dir if the attempt created one (on failure only when
  * `cleanupOnFailure`, always when skipped). Fails with whatever `beforeHandler` or the handler
- * failed with.
+ * failed with. Its spans are made only where the fiber traces; what follows the handler is plain
+ * code, in one step, where there is nothing to upload, write or remove.
  */
 export const runAttempt = (spec: AttemptSpec): Effect.Effect<AttemptSuccess, unknown> =>
-  Effect.suspend(() => {
+  Effect.withFiberRuntime((fiber) => {
+    const traced = fiber.getFiberRef(FiberRef.currentTracerEnabled)
     const assets = makeAssetStore({
       storage: spec.storage,
       runDir: spec.runDir,
@@ -151,15 +166,31 @@ export const runAttempt = (spec: AttemptSpec): Effect.Effect<AttemptSuccess, unk
       upstream: spec.upstreamAssets,
       files: spec.files
     })
-    return Effect.gen(function*() {
-      const value = yield* spec.aroundHandler(runHandler(spec, assets))
+    const finish = (value: unknown): Effect.Effect<AttemptSuccess, unknown> => {
       const { output, runNext } = interpretResult(value)
-      if (runNext !== undefined) yield* checkNext(spec.task.id, runNext, spec.allowedNext)
-      const json = yield* serialise(spec.task.id, output)
-      const [uploaded, saved] = yield* Effect.zip(assets.upload, saveOutput(spec, json)).pipe(
-        Spans.withSpan("Worker.upload")
+      if (runNext !== undefined) {
+        const invalid = invalidNext(spec.task.id, runNext, spec.allowedNext)
+        if (invalid !== undefined) return Effect.fail(invalid)
+      }
+      const json = serialise(spec.task.id, output)
+      if (Either.isLeft(json)) return Effect.fail(json.left)
+      const succeeded = (uploaded: Record<string, AssetRef>, saved: Pick<AttemptSuccess, "outputSize" | "inlineOutput">) => ({
+        value,
+        outputPath: spec.outputPath,
+        ...saved,
+        assets: uploaded,
+        selectedNext: runNext
+      })
+      if (!traced && !assets.unsafeUsed()) {
+        const inline = inlineOutput(spec, json.right)
+        if (inline !== undefined) return Effect.succeed(succeeded({}, inline))
+      }
+      return Effect.zip(assets.upload, saveOutput(spec, json.right)).pipe(
+        (self) => spanned(traced, self, "Worker.upload"),
+        Effect.flatMap(([uploaded, saved]) => Effect.as(assets.discard, succeeded(uploaded, saved)))
       )
-      yield* assets.discard
-      return { value, outputPath: spec.outputPath, ...saved, assets: uploaded, selectedNext: runNext }
-    }).pipe(Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void))
+    }
+    return Effect.flatMap(spec.aroundHandler(runHandler(spec, assets, traced)), finish).pipe(
+      Effect.onError((cause) => spec.cleanupOnFailure || isSkipped(cause) ? assets.discard : Effect.void)
+    )
   })
