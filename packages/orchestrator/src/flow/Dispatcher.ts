@@ -268,7 +268,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const send = (run: ClaimedRun, traced: boolean) => Effect.gen(function*() {
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
-      const body = JSON.stringify(yield* prepare(run))
+      const ready = traced ? undefined : prepareNow(run, yield* Clock.currentTimeMillis)
+      const body = JSON.stringify(ready ?? (yield* prepare(run)))
       const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
       const answer = yield* exchange(url, body, traced).pipe(
         Effect.timeout(answerTimeout(run)),
