@@ -31,8 +31,11 @@ export const formatTraceparent = (span: Tracer.AnySpan): string =>
 /** Effect's own tracer, in place while no exporter (OTLP, an OpenTelemetry SDK) is installed. */
 const builtInTracer = Effect.runSync(Effect.tracer)
 
+/** Whether spans made with `tracer` go anywhere: it is not Effect's built-in one. */
+export const exportsSpans = (tracer: Tracer.Tracer): boolean => tracer !== builtInTracer
+
 /** Whether spans go anywhere: a tracer other than Effect's built-in one is installed. */
-export const tracingEnabled: Effect.Effect<boolean> = Effect.map(Effect.tracer, (tracer) => tracer !== builtInTracer)
+export const tracingEnabled: Effect.Effect<boolean> = Effect.map(Effect.tracer, exportsSpans)
 
 /** `effect` with tracing switched back on where a caller switched it off, when spans go anywhere. */
 export const withTracingRestored = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -43,14 +46,14 @@ export const withTracingRestored = <A, E, R>(effect: Effect.Effect<A, E, R>): Ef
  * run); `null` when tracing is off, so nothing is written then.
  */
 export const currentTraceparent: Effect.Effect<string | null> = Effect.flatMap(tracingEnabled, (enabled) =>
-  enabled
-    ? Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) => {
-      if (Option.isNone(span)) return null
-      const traceparent = formatTraceparent(span.value)
-      // A span of a fiber that runs untraced has no real ids.
-      return Option.isSome(parseTraceparent(traceparent)) ? traceparent : null
-    })
-    : Effect.succeed(null))
+  enabled ? Effect.map(Effect.serviceOption(Tracer.ParentSpan), traceparentOf) : Effect.succeed(null))
+
+/** `span` as a `traceparent`, where tracing is on; `null` for none, or one of a fiber that runs untraced (it has no real ids). */
+export const traceparentOf = (span: Option.Option<Tracer.AnySpan>): string | null => {
+  if (Option.isNone(span)) return null
+  const traceparent = formatTraceparent(span.value)
+  return Option.isSome(parseTraceparent(traceparent)) ? traceparent : null
+}
 
 /** What `serverSpans` needs to know about the routes it serves. */
 export interface ServerSpanOptions {

@@ -1,6 +1,6 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
-import { formatTraceparent, parseTraceparent } from "@pipeweave/domain/TraceContext"
+import { exportsSpans, traceparentOf } from "@pipeweave/domain/TraceContext"
 import { Context, Deferred, Effect, Exit, type Fiber, Option, Tracer } from "effect"
 import { pendingIo } from "@pipeweave/domain/PendingIo"
 
@@ -14,19 +14,9 @@ interface Pending<E> {
   readonly done: Deferred.Deferred<void, E>
 }
 
-/** Effect's own tracer, in place while no exporter is installed (as `tracingEnabled` tells it). */
-const builtInTracer = Effect.runSync(Effect.tracer)
-
 /** `tracingEnabled`, read from a fiber: whether spans go anywhere. */
 const spansGoAnywhere = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
-  Context.get(fiber.currentDefaultServices, Tracer.Tracer) !== builtInTracer
-
-/** `currentTraceparent` where spans go anywhere: the span as a `traceparent`, `null` for an untraced one. */
-const traceparentOf = (span: Option.Option<Tracer.AnySpan>): string | null => {
-  if (Option.isNone(span)) return null
-  const traceparent = formatTraceparent(span.value)
-  return Option.isSome(parseTraceparent(traceparent)) ? traceparent : null
-}
+  exportsSpans(Context.get(fiber.currentDefaultServices, Tracer.Tracer))
 
 /** What the SDK's delivery needs to know of a failed call. */
 interface Failure {
