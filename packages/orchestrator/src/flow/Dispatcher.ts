@@ -143,15 +143,17 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       })
 
     /**
-     * `prepare` without a runtime step, for a standalone run whose backend is configured (the
-     * common case of a grouped dispatch); `undefined` otherwise (and on a defect), for `prepare`.
+     * `prepare` without a runtime step, for a run whose backend is configured and, in a pipeline,
+     * whose run's structure is decoded already (the common case); `undefined` otherwise (and on a
+     * defect), for `prepare`.
      */
     const prepareNow = (run: ClaimedRun, nowMs: number): typeof DispatchPayload.Encoded | undefined => {
-      if (run.pipelineRunId !== null) return undefined
+      const structure = run.pipelineRunId === null ? undefined : structures.peek(run.pipelineRunId)
+      if (run.pipelineRunId !== null && structure === undefined) return undefined
       const backend = backends.get(run.storageBackend)
       if (Option.isNone(backend)) return undefined
       try {
-        const payload = buildPayload(run, nowMs, backend.value.config, undefined)
+        const payload = buildPayload(run, nowMs, backend.value.config, structure)
         remember(run, nowMs)
         return payload
       } catch {

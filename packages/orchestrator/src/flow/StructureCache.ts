@@ -13,6 +13,8 @@ export class StructureCache extends Effect.Service<StructureCache>()("@pipeweave
   sync: () => {
     const cache = new BoundedMap<string, PipelineStructure>(CAPACITY)
     return {
+      /** The snapshot of `pipelineRunId` if it is decoded already. */
+      peek: (pipelineRunId: string): PipelineStructure | undefined => cache.get(pipelineRunId),
       get: (pipelineRunId: string, raw: unknown) =>
         Effect.suspend(() => {
           const hit = cache.get(pipelineRunId)
