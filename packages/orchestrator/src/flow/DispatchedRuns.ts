@@ -19,14 +19,14 @@ export class DispatchedRuns extends Effect.Service<DispatchedRuns>()("@pipeweave
   sync: () => {
     const runs = new BoundedMap<string, DispatchedRun>(CAPACITY)
     return {
-      remember: (runId: string, run: DispatchedRun) => Effect.sync(() => runs.set(runId, run)),
       /** What is remembered of `runId`, kept. */
       peek: (runId: string): DispatchedRun | undefined => runs.get(runId),
       take: (runId: string) => Effect.sync(() => runs.take(runId)),
-      /** `remember` and `take` as plain calls, for a whole group handled in one step. */
+      /** Remembers `runId` as dispatched (a plain call: a group's runs are handled in one step). */
       unsafeRemember: (runId: string, run: DispatchedRun): void => {
         runs.set(runId, run)
       },
+      /** `take` as a plain call. */
       unsafeTake: (runId: string): DispatchedRun | undefined => runs.take(runId)
     }
   }

@@ -13,9 +13,8 @@ export interface LogLine {
 /** Collects an attempt's log lines and forwards each to the worker's logger. */
 export interface TaskLog {
   readonly write: (level: LogLevel, message: string, fields?: Record<string, unknown>) => Effect.Effect<void>
-  readonly jsonl: Effect.Effect<string>
-  /** `jsonl`, read where no effect runs: "" while no line was written. */
-  readonly unsafeJsonl: () => string
+  /** The lines written so far as JSONL; "" while no line was written. */
+  readonly jsonl: () => string
 }
 
 const reserved = new Set(["ts", "level", "message", "attempt"])
@@ -42,7 +41,6 @@ export const makeTaskLog = (
 ): TaskLog => {
   // A plain array: each write appends in one step of its own effect, as a `Ref` would.
   const lines: Array<LogLine> = []
-  const unsafeJsonl = () => lines.map((line) => lineText(line) + "\n").join("")
   return {
     write: (level, message, fields) =>
       Effect.clockWith((clock) => {
@@ -56,7 +54,6 @@ export const makeTaskLog = (
         lines.push(line)
         return forward(level, line.message)
       }),
-    jsonl: Effect.sync(unsafeJsonl),
-    unsafeJsonl
+    jsonl: () => lines.map((line) => lineText(line) + "\n").join("")
   }
 }

@@ -49,7 +49,7 @@ export const writeLogs = (
   say: (level: LogLevel, message: string) => Effect.Effect<void>
 ): Effect.Effect<Option.Option<string>> =>
   Effect.suspend(() => {
-    const text = log.unsafeJsonl()
+    const text = log.jsonl()
     return text === ""
       ? Effect.succeedNone
       : earlierLines(storage, key, attempt, say).pipe(
