@@ -256,16 +256,21 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       return yield* failBeforeStart(run, `worker at ${redactUrl(workerUrl)} ${describeWorkerAnswer(status, text)}`)
     })
 
-    /** A single dispatch's exchange: through `HttpClient` when traced (its span, the trace passed on), else `postToWorker`. */
-    const exchange = (url: string, body: string, traced: boolean): Effect.Effect<WorkerReply, HttpClientError.HttpClientError> =>
+    /**
+     * A single dispatch's exchange, `Timeout` without a whole answer by `run`'s deadline: through
+     * `HttpClient` when traced (its span, the trace passed on), else `postToWorker`.
+     */
+    const exchange = (run: ClaimedRun, url: string, body: string, traced: boolean): Effect.Effect<WorkerReply> =>
       traced
         ? client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))).pipe(
           Effect.flatMap((response) =>
             Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (text): WorkerReply => ({ _tag: "Status", status: response.status, text }))
           ),
-          Effect.scoped
+          Effect.scoped,
+          Effect.timeout(answerTimeout(run)),
+          Effect.catchAll((error) => Effect.succeed(transportReply(error)))
         )
-        : postToWorker(agents, url, body)
+        : postToWorker(agents, url, body, Duration.toMillis(answerTimeout(run)))
 
     const send = (run: ClaimedRun, traced: boolean) => Effect.gen(function*() {
       const workerUrl = run.workerUrl
@@ -273,11 +278,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       const ready = traced ? undefined : prepareNow(run, yield* Clock.currentTimeMillis)
       const body = JSON.stringify(ready ?? (yield* prepare(run)))
       const url = `${workerUrl.replace(/\/$/, "")}/tasks/${encodeURIComponent(run.taskId)}`
-      const answer = yield* exchange(url, body, traced).pipe(
-        Effect.timeout(answerTimeout(run)),
-        Effect.catchAll((error) => Effect.succeed(transportReply(error)))
-      )
-      return yield* interpret(run, workerUrl, answer)
+      return yield* interpret(run, workerUrl, yield* exchange(run, url, body, traced))
     })
 
     /**

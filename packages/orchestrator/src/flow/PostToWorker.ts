@@ -8,13 +8,15 @@ export const ANSWER_KEPT_BYTES = 64 * 1024
 
 /**
  * POSTs a JSON `body` to a worker through the dispatch client's kept-alive agents (`postJson`), as
- * a `WorkerReply`: a transport error is classified as the HTTP client's would be. For untraced
- * dispatches only; a traced one goes through `HttpClient`, which opens the client span and passes
- * the trace on.
+ * a `WorkerReply`: a transport error is classified as the HTTP client's would be, and no whole
+ * answer within `timeoutMs` is a `Timeout`. For untraced dispatches only; a traced one goes through
+ * `HttpClient`, which opens the client span and passes the trace on.
  */
-export const postToWorker = (agents: HttpAgent, url: string, body: string): Effect.Effect<WorkerReply> =>
-  Effect.map(postJson(agents, url, body, { keptBytes: ANSWER_KEPT_BYTES }), (reply): WorkerReply => {
+export const postToWorker = (agents: HttpAgent, url: string, body: string, timeoutMs: number): Effect.Effect<WorkerReply> =>
+  Effect.map(postJson(agents, url, body, { keptBytes: ANSWER_KEPT_BYTES, timeoutMs }), (reply): WorkerReply => {
     switch (reply._tag) {
+      case "TimedOut":
+        return { _tag: "Timeout" }
       case "Answered":
         return { _tag: "Status", status: reply.status, text: reply.text }
       case "Failed":

@@ -57,6 +57,7 @@ export class OrchestratorClient extends Context.Tag("@pipeweave/sdk/Orchestrator
 >() {}
 
 const requestTimeout = Duration.seconds(30)
+const noAnswer = `no answer within ${Duration.format(requestTimeout)}`
 
 /** More than any answer of the orchestrator to a worker's call; what is longer fails to decode. */
 const ANSWER_KEPT_BYTES = 4 * 1_048_576
@@ -106,10 +107,10 @@ export const makeOrchestratorClient = (
     const root = baseUrl.replace(/\/+$/, "")
 
     /**
-     * POSTs `text` and reads the answer: through `HttpClient` when spans go anywhere (its client
-     * span, the trace passed on in `traceparent`), else through Node's client (`postJson`). An
-     * answer whose body was cut off is its status with no text, as `HttpClient`'s was; a transport
-     * error before any answer is the message given.
+     * POSTs `text` and reads the answer within `requestTimeout`: through `HttpClient` when spans go
+     * anywhere (its client span, the trace passed on in `traceparent`), else through Node's client
+     * (`postJson`). An answer whose body was cut off is its status with no text, as `HttpClient`'s
+     * was; a transport error before any answer, or no answer in time, is the message given.
      */
     const exchange = (url: string, text: string, token: string | undefined): Effect.Effect<Answer, string> =>
       Effect.flatMap(tracingEnabled, (traced) =>
@@ -121,17 +122,27 @@ export const makeOrchestratorClient = (
             Effect.flatMap((response) =>
               Effect.map(response.text.pipe(Effect.orElseSucceed(() => "")), (body) => ({ status: response.status, text: body }))
             ),
-            Effect.mapError((e) => e.message)
+            Effect.mapError((e) => e.message),
+            Effect.timeoutFail({ duration: requestTimeout, onTimeout: () => noAnswer })
           )
           : Effect.flatMap(
             postJson(agents, url, text, {
               ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
-              keptBytes: ANSWER_KEPT_BYTES
+              keptBytes: ANSWER_KEPT_BYTES,
+              timeoutMs: Duration.toMillis(requestTimeout)
             }),
-            (reply) =>
-              reply._tag === "Failed"
-                ? Effect.fail(`Transport error (POST ${url}): ${reply.error.message}`)
-                : Effect.succeed(reply._tag === "Answered" ? reply : { status: reply.status, text: "" })
+            (reply) => {
+              switch (reply._tag) {
+                case "Failed":
+                  return Effect.fail(`Transport error (POST ${url}): ${reply.error.message}`)
+                case "TimedOut":
+                  return Effect.fail(noAnswer)
+                case "Lost":
+                  return Effect.succeed({ status: reply.status, text: "" })
+                case "Answered":
+                  return Effect.succeed(reply)
+              }
+            }
           ))
 
     const call = <A, I, O>(
@@ -162,11 +173,7 @@ export const makeOrchestratorClient = (
         }
         return exchange(root + path, JSON.stringify(encoded.right), token).pipe(
           Effect.mapError((message) => fail(undefined, message, true)),
-          Effect.flatMap(answered),
-          Effect.timeoutFail({
-            duration: requestTimeout,
-            onTimeout: () => fail(undefined, `no answer within ${Duration.format(requestTimeout)}`, true)
-          })
+          Effect.flatMap(answered)
         )
       })
     const single = (runId: string, body: CallbackPayload, token: string) =>
