@@ -119,4 +119,40 @@ describe("dispatch protocol", () => {
       assert.strictEqual(h.fake.state.callbacks.length, 3)
       assert.deepStrictEqual(h.fake.state.callbacks.map((c) => c.body), Array(3).fill(h.fake.state.callbacks[2]!.body))
     }))
+
+  it.scopedLive("a dispatch whose connection drops while its task runs still runs to the end and reports its result", () =>
+    Effect.gen(function*() {
+      let started!: () => void
+      const handlerStarted = new Promise<void>((resolve) => (started = resolve))
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      const h = yield* startHarness((worker) =>
+        worker.register("slow", async (ctx) => {
+          started()
+          await released
+          return { echoed: ctx.input }
+        })
+      )
+      const body = yield* makeDispatch(h, { taskId: "slow", input: { n: 7 } })
+      const aborted = new AbortController()
+      const request = fetch(`${h.workerUrl}/tasks/slow`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: aborted.signal
+      }).then(() => "answered", () => "dropped")
+      yield* Effect.promise(() => handlerStarted)
+      aborted.abort()
+      assert.strictEqual(yield* Effect.promise(() => request), "dropped")
+      assert.strictEqual(h.fake.state.callbacks.length, 0)
+      release()
+      const deadline = Date.now() + 30_000
+      while (h.fake.state.callbacks.length === 0 && Date.now() < deadline) yield* Effect.sleep("10 millis")
+      assert.strictEqual(h.fake.state.callbacks.length, 1)
+      assert.deepInclude(h.fake.state.callbacks[0]!.body, { status: "success", attempt: body.attempt as number })
+      const next = yield* makeDispatch(h, { taskId: "slow", input: { n: 8 } })
+      const answer = yield* dispatch(h, next)
+      assert.strictEqual(answer.status, 200, "the worker still answers the next dispatch")
+      assert.strictEqual(h.fake.state.callbacks.length, 2)
+    }))
 })

@@ -9,7 +9,24 @@ import {
 import { parseTraceparent, tracingEnabled, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Effect, Either, Exit, Fiber, FiberId, FiberSet, Option, type ParseResult, Runtime, Schema, Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  DefaultServices,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  FiberId,
+  FiberRefs,
+  FiberSet,
+  Option,
+  type ParseResult,
+  Runtime,
+  Schema,
+  Scope
+} from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { PassThrough } from "node:stream"
 import { checkDispatch } from "./checkDispatch.js"
@@ -19,7 +36,7 @@ import { executeDispatch } from "./executeDispatch.js"
 import { firstIssue } from "./formatIssues.js"
 import type { TaskDefinition } from "./TaskDefinition.js"
 import type { WorkerDefinition } from "./WorkerDefinition.js"
-import { readDispatchBody } from "./readDispatchBody.js"
+import { onDispatchBody, readDispatchBody } from "./readDispatchBody.js"
 import { makeSeenAttempts } from "./SeenAttempts.js"
 import type { DispatchServices } from "./executeDispatch.js"
 import { WorkerLog } from "./WorkerLog.js"
@@ -45,16 +62,27 @@ const notFound = (taskId: string): Refusal => ({
 
 const lineOf = (value: unknown) => JSON.stringify(value) + "\n"
 
-/** A dispatch request's body read (`readDispatchBody`) and decoded, or the reply refusing it, naming the field. */
+/** A dispatch request's body decoded, or the reply refusing it, naming the field. */
+const decodedWith = <A>(decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>, body: unknown): Either.Either<A, DispatchReply> =>
+  Either.mapLeft(decode(body), (error) => {
+    const issue = firstIssue(error)
+    return badRequest(issue.field, issue.message)
+  })
+
+/** A dispatch request's body read (`readDispatchBody`) and decoded, or the reply refusing it. */
 const readDecoded = <A>(
   request: IncomingMessage,
   decode: (body: unknown) => Either.Either<A, ParseResult.ParseError>
 ): Effect.Effect<Either.Either<A, DispatchReply>> =>
-  Effect.map(readDispatchBody(request), Either.flatMap((body) =>
-    Either.mapLeft(decode(body), (error) => {
-      const issue = firstIssue(error)
-      return badRequest(issue.field, issue.message)
-    })))
+  Effect.map(readDispatchBody(request), Either.flatMap((body) => decodedWith(decode, body)))
+
+/**
+ * What becomes of a single dispatch's body: answered at once (after `refused`, the logging of a
+ * refusal, when there is one), or run.
+ */
+type SingleDecision =
+  | { readonly _tag: "Answer"; readonly reply: DispatchReply; readonly refused?: Effect.Effect<void> }
+  | { readonly _tag: "Run"; readonly payload: DispatchPayload; readonly grant: OpenedGrant }
 
 /**
  * The worker's HTTP surface: `GET /health`, `POST /tasks/:taskId` and `POST /dispatches`. A dispatch
@@ -114,10 +142,14 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     // Executions outlive their request and end with the worker: daemons, tracked in a set that the
     // worker's shutdown interrupts (lighter than `forkIn` plus `ensuring`, paid on every dispatch).
     const executing = yield* Scope.extend(FiberSet.make<DispatchAck>(), executions)
+    /** An execution's bookkeeping: it leaves the gate when it ends, and the worker's shutdown interrupts it. */
+    const track = (fiber: Fiber.RuntimeFiber<DispatchAck>) => {
+      fiber.addObserver(gate.unsafeLeave)
+      FiberSet.unsafeAdd(executing, fiber)
+    }
     const start = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant) =>
       Effect.map(Effect.forkDaemon(executeDispatch(task, payload, grant)), (fiber) => {
-        fiber.addObserver(gate.unsafeLeave)
-        FiberSet.unsafeAdd(executing, fiber)
+        track(fiber)
         return fiber
       })
 
@@ -133,26 +165,40 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       return withTracingRestored(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started)
     }
 
+    /** The task a single dispatch to `taskId` runs, or the answer before its body is read (shutting down, unknown task). */
+    const singleTask = (taskId: string): Either.Either<TaskDefinition, DispatchReply> => {
+      if (gate.isClosed()) return Either.left(shuttingDown())
+      const task = definition.tasks.get(taskId)
+      if (task !== undefined) return Either.right(task)
+      const refusal = notFound(taskId)
+      return Either.left(jsonReply(refusal.status, refusal.body))
+    }
+
+    /** A single dispatch's body, decoded and admitted at `now`, as plain code: answered or run. */
+    const decideSingle = (taskId: string, body: unknown, now: number): SingleDecision => {
+      const decoded = decodedWith(decodePayload, body)
+      if (Either.isLeft(decoded)) return { _tag: "Answer", reply: decoded.left }
+      const payload = decoded.right
+      if (payload.taskId !== taskId) {
+        return { _tag: "Answer", reply: badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`) }
+      }
+      const admitted = admit(payload, now)
+      if (Either.isRight(admitted)) return { _tag: "Run", payload, grant: admitted.right }
+      return { _tag: "Answer", reply: jsonReply(admitted.left.status, admitted.left.body), refused: refused(payload, admitted.left) }
+    }
+
     const dispatch = (taskId: string, request: IncomingMessage): Effect.Effect<DispatchReply, never, DispatchServices> =>
       Effect.gen(function*() {
-        if (gate.isClosed()) return shuttingDown()
-        const task = definition.tasks.get(taskId)
-        if (task === undefined) {
-          const refusal = notFound(taskId)
-          return jsonReply(refusal.status, refusal.body)
+        const task = singleTask(taskId)
+        if (Either.isLeft(task)) return task.left
+        const body = yield* readDispatchBody(request)
+        if (Either.isLeft(body)) return body.left
+        const decision = decideSingle(taskId, body.right, (yield* Effect.clock).unsafeCurrentTimeMillis())
+        if (decision._tag === "Answer") {
+          if (decision.refused !== undefined) yield* decision.refused
+          return decision.reply
         }
-        const decoded = yield* readDecoded(request, decodePayload)
-        if (Either.isLeft(decoded)) return decoded.left
-        const payload = decoded.right
-        if (payload.taskId !== taskId) {
-          return badRequest("taskId", `payload taskId '${payload.taskId}' does not match the URL's '${taskId}'`)
-        }
-        const admitted = admit(payload, (yield* Effect.clock).unsafeCurrentTimeMillis())
-        if (Either.isLeft(admitted)) {
-          yield* refused(payload, admitted.left)
-          return jsonReply(admitted.left.status, admitted.left.body)
-        }
-        const execution = yield* start(task, payload, admitted.right)
+        const execution = yield* start(task.right, decision.payload, decision.grant)
         return jsonReply(200, yield* Fiber.join(execution))
       })
 
@@ -210,32 +256,58 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
      * the router would (the same answers), without the platform's per-request machinery (a quarter
      * of a millisecond per dispatch). Only while no spans go anywhere: a traced dispatch goes
      * through the router, whose server span continues the orchestrator's trace. Anything else
-     * (other paths and methods, an undecodable task id) is left to the router: `false`.
+     * (other paths and methods, an undecodable task id) is left to the router: `false`. The clock
+     * admitting dispatches is the runtime's (a `TestClock` in tests that install one).
      */
     const serveDirectly = (runtime: Runtime.Runtime<DispatchServices>) => {
       const runFork = Runtime.runFork(runtime)
+      const clock = Context.get(FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices), Clock.Clock)
+      /** Answers with what `exit` holds, as the platform would: 503 when the worker's shutdown interrupted it, 500 for a defect. */
+      const answerWith = <A>(response: ServerResponse, reply: (value: A) => DispatchReply) => (exit: Exit.Exit<A>) => {
+        if (response.destroyed) return
+        if (Exit.isSuccess(exit)) return writeReply(reply(exit.value), response)
+        if (response.headersSent) return void response.end()
+        response.writeHead(Cause.isInterruptedOnly(exit.cause) ? 503 : 500).end()
+      }
+
+      /**
+       * A single dispatch without a fiber of its own: read, decoded and admitted in Node's
+       * callbacks, and its execution started at once (`runFork` runs it up to its first wait); its
+       * ack is written when the execution ends. A dropped connection does not stop the execution.
+       */
+      const single = (taskId: string, request: IncomingMessage, response: ServerResponse) => {
+        const task = singleTask(taskId)
+        if (Either.isLeft(task)) return writeReply(task.left, response)
+        onDispatchBody(request, (body) => {
+          if (Either.isLeft(body)) return writeReply(body.left, response)
+          const decision = decideSingle(taskId, body.right, clock.unsafeCurrentTimeMillis())
+          if (decision._tag === "Answer") {
+            if (decision.refused !== undefined) runFork(decision.refused)
+            return writeReply(decision.reply, response)
+          }
+          const execution = runFork(executeDispatch(task.right, decision.payload, decision.grant))
+          track(execution)
+          execution.addObserver(answerWith(response, (ack: DispatchAck) => jsonReply(200, ack)))
+        })
+      }
+
       return (request: IncomingMessage, response: ServerResponse): boolean => {
         if (request.method !== "POST" || request.url === undefined) return false
         const path = request.url.split("?", 1)[0]!
-        let answer: Effect.Effect<DispatchReply, never, DispatchServices>
-        if (path === "/dispatches") {
-          answer = dispatchGroup(request)
-        } else {
+        if (path !== "/dispatches") {
           const taskId = /^\/tasks\/([^/]+)$/.exec(path)?.[1]
           if (taskId === undefined) return false
+          let decodedId: string
           try {
-            answer = dispatch(decodeURIComponent(taskId), request)
+            decodedId = decodeURIComponent(taskId)
           } catch {
             return false
           }
+          single(decodedId, request, response)
+          return true
         }
-        const fiber = runFork(answer)
-        fiber.addObserver((exit) => {
-          // As the platform answers: 503 when the worker's shutdown interrupted it, 500 for a defect.
-          if (Exit.isSuccess(exit)) return writeReply(exit.value, response)
-          if (response.headersSent || response.destroyed) return void response.end()
-          response.writeHead(Cause.isInterruptedOnly(exit.cause) ? 503 : 500).end()
-        })
+        const fiber = runFork(dispatchGroup(request))
+        fiber.addObserver(answerWith(response, (reply: DispatchReply) => reply))
         response.on("close", () => {
           if (!response.writableEnded) fiber.unsafeInterruptAsFork(FiberId.none)
         })
