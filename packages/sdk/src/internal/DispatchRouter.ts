@@ -18,7 +18,6 @@ import {
   Either,
   Exit,
   Fiber,
-  FiberId,
   FiberRefs,
   FiberSet,
   Option,
@@ -158,11 +157,61 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
      * An item of a group continues its own run's trace (its `traceparent`), not the request's: the
      * group's request is served untraced, so tracing is switched back on for the item.
      */
-    const startItem = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
-      if (!traced) return start(task, payload, grant)
+    const itemExecution = (task: TaskDefinition, payload: DispatchPayload, grant: OpenedGrant, traceparent: string | undefined) => {
+      const execution = executeDispatch(task, payload, grant)
+      if (!traced) return execution
       const parent = parseTraceparent(traceparent)
-      const started = start(task, payload, grant)
-      return withTracingRestored(Option.isSome(parent) ? Effect.withParentSpan(started, parent.value) : started)
+      return withTracingRestored(Option.isSome(parent) ? Effect.withParentSpan(execution, parent.value) : execution)
+    }
+
+    /**
+     * A group's items, each admitted in turn at the clock's instant (`now`) as a single dispatch
+     * would be, as plain code: refusals logged through `runFork`, accepted items' executions started
+     * through it. Answers the decisions at once, then each execution's ack as it finishes: written by
+     * hand rather than as an Effect Stream (a few lines per request, on the hot path), and acks that
+     * finish together (their callbacks were answered as a group) leave in one write.
+     */
+    const admitGroup = (
+      dispatches: ReadonlyArray<typeof DispatchGroup.Type["dispatches"][number]>,
+      now: () => number,
+      runFork: <A>(effect: Effect.Effect<A, never, DispatchServices>) => Fiber.RuntimeFiber<A>
+    ): DispatchReply => {
+      const decisions: Array<GroupedDecision> = []
+      const running: Array<Fiber.RuntimeFiber<DispatchAck>> = []
+      for (const item of dispatches) {
+        const { traceparent, ...fields } = item
+        const payload = fields as DispatchPayload
+        const task = definition.tasks.get(payload.taskId)
+        const admitted = task === undefined ? Either.left(notFound(payload.taskId)) : admit(payload, now())
+        if (task === undefined || Either.isLeft(admitted)) {
+          const refusal = Either.isLeft(admitted) ? admitted.left : notFound(payload.taskId)
+          if (task !== undefined) runFork(refused(payload, refusal))
+          decisions.push({ runId: payload.runId, status: refusal.status, error: refusal.body.message })
+          continue
+        }
+        const execution = runFork(itemExecution(task, payload, admitted.right, traceparent))
+        track(execution)
+        running.push(execution)
+        decisions.push({ runId: payload.runId, status: 200 })
+      }
+      const lines = new PassThrough()
+      lines.write(lineOf({ results: decisions }))
+      let left = running.length
+      if (left === 0) lines.end()
+      let pending = ""
+      const flush = () => {
+        if (pending !== "") lines.write(pending)
+        pending = ""
+        if (left === 0) lines.end()
+      }
+      for (const fiber of running) {
+        fiber.addObserver((exit) => {
+          if (pending === "" && (Exit.isSuccess(exit) || left === 1)) process.nextTick(flush)
+          if (Exit.isSuccess(exit)) pending += lineOf({ done: exit.value })
+          left--
+        })
+      }
+      return { _tag: "Lines", lines }
     }
 
     /** The task a single dispatch to `taskId` runs, or the answer before its body is read (shutting down, unknown task). */
@@ -207,46 +256,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         if (gate.isClosed()) return shuttingDown()
         const decoded = yield* readDecoded(request, decodeGroup)
         if (Either.isLeft(decoded)) return decoded.left
-        const decisions: Array<GroupedDecision> = []
-        const running: Array<Fiber.RuntimeFiber<DispatchAck>> = []
-        // Each item is admitted at its own instant, read from the clock without a step per item.
         const clock = yield* Effect.clock
-        for (const item of decoded.right.dispatches) {
-          const { traceparent, ...fields } = item
-          const payload = fields as DispatchPayload
-          const task = definition.tasks.get(payload.taskId)
-          const admitted = task === undefined
-            ? Either.left(notFound(payload.taskId))
-            : admit(payload, clock.unsafeCurrentTimeMillis())
-          if (task === undefined || Either.isLeft(admitted)) {
-            const refusal = Either.isLeft(admitted) ? admitted.left : notFound(payload.taskId)
-            if (task !== undefined) yield* refused(payload, refusal)
-            decisions.push({ runId: payload.runId, status: refusal.status, error: refusal.body.message })
-            continue
-          }
-          running.push(yield* startItem(task, payload, admitted.right, traceparent))
-          decisions.push({ runId: payload.runId, status: 200 })
-        }
-        // Written by hand rather than as an Effect Stream: a few lines per request, on the hot path.
-        // Acks that finish together (their callbacks were answered as a group) leave in one write.
-        const lines = new PassThrough()
-        lines.write(lineOf({ results: decisions }))
-        let left = running.length
-        if (left === 0) lines.end()
-        let pending = ""
-        const flush = () => {
-          if (pending !== "") lines.write(pending)
-          pending = ""
-          if (left === 0) lines.end()
-        }
-        for (const fiber of running) {
-          fiber.addObserver((exit) => {
-            if (pending === "" && (Exit.isSuccess(exit) || left === 1)) process.nextTick(flush)
-            if (Exit.isSuccess(exit)) pending += lineOf({ done: exit.value })
-            left--
-          })
-        }
-        return { _tag: "Lines", lines } satisfies DispatchReply
+        return admitGroup(decoded.right.dispatches, () => clock.unsafeCurrentTimeMillis(), Runtime.runFork(yield* Effect.runtime<DispatchServices>()))
       })
 
     const incoming = Effect.map(HttpServerRequest.HttpServerRequest, NodeHttpServerRequest.toIncomingMessage)
@@ -262,11 +273,10 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const serveDirectly = (runtime: Runtime.Runtime<DispatchServices>) => {
       const runFork = Runtime.runFork(runtime)
       const clock = Context.get(FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices), Clock.Clock)
-      /** Answers with what `exit` holds, as the platform would: 503 when the worker's shutdown interrupted it, 500 for a defect. */
-      const answerWith = <A>(response: ServerResponse, reply: (value: A) => DispatchReply) => (exit: Exit.Exit<A>) => {
+      /** Answers with an execution's ack, as the router would: 503 when the worker's shutdown interrupted it, 500 for a defect. */
+      const answerAck = (response: ServerResponse) => (exit: Exit.Exit<DispatchAck>) => {
         if (response.destroyed) return
-        if (Exit.isSuccess(exit)) return writeReply(reply(exit.value), response)
-        if (response.headersSent) return void response.end()
+        if (Exit.isSuccess(exit)) return writeReply(jsonReply(200, exit.value), response)
         response.writeHead(Cause.isInterruptedOnly(exit.cause) ? 503 : 500).end()
       }
 
@@ -287,7 +297,17 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           }
           const execution = runFork(executeDispatch(task.right, decision.payload, decision.grant))
           track(execution)
-          execution.addObserver(answerWith(response, (ack: DispatchAck) => jsonReply(200, ack)))
+          execution.addObserver(answerAck(response))
+        })
+      }
+
+      /** A grouped dispatch without a fiber of its own, as `single` does it. */
+      const group = (request: IncomingMessage, response: ServerResponse) => {
+        if (gate.isClosed()) return writeReply(shuttingDown(), response)
+        onDispatchBody(request, (body) => {
+          const decoded = Either.flatMap(body, (json) => decodedWith(decodeGroup, json))
+          if (Either.isLeft(decoded)) return writeReply(decoded.left, response)
+          writeReply(admitGroup(decoded.right.dispatches, () => clock.unsafeCurrentTimeMillis(), runFork), response)
         })
       }
 
@@ -306,11 +326,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           single(decodedId, request, response)
           return true
         }
-        const fiber = runFork(dispatchGroup(request))
-        fiber.addObserver(answerWith(response, (reply: DispatchReply) => reply))
-        response.on("close", () => {
-          if (!response.writableEnded) fiber.unsafeInterruptAsFork(FiberId.none)
-        })
+        group(request, response)
         return true
       }
     }
