@@ -9,14 +9,14 @@ import { formatTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/
 import { Crypto } from "@pipeweave/storage/Crypto"
 import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
-import { Clock, Context, Duration, Effect, Exit, Fiber, Option, type Scope, type Stream, type Tracer } from "effect"
+import { type Cause, Clock, Context, Duration, Effect, Exit, Fiber, Option, type Scope, type Stream, type Tracer } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
-import { type GroupExchangeError, keptText, postGroupToWorker } from "./PostGroupToWorker.js"
+import { type GroupExchangeError, keptText, makeExchangeCutter, postGroupToWorker } from "./PostGroupToWorker.js"
 import { ANSWER_KEPT_BYTES, postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
 import { StructureCache } from "./StructureCache.js"
@@ -405,7 +405,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           return Effect.uninterruptible(delivered(runs))
         })
 
-        /** Answers each run still waiting `Timeout` at its own deadline: one fiber for the group, not a timer per run. */
+        /**
+         * Answers each run still waiting `Timeout` at its own deadline, then ends the exchange (the
+         * untraced one through `cutter`; the traced one is timed out): one fiber for the group, not
+         * a timer per run.
+         */
+        const cutter = makeExchangeCutter()
         const deadlines = Effect.gen(function*() {
           const started = yield* Clock.currentTimeMillis
           for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
@@ -413,6 +418,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
             if (left > 0) yield* Effect.sleep(Duration.millis(left))
             yield* answer(item, { _tag: "Timeout" })
           }
+          cutter.cut()
         })
         const watchdog = yield* Effect.fork(deadlines)
 
@@ -443,20 +449,20 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
           Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
             Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
-        const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError, Scope.Scope> = traced
-          ? Effect.flatMap(
-            client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
-            (response) =>
-              response.status === 200
-                ? readGroupedAnswer(response.stream, handlers)
-                : refused(response.status, response.stream)
-          )
-          : Effect.flatMap(postGroupToWorker(agents, url, text), (reply) =>
-            reply.status === 200
-              ? readGroupedLines(reply.nextLines, handlers)
-              : refused(reply.status, reply.body))
+        const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError | Cause.TimeoutException, Scope.Scope> =
+          traced
+            ? Effect.flatMap(
+              client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
+              (response) =>
+                response.status === 200
+                  ? readGroupedAnswer(response.stream, handlers)
+                  : refused(response.status, response.stream)
+            ).pipe(Effect.timeout(Duration.millis(longest)))
+            : Effect.flatMap(postGroupToWorker(agents, url, text, cutter), (reply) =>
+              reply.status === 200
+                ? readGroupedLines(reply.nextLines, handlers)
+                : refused(reply.status, reply.body))
         const outcome = yield* exchange.pipe(
-          Effect.timeout(Duration.millis(longest)),
           Effect.scoped,
           Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
         )

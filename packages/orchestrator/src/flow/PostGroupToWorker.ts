@@ -23,6 +23,17 @@ export interface GroupAnswer {
   readonly nextLines: Effect.Effect<ReadonlyArray<string> | undefined, GroupExchangeError>
 }
 
+/**
+ * Ends a grouped dispatch's exchange from outside it, without racing it against a timer in fibers
+ * of its own (`Effect.timeout` forks two per call): its request is destroyed, whether its answer
+ * has come or not. Does nothing before the request is made.
+ */
+export interface ExchangeCutter {
+  cut: () => void
+}
+
+export const makeExchangeCutter = (): ExchangeCutter => ({ cut: () => {} })
+
 /** `GroupAnswer.nextLines` over `response`, listening to it from the first call. */
 const lineReader = (response: IncomingMessage, url: string) => {
   const lines = lineSplitter()
@@ -93,12 +104,14 @@ const lineReader = (response: IncomingMessage, url: string) => {
  * arrives. A transport error before that fails with a `RequestError`; one while the body is read
  * fails the body with a `ResponseError`; its lines are read straight from Node's events (no stream
  * machinery: a group's answer is a handful of short lines). The request is destroyed when the scope closes before the
- * answer was read to its end (interrupted at the group's deadline, or not read).
+ * answer was read to its end (not read, or interrupted), and when `cutter.cut` is called (at the
+ * group's last deadline): the exchange then fails as a lost connection would.
  */
 export const postGroupToWorker = (
   agents: HttpAgent,
   url: string,
-  body: string
+  body: string,
+  cutter: ExchangeCutter
 ): Effect.Effect<GroupAnswer, GroupExchangeError, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
@@ -122,12 +135,15 @@ export const postGroupToWorker = (
           resume(Effect.fail({ _tag: "RequestError", message: `Transport error (POST ${url})`, cause }))
         })
         outgoing.end(body)
+        cutter.cut = () => outgoing.destroy()
         return Effect.sync(() => {
           answered = true
           outgoing.destroy()
         })
       }),
       (response) => Effect.sync(() => {
+        // Its socket may serve another request once the answer is read: nothing cuts it from now on.
+        cutter.cut = () => {}
         if (!response.complete) response.destroy()
       })
     ),
