@@ -83,7 +83,7 @@ const completedCtes = (
       RETURNING ${returning}
     ), ended AS (
       UPDATE task_run_attempts a SET status = 'completed', ended_at = ${r.at}
-      FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+      WHERE a.run_id = ${r.runId} AND a.attempt = ${r.attempt} AND EXISTS (SELECT 1 FROM run)
     )`
 
 /** Only if the run completed, and never the run itself (it is `run`'s row). */

@@ -379,7 +379,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           ), ended AS (
             UPDATE task_run_attempts a SET status = ${r.attemptStatus}, ended_at = ${r.at},
               error = ${r.error}, error_code = ${r.errorCode}, error_details = ${r.details}::jsonb
-            FROM run WHERE a.run_id = run.id AND a.attempt = ${r.attempt}
+            WHERE a.run_id = ${r.runId} AND a.attempt = ${r.attempt} AND EXISTS (SELECT 1 FROM run)
           )
           SELECT * FROM run`
     })
