@@ -273,6 +273,17 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
     const serveDirectly = (runtime: Runtime.Runtime<DispatchServices>) => {
       const runFork = Runtime.runFork(runtime)
       const clock = Context.get(FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices), Clock.Clock)
+      /** As the router answers a defect: 500, never a crashed process. */
+      const guarded = (response: ServerResponse, serve: () => void) => {
+        try {
+          serve()
+        } catch (defect) {
+          runFork(log("error", `[PipeWeave] a dispatch failed: ${String(defect)}`))
+          if (!response.headersSent) response.writeHead(500)
+          response.end()
+        }
+      }
+
       /** Answers with an execution's ack, as the router would: 503 when the worker's shutdown interrupted it, 500 for a defect. */
       const answerAck = (response: ServerResponse) => (exit: Exit.Exit<DispatchAck>) => {
         if (response.destroyed) return
@@ -288,7 +299,7 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       const single = (taskId: string, request: IncomingMessage, response: ServerResponse) => {
         const task = singleTask(taskId)
         if (Either.isLeft(task)) return writeReply(task.left, response)
-        onDispatchBody(request, (body) => {
+        onDispatchBody(request, (body) => guarded(response, () => {
           if (Either.isLeft(body)) return writeReply(body.left, response)
           const decision = decideSingle(taskId, body.right, clock.unsafeCurrentTimeMillis())
           if (decision._tag === "Answer") {
@@ -298,17 +309,17 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
           const execution = runFork(executeDispatch(task.right, decision.payload, decision.grant))
           track(execution)
           execution.addObserver(answerAck(response))
-        })
+        }))
       }
 
       /** A grouped dispatch without a fiber of its own, as `single` does it. */
       const group = (request: IncomingMessage, response: ServerResponse) => {
         if (gate.isClosed()) return writeReply(shuttingDown(), response)
-        onDispatchBody(request, (body) => {
+        onDispatchBody(request, (body) => guarded(response, () => {
           const decoded = Either.flatMap(body, (json) => decodedWith(decodeGroup, json))
           if (Either.isLeft(decoded)) return writeReply(decoded.left, response)
           writeReply(admitGroup(decoded.right.dispatches, () => clock.unsafeCurrentTimeMillis(), runFork), response)
-        })
+        }))
       }
 
       return (request: IncomingMessage, response: ServerResponse): boolean => {
