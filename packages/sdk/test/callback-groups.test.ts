@@ -47,6 +47,15 @@ const completeTogetherGrouped = (h: Effect.Effect.Success<ReturnType<typeof star
     return h.fake.state.requests.filter((r) => r === "POST /api/callbacks").length
   })
 
+/** A success callback of `runId`. */
+const body = (runId: string): CallbackPayload => ({
+  status: "success",
+  attempt: 1,
+  outputPath: `runs/${runId}/output.json`,
+  outputSize: 0,
+  assets: {}
+})
+
 describe("grouped callbacks", () => {
   it.scopedLive("an orchestrator that does not advertise them gets every callback alone on the single route", () =>
     Effect.gen(function*() {
@@ -91,13 +100,6 @@ describe("grouped callbacks", () => {
 })
 
 describe("grouped callback requests in flight", () => {
-  const body = (runId: string): CallbackPayload => ({
-    status: "success",
-    attempt: 1,
-    outputPath: `runs/${runId}/output.json`,
-    outputSize: 0,
-    assets: {}
-  })
 
   /** Group routes that hold every request until the test answers it, recording what each carried. */
   const heldRoutes = Effect.gen(function*() {
@@ -154,5 +156,40 @@ describe("grouped callback requests in flight", () => {
       for (const request of requests) yield* Deferred.succeed(request.answer, undefined)
       yield* Effect.all([Fiber.join(second), Fiber.join(third), Fiber.join(fourth)])
       assert.strictEqual(mostOpen(), MAX_GROUP_REQUESTS)
+    }))
+})
+
+describe("a callback's sender", () => {
+  /** Routes recording, in one list with the event loop's turns, when each callback leaves. */
+  const recorded = Effect.gen(function*() {
+    const order: Array<string> = []
+    const routes = makeCallbackGroups({
+      single: (runId) => Effect.sync(() => void order.push(`sent ${runId}`)),
+      group: (items: ReadonlyArray<CallbackItem>) =>
+        Effect.sync(() => {
+          order.push(`sent ${items.map((item) => item.runId).join("+")}`)
+          return items.map((item) => ({ runId: item.runId, status: 200, runStatus: "completed" }))
+        }),
+      answered: (status, message) => ({ status, message, retryable: false })
+    })
+    yield* routes.useGroups(true)
+    return { order, routes }
+  })
+
+  it.live("with no other execution running, leaves at once; with others running, after the event loop's pending I/O", () =>
+    Effect.gen(function*() {
+      const { order, routes } = yield* recorded
+      let running = 1
+      yield* routes.countRunning(() => running)
+      setImmediate(() => order.push("turn"))
+      yield* routes.send("run-alone", body("run-alone"), "token")
+      yield* pendingIo
+      assert.deepStrictEqual(order, ["sent run-alone", "turn"], "alone: sent before the loop's turn")
+
+      order.length = 0
+      running = 2
+      setImmediate(() => order.push("turn"))
+      yield* routes.send("run-beside", body("run-beside"), "token")
+      assert.deepStrictEqual(order, ["turn", "sent run-beside"], "beside another: sent after the loop's turn")
     }))
 })

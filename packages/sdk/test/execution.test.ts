@@ -38,6 +38,7 @@ const makeEnv = (callbackFailures: number, putTakes: Duration.DurationInput = 0)
         progress: () => Effect.die("unused"),
         callbacks: () => Effect.die("unused"),
         useGroupedCallbacks: () => Effect.void,
+        countRunning: () => Effect.void,
         idempotency: () => Effect.die("unused"),
         callback: (_, body) =>
           Effect.gen(function*() {

@@ -47,6 +47,7 @@ const makeEnv = (answers: ReadonlyArray<Answer>, then: Answer, cancelAt = Infini
         progress: () => Effect.die("unused"),
         callbacks: () => Effect.die("unused"),
         useGroupedCallbacks: () => Effect.void,
+        countRunning: () => Effect.void,
         idempotency: (body) =>
           Effect.gen(function*() {
             yield* Queue.offer(checks, { at: yield* Clock.currentTimeMillis, key: body.key })

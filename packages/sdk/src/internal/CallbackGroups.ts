@@ -50,7 +50,8 @@ export const MAX_GROUP_REQUESTS = 2
  * flight wait, and all of them (up to `MAX_GROUPED_CALLBACKS`) go in the next one. No timer: a
  * callback with none waiting beside it goes alone on the single route, from a sender fiber that
  * starts once the event loop has run what was ready (`pendingIo`), so the callbacks of runs
- * finishing together leave together. (Sending a lone callback from its caller's fiber cut that
+ * finishing together leave together; when no other execution runs on the worker (`countRunning`),
+ * nothing can join it, and the sender starts at once. (Sending a lone callback from its caller's fiber cut that
  * batch: a third of the callbacks and dispatches went alone, and CPU per task rose by a third in
  * both processes. Starting the sender as soon as the callers yielded still sent the first callback
  * of every grouped dispatch alone: its slot then came free alone, its run's successor was
@@ -62,6 +63,8 @@ export const MAX_GROUP_REQUESTS = 2
  */
 export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>) => {
   let grouped = false
+  /** Whether other executions run beside the caller's, whose callbacks may yet join it. */
+  let othersRunning: () => boolean = () => true
   /** Sender fibers running: each sends one group at a time until the queue is empty. */
   let senders = 0
   const queue: Array<Pending<E>> = []
@@ -127,12 +130,16 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
     return Effect.zipRight(sendGroup(group), drain)
   })
 
-  /** Queues a callback and, if fewer than the limit run, starts a sender. */
+  /**
+   * Queues a callback and, if fewer than the limit run, starts a sender: after the event loop's
+   * pending I/O while other executions run (their callbacks may be about to join), at once when the
+   * caller's is the only one (nothing can join it; a pipeline's edge waited for the loop's turn).
+   */
   const push = (pending: Pending<E>): Effect.Effect<void> => {
     queue.push(pending)
     if (senders >= MAX_GROUP_REQUESTS) return Effect.void
     senders++
-    return Effect.asVoid(Effect.forkDaemon(Effect.zipRight(pendingIo, drain)))
+    return Effect.asVoid(Effect.forkDaemon(othersRunning() ? Effect.zipRight(pendingIo, drain) : drain))
   }
 
   /**
@@ -164,6 +171,8 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
     send: (runId: string, body: CallbackPayload, token: string): Effect.Effect<void, E> =>
       Effect.withFiberRuntime((fiber) => grouped ? enqueue(fiber, runId, body, token) : routes.single(runId, body, token)),
     /** Whether the orchestrator (as its registration answer said) serves grouped callbacks. */
-    useGroups: (enabled: boolean): Effect.Effect<void> => Effect.sync(() => (grouped = enabled))
+    useGroups: (enabled: boolean): Effect.Effect<void> => Effect.sync(() => (grouped = enabled)),
+    /** How many executions run on this worker, the caller's included (its dispatch routes' count). */
+    countRunning: (running: () => number): Effect.Effect<void> => Effect.sync(() => (othersRunning = () => running() > 1))
   } as const
 }

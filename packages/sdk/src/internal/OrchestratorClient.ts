@@ -49,6 +49,8 @@ export interface OrchestratorClientShape {
   readonly callbacks: (items: ReadonlyArray<CallbackItem>) => Effect.Effect<ReadonlyArray<CallbackItemResult>, OrchestratorError>
   /** Whether `callback` may group callbacks: the orchestrator said at registration that it serves them. */
   readonly useGroupedCallbacks: (enabled: boolean) => Effect.Effect<void>
+  /** How many executions run on this worker (a callback with none beside it leaves at once). */
+  readonly countRunning: (running: () => number) => Effect.Effect<void>
 }
 
 export class OrchestratorClient extends Context.Tag("@pipeweave/sdk/OrchestratorClient")<
@@ -194,7 +196,8 @@ export const makeOrchestratorClient = (
       idempotency: (body, token) => call(endpoints.idempotency, "/api/idempotency", body, token),
       callback: groups.send,
       callbacks: group,
-      useGroupedCallbacks: groups.useGroups
+      useGroupedCallbacks: groups.useGroups,
+      countRunning: groups.countRunning
     }
   })
 

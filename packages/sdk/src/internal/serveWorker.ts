@@ -106,6 +106,7 @@ export const serveWorker = (
     const baseUrl = config.baseUrl ?? `http://127.0.0.1:${port}`
     const { log } = yield* WorkerLog
     const client = yield* OrchestratorClient
+    yield* client.countRunning(gate.running)
     const crypto = yield* Crypto
     yield* registerWorker({ definition, config, client, crypto, baseUrl, port, log })
     yield* Effect.addFinalizer(() => drain({ gate, config, client, crypto, baseUrl, log }))
