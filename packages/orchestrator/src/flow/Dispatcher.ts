@@ -449,7 +449,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
           Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
             Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
-        const exchange: Effect.Effect<void, HttpClientError.HttpClientError | GroupExchangeError | Cause.TimeoutException, Scope.Scope> =
+        type ExchangeError = HttpClientError.HttpClientError | GroupExchangeError | Cause.TimeoutException
+        const exchange: Effect.Effect<void, ExchangeError, Scope.Scope> =
           traced
             ? Effect.flatMap(
               client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),

@@ -51,8 +51,8 @@ export const MAX_GROUP_REQUESTS = 2
  * callback with none waiting beside it goes alone on the single route, from a sender fiber that
  * starts once the event loop has run what was ready (`pendingIo`), so the callbacks of runs
  * finishing together leave together; when no other execution runs on the worker (`countRunning`),
- * nothing can join it, and the sender starts at once. (Sending a lone callback from its caller's fiber cut that
- * batch: a third of the callbacks and dispatches went alone, and CPU per task rose by a third in
+ * nothing can join it, and the sender starts at once. (Sending a lone callback from its caller's
+ * fiber cut that batch: a third of the callbacks and dispatches went alone, and CPU per task rose by a third in
  * both processes. Starting the sender as soon as the callers yielded still sent the first callback
  * of every grouped dispatch alone: its slot then came free alone, its run's successor was
  * dispatched alone, and every cycle of ten no-op tasks took two dispatch requests and two callback
