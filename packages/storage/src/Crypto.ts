@@ -1,5 +1,6 @@
 import { hkdfSync } from "node:crypto"
 import { Context, Data, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
+import { plainDecoder } from "@pipeweave/domain/PlainDecode"
 import { openJwe, sealJwe, signJws, verifyJws } from "./internal/CompactTokens.js"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
 
@@ -69,7 +70,7 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
 
-const decodeGrant = Schema.decodeUnknownEither(Schema.Struct({
+const decodeGrant = plainDecoder(Schema.Struct({
   runId: Schema.String,
   tsk: Schema.String,
   att: Schema.Int,
@@ -78,7 +79,7 @@ const decodeGrant = Schema.decodeUnknownEither(Schema.Struct({
   backend: StorageBackendConfig,
   exp: Schema.Number
 }))
-const decodeClaims = Schema.decodeUnknownEither(
+const decodeClaims = plainDecoder(
   Schema.Union(
     Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String }),
     Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int, scp: Schema.optional(Schema.String) })

@@ -1,8 +1,20 @@
 import { GroupedDone, GroupedResults } from "@pipeweave/domain/Dispatch"
-import { Effect, Either, Schema, Stream } from "effect"
+import { plainDecoder } from "@pipeweave/domain/PlainDecode"
+import { Effect, Either, type ParseResult, Stream } from "effect"
 
-const decodeResults = Schema.decodeUnknownEither(Schema.parseJson(GroupedResults))
-const decodeDone = Schema.decodeUnknownEither(Schema.parseJson(GroupedDone))
+/** A line of the answer as JSON decoded by `decode`; `undefined` when it is not JSON or does not decode. */
+const lineDecoder = <A>(decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>) => (line: string): A | undefined => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  return Either.getOrUndefined(decode(json))
+}
+
+const decodeResults = lineDecoder(plainDecoder(GroupedResults))
+const decodeDone = lineDecoder(plainDecoder(GroupedDone))
 
 /** What `readGroupedAnswer` reports as the lines of a grouped dispatch's answer arrive. */
 export interface GroupedAnswerHandlers {
@@ -49,15 +61,15 @@ const linesHandler = (handlers: GroupedAnswerHandlers) => {
       if (first) {
         first = false
         const results = decodeResults(line)
-        if (Either.isRight(results)) {
-          for (const [index, decision] of results.right.results.entries()) {
+        if (results !== undefined) {
+          for (const [index, decision] of results.results.entries()) {
             then(handlers.onDecision(index, decision.runId, decision.status, decision.error))
           }
         }
         continue
       }
       const done = decodeDone(line)
-      if (Either.isRight(done)) then(handlers.onDone(done.right.done.runId))
+      if (done !== undefined) then(handlers.onDone(done.done.runId))
     }
     if (handlers.afterLines !== undefined) then(handlers.afterLines())
     return effect

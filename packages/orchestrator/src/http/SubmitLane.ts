@@ -6,7 +6,8 @@ import { Submissions } from "../flow/Submissions.js"
 import { managementTokenAccepted } from "./Auth.js"
 import { answered, lane, refusal } from "./LaneRequest.js"
 
-const decodeRequest = strictDecoder(QueueTaskRequest)
+// The request's fields, not its class: a submission with its input given is then taken as it is.
+const decodeRequest = strictDecoder(Schema.Struct(QueueTaskRequest.fields))
 const encodeResponse = Schema.encodeSync(QueueTaskResponse)
 
 /**

@@ -6,6 +6,7 @@ import {
   type GroupedDecision,
   MAX_GROUPED_DISPATCHES
 } from "@pipeweave/domain/Dispatch"
+import { plainDecoder } from "@pipeweave/domain/PlainDecode"
 import { parseTraceparent, tracingEnabled, withTracingRestored } from "@pipeweave/domain/TraceContext"
 import { Crypto, type OpenedGrant } from "@pipeweave/storage/Crypto"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -41,8 +42,10 @@ import type { DispatchServices } from "./executeDispatch.js"
 import { WorkerLog } from "./WorkerLog.js"
 import { WorkerSettings } from "./WorkerSettings.js"
 
-const decodePayload = Schema.decodeUnknownEither(DispatchPayload)
-const decodeGroup = Schema.decodeUnknownEither(DispatchGroup)
+// Decoded as plain fields (the class's instances add nothing a dispatch uses), which an ordinary
+// dispatch is already: it is then taken as it is (`plainDecoder`).
+const decodePayload = plainDecoder(Schema.Struct(DispatchPayload.fields))
+const decodeGroup = plainDecoder(DispatchGroup)
 
 const reply = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
 

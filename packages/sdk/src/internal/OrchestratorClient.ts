@@ -2,6 +2,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { HttpAgent } from "@effect/platform-node/NodeHttpClient"
 import { postJson } from "@pipeweave/storage/PostJson"
+import { plainDecoder, plainEncoder } from "@pipeweave/domain/PlainDecode"
 import { tracingEnabled } from "@pipeweave/domain/TraceContext"
 import { CallbackGroupRequest, CallbackGroupResult, type CallbackItem, type CallbackItemResult } from "@pipeweave/domain/CallbackGroup"
 import { CallbackPayload, HeartbeatRequest, HeartbeatResult, ProgressRequest } from "@pipeweave/domain/Callback"
@@ -86,8 +87,8 @@ const describeAnswer = (status: number, text: string): string => {
 
 const endpoint = <A, I, O, OI>(operation: Operation, request: Schema.Schema<A, I>, answer: Schema.Schema<O, OI> | undefined) => ({
   operation,
-  encode: Schema.encodeEither(request),
-  decode: answer === undefined ? undefined : Schema.decodeUnknownEither(answer)
+  encode: plainEncoder(request),
+  decode: answer === undefined ? undefined : plainDecoder(answer)
 })
 
 const endpoints = {
