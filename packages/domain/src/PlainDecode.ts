@@ -86,12 +86,24 @@ const unionVerdict = (ast: AST.Union, value: unknown): Verdict => {
 }
 
 /**
+ * A declaration without type parameters (`DateFromSelf`, a class's instances) answers by its own
+ * decoding: unchanged when it succeeds with the very value given.
+ */
+const declarationVerdict = (ast: AST.Declaration, value: unknown): Verdict => {
+  if (ast.typeParameters.length > 0) return Verdict.Unknown
+  const decoded = ast.decodeUnknown()(value, NO_OPTIONS, ast)
+  if (!Either.isEither(decoded)) return Verdict.Unknown
+  return Either.isLeft(decoded) ? Verdict.Refused : decoded.right === value ? Verdict.Unchanged : Verdict.Unknown
+}
+
+/**
  * A struct's fields with defaults or renames (`optionalWith`, `fromKey`): unchanged only when every
  * such field is there and its own transformation gives it back as it is (a default not needed).
  */
 const transformationVerdict = (ast: AST.Transformation, value: unknown): Verdict => {
-  if (ast.transformation._tag !== "TypeLiteralTransformation") return Verdict.Unknown
   const from = verdict(ast.from, value)
+  // Any other transformation changes what it decodes, unless its encoded side refuses it first.
+  if (ast.transformation._tag !== "TypeLiteralTransformation") return from === Verdict.Refused ? from : Verdict.Unknown
   if (from !== Verdict.Unchanged || !isRecord(value)) return from
   for (const field of ast.transformation.propertySignatureTransformations) {
     if (field.from !== field.to || !Object.prototype.hasOwnProperty.call(value, field.from)) return Verdict.Unknown
@@ -144,6 +156,7 @@ const verdict = (ast: AST.AST, value: unknown): Verdict => {
     case "Transformation":
       return transformationVerdict(ast, value)
     case "Declaration":
+      return declarationVerdict(ast, value)
     case "TemplateLiteral":
       return Verdict.Unknown
   }

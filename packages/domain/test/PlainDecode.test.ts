@@ -37,7 +37,11 @@ const schemas: ReadonlyArray<readonly [string, Schema.Schema<any, any, never>]> 
   ["a required field that may be undefined", Schema.Struct({ u: Schema.UndefinedOr(Schema.String) })],
   ["an exact optional", Schema.Struct({ e: Schema.optionalWith(Schema.String, { exact: true }) })],
   ["a recursive tree", Tree],
-  ["a refined array", Schema.Array(Schema.Int).pipe(Schema.minItems(1), Schema.maxItems(3))]
+  ["a refined array", Schema.Array(Schema.Int).pipe(Schema.minItems(1), Schema.maxItems(3))],
+  ["a number or a numeric string", Schema.Struct({ n: Schema.Union(Schema.Number, Schema.NumberFromString) })],
+  ["a date", Schema.Struct({ at: Schema.DateFromSelf, when: Schema.Date })],
+  ["a set", Schema.ReadonlySetFromSelf(Schema.String)],
+  ["a class's instance", Schema.Struct({ p: Schema.instanceOf(Point, { arbitrary: () => (fc) => fc.integer().map((x) => new Point({ x })) }) })]
 ]
 
 /** A valid encoded value, or one with a field deleted, added or replaced, or anything at all. */

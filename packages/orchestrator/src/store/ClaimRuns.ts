@@ -1,4 +1,5 @@
-import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
+import type { SqlClient, Statement } from "@effect/sql"
+import * as PlainSqlSchema from "./PlainSqlSchema.js"
 import { Schema } from "effect"
 import { ClaimedRun } from "./ClaimedRun.js"
 import { heartbeatDeadline } from "./RunSql.js"
@@ -192,7 +193,7 @@ const claimLimitedStatement = (
 
 /** `claimUnlimitedStatement` as a typed query (build it once per client). */
 export const claimUnlimited = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: ClaimRequest,
     Result: ClaimedRun,
     execute: ({ limit, now, orchestratorId }) => claimUnlimitedStatement(sql, limit, now, orchestratorId)
@@ -200,7 +201,7 @@ export const claimUnlimited = (sql: SqlClient.SqlClient) =>
 
 /** `claimLimitedStatement` as a typed query (build it once per client). */
 export const claimLimited = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: LimitedClaimRequest,
     Result: ClaimedRun,
     execute: ({ limit, lockedTaskIds, now, orchestratorId }) =>
@@ -295,7 +296,7 @@ const insertClaimingStatement = (
 
 /** `insertClaimingStatement` as a typed query (build it once per client). */
 export const insertClaiming = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: Schema.Struct({
       ...ClaimRequest.fields,
       rows: Schema.String,

@@ -46,6 +46,8 @@ export const ClaimedRun = Schema.Struct({
   pipelineInputInline: Schema.NullOr(Schema.String),
   completedSiblings: Schema.Array(CompletedSibling),
   /** The trace context the run was queued in (W3C `traceparent`), when tracing was on. */
-  traceparent: Schema.NullOr(Schema.String)
+  traceparent: Schema.NullOr(Schema.String),
+  /** The task's service (the claim chose `workerUrl` among its instances). */
+  serviceId: Schema.String
 })
 export type ClaimedRun = typeof ClaimedRun.Type

@@ -1,4 +1,5 @@
-import { type SqlClient, SqlSchema, type Statement } from "@effect/sql"
+import type { SqlClient, Statement } from "@effect/sql"
+import * as PlainSqlSchema from "./PlainSqlSchema.js"
 import type { RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
 import { Schema } from "effect"
@@ -103,7 +104,7 @@ const savedRouting = (sql: SqlClient.SqlClient, routed: RoutedCompletion, at: Da
 
 /** A completion (see `TaskRuns.complete`). */
 export const completeRunQuery = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findOne({
+  PlainSqlSchema.findOne({
     Request: CompleteRequest,
     Result: TransitionedRun,
     execute: (r) => sql`WITH ${completedCtes(sql, r)} SELECT * FROM run`
@@ -111,7 +112,7 @@ export const completeRunQuery = (sql: SqlClient.SqlClient) =>
 
 /** A completion with its routing, under the pipeline run's lock (see `TaskRuns.complete`). */
 export const completeRoutedRunQuery = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findOne({
+  PlainSqlSchema.findOne({
     Request: Schema.Struct({ ...CompleteRequest.fields, routed: Schema.Any as Schema.Schema<RoutedCompletion> }),
     Result: TransitionedRun,
     execute: ({ routed, ...r }) =>
@@ -203,7 +204,7 @@ const completePlannedStatement = (
 
 /** `completePlannedStatement` as a typed query (build it once per client). */
 export const completePlannedQuery = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: Schema.Struct({
       ...CompleteRequest.fields,
       routed: Schema.Any as Schema.Schema<PlannedRouting>,
@@ -263,7 +264,7 @@ const completedManyCtes = (sql: SqlClient.SqlClient, at: Date, input: string) =>
 
 /** Several completions in one statement (see `TaskRuns.completeMany`): the runs that matched. */
 export const completeManyQuery = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: CompleteManyRequest,
     Result: CompletedRun,
     execute: ({ at, input }) => sql`WITH ${completedManyCtes(sql, at, input)} SELECT * FROM run`
@@ -284,7 +285,7 @@ export const CompletionClaimRow = Schema.Union(
  * A row per claimed run (one with `id` null when none); the completed runs, as JSON, on the first.
  */
 export const completeManyClaimingQuery = (sql: SqlClient.SqlClient) =>
-  SqlSchema.findAll({
+  PlainSqlSchema.findAll({
     Request: Schema.Struct({ ...CompleteManyRequest.fields, limit: Schema.Number, orchestratorId: Schema.String }),
     Result: CompletionClaimRow,
     execute: ({ at, input, limit, orchestratorId }) =>

@@ -1,4 +1,4 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { maxAttempts, retryDelayMs } from "@pipeweave/domain/Backoff"
 import { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
@@ -27,6 +27,7 @@ import { heartbeatDeadline, IN_FLIGHT, inFlight } from "./RunSql.js"
 import { runCancellation } from "./RunCancellation.js"
 import { insertPipelineRunStatement, type NewPipelineRun } from "./PipelineRuns.js"
 import { runMaintenance } from "./RunMaintenance.js"
+import * as PlainSqlSchema from "./PlainSqlSchema.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
 export type { PlannedRouting, RoutedCompletion, TransitionedRun }
@@ -98,7 +99,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
     const sql = yield* SqlClient.SqlClient
     const maintenance = runMaintenance(sql)
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
-    const findWhere = SqlSchema.findOne({
+    const findWhere = PlainSqlSchema.findOne({
       Request: Schema.String,
       Result: Where,
       execute: (id) => sql`SELECT status, attempt FROM task_runs WHERE id = ${id}`
@@ -167,7 +168,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
 
     let limitsCheckedAt = Number.NEGATIVE_INFINITY
     let anyLimited = false
-    const findAnyLimited = SqlSchema.findOne({
+    const findAnyLimited = PlainSqlSchema.findOne({
       Request: Schema.Void,
       Result: Schema.Struct({ any: Schema.Boolean }),
       execute: () => sql`SELECT EXISTS (SELECT 1 FROM tasks WHERE concurrency > 0) AS any`
@@ -216,7 +217,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
      * statement and at most once per `LAST_SEEN_RESOLUTION_SECONDS`, so instances of busy services
      * are not written on every beat.
      */
-    const touchRun = SqlSchema.findOne({
+    const touchRun = PlainSqlSchema.findOne({
       Request: TouchRequest,
       Result: Schema.Struct({ status: TaskRunStatus }),
       execute: ({ at, attempt, progress, runId }) =>
@@ -353,7 +354,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       }
     })
 
-    const findPolicy = SqlSchema.findOne({
+    const findPolicy = PlainSqlSchema.findOne({
       Request: PolicyRequest,
       Result: PolicyRow,
       execute: ({ attempt, onlyIn, runId }) =>
@@ -364,7 +365,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
           FOR UPDATE OF r`
     })
 
-    const failRun = SqlSchema.findOne({
+    const failRun = PlainSqlSchema.findOne({
       Request: FailRequest,
       Result: TransitionedRun,
       execute: (r) =>
@@ -451,7 +452,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       Effect.orDie
     )
 
-    const lockRunInFlight = SqlSchema.findOne({
+    const lockRunInFlight = PlainSqlSchema.findOne({
       Request: RunAttempt,
       Result: RunRow,
       execute: ({ attempt, runId }) =>
@@ -463,7 +464,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       return yield* lockRunInFlight({ runId, attempt })
     }, Effect.orDie)
 
-    const findOwner = SqlSchema.findOne({
+    const findOwner = PlainSqlSchema.findOne({
       Request: Schema.String,
       Result: Owner,
       execute: (runId) => sql`SELECT task_id, pipeline_run_id FROM task_runs WHERE id = ${runId}`
