@@ -89,9 +89,17 @@ const unionVerdict = (ast: AST.Union, value: unknown): Verdict => {
  * A declaration without type parameters (`DateFromSelf`, a class's instances) answers by its own
  * decoding: unchanged when it succeeds with the very value given.
  */
+type DeclarationDecoder = (value: unknown, options: AST.ParseOptions, ast: AST.AST) => unknown
+const declarationDecoders = new WeakMap<AST.Declaration, DeclarationDecoder>()
+
 const declarationVerdict = (ast: AST.Declaration, value: unknown): Verdict => {
   if (ast.typeParameters.length > 0) return Verdict.Unknown
-  const decoded = ast.decodeUnknown()(value, NO_OPTIONS, ast)
+  let decode = declarationDecoders.get(ast)
+  if (decode === undefined) {
+    decode = ast.decodeUnknown() as DeclarationDecoder
+    declarationDecoders.set(ast, decode)
+  }
+  const decoded = decode(value, NO_OPTIONS, ast)
   if (!Either.isEither(decoded)) return Verdict.Unknown
   return Either.isLeft(decoded) ? Verdict.Refused : decoded.right === value ? Verdict.Unchanged : Verdict.Unknown
 }
