@@ -66,6 +66,8 @@ const typeLiteralVerdict = (ast: AST.TypeLiteral, value: unknown): Verdict => {
   for (const key of keys) {
     // A key the signature's parameter refuses is dropped from the output.
     if (typeof key !== "string" || verdict(signature.parameter, key) !== Verdict.Unchanged) return both(result, Verdict.Unknown)
+    // The parser writes its output by assignment, and assigning `__proto__` sets the prototype.
+    if (key === "__proto__") return both(result, Verdict.Unknown)
     result = both(result, verdict(signature.type, value[key]))
     if (result === Verdict.Refused) return result
   }

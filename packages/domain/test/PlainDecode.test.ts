@@ -146,6 +146,11 @@ describe("plainDecoder", () => {
     expect(decodesUnchanged(payload, { ...dispatch, attempt: 1.5 })).toBe(false)
     expect(decodesUnchanged(payload, { ...dispatch, runId: "run-1" })).toBe(false)
     expect(decodesUnchanged(payload, { ...dispatch, upstream: { "Not A Task": { outputPath: "o", assets: {} } } })).toBe(false)
+    // JSON.parse makes `__proto__` an own key; the parser's output would set it as a prototype.
+    const assets = JSON.parse('{"__proto__":{"path":"p","size":1,"type":"json"}}')
+    const withProto = { runId, callbackToken: "t", status: "success", attempt: 1, outputPath: "o", outputSize: 2, output: {}, assets }
+    expect(decodesUnchanged(CallbackItem, withProto)).toBe(false)
+    expect(plainDecoder(CallbackItem)(withProto)).toStrictEqual(Schema.decodeUnknownEither(CallbackItem)(withProto))
     const plain = plainDecoder(payload)
     const refused = plain({ ...dispatch, attempt: "1" })
     expect(Either.isLeft(refused) && refused.left.message).toContain("attempt")
