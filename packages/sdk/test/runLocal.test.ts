@@ -27,6 +27,12 @@ const makeWorker = (tempDir: string) => {
       await ctx.progress(100)
       return { logo: [...logo], config, note, stored, again: await ctx.getAsset("result") }
     })
+    .register("destructured", async ({ addAsset, getAsset, input, log, progress, signal }) => {
+      const stored = await addAsset("copy", "json", input)
+      log.info("destructured")
+      await progress(40)
+      return { stored, again: await getAsset("copy"), aborted: signal.aborted }
+    })
     .register("fails", async () => {
       throw new TaskError("nope", { code: "NOPE", retryable: false })
     })
@@ -103,6 +109,19 @@ describe("runLocal", () => {
       })
       assert.isTrue(logger.lines.some((l) => l.endsWith("done")))
       assert.isTrue(logger.lines.some((l) => l.endsWith("progress 100%")))
+    }))
+
+  it.scopedLive("a handler may destructure its context's helpers; a standalone run's context has no pipelineRunId key", () =>
+    Effect.gen(function*() {
+      const { logger, seen, worker } = makeWorker(yield* tempDirectory("local"))
+      const result = yield* Effect.promise(() => runLocal(worker, "destructured", { n: 1 }))
+      assert.deepStrictEqual(result, { stored: result.stored, again: { n: 1 }, aborted: false })
+      assert.isTrue(result.stored.endsWith("/copy"))
+      assert.isTrue(logger.lines.some((l) => l.endsWith("destructured")))
+      assert.isTrue(logger.lines.some((l) => l.endsWith("progress 40%")))
+      yield* Effect.promise(() => runLocal(worker, "inspect", null))
+      assert.isFalse("pipelineRunId" in seen[0]!)
+      assert.isTrue(seen[0]!.signal instanceof AbortSignal)
     }))
 
   it.scopedLive("a TaskResult is returned as is; runNext outside allowedNext and thrown errors reject", () =>

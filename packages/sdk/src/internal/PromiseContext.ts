@@ -1,4 +1,5 @@
 import { Cause, type Context, Effect, Exit, Runtime } from "effect"
+import type { PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { AssetType } from "./AssetStore.js"
 import type { CoreHandler, TaskContext as EffectTaskContext, TaskContextData, TaskLogger } from "./TaskContext.js"
 import type { TaskResult } from "./TaskResult.js"
@@ -24,35 +25,58 @@ export type TaskHandler<I = any, O = unknown> = (
   ctx: TaskContext<I>
 ) => Promise<O | TaskResult<O>> | O | TaskResult<O>
 
-const toPromiseContext = <I>(ctx: EffectTaskContext<I>, runtime: Runtime.Runtime<never>): TaskContext<I> => {
-  const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
-    Runtime.runPromiseExit(runtime)(effect).then((exit) =>
-      Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
-    )
-  const write = (effect: Effect.Effect<void>) => Runtime.runSync(runtime)(effect)
-  return {
-    runId: ctx.runId,
-    ...(ctx.pipelineRunId === undefined ? {} : { pipelineRunId: ctx.pipelineRunId }),
-    attempt: ctx.attempt,
-    codeVersion: ctx.codeVersion,
-    codeHash: ctx.codeHash,
-    input: ctx.input,
-    upstream: ctx.upstream,
-    previousAttempts: ctx.previousAttempts,
-    get signal() {
-      return ctx.signal
-    },
-    addAsset: (key, type, data) => run(ctx.addAsset(key, type, data)),
-    addAssetFromPath: (key, type, path) => run(ctx.addAssetFromPath(key, type, path)),
-    getAsset: <T>(key: string) => run(ctx.getAsset<T>(key)),
-    getAssetPath: (key) => run(ctx.getAssetPath(key)),
-    progress: (percent, message) => run(ctx.progress(percent, message)),
-    log: {
+/**
+ * A Promise handler's context over the Effect one: its helpers run on `runtime`, the handler's
+ * fiber's. A class, as the Effect context is (see `makeTaskContext`).
+ */
+class PromiseHandlerContext<I> implements TaskContext<I> {
+  readonly runId: string
+  declare readonly pipelineRunId?: string
+  readonly attempt: number
+  readonly codeVersion: number
+  readonly codeHash: string
+  readonly input: I
+  readonly upstream: Record<string, any>
+  readonly previousAttempts: ReadonlyArray<PreviousAttempt>
+  // Own functions, not methods: handlers destructure them (`async ({ input, addAsset }) => …`).
+  readonly addAsset: TaskContext<I>["addAsset"]
+  readonly addAssetFromPath: TaskContext<I>["addAssetFromPath"]
+  readonly getAsset: TaskContext<I>["getAsset"]
+  readonly getAssetPath: TaskContext<I>["getAssetPath"]
+  readonly progress: TaskContext<I>["progress"]
+  readonly log: TaskLogger<void>
+  readonly #ctx: EffectTaskContext<I>
+
+  constructor(ctx: EffectTaskContext<I>, runtime: Runtime.Runtime<never>) {
+    this.runId = ctx.runId
+    if (ctx.pipelineRunId !== undefined) (this as { pipelineRunId?: string }).pipelineRunId = ctx.pipelineRunId
+    this.attempt = ctx.attempt
+    this.codeVersion = ctx.codeVersion
+    this.codeHash = ctx.codeHash
+    this.input = ctx.input
+    this.upstream = ctx.upstream
+    this.previousAttempts = ctx.previousAttempts
+    this.#ctx = ctx
+    const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
+      Runtime.runPromiseExit(runtime)(effect).then((exit) =>
+        Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
+      )
+    const write = (effect: Effect.Effect<void>) => Runtime.runSync(runtime)(effect)
+    this.addAsset = (key, type, data) => run(ctx.addAsset(key, type, data))
+    this.addAssetFromPath = (key, type, path) => run(ctx.addAssetFromPath(key, type, path))
+    this.getAsset = <T>(key: string) => run(ctx.getAsset<T>(key))
+    this.getAssetPath = (key) => run(ctx.getAssetPath(key))
+    this.progress = (percent, message) => run(ctx.progress(percent, message))
+    this.log = {
       debug: (message, fields) => write(ctx.log.debug(message, fields)),
       info: (message, fields) => write(ctx.log.info(message, fields)),
       warn: (message, fields) => write(ctx.log.warn(message, fields)),
       error: (message, fields) => write(ctx.log.error(message, fields))
     }
+  }
+
+  get signal(): AbortSignal {
+    return this.#ctx.signal
   }
 }
 
@@ -75,7 +99,7 @@ export const adaptPromiseHandler = (handler: TaskHandler): CoreHandler => (ctx) 
     })
     let result: unknown
     try {
-      result = handler(toPromiseContext(ctx, runtime))
+      result = handler(new PromiseHandlerContext(ctx, runtime))
     } catch (error) {
       return Effect.fail(error)
     }
