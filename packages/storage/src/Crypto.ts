@@ -70,6 +70,16 @@ export class Crypto extends Context.Tag("@pipeweave/storage/Crypto")<Crypto, Cry
 const derive = (root: Uint8Array, info: string): Uint8Array =>
   new Uint8Array(hkdfSync("sha256", root, new Uint8Array(0), info, 32))
 
+/**
+ * The registered claims every token carries (checked by `openJwe` / `verifyJws` before decoding),
+ * declared so that a token's claims are all known and decode without the parser rebuilding them.
+ */
+const registeredClaims = {
+  iss: Schema.String,
+  aud: Schema.String,
+  iat: Schema.optional(Schema.Number),
+  exp: Schema.Number
+}
 const decodeGrant = plainDecoder(Schema.Struct({
   runId: Schema.String,
   tsk: Schema.String,
@@ -77,12 +87,18 @@ const decodeGrant = plainDecoder(Schema.Struct({
   scp: Schema.String,
   inp: Schema.String,
   backend: StorageBackendConfig,
-  exp: Schema.Number
+  ...registeredClaims
 }))
 const decodeClaims = plainDecoder(
   Schema.Union(
-    Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String }),
-    Schema.Struct({ kind: Schema.Literal("run"), sub: Schema.String, att: Schema.Int, scp: Schema.optional(Schema.String) })
+    Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String, ...registeredClaims }),
+    Schema.Struct({
+      kind: Schema.Literal("run"),
+      sub: Schema.String,
+      att: Schema.Int,
+      scp: Schema.optional(Schema.String),
+      ...registeredClaims
+    })
   )
 )
 
