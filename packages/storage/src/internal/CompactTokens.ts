@@ -33,7 +33,9 @@ const checkClaims = (claims: unknown, checks: ClaimChecks): Record<string, unkno
   return claims
 }
 
-const header = (segment: string, expected: Record<string, string>): void => {
+/** Checks a protected header: `ours` (the segment this module writes) at once, any other by its JSON. */
+const header = (segment: string, ours: string, expected: Record<string, string>): void => {
+  if (segment === ours) return
   const parsed = json(segment)
   if (!isRecord(parsed)) throw new Error("invalid protected header")
   const keys = Object.keys(parsed)
@@ -64,7 +66,7 @@ const segmentsOf = (token: string, count: number, kind: string): Array<string> =
 export const verifyJws = (token: string, key: Uint8Array, checks: ClaimChecks): Record<string, unknown> => {
   const parts = segmentsOf(token, 3, "JWS")
   const [protectedHeader, payload, signature] = parts as [string, string, string]
-  header(protectedHeader, { alg: "HS256" })
+  header(protectedHeader, JWS_HEADER, { alg: "HS256" })
   const expected = createHmac("sha256", key).update(`${protectedHeader}.${payload}`).digest()
   const given = Buffer.from(signature, "base64url")
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error("signature verification failed")
@@ -84,7 +86,7 @@ export const sealJwe = (claims: object, key: Uint8Array): string => {
 export const openJwe = (token: string, key: Uint8Array, checks: ClaimChecks): Record<string, unknown> => {
   const parts = segmentsOf(token, 5, "JWE")
   const [protectedHeader, encryptedKey, iv, ciphertext, tag] = parts as [string, string, string, string, string]
-  header(protectedHeader, { alg: "dir", enc: "A256GCM" })
+  header(protectedHeader, JWE_HEADER, { alg: "dir", enc: "A256GCM" })
   if (encryptedKey !== "") throw new Error("Encountered unexpected JWE Encrypted Key")
   const ivBytes = Buffer.from(iv, "base64url")
   const tagBytes = Buffer.from(tag, "base64url")
