@@ -13,6 +13,12 @@ const enum Verdict {
 const isRecord = (value: unknown): value is Record<PropertyKey, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * Whether `value` has the prototype of the parser's output (`prototype`: an object literal's or an
+ * array's): only then can it be its own decoding (not a null-prototype object, a class instance).
+ */
+const hasPrototype = (value: object, prototype: object): boolean => Object.getPrototypeOf(value) === prototype
+
 const NO_OPTIONS: AST.ParseOptions = {}
 
 /** Both verdicts at once: refused if either is, unchanged only if both are. */
@@ -22,7 +28,7 @@ const both = (a: Verdict, b: Verdict): Verdict =>
 const tupleVerdict = (ast: AST.TupleType, value: unknown): Verdict => {
   if (!Array.isArray(value)) return Verdict.Refused
   if (ast.rest.length > 1 || (ast.rest.length === 0 && value.length > ast.elements.length)) return Verdict.Unknown
-  let result = Verdict.Unchanged
+  let result = hasPrototype(value, Array.prototype) ? Verdict.Unchanged : Verdict.Unknown
   for (let i = 0; i < ast.elements.length; i++) {
     const element = ast.elements[i]!
     if (i >= value.length) {
@@ -45,7 +51,7 @@ const typeLiteralVerdict = (ast: AST.TypeLiteral, value: unknown): Verdict => {
     return value === null || value === undefined ? Verdict.Refused : Verdict.Unchanged
   }
   if (!isRecord(value)) return Verdict.Refused
-  let result = Verdict.Unchanged
+  let result = hasPrototype(value, Object.prototype) ? Verdict.Unchanged : Verdict.Unknown
   let declared = 0
   for (const ps of ast.propertySignatures) {
     if (!Object.prototype.hasOwnProperty.call(value, ps.name)) {

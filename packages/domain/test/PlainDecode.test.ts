@@ -151,6 +151,17 @@ describe("plainDecoder", () => {
     const withProto = { runId, callbackToken: "t", status: "success", attempt: 1, outputPath: "o", outputSize: 2, output: {}, assets }
     expect(decodesUnchanged(CallbackItem, withProto)).toBe(false)
     expect(plainDecoder(CallbackItem)(withProto)).toStrictEqual(Schema.decodeUnknownEither(CallbackItem)(withProto))
+    // The parser's output is a plain object or array: a null-prototype object or a class instance is rebuilt.
+    const struct = Schema.Struct({ a: Schema.String })
+    const bare = Object.assign(Object.create(null), { a: "x" })
+    expect(decodesUnchanged(struct, bare)).toBe(false)
+    expect(plainDecoder(struct)(bare)).toStrictEqual(Schema.decodeUnknownEither(struct)(bare))
+    class Holder {
+      constructor(readonly a: string) {}
+    }
+    expect(decodesUnchanged(struct, new Holder("x"))).toBe(false)
+    class Items extends Array<number> {}
+    expect(decodesUnchanged(Schema.Array(Schema.Number), Items.from([1, 2]))).toBe(false)
     const plain = plainDecoder(payload)
     const refused = plain({ ...dispatch, attempt: "1" })
     expect(Either.isLeft(refused) && refused.left.message).toContain("attempt")
