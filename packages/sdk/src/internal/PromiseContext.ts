@@ -1,7 +1,6 @@
 import { Cause, type Context, Effect, Exit, Runtime } from "effect"
-import type { PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import type { AssetType } from "./AssetStore.js"
-import type { CoreHandler, TaskContext as EffectTaskContext, TaskContextData, TaskLogger } from "./TaskContext.js"
+import { type CoreHandler, RunData, type TaskContext as EffectTaskContext, type TaskContextData, type TaskLogger } from "./TaskContext.js"
 import type { TaskResult } from "./TaskResult.js"
 
 /** The context of a Promise handler (spec "Task Context (`ctx`)"). */
@@ -29,15 +28,7 @@ export type TaskHandler<I = any, O = unknown> = (
  * A Promise handler's context over the Effect one: its helpers run on `runtime`, the handler's
  * fiber's. A class, as the Effect context is (see `makeTaskContext`).
  */
-class PromiseHandlerContext<I> implements TaskContext<I> {
-  readonly runId: string
-  declare readonly pipelineRunId?: string
-  readonly attempt: number
-  readonly codeVersion: number
-  readonly codeHash: string
-  readonly input: I
-  readonly upstream: Record<string, any>
-  readonly previousAttempts: ReadonlyArray<PreviousAttempt>
+class PromiseHandlerContext<I> extends RunData<I> implements TaskContext<I> {
   // Own functions, not methods: handlers destructure them (`async ({ input, addAsset }) => …`).
   readonly addAsset: TaskContext<I>["addAsset"]
   readonly addAssetFromPath: TaskContext<I>["addAssetFromPath"]
@@ -48,14 +39,7 @@ class PromiseHandlerContext<I> implements TaskContext<I> {
   readonly #ctx: EffectTaskContext<I>
 
   constructor(ctx: EffectTaskContext<I>, runtime: Runtime.Runtime<never>) {
-    this.runId = ctx.runId
-    if (ctx.pipelineRunId !== undefined) (this as { pipelineRunId?: string }).pipelineRunId = ctx.pipelineRunId
-    this.attempt = ctx.attempt
-    this.codeVersion = ctx.codeVersion
-    this.codeHash = ctx.codeHash
-    this.input = ctx.input
-    this.upstream = ctx.upstream
-    this.previousAttempts = ctx.previousAttempts
+    super(ctx)
     this.#ctx = ctx
     const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
       Runtime.runPromiseExit(runtime)(effect).then((exit) =>

@@ -45,19 +45,29 @@ export interface TaskContext<I = any> extends TaskContextData<I> {
 export type CoreHandler = (ctx: TaskContext<any>) => Effect.Effect<unknown, unknown>
 
 /**
- * The context of a handler: `data`'s fields as its own, `signal` read through `signal()` when the
- * handler reads it, and the helpers. A class rather than an object literal: a literal with a getter
- * and a spread of `data` is built by the runtime's slow path, ~5 µs per attempt against ~25 ns.
+ * A context's run data (`TaskContextData` but `signal`), copied field by field: a standalone run's
+ * context has no `pipelineRunId` key. Contexts are classes rather than object literals: a literal
+ * with a getter and a spread of the data is built by the runtime's slow path, ~5 µs per attempt
+ * against ~25 ns.
  */
-class HandlerContext<I> implements TaskContext<I> {
-  readonly runId: string
-  declare readonly pipelineRunId?: string
-  readonly attempt: number
-  readonly codeVersion: number
-  readonly codeHash: string
-  readonly input: I
-  readonly upstream: Record<string, any>
-  readonly previousAttempts: ReadonlyArray<PreviousAttempt>
+export abstract class RunData<I> {
+  constructor(data: Omit<TaskContextData<I>, "signal">) {
+    const self = this as { -readonly [K in keyof RunData<I>]: RunData<I>[K] }
+    self.runId = data.runId
+    if (data.pipelineRunId !== undefined) self.pipelineRunId = data.pipelineRunId
+    self.attempt = data.attempt
+    self.codeVersion = data.codeVersion
+    self.codeHash = data.codeHash
+    self.input = data.input
+    self.upstream = data.upstream
+    self.previousAttempts = data.previousAttempts
+  }
+}
+// The fields are the interface's, merged into the class (not redeclared).
+export interface RunData<I> extends Omit<TaskContextData<I>, "signal"> {}
+
+/** The context of an Effect handler: the run's data, `signal` made on first read, and the helpers. */
+class HandlerContext<I> extends RunData<I> implements TaskContext<I> {
   readonly addAsset: TaskContext<I>["addAsset"]
   readonly addAssetFromPath: TaskContext<I>["addAssetFromPath"]
   readonly getAsset: TaskContext<I>["getAsset"]
@@ -73,15 +83,7 @@ class HandlerContext<I> implements TaskContext<I> {
     log: TaskLog,
     progress: (percent: number, message?: string) => Effect.Effect<void>
   ) {
-    this.runId = data.runId
-    // Absent, not undefined, for a standalone run.
-    if (data.pipelineRunId !== undefined) (this as { pipelineRunId?: string }).pipelineRunId = data.pipelineRunId
-    this.attempt = data.attempt
-    this.codeVersion = data.codeVersion
-    this.codeHash = data.codeHash
-    this.input = data.input
-    this.upstream = data.upstream
-    this.previousAttempts = data.previousAttempts
+    super(data)
     this.#signal = signal
     this.addAsset = assets.add
     this.addAssetFromPath = assets.addFromPath
