@@ -35,6 +35,7 @@ import { DeadLetters } from "./flow/DeadLetters.js"
 import { DeadlineSweep } from "./flow/DeadlineSweep.js"
 import { DispatchedRuns } from "./flow/DispatchedRuns.js"
 import { Dispatcher } from "./flow/Dispatcher.js"
+import { RunTokens } from "./flow/RunTokens.js"
 import { DryRun } from "./flow/DryRun.js"
 import { Idempotency } from "./flow/Idempotency.js"
 import { InlineClaims } from "./flow/InlineClaims.js"
@@ -109,7 +110,8 @@ export const services = (
     InlineClaims.Default,
     DispatchedRuns.Default,
     StructureCache.Default,
-    RoutingStates.Default
+    RoutingStates.Default,
+    RunTokens.Default
   )
   const useCases = Layer.mergeAll(
     Submissions.Default,

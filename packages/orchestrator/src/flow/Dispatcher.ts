@@ -6,7 +6,6 @@ import { type PipelineStructure, predecessorsOf } from "@pipeweave/domain/pipeli
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { ErrorCodes } from "@pipeweave/domain/TaskErrors"
 import { formatTraceparent, parseTraceparent, tracingEnabled } from "@pipeweave/domain/TraceContext"
-import { Crypto } from "@pipeweave/storage/Crypto"
 import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { StorageBackends } from "@pipeweave/storage/StorageBackends"
 import { type Cause, Clock, Context, Duration, Effect, Exit, Fiber, Option, type Scope, type Stream, type Tracer } from "effect"
@@ -19,13 +18,12 @@ import { parseInline } from "./InlinePayload.js"
 import { type GroupExchangeError, keptText, makeExchangeCutter, postGroupToWorker } from "./PostGroupToWorker.js"
 import { ANSWER_KEPT_BYTES, postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
+import { RunTokens } from "./RunTokens.js"
 import { StructureCache } from "./StructureCache.js"
 import { type GroupedAnswerHandlers, readGroupedAnswer, readGroupedLines } from "./GroupedAnswer.js"
 import { describeWorkerAnswer, transportReply, type WorkerReply } from "./WorkerAnswer.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
-/** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
-const CREDENTIAL_MARGIN_SECONDS = 15 * 60
 const DISPATCH_MARGIN = Duration.seconds(30)
 const BACK_PRESSURE_DELAY_MS = 1000
 /** The longest a run waits for an unreachable service before its dispatch is tried again. */
@@ -74,7 +72,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
   effect: Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     const agents = yield* HttpAgent
-    const crypto = yield* Crypto
+    const tokens = yield* RunTokens
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
     const taskRuns = yield* TaskRuns
@@ -91,7 +89,6 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
       structure: PipelineStructure | undefined
     ): typeof DispatchPayload.Encoded => {
       const scope = StorageKeys.runScope(run.id, run.pipelineRunId)
-      const ttl = run.timeoutSeconds + CREDENTIAL_MARGIN_SECONDS
       const inputInline = run.inputInline ?? run.pipelineInputInline
       return {
         runId: run.id,
@@ -116,12 +113,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         assetsPrefix: StorageKeys.assetsPrefix(scope, run.id),
         logsPath: StorageKeys.logs(scope, run.id),
         inlineLimitBytes: config.inlinePayloadBytes,
-        storageToken: crypto.sync.sealStorageToken(
-          { runId: run.id, taskId: run.taskId, attempt: run.attempt, scope, inputPath: run.inputPath, backend },
-          nowMs,
-          ttl
-        ),
-        callbackToken: crypto.sync.signCredential({ _tag: "Run", runId: run.id, attempt: run.attempt, scope }, nowMs, ttl)
+        ...tokens.forDispatch({
+          runId: run.id,
+          taskId: run.taskId,
+          pipelineRunId: run.pipelineRunId,
+          attempt: run.attempt,
+          inputPath: run.inputPath,
+          backend,
+          timeoutSeconds: run.timeoutSeconds
+        }, nowMs)
       }
     }
 

@@ -15,6 +15,7 @@ import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
 import { RoutingStates } from "./RoutingStates.js"
+import { RunTokens } from "./RunTokens.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -33,6 +34,7 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
     const backends = yield* StorageBackends
     const config = yield* OrchestratorConfig
     const inline = yield* InlineClaims
+    const tokens = yield* RunTokens
     const wakeups = yield* Wakeups
     const states = yield* RoutingStates
 
@@ -86,7 +88,11 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
       const { passNeeded } = yield* withStoredInputs(
         backend,
         stored,
-        inline.claimingWrite(entry.size, (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId }, pipelineRun))
+        inline.claimingWrite(entry.size, (limit, orchestratorId) =>
+          Effect.zipRight(
+            tokens.mintForInsert(runs, limit, backend.config, (taskId) => tasks.get(taskId)!.timeoutSeconds),
+            taskRuns.insert(runs, { limit, orchestratorId }, pipelineRun)
+          ))
       )
       yield* states.saw(runId, { structure, failureMode: request.failureMode, routing })
       if (passNeeded) yield* wakeups.wake

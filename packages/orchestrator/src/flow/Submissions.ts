@@ -10,6 +10,7 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { InlineClaims } from "./InlineClaims.js"
+import { RunTokens } from "./RunTokens.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -34,6 +35,7 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
     const config = yield* OrchestratorConfig
     const wakeups = yield* Wakeups
     const inline = yield* InlineClaims
+    const tokens = yield* RunTokens
 
     const submit = Spans.fn("Submissions.submit")(function*(
       requests: ReadonlyArray<QueueTaskRequest>,
@@ -73,7 +75,11 @@ export class Submissions extends Effect.Service<Submissions>()("@pipeweave/orche
       const { passNeeded } = yield* withStoredInputs(
         backend,
         stored,
-        inline.claimingWrite(runs.length, (limit, orchestratorId) => taskRuns.insert(runs, { limit, orchestratorId }))
+        inline.claimingWrite(runs.length, (limit, orchestratorId) =>
+          Effect.zipRight(
+            tokens.mintForInsert(runs, limit, backend.config, (taskId) => tasks.get(taskId)!.timeoutSeconds),
+            taskRuns.insert(runs, { limit, orchestratorId })
+          ))
       )
       if (passNeeded) yield* wakeups.wake
       return runs.map((run): Submitted => ({ runId: run.id, taskId: run.taskId, inputPath: run.inputPath }))
