@@ -8,7 +8,10 @@ export interface Settings {
   readonly repeats: number
   /**
    * Untimed no-op tasks (jobs) through the throughput path before anything is timed, for every
-   * system alike, so that latency and throughput are measured warm (connection pools, JIT).
+   * system alike, so that latency and throughput are measured warm (connection pools, JIT). The
+   * orchestrator's CPU per task keeps falling for its first ~5,000 tasks (0.56 → 0.28–0.34 ms over
+   * ten phases of 1,000 after a warm-up of 100) while graphile-worker is at its pace after its first
+   * 1,000: with a shorter warm-up the timed phases measure PipeWeave's JIT warming up.
    */
   readonly warmup: number
   /** Queue→start samples, one task at a time (after `pathWarmup` untimed ones). */
@@ -62,8 +65,8 @@ export const readSettings = (): Settings => {
   return {
     tasks: count("BENCH_TASKS", 1000, 1),
     graphileRepeats: count("BENCH_GRAPHILE_REPEATS", 3, 1),
-    repeats: count("BENCH_REPEATS", 3, 1),
-    warmup: count("BENCH_WARMUP", 100, 0),
+    repeats: count("BENCH_REPEATS", 5, 1),
+    warmup: count("BENCH_WARMUP", 5000, 0),
     latencySamples: count("BENCH_LATENCY_SAMPLES", 100, 1),
     pipelineSamples: count("BENCH_PIPELINE_SAMPLES", 30, 1),
     pathWarmup: count("BENCH_PATH_WARMUP", 100, 0),
