@@ -2,7 +2,8 @@ import type { SqlClient, Statement } from "@effect/sql"
 import * as PlainSqlSchema from "./PlainSqlSchema.js"
 import type { RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
 import { TaskRunStatus } from "@pipeweave/domain/TaskRun"
-import { Schema } from "effect"
+import { plainDecoder } from "@pipeweave/domain/PlainDecode"
+import { Effect, Schema } from "effect"
 import { claimColumns, claimDueUnlimitedCtes, claimedColumns, dispatchableCtes } from "./ClaimRuns.js"
 import { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptSuccess } from "./NewRun.js"
@@ -270,12 +271,23 @@ export const completeManyQuery = (sql: SqlClient.SqlClient) =>
     execute: ({ at, input }) => sql`WITH ${completedManyCtes(sql, at, input)} SELECT * FROM run`
   })
 
-const CompletedRuns = Schema.parseJson(Schema.Array(Schema.Struct({ ...TransitionedRun.fields, attempt: Schema.Number })))
+const decodeCompletedRuns = plainDecoder(Schema.Array(Schema.Struct({ ...TransitionedRun.fields, attempt: Schema.Number })))
 
-/** A row of `completeManyClaiming`: one claimed run or none; the first row also carries the completed runs. */
+/**
+ * The completed runs a `completeManyClaiming` row carries as JSON text. Decoded here rather than by a
+ * `parseJson` field: a transformed field sends its whole row, a claimed run with it, through Effect's
+ * parser, where a plain row is taken as it is (`PlainSqlSchema`).
+ */
+export const completedRunsOf = (json: string) =>
+  Effect.flatMap(Effect.try(() => JSON.parse(json) as unknown), (parsed) => decodeCompletedRuns(parsed))
+
+/**
+ * A row of `completeManyClaiming`: one claimed run or none; the first row also carries the completed
+ * runs (JSON text, see `completedRunsOf`).
+ */
 export const CompletionClaimRow = Schema.Union(
-  Schema.Struct({ completed: Schema.NullOr(CompletedRuns), ...ClaimedRun.fields }),
-  Schema.Struct({ completed: Schema.NullOr(CompletedRuns), id: Schema.Null })
+  Schema.Struct({ completed: Schema.NullOr(Schema.String), ...ClaimedRun.fields }),
+  Schema.Struct({ completed: Schema.NullOr(Schema.String), id: Schema.Null })
 )
 
 /**

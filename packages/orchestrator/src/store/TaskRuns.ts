@@ -9,6 +9,7 @@ import { claimLimited, claimUnlimited, insertClaiming, type InsertedRunRow, lock
 import type { ClaimedRun } from "./ClaimedRun.js"
 import type { AttemptFailure, AttemptSuccess, NewRun } from "./NewRun.js"
 import {
+  completedRunsOf,
   completeManyClaimingQuery,
   completeManyQuery,
   completePlannedQuery,
@@ -347,7 +348,8 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       orchestratorId: string
     ) {
       const rows = yield* completeRunsClaiming({ at: yield* now, input: completionsInput(items), limit, orchestratorId })
-      const completed = rows.find((row) => row.completed !== null)?.completed ?? []
+      const json = rows.find((row) => row.completed !== null)?.completed
+      const completed = json === undefined || json === null ? [] : yield* completedRunsOf(json)
       return {
         completed: completed as ReadonlyArray<TransitionedRun & { readonly attempt: number }>,
         claimed: rows.flatMap((row): ReadonlyArray<ClaimedRun> => row.id === null ? [] : [row])
