@@ -25,72 +25,103 @@ const NO_OPTIONS: AST.ParseOptions = {}
 const both = (a: Verdict, b: Verdict): Verdict =>
   a === Verdict.Refused || b === Verdict.Refused ? Verdict.Refused : a === Verdict.Unchanged ? b : Verdict.Unknown
 
-const tupleVerdict = (ast: AST.TupleType, value: unknown): Verdict => {
-  if (!Array.isArray(value)) return Verdict.Refused
-  if (ast.rest.length > 1 || (ast.rest.length === 0 && value.length > ast.elements.length)) return Verdict.Unknown
-  let result = hasPrototype(value, Array.prototype) ? Verdict.Unchanged : Verdict.Unknown
-  for (let i = 0; i < ast.elements.length; i++) {
-    const element = ast.elements[i]!
-    if (i >= value.length) {
-      if (!element.isOptional) return Verdict.Refused
-      continue
-    }
-    result = both(result, verdict(element.type, value[i]))
-    if (result === Verdict.Refused) return result
+/** A schema's `verdict` on a value, compiled once per schema node (`checkerOf`). */
+type Checker = (value: unknown) => Verdict
+
+const checkers = new WeakMap<AST.AST, Checker>()
+
+/** The checker of `ast`, compiled at its first use and kept for the life of the schema. */
+const checkerOf = (ast: AST.AST): Checker => {
+  let checker = checkers.get(ast)
+  if (checker === undefined) {
+    checker = compile(ast)
+    checkers.set(ast, checker)
   }
-  const rest = ast.rest[0]?.type
-  for (let i = ast.elements.length; rest !== undefined && i < value.length; i++) {
-    result = both(result, verdict(rest, value[i]))
-    if (result === Verdict.Refused) return result
-  }
-  return result
+  return checker
 }
 
-const typeLiteralVerdict = (ast: AST.TypeLiteral, value: unknown): Verdict => {
+const verdict = (ast: AST.AST, value: unknown): Verdict => checkerOf(ast)(value)
+
+const tupleChecker = (ast: AST.TupleType): Checker => {
+  const elements = ast.elements.map((element) => ({ isOptional: element.isOptional, check: checkerOf(element.type) }))
+  const restAst = ast.rest[0]?.type
+  const rest = restAst === undefined ? undefined : checkerOf(restAst)
+  const manyRests = ast.rest.length > 1
+  return (value) => {
+    if (!Array.isArray(value)) return Verdict.Refused
+    if (manyRests || (rest === undefined && value.length > elements.length)) return Verdict.Unknown
+    let result = hasPrototype(value, Array.prototype) ? Verdict.Unchanged : Verdict.Unknown
+    for (let i = 0; i < elements.length; i++) {
+      const element = elements[i]!
+      if (i >= value.length) {
+        if (!element.isOptional) return Verdict.Refused
+        continue
+      }
+      result = both(result, element.check(value[i]))
+      if (result === Verdict.Refused) return result
+    }
+    for (let i = elements.length; rest !== undefined && i < value.length; i++) {
+      result = both(result, rest(value[i]))
+      if (result === Verdict.Refused) return result
+    }
+    return result
+  }
+}
+
+const typeLiteralChecker = (ast: AST.TypeLiteral): Checker => {
   if (ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
-    return value === null || value === undefined ? Verdict.Refused : Verdict.Unchanged
+    return (value) => value === null || value === undefined ? Verdict.Refused : Verdict.Unchanged
   }
-  if (!isRecord(value)) return Verdict.Refused
-  let result = hasPrototype(value, Object.prototype) ? Verdict.Unchanged : Verdict.Unknown
-  let declared = 0
-  for (const ps of ast.propertySignatures) {
-    if (!Object.prototype.hasOwnProperty.call(value, ps.name)) {
-      if (ps.isOptional) continue
-      // Decoded as `undefined` and then written to the output: a field added, unless refused.
-      if (verdict(ps.type, undefined) === Verdict.Refused) return Verdict.Refused
-      result = Verdict.Unknown
-      continue
+  const fields = ast.propertySignatures.map((ps) => ({ name: ps.name, isOptional: ps.isOptional, check: checkerOf(ps.type) }))
+  const signatures = ast.indexSignatures
+  const signature = signatures.length === 1 && fields.length === 0
+    ? { parameter: checkerOf(signatures[0]!.parameter), check: checkerOf(signatures[0]!.type) }
+    : undefined
+  return (value) => {
+    if (!isRecord(value)) return Verdict.Refused
+    let result = hasPrototype(value, Object.prototype) ? Verdict.Unchanged : Verdict.Unknown
+    let declared = 0
+    for (const field of fields) {
+      if (!Object.prototype.hasOwnProperty.call(value, field.name)) {
+        if (field.isOptional) continue
+        // Decoded as `undefined` and then written to the output: a field added, unless refused.
+        if (field.check(undefined) === Verdict.Refused) return Verdict.Refused
+        result = Verdict.Unknown
+        continue
+      }
+      declared++
+      result = both(result, field.check(value[field.name]))
+      if (result === Verdict.Refused) return result
     }
-    declared++
-    result = both(result, verdict(ps.type, value[ps.name]))
-    if (result === Verdict.Refused) return result
+    const keys = Reflect.ownKeys(value)
+    if (signatures.length === 0) return keys.length === declared ? result : both(result, Verdict.Unknown)
+    if (signature === undefined) return both(result, Verdict.Unknown)
+    for (const key of keys) {
+      // A key the signature's parameter refuses is dropped from the output.
+      if (typeof key !== "string" || signature.parameter(key) !== Verdict.Unchanged) return both(result, Verdict.Unknown)
+      // The parser writes its output by assignment, and assigning `__proto__` sets the prototype.
+      if (key === "__proto__") return both(result, Verdict.Unknown)
+      result = both(result, signature.check(value[key]))
+      if (result === Verdict.Refused) return result
+    }
+    return result
   }
-  const keys = Reflect.ownKeys(value)
-  if (ast.indexSignatures.length === 0) return keys.length === declared ? result : both(result, Verdict.Unknown)
-  if (ast.indexSignatures.length > 1 || ast.propertySignatures.length > 0) return both(result, Verdict.Unknown)
-  const signature = ast.indexSignatures[0]!
-  for (const key of keys) {
-    // A key the signature's parameter refuses is dropped from the output.
-    if (typeof key !== "string" || verdict(signature.parameter, key) !== Verdict.Unchanged) return both(result, Verdict.Unknown)
-    // The parser writes its output by assignment, and assigning `__proto__` sets the prototype.
-    if (key === "__proto__") return both(result, Verdict.Unknown)
-    result = both(result, verdict(signature.type, value[key]))
-    if (result === Verdict.Refused) return result
-  }
-  return result
 }
 
-const unionVerdict = (ast: AST.Union, value: unknown): Verdict => {
+const unionChecker = (ast: AST.Union): Checker => {
+  const members = ast.types.map(checkerOf)
   // Settled only when exactly one member accepts the value: which member the decoding tries first
   // then does not matter.
-  let accepted = Verdict.Refused
-  for (const member of ast.types) {
-    const v = verdict(member, value)
-    if (v === Verdict.Refused) continue
-    if (accepted !== Verdict.Refused || v === Verdict.Unknown) return Verdict.Unknown
-    accepted = v
+  return (value) => {
+    let accepted = Verdict.Refused
+    for (const member of members) {
+      const v = member(value)
+      if (v === Verdict.Refused) continue
+      if (accepted !== Verdict.Refused || v === Verdict.Unknown) return Verdict.Unknown
+      accepted = v
+    }
+    return accepted
   }
-  return accepted
 }
 
 /**
@@ -98,83 +129,103 @@ const unionVerdict = (ast: AST.Union, value: unknown): Verdict => {
  * decoding: unchanged when it succeeds with the very value given.
  */
 type DeclarationDecoder = (value: unknown, options: AST.ParseOptions, ast: AST.AST) => unknown
-const declarationDecoders = new WeakMap<AST.Declaration, DeclarationDecoder>()
 
-const declarationVerdict = (ast: AST.Declaration, value: unknown): Verdict => {
-  if (ast.typeParameters.length > 0) return Verdict.Unknown
-  let decode = declarationDecoders.get(ast)
-  if (decode === undefined) {
-    decode = ast.decodeUnknown() as DeclarationDecoder
-    declarationDecoders.set(ast, decode)
+const declarationChecker = (ast: AST.Declaration): Checker => {
+  if (ast.typeParameters.length > 0) return () => Verdict.Unknown
+  let decode: DeclarationDecoder | undefined
+  return (value) => {
+    decode ??= ast.decodeUnknown() as DeclarationDecoder
+    const decoded = decode(value, NO_OPTIONS, ast)
+    if (!Either.isEither(decoded)) return Verdict.Unknown
+    return Either.isLeft(decoded) ? Verdict.Refused : decoded.right === value ? Verdict.Unchanged : Verdict.Unknown
   }
-  const decoded = decode(value, NO_OPTIONS, ast)
-  if (!Either.isEither(decoded)) return Verdict.Unknown
-  return Either.isLeft(decoded) ? Verdict.Refused : decoded.right === value ? Verdict.Unchanged : Verdict.Unknown
 }
 
 /**
  * A struct's fields with defaults or renames (`optionalWith`, `fromKey`): unchanged only when every
  * such field is there and its own transformation gives it back as it is (a default not needed).
  */
-const transformationVerdict = (ast: AST.Transformation, value: unknown): Verdict => {
-  const from = verdict(ast.from, value)
+const transformationChecker = (ast: AST.Transformation): Checker => {
+  const from = checkerOf(ast.from)
+  const transformation = ast.transformation
   // Any other transformation changes what it decodes, unless its encoded side refuses it first.
-  if (ast.transformation._tag !== "TypeLiteralTransformation") return from === Verdict.Refused ? from : Verdict.Unknown
-  if (from !== Verdict.Unchanged || !isRecord(value)) return from
-  for (const field of ast.transformation.propertySignatureTransformations) {
-    if (field.from !== field.to || !Object.prototype.hasOwnProperty.call(value, field.from)) return Verdict.Unknown
-    const decoded = field.decode(Option.some(value[field.from]))
-    if (Option.isNone(decoded) || decoded.value !== value[field.from]) return Verdict.Unknown
+  if (transformation._tag !== "TypeLiteralTransformation") {
+    return (value) => from(value) === Verdict.Refused ? Verdict.Refused : Verdict.Unknown
   }
-  return verdict(ast.to, value)
+  const to = checkerOf(ast.to)
+  return (value) => {
+    const encoded = from(value)
+    if (encoded !== Verdict.Unchanged || !isRecord(value)) return encoded
+    for (const field of transformation.propertySignatureTransformations) {
+      if (field.from !== field.to || !Object.prototype.hasOwnProperty.call(value, field.from)) return Verdict.Unknown
+      const decoded = field.decode(Option.some(value[field.from]))
+      if (Option.isNone(decoded) || decoded.value !== value[field.from]) return Verdict.Unknown
+    }
+    return to(value)
+  }
 }
 
-const verdict = (ast: AST.AST, value: unknown): Verdict => {
+const is = (test: (value: unknown) => boolean): Checker => (value) => test(value) ? Verdict.Unchanged : Verdict.Refused
+
+const compile = (ast: AST.AST): Checker => {
   switch (ast._tag) {
-    case "Literal":
-    case "UniqueSymbol":
-      return value === (ast._tag === "Literal" ? ast.literal : ast.symbol) ? Verdict.Unchanged : Verdict.Refused
+    case "Literal": {
+      const literal = ast.literal
+      return is((value) => value === literal)
+    }
+    case "UniqueSymbol": {
+      const symbol = ast.symbol
+      return is((value) => value === symbol)
+    }
     case "StringKeyword":
-      return typeof value === "string" ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => typeof value === "string")
     case "NumberKeyword":
-      return typeof value === "number" ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => typeof value === "number")
     case "BooleanKeyword":
-      return typeof value === "boolean" ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => typeof value === "boolean")
     case "BigIntKeyword":
-      return typeof value === "bigint" ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => typeof value === "bigint")
     case "SymbolKeyword":
-      return typeof value === "symbol" ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => typeof value === "symbol")
     case "UndefinedKeyword":
     case "VoidKeyword":
-      return value === undefined ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => value === undefined)
     case "UnknownKeyword":
     case "AnyKeyword":
-      return Verdict.Unchanged
+      return () => Verdict.Unchanged
     case "NeverKeyword":
-      return Verdict.Refused
+      return () => Verdict.Refused
     case "ObjectKeyword":
-      return (typeof value === "object" && value !== null) || typeof value === "function" ? Verdict.Unchanged : Verdict.Refused
-    case "Enums":
-      return ast.enums.some(([, member]) => member === value) ? Verdict.Unchanged : Verdict.Refused
-    case "Refinement": {
-      const from = verdict(ast.from, value)
-      if (from !== Verdict.Unchanged) return from
-      return Option.isNone(ast.filter(value, NO_OPTIONS, ast)) ? Verdict.Unchanged : Verdict.Refused
+      return is((value) => (typeof value === "object" && value !== null) || typeof value === "function")
+    case "Enums": {
+      const enums = ast.enums
+      return is((value) => enums.some(([, member]) => member === value))
     }
-    case "Suspend":
-      return verdict(ast.f(), value)
+    case "Refinement": {
+      const from = checkerOf(ast.from)
+      return (value) => {
+        const base = from(value)
+        if (base !== Verdict.Unchanged) return base
+        return Option.isNone(ast.filter(value, NO_OPTIONS, ast)) ? Verdict.Unchanged : Verdict.Refused
+      }
+    }
+    case "Suspend": {
+      // Compiled at its first check: the schema it names may refer back to this one.
+      let inner: Checker | undefined
+      return (value) => (inner ??= checkerOf(ast.f()))(value)
+    }
     case "TupleType":
-      return tupleVerdict(ast, value)
+      return tupleChecker(ast)
     case "TypeLiteral":
-      return typeLiteralVerdict(ast, value)
+      return typeLiteralChecker(ast)
     case "Union":
-      return unionVerdict(ast, value)
+      return unionChecker(ast)
     case "Transformation":
-      return transformationVerdict(ast, value)
+      return transformationChecker(ast)
     case "Declaration":
-      return declarationVerdict(ast, value)
+      return declarationChecker(ast)
     case "TemplateLiteral":
-      return Verdict.Unknown
+      return () => Verdict.Unknown
   }
 }
 
@@ -195,8 +246,9 @@ export const decodesUnchanged = (schema: Schema.Schema.AnyNoContext, value: unkn
  */
 export const plainDecoder = <A, I>(schema: Schema.Schema<A, I, never>) => {
   const decode = Schema.decodeUnknownEither(schema)
+  const check = checkerOf(schema.ast)
   return (input: unknown, options?: AST.ParseOptions): Either.Either<A, ParseResult.ParseError> =>
-    verdict(schema.ast, input) === Verdict.Unchanged ? Either.right(input as A) : decode(input, options)
+    check(input) === Verdict.Unchanged ? Either.right(input as A) : decode(input, options)
 }
 
 /**
@@ -206,6 +258,13 @@ export const plainDecoder = <A, I>(schema: Schema.Schema<A, I, never>) => {
  */
 export const plainEncoder = <A, I>(schema: Schema.Schema<A, I, never>) => {
   const encode = Schema.encodeEither(schema)
+  const check = checkerOf(schema.ast)
   return (value: A, options?: AST.ParseOptions): Either.Either<I, ParseResult.ParseError> =>
-    verdict(schema.ast, value) === Verdict.Unchanged ? Either.right(value as unknown as I) : encode(value, options)
+    check(value) === Verdict.Unchanged ? Either.right(value as unknown as I) : encode(value, options)
+}
+
+/** `plainEncoder`, throwing its error as `Schema.encodeSync(schema)` throws. */
+export const plainEncodeSync = <A, I>(schema: Schema.Schema<A, I, never>) => {
+  const encode = plainEncoder(schema)
+  return (value: A): I => Either.getOrThrowWith(encode(value), (error) => error)
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, Schema } from "effect"
 import * as fc from "fast-check"
 import { CallbackPayload } from "../src/Callback.js"
-import { CallbackItem } from "../src/CallbackGroup.js"
+import { CallbackGroupResult, CallbackItem } from "../src/CallbackGroup.js"
 import { DispatchAck, DispatchGroup, DispatchPayload, GroupedDone, GroupedResults } from "../src/Dispatch.js"
-import { decodesUnchanged, plainDecoder, plainEncoder } from "../src/PlainDecode.js"
+import { decodesUnchanged, plainDecoder, plainEncodeSync, plainEncoder } from "../src/PlainDecode.js"
 
 interface Tree {
   readonly value: number
@@ -121,6 +121,17 @@ describe("plainDecoder", () => {
         { numRuns: 300 }
       )
     }
+  })
+
+  it("encodes synchronously as Schema.encodeSync does: the same value, or the same error thrown", () => {
+    const encodeSync = plainEncodeSync(CallbackGroupResult)
+    const results = { results: [{ runId, status: 200 }, { runId, status: 409, error: { _tag: "Conflict", message: "m" } }] }
+    expect(encodeSync(results)).toStrictEqual(Schema.encodeSync(CallbackGroupResult)(results))
+    const extra = { results: [{ runId, status: 200, stray: 1 }] } as unknown as typeof CallbackGroupResult.Type
+    expect(encodeSync(extra)).toStrictEqual({ results: [{ runId, status: 200 }] })
+    const bad = { results: [{ runId, status: "ok" }] } as unknown as typeof CallbackGroupResult.Type
+    expect(() => encodeSync(bad)).toThrow(/status/)
+    expect(() => Schema.encodeSync(CallbackGroupResult)(bad)).toThrow(/status/)
   })
 
   it("takes the shortcut for the bodies the orchestrator and the SDK send", () => {

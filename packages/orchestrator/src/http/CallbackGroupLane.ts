@@ -1,12 +1,13 @@
 import { HttpServerResponse } from "@effect/platform"
 import { CallbackGroup, CallbackGroupResult } from "@pipeweave/domain/CallbackGroup"
 import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
-import { Effect, Either, Schema } from "effect"
+import { plainEncodeSync } from "@pipeweave/domain/PlainDecode"
+import { Effect, Either } from "effect"
 import { CallbackGroups } from "../flow/CallbackGroups.js"
 import { answered, lane } from "./LaneRequest.js"
 
 const decodeGroup = strictDecoder(CallbackGroup)
-const encodeResult = Schema.encodeSync(CallbackGroupResult)
+const encodeResult = plainEncodeSync(CallbackGroupResult)
 
 /**
  * `POST /api/callbacks` the short way, as `callbackLane` takes a single callback: a group that no

@@ -2,6 +2,7 @@ import { HttpServerResponse } from "@effect/platform"
 import { CallbackPayload, CallbackResult } from "@pipeweave/domain/Callback"
 import { TaskRunId } from "@pipeweave/domain/Ids"
 import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
+import { plainEncodeSync } from "@pipeweave/domain/PlainDecode"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import { checkCallbackScope } from "../flow/CallbackScope.js"
@@ -11,7 +12,7 @@ import { answered, lane, refusal } from "./LaneRequest.js"
 
 const decodeRunId = Schema.decodeUnknownOption(TaskRunId)
 const decodePayload = strictDecoder(CallbackPayload)
-const encodeResult = Schema.encodeSync(CallbackResult)
+const encodeResult = plainEncodeSync(CallbackResult)
 
 /**
  * `POST /api/callback/:runId` the short way, for a callback that every guard and check of the API
