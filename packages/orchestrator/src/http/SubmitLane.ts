@@ -1,6 +1,5 @@
 import { HttpServerResponse } from "@effect/platform"
 import { strictDecoder } from "@pipeweave/domain/api/StrictPayload"
-import { plainEncodeSync } from "@pipeweave/domain/PlainDecode"
 import { QueueTaskRequest, QueueTaskResponse } from "@pipeweave/domain/Queue"
 import { Effect, Either, Option, Schema } from "effect"
 import { Submissions } from "../flow/Submissions.js"
@@ -9,7 +8,7 @@ import { answered, lane, refusal } from "./LaneRequest.js"
 
 // The request's fields, not its class: a submission with its input given is then taken as it is.
 const decodeRequest = strictDecoder(Schema.Struct(QueueTaskRequest.fields))
-const encodeResponse = plainEncodeSync(QueueTaskResponse)
+const encodeResponse = Schema.encodeSync(QueueTaskResponse)
 
 /**
  * `POST /api/queue/task` the short way, as `callbackLane` takes callbacks: a submission that no
