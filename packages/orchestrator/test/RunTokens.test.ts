@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Crypto, makeCrypto } from "@pipeweave/storage/Crypto"
 import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { Effect, Either, Layer, Redacted, TestClock } from "effect"
+import { DatabaseInfo } from "../src/Database.js"
 import { RunTokens, type TokenSubject } from "../src/flow/RunTokens.js"
 
 const SECRET = "ab".repeat(32)
@@ -20,7 +21,12 @@ const countingCrypto = Layer.effect(
     }
   }))
 )
-const Env = RunTokens.Default.pipe(Layer.provideMerge(countingCrypto))
+const onDatabase = (dialect: "postgres" | "pglite") =>
+  RunTokens.Default.pipe(
+    Layer.provideMerge(countingCrypto),
+    Layer.provide(Layer.succeed(DatabaseInfo, { dialect, location: "test", schema: "pipeweave" }))
+  )
+const Env = onDatabase("postgres")
 
 /** Whether `f` sealed a token of its own (rather than taking one minted ahead). */
 const mints = <A>(f: () => A): [A, boolean] => {
@@ -42,8 +48,8 @@ const subject = (runId: string, changes: Partial<TokenSubject> = {}): TokenSubje
 })
 const T0 = 1_800_000_000_000
 
-/** Lets the microtask that mints ahead run. */
-const mintedAhead = Effect.promise(() => Promise.resolve())
+/** Lets the event loop's turn end, after which what was asked for is minted ahead. */
+const mintedAhead = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 describe("RunTokens", () => {
   it.effect("a dispatch takes the tokens minted ahead for exactly its run, once, and they open to what it claims", () =>
@@ -135,5 +141,45 @@ describe("RunTokens", () => {
         ["trun_high", "trun_mid", "trun_low", "trun_wait"].map((id) => mints(() => tokens.forDispatch(at(id), T0 + 1))[1]),
         [false, false, true, true]
       )
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("before a completion that starts a pipeline's tasks, the ones its trigger knows are minted ahead, up to the claim's limit", () =>
+    Effect.gen(function*() {
+      const tokens = yield* RunTokens
+      yield* TestClock.setTime(T0)
+      const at = (runId: string, taskId: string) =>
+        subject(runId, { taskId, pipelineRunId: "prun_y", inputPath: "pipelines/prun_y/input.json" })
+      const waiting = new Map([["b", at("trun_b", "b")], ["c", at("trun_c", "c")], ["d", at("trun_d", "d")]])
+      yield* tokens.mintForStart(waiting, ["b", "unknown", "c", "d"], 3)
+      yield* mintedAhead
+      assert.deepStrictEqual(
+        [at("trun_b", "b"), at("trun_c", "c"), at("trun_d", "d")].map((s) => mints(() => tokens.forDispatch(s, T0 + 1))[1]),
+        [false, false, true],
+        "the limit counts the tasks asked for: d is past it"
+      )
+      yield* tokens.mintForStart(undefined, ["d"], 1)
+      yield* tokens.mintForStart(waiting, ["d"], 0)
+      yield* mintedAhead
+      assert.isTrue(mints(() => tokens.forDispatch(at("trun_d", "d"), T0 + 1))[1], "nothing known, or nothing claimed: nothing minted")
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("on the embedded database nothing is minted ahead: it answers in the orchestrator's own thread, with no wait to fill", () =>
+    Effect.gen(function*() {
+      const tokens = yield* RunTokens
+      tokens.mintAhead([subject("trun_embedded")], T0)
+      yield* mintedAhead
+      assert.isTrue(mints(() => tokens.forDispatch(subject("trun_embedded"), T0 + 1))[1])
+    }).pipe(Effect.provide(onDatabase("pglite"))))
+
+  it.effect("what is asked for is minted after the caller's synchronous work and its microtasks, not during them", () =>
+    Effect.gen(function*() {
+      const tokens = yield* RunTokens
+      tokens.mintAhead([subject("trun_later")], T0)
+      // A statement handed its pooled connection in a microtask or a tick leaves before the minting.
+      yield* Effect.promise(() => new Promise<void>((resolve) => process.nextTick(() => queueMicrotask(resolve))))
+      assert.isTrue(mints(() => tokens.forDispatch(subject("trun_later"), T0 + 1))[1], "not minted yet")
+      tokens.mintAhead([subject("trun_later2")], T0)
+      yield* mintedAhead
+      assert.isFalse(mints(() => tokens.forDispatch(subject("trun_later2"), T0 + 1))[1])
     }).pipe(Effect.provide(Env)))
 })

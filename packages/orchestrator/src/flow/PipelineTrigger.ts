@@ -15,7 +15,7 @@ import { inlineJson } from "./InlinePayload.js"
 import { withStoredInputs } from "./StoredInputs.js"
 import { PipelineCatalog } from "./PipelineCatalog.js"
 import { RoutingStates } from "./RoutingStates.js"
-import { RunTokens } from "./RunTokens.js"
+import { firstAttempt, RunTokens } from "./RunTokens.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -94,7 +94,10 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
             taskRuns.insert(runs, { limit, orchestratorId }, pipelineRun)
           ))
       )
-      yield* states.saw(runId, { structure, failureMode: request.failureMode, routing })
+      const waiting = new Map(runs.flatMap((run) =>
+        run.status === "waiting" ? [[run.taskId, firstAttempt(run, backend.config, tasks.get(run.taskId)!.timeoutSeconds)] as const] : []
+      ))
+      yield* states.saw(runId, { structure, failureMode: request.failureMode, routing, waiting })
       if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })

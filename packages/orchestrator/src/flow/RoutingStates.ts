@@ -2,12 +2,19 @@ import type { PipelineStructure } from "@pipeweave/domain/pipeline/PipelineStruc
 import type { FailureMode, RoutingState, Transition } from "@pipeweave/domain/pipeline/Routing"
 import { Effect } from "effect"
 import { BoundedMap } from "./BoundedMap.js"
+import type { TokenSubject } from "./RunTokens.js"
 
 /** A pipeline run as this orchestrator last saw it: enough to plan its next completion. */
 export interface SeenRouting {
   readonly structure: PipelineStructure
   readonly failureMode: FailureMode
   readonly routing: RoutingState
+  /**
+   * The first attempt of each task the run's trigger inserted `waiting`, by task id, when this
+   * orchestrator triggered it: their tokens can be minted while the completion that starts them is
+   * written (`RunTokens.mintForStart`).
+   */
+  readonly waiting?: ReadonlyMap<string, TokenSubject>
 }
 
 const CAPACITY = 1000
@@ -31,7 +38,13 @@ export class RoutingStates extends Effect.Service<RoutingStates>()("@pipeweave/o
       moved: (pipelineRunId: string, before: Omit<SeenRouting, "routing">, transition: Transition) =>
         Effect.sync(() => {
           if (transition.outcome === null) {
-            states.set(pipelineRunId, { structure: before.structure, failureMode: before.failureMode, routing: transition.state })
+            const waiting = states.get(pipelineRunId)?.waiting
+            states.set(pipelineRunId, {
+              structure: before.structure,
+              failureMode: before.failureMode,
+              routing: transition.state,
+              ...(waiting === undefined ? {} : { waiting })
+            })
           } else states.take(pipelineRunId)
         }),
       forget: (pipelineRunId: string) => Effect.sync(() => states.take(pipelineRunId))

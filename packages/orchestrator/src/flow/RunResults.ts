@@ -18,6 +18,7 @@ import { type DispatchedRun, DispatchedRuns } from "./DispatchedRuns.js"
 import { InlineClaims } from "./InlineClaims.js"
 import { PipelineRouting } from "./PipelineRouting.js"
 import { RoutingStates } from "./RoutingStates.js"
+import { RunTokens } from "./RunTokens.js"
 import { Wakeups } from "./Wakeups.js"
 import { boundedErrorCode, boundedErrorText } from "./WorkerErrorText.js"
 import * as Spans from "@pipeweave/domain/Spans"
@@ -82,6 +83,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
     const inline = yield* InlineClaims
     const metrics = yield* OrchestratorMetrics
     const states = yield* RoutingStates
+    const tokens = yield* RunTokens
 
     const record = (applied: ResultApplied, dispatch: DispatchedRun | undefined) =>
       dispatch === undefined
@@ -295,16 +297,19 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       yield* checked(check, pipelineRunId)
       let run = Option.none<TransitionedRun>()
       const { passNeeded } = yield* inline.claimingWrite(transition.start.length, (limit, orchestratorId) =>
-        taskRuns.completePlanned(runId, attempt, result, { pipelineRunId, transition, expected: seen.routing }, {
-          limit,
-          orchestratorId
-        }).pipe(Effect.map(Option.match({
-          onNone: () => [],
-          onSome: (done) => {
-            run = Option.some(done.run)
-            return done.claimed
-          }
-        }))))
+        Effect.zipRight(
+          tokens.mintForStart(seen.waiting, transition.start, limit),
+          taskRuns.completePlanned(runId, attempt, result, { pipelineRunId, transition, expected: seen.routing }, {
+            limit,
+            orchestratorId
+          }).pipe(Effect.map(Option.match({
+            onNone: () => [],
+            onSome: (done) => {
+              run = Option.some(done.run)
+              return done.claimed
+            }
+          })))
+        ))
       if (Option.isNone(run)) return Option.none<ResultApplied>()
       yield* dispatched.take(runId)
       yield* states.moved(pipelineRunId, seen, transition)

@@ -2,6 +2,7 @@ import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import type { StorageBackendConfig } from "@pipeweave/storage/StorageBackendConfig"
 import { Clock, Effect } from "effect"
+import { DatabaseInfo } from "../Database.js"
 
 /** Credentials outlive the task's timeout by this much, so late heartbeats and callbacks still verify (and get 409s). */
 const CREDENTIAL_MARGIN_SECONDS = 15 * 60
@@ -37,6 +38,17 @@ export interface NewRunTokens {
   readonly inputPath: string
 }
 
+/** The first attempt's subject of a run about to be inserted, on `backend`, with its task's timeout. */
+export const firstAttempt = (run: NewRunTokens, backend: StorageBackendConfig, timeoutSeconds: number): TokenSubject => ({
+  runId: run.id,
+  taskId: run.taskId,
+  pipelineRunId: run.pipelineRunId,
+  attempt: 1,
+  inputPath: run.inputPath,
+  backend,
+  timeoutSeconds
+})
+
 interface MintedAhead {
   readonly subject: TokenSubject
   readonly nowMs: number
@@ -49,13 +61,15 @@ const sameSubject = (a: TokenSubject, b: TokenSubject): boolean =>
 
 /**
  * Seals and signs a dispatch's tokens. A use case that is about to claim runs it knows (a
- * submission whose insert claims) may have them minted ahead, while its statement is on its way
+ * submission or a trigger whose insert claims, a pipeline task's completion that starts its
+ * successors) may have them minted ahead, while its statement is on its way
  * to the database and the process would otherwise wait: the dispatch then takes them as they are
  * when what they bind is exactly what was claimed, and mints its own otherwise.
  */
 export class RunTokens extends Effect.Service<RunTokens>()("@pipeweave/orchestrator/RunTokens", {
   effect: Effect.gen(function*() {
     const crypto = yield* Crypto
+    const databaseElsewhere = (yield* DatabaseInfo).dialect === "postgres"
     const ahead = new Map<string, MintedAhead>()
 
     const mint = (subject: TokenSubject, nowMs: number): DispatchTokens => {
@@ -82,11 +96,16 @@ export class RunTokens extends Effect.Service<RunTokens>()("@pipeweave/orchestra
     }
 
     /**
-     * Mints `subjects`' tokens once the current synchronous work is done (a microtask: after the
-     * caller's statement has been written), so that the wait for its answer hides the work.
+     * Mints `subjects`' tokens once the caller's statement has been written, so that the wait for
+     * its answer hides the work: after the I/O callbacks of this turn of the event loop
+     * (`setImmediate`), not in a microtask, which would run before the statement leaves (pg hands
+     * a pooled connection over in a `process.nextTick`) and delay it by the minting. Only on a
+     * database in another process: the embedded one answers in this thread, which has no wait to
+     * hide the work in.
      */
-    const mintAhead = (subjects: ReadonlyArray<TokenSubject>, nowMs: number): void =>
-      queueMicrotask(() => {
+    const mintAhead = (subjects: ReadonlyArray<TokenSubject>, nowMs: number): void => {
+      if (!databaseElsewhere || subjects.length === 0) return
+      setImmediate(() => {
         for (const [runId, held] of ahead) {
           if (nowMs - held.nowMs > AHEAD_MAX_AGE_MS || nowMs < held.nowMs) ahead.delete(runId)
         }
@@ -99,6 +118,7 @@ export class RunTokens extends Effect.Service<RunTokens>()("@pipeweave/orchestra
           }
         }
       })
+    }
 
     /**
      * Before an insert that claims up to `limit` of the `runs` it writes: mints the first attempt's
@@ -113,20 +133,28 @@ export class RunTokens extends Effect.Service<RunTokens>()("@pipeweave/orchestra
       limit <= 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (nowMs) => {
         const pending = runs.filter((run) => run.status === "pending")
         const first = pending.length === 1 ? pending : [...pending].sort((a, b) => a.priority - b.priority)
-        mintAhead(
-          first.slice(0, limit).map((run) => ({
-            runId: run.id,
-            taskId: run.taskId,
-            pipelineRunId: run.pipelineRunId,
-            attempt: 1,
-            inputPath: run.inputPath,
-            backend,
-            timeoutSeconds: timeoutSecondsOf(run.taskId)
-          })),
-          nowMs
-        )
+        mintAhead(first.slice(0, limit).map((run) => firstAttempt(run, backend, timeoutSecondsOf(run.taskId))), nowMs)
       })
 
-    return { forDispatch, mintAhead, mintForInsert } as const
+    /**
+     * Before a write that makes a pipeline run's tasks `taskIds` pending and claims up to `limit` of
+     * them: mints the first attempt's tokens of those `waiting` knows (by task id, as the trigger
+     * inserted them) while it runs.
+     */
+    const mintForStart = (
+      waiting: ReadonlyMap<string, TokenSubject> | undefined,
+      taskIds: ReadonlyArray<string>,
+      limit: number
+    ): Effect.Effect<void> =>
+      waiting === undefined || limit <= 0 ? Effect.void : Effect.map(Clock.currentTimeMillis, (nowMs) =>
+        mintAhead(
+          taskIds.slice(0, limit).flatMap((taskId) => {
+            const subject = waiting.get(taskId)
+            return subject === undefined ? [] : [subject]
+          }),
+          nowMs
+        ))
+
+    return { forDispatch, mintAhead, mintForInsert, mintForStart } as const
   })
 }) {}
