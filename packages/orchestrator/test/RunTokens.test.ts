@@ -166,6 +166,7 @@ describe("RunTokens", () => {
   it.effect("on the embedded database nothing is minted ahead: it answers in the orchestrator's own thread, with no wait to fill", () =>
     Effect.gen(function*() {
       const tokens = yield* RunTokens
+      assert.isFalse(tokens.mintsAhead)
       tokens.mintAhead([subject("trun_embedded")], T0)
       yield* mintedAhead
       assert.isTrue(mints(() => tokens.forDispatch(subject("trun_embedded"), T0 + 1))[1])

@@ -94,10 +94,12 @@ export class PipelineTrigger extends Effect.Service<PipelineTrigger>()("@pipewea
             taskRuns.insert(runs, { limit, orchestratorId }, pipelineRun)
           ))
       )
-      const waiting = new Map(runs.flatMap((run) =>
-        run.status === "waiting" ? [[run.taskId, firstAttempt(run, backend.config, tasks.get(run.taskId)!.timeoutSeconds)] as const] : []
-      ))
-      yield* states.saw(runId, { structure, failureMode: request.failureMode, routing, waiting })
+      const waiting = tokens.mintsAhead
+        ? new Map(runs.flatMap((run) =>
+          run.status === "waiting" ? [[run.taskId, firstAttempt(run, backend.config, tasks.get(run.taskId)!.timeoutSeconds)] as const] : []
+        ))
+        : undefined
+      yield* states.saw(runId, { structure, failureMode: request.failureMode, routing, ...(waiting === undefined ? {} : { waiting }) })
       if (passNeeded) yield* wakeups.wake
       return { pipelineRunId: runId, status: "running" as const, pipelineVersion, inputPath }
     })

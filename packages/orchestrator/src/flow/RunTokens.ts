@@ -155,6 +155,13 @@ export class RunTokens extends Effect.Service<RunTokens>()("@pipeweave/orchestra
           nowMs
         ))
 
-    return { forDispatch, mintAhead, mintForInsert, mintForStart } as const
+    return {
+      forDispatch,
+      mintAhead,
+      mintForInsert,
+      mintForStart,
+      /** Whether anything asked for is minted ahead (not on the embedded database): else there is no use in keeping subjects for it. */
+      mintsAhead: databaseElsewhere
+    } as const
   })
 }) {}
