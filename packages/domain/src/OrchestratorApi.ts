@@ -1,4 +1,5 @@
-import { HttpApi, OpenApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { CallbacksApi } from "./api/CallbacksApi.js"
 import { DlqApi } from "./api/DlqApi.js"
 import { HealthApi } from "./api/HealthApi.js"

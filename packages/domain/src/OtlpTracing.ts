@@ -1,4 +1,4 @@
-import { FetchHttpClient } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Duration, Effect, Either, Layer, Option } from "effect"
 import { isHttpUrl } from "./HttpUrl.js"
 

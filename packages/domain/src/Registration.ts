@@ -1,4 +1,4 @@
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 import { CodeHash, PipelineId, ServiceId, ServiceVersion, TaskId } from "./Ids.js"
 import { TaskOptions } from "./TaskOptions.js"

@@ -1,4 +1,5 @@
-import { HttpMiddleware, HttpServerRequest } from "@effect/platform"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect, Option, Tracer } from "effect"
 
 /**

@@ -1,4 +1,6 @@
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { CallbackGroup, CallbackGroupResult, MAX_GROUPED_CALLBACKS } from "../CallbackGroup.js"
 import { strictPayload } from "./StrictPayload.js"
 

@@ -1,4 +1,5 @@
-import type { FileSystem, Path } from "@effect/platform"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { isSafeAssetKey } from "@pipeweave/domain/StorageKeys"
 import type { AssetRef } from "@pipeweave/domain/TaskRun"
 import type { StorageShape } from "@pipeweave/storage/Storage"

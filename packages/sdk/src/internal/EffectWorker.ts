@@ -1,4 +1,5 @@
-import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import type { InvalidSecretKey } from "@pipeweave/storage/Crypto"
 import { type Context, Effect, Layer } from "effect"
 import { type RunLocalOptions, runLocalAttempt } from "./runLocalAttempt.js"

@@ -1,4 +1,5 @@
-import { NodeFileSystem, NodePath } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import { Crypto, type InvalidSecretKey } from "@pipeweave/storage/Crypto"
 import { tracingLayer } from "@pipeweave/domain/OtlpTracing"
 import { makeStorage } from "@pipeweave/storage/StorageFactory"

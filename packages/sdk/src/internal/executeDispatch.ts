@@ -1,4 +1,5 @@
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { Timeout } from "@pipeweave/domain/TaskErrors"
 import type { DispatchAck, DispatchPayload } from "@pipeweave/domain/Dispatch"

@@ -1,4 +1,5 @@
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as StorageKeys from "@pipeweave/domain/StorageKeys"
 import type { AssetRef, PreviousAttempt } from "@pipeweave/domain/TaskRun"
 import { makeMemoryStorage } from "@pipeweave/storage/MemoryStorage"

@@ -1,5 +1,5 @@
 import { serverSpans, tracingEnabled, withoutPlatformServerSpans } from "@pipeweave/domain/TraceContext"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Crypto } from "@pipeweave/storage/Crypto"
 import { Clock, Data, Duration, Effect, ExecutionStrategy, Scope } from "effect"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
