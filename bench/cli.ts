@@ -13,6 +13,8 @@ export interface CliResult {
   readonly nodeMs: number
   readonly versionMs: number
   readonly servicesMs: number
+  /** `import("@pipeweave/sdk")` in a fresh process (the built SDK): what every worker pays before its first line. */
+  readonly sdkImportMs: number
 }
 
 /** Wall time from spawn to exit of `node <args>` (with `cacheHome` as `XDG_CACHE_HOME`); fails unless it exits 0. */
@@ -27,7 +29,8 @@ const timed = async (args: ReadonlyArray<string>, cacheHome: string): Promise<nu
 
 /**
  * `pipeweave --version` and `pipeweave services` (against an orchestrator on the embedded database)
- * from the bundled bin beside `node -e 0`, interleaved so load changes hit all three alike; one
+ * from the bundled bin, and an import of the built SDK (a worker's start before its own code),
+ * beside `node -e 0`, interleaved so load changes hit all four alike; one
  * untimed round first (file cache, and the bin's code cache, kept in a directory of the bench's own
  * rather than the user's `~/.cache/pipeweave`).
  */
@@ -35,8 +38,13 @@ export const measureCli = async (settings: Settings): Promise<CliResult> => {
   const orchestrator = await startOrchestrator({}, makeDataDir())
   const cacheHome = makeDataDir()
   try {
-    const commands = [["-e", "0"], [PIPEWEAVE, "--version"], [PIPEWEAVE, "services", "--url", orchestrator.url]]
-    const samples: Array<Array<number>> = [[], [], []]
+    const commands = [
+      ["-e", "0"],
+      [PIPEWEAVE, "--version"],
+      [PIPEWEAVE, "services", "--url", orchestrator.url],
+      ["--input-type=module", "-e", `await import("@pipeweave/sdk")`]
+    ]
+    const samples: Array<Array<number>> = commands.map(() => [])
     for (let round = 0; round <= settings.cliSamples; round++) {
       for (const [i, args] of commands.entries()) {
         const ms = await timed(args, cacheHome)
@@ -44,8 +52,8 @@ export const measureCli = async (settings: Settings): Promise<CliResult> => {
       }
       if (round > 0) progress(`cli round ${round}/${settings.cliSamples}`)
     }
-    const [nodeMs, versionMs, servicesMs] = samples.map(median) as [number, number, number]
-    return { samples: settings.cliSamples, nodeMs, versionMs, servicesMs }
+    const [nodeMs, versionMs, servicesMs, sdkImportMs] = samples.map(median) as [number, number, number, number]
+    return { samples: settings.cliSamples, nodeMs, versionMs, servicesMs, sdkImportMs }
   } finally {
     await orchestrator.child.stop()
   }

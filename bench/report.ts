@@ -111,12 +111,13 @@ const cliTable = (results: BenchResults): string => {
   if (cli === undefined) return failed(results.cli) ? "CLI start-up: error" : ""
   const row = (label: string, ms: number) => [label, num(ms / 1000), ms === cli.nodeMs ? "" : `+${num((ms - cli.nodeMs) / 1000)}`]
   return [
-    `CLI start-up (the bundled pipeweave bin; medians of ${cli.samples} runs, spawn to exit; services against an ` +
-    "orchestrator on the embedded database):",
+    `CLI and SDK start-up (the bundled pipeweave bin, the built SDK; medians of ${cli.samples} runs, spawn to exit; ` +
+    "services against an orchestrator on the embedded database):",
     table(["command", "wall (s)", "over node -e 0 (s)"], [
       row("node -e 0", cli.nodeMs),
       row("pipeweave --version", cli.versionMs),
-      row("pipeweave services", cli.servicesMs)
+      row("pipeweave services", cli.servicesMs),
+      row("import @pipeweave/sdk", cli.sdkImportMs)
     ], new Set([0]))
   ].join("\n")
 }
