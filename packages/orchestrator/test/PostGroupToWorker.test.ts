@@ -4,6 +4,7 @@ import { Effect, Either, Fiber } from "effect"
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { Agent as TlsAgent } from "node:https"
 import type { AddressInfo } from "node:net"
+import { MAX_ANSWER_LINE_CHARS } from "../src/flow/GroupedAnswer.js"
 import { makeExchangeCutter, postGroupToWorker } from "../src/flow/PostGroupToWorker.js"
 
 /** A server on 127.0.0.1 answering with `handle`, closed with the scope: its URL, requests seen and connections closed. */
@@ -98,5 +99,37 @@ describe("postGroupToWorker's cutter (a grouped dispatch's exchange ended at its
       assert.deepStrictEqual(yield* Fiber.join(second), ["{\"results\":[]}"], "the next exchange on the same socket is not cut")
       assert.strictEqual(server.requests(), 2)
       assert.strictEqual(server.closed(), 0)
+    }))
+})
+
+describe("postGroupToWorker against a worker whose answer never ends its line", () => {
+  it.scopedLive("the answer is cut off past the line limit, as a lost connection, and the worker's stream is closed", () =>
+    Effect.gen(function*() {
+      let written = 0
+      const server = yield* serve((request, response) => {
+        request.resume()
+        response.writeHead(200, { "content-type": "application/x-ndjson" })
+        response.write("{\"results\":[]}\n")
+        const chunk = "x".repeat(65_536)
+        const more = () => {
+          while (!response.destroyed && written < 64 * MAX_ANSWER_LINE_CHARS) {
+            written += chunk.length
+            if (!response.write(chunk)) return void response.once("drain", more)
+          }
+        }
+        more()
+      })
+      const lines = yield* Effect.scoped(Effect.gen(function*() {
+        const answer = yield* postGroupToWorker(agents(), `${server.url}/dispatches`, "{}", makeExchangeCutter())
+        const first = yield* answer.nextLines
+        return { first, rest: yield* Effect.either(answer.nextLines) }
+      }))
+      assert.deepStrictEqual(lines.first, ["{\"results\":[]}"])
+      assert.isTrue(Either.isLeft(lines.rest))
+      const error = (lines.rest as Either.Left<{ readonly _tag: string; readonly message: string }, unknown>).left
+      assert.strictEqual(error._tag, "ResponseError")
+      assert.include(error.message, "longer than")
+      assert.isTrue(yield* eventually(() => server.closed() === 1), "the orchestrator closed the connection")
+      assert.isBelow(written, 8 * MAX_ANSWER_LINE_CHARS, "the orchestrator stopped reading soon after the limit")
     }))
 })

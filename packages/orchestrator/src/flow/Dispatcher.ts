@@ -456,7 +456,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
               client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
               (response) =>
                 response.status === 200
-                  ? readGroupedAnswer(response.stream, handlers)
+                  ? readGroupedAnswer(response.stream, handlers, url)
                   : refused(response.status, response.stream)
             ).pipe(Effect.timeout(Duration.millis(longest)))
             : Effect.flatMap(postGroupToWorker(agents, url, text, cutter), (reply) =>

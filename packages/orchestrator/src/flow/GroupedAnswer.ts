@@ -27,8 +27,22 @@ export interface GroupedAnswerHandlers {
 }
 
 /**
+ * The longest line a grouped dispatch's answer may have: its lines are a few hundred bytes, so a
+ * longer one is a broken or hostile worker, and the answer is cut off rather than buffered.
+ */
+export const MAX_ANSWER_LINE_CHARS = 1_048_576
+
+/** Why an answer was cut off: a line longer than `MAX_ANSWER_LINE_CHARS` (read as a lost connection). */
+export const lineTooLong = (url: string) => ({
+  _tag: "ResponseError" as const,
+  message: `answer of POST ${url} cut off: a line is longer than ${MAX_ANSWER_LINE_CHARS} characters`,
+  cause: undefined
+})
+
+/**
  * The newline-delimited text of an answer, as its bytes arrive: each call of `push` returns the
- * lines its text completed (without their `\r\n` or `\n`); `end` returns the last, unterminated one.
+ * lines its text completed (without their `\r\n` or `\n`); `end` returns the last, unterminated one;
+ * `overlong` tells whether the line not yet ended is past `MAX_ANSWER_LINE_CHARS`.
  */
 export const lineSplitter = () => {
   const decoder = new TextDecoder()
@@ -44,7 +58,8 @@ export const lineSplitter = () => {
   }
   return {
     push: (bytes: Uint8Array) => split(decoder.decode(bytes, { stream: true })),
-    end: () => split(`${decoder.decode()}\n`)
+    end: () => split(`${decoder.decode()}\n`),
+    overlong: () => partial.length > MAX_ANSWER_LINE_CHARS
   }
 }
 
@@ -83,11 +98,14 @@ const linesHandler = (handlers: GroupedAnswerHandlers) => {
  * when the answer ends). For an answer as a `Stream` (`HttpClient`'s, when traced); an untraced
  * dispatch reads Node's response directly (`readGroupedLines`).
  */
-export const readGroupedAnswer = <E>(body: Stream.Stream<Uint8Array, E>, handlers: GroupedAnswerHandlers) => {
+export const readGroupedAnswer = <E>(body: Stream.Stream<Uint8Array, E>, handlers: GroupedAnswerHandlers, url: string) => {
   const lines = lineSplitter()
   const handle = linesHandler(handlers)
   return Effect.zipRight(
-    Stream.runForEach(body, (bytes) => handle(lines.push(bytes))),
+    Stream.runForEach(body, (bytes) => {
+      const completed = lines.push(bytes)
+      return lines.overlong() ? Effect.fail(lineTooLong(url)) : handle(completed)
+    }),
     Effect.suspend(() => handle(lines.end()))
   )
 }

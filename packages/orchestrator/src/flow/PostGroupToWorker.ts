@@ -2,7 +2,7 @@ import type { HttpAgent } from "@effect/platform-node/NodeHttpClient"
 import { Effect, type Scope, Stream } from "effect"
 import { type IncomingMessage, request } from "node:http"
 import { request as requestTls } from "node:https"
-import { lineSplitter } from "./GroupedAnswer.js"
+import { lineSplitter, lineTooLong } from "./GroupedAnswer.js"
 
 /** Why a grouped dispatch's exchange ended without its whole answer (`transportReply` classifies it). */
 export interface GroupExchangeError {
@@ -64,7 +64,14 @@ const lineReader = (response: IncomingMessage, url: string) => {
   const listen = () => {
     if (response.errored !== null || (response.destroyed && !response.complete)) cutOff(response.errored)
     response.on("data", (bytes: Uint8Array) => {
+      if (failure !== undefined) return
       const completed = lines.push(bytes)
+      if (lines.overlong()) {
+        failure = lineTooLong(url)
+        response.destroy()
+        wake()
+        return
+      }
       if (completed.length === 0) return
       ready.push(...completed)
       wake()
@@ -103,7 +110,8 @@ const lineReader = (response: IncomingMessage, url: string) => {
  * than the rest of a group's exchange. Answers once the status has come; the body is read as it
  * arrives. A transport error before that fails with a `RequestError`; one while the body is read
  * fails the body with a `ResponseError`; its lines are read straight from Node's events (no stream
- * machinery: a group's answer is a handful of short lines). The request is destroyed when the scope closes before the
+ * machinery: a group's answer is a handful of short lines; one longer than `MAX_ANSWER_LINE_CHARS`
+ * cuts the answer off, as a lost connection). The request is destroyed when the scope closes before the
  * answer was read to its end (not read, or interrupted), and when `cutter.cut` is called (at the
  * group's last deadline): the exchange then fails as a lost connection would.
  */
