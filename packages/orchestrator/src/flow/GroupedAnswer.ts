@@ -1,6 +1,7 @@
 import { GroupedDone, GroupedResults } from "@pipeweave/domain/Dispatch"
 import { plainDecoder } from "@pipeweave/domain/PlainDecode"
 import { Effect, Either, type ParseResult, Stream } from "effect"
+import type { GroupExchangeError } from "./PostGroupToWorker.js"
 
 /** A line of the answer as JSON decoded by `decode`; `undefined` when it is not JSON or does not decode. */
 const lineDecoder = <A>(decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>) => (line: string): A | undefined => {
@@ -33,8 +34,8 @@ export interface GroupedAnswerHandlers {
 export const MAX_ANSWER_LINE_CHARS = 1_048_576
 
 /** Why an answer was cut off: a line longer than `MAX_ANSWER_LINE_CHARS` (read as a lost connection). */
-export const lineTooLong = (url: string) => ({
-  _tag: "ResponseError" as const,
+export const lineTooLong = (url: string): GroupExchangeError => ({
+  _tag: "ResponseError",
   message: `answer of POST ${url} cut off: a line is longer than ${MAX_ANSWER_LINE_CHARS} characters`,
   cause: undefined
 })
