@@ -2,12 +2,16 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import * as Config from "../src/Config.js"
 import { RunSlots } from "../src/flow/RunSlots.js"
+import type { ClaimTiming } from "../src/flow/Dispatcher.js"
+import type { ClaimedRun } from "../src/store/ClaimedRun.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 
 const Env = RunSlots.Default.pipe(
   Layer.provideMerge(Wakeups.Default),
   Layer.provide(Config.layer(Config.defaultConfig({ maxConcurrency: 2 })))
 )
+
+const claim: ClaimTiming = { startedNs: 0n, endedNs: 0n, orchestratorId: "orch_test" }
 
 /** Whether the scheduling loop has been woken (a wake-up is waiting to be taken), taking it. */
 const woken = Effect.gen(function*() {
@@ -70,5 +74,24 @@ describe("RunSlots", () => {
       assert.strictEqual(failed, "refused")
       assert.isTrue(yield* woken)
       assert.strictEqual(yield* slots.reserve(2), 2, "both slots are free")
+    }).pipe(Effect.provide(Env)))
+
+  it.effect("while parked runs wait, a freed slot wakes the loop even after a short claim; they leave first in, first out", () =>
+    Effect.gen(function*() {
+      const slots = yield* RunSlots
+      assert.strictEqual(yield* slots.reserve(2), 2)
+      yield* slots.hold(["trun_a"])
+      yield* slots.claimed(2, 1)
+      yield* slots.release(1)
+      const parked = (id: string, releaseAtMs: number) => ({ run: { id } as ClaimedRun, claim, releaseAtMs })
+      yield* slots.park([parked("trun_p1", 300), parked("trun_p2", 100), parked("trun_p3", 500)])
+      assert.deepStrictEqual(yield* slots.parkedState, { count: 3, nextReleaseMs: 100 })
+      yield* slots.free(["trun_a"])
+      assert.isTrue(yield* woken, "a parked run can take the slot")
+      assert.deepStrictEqual((yield* slots.unparkExpired(300)).map((p) => p.run.id), ["trun_p1", "trun_p2"])
+      yield* slots.park([parked("trun_p4", 600)])
+      assert.strictEqual(yield* slots.dropParked(["trun_p4", "trun_other"]), 1, "a cancelled run is dropped")
+      assert.deepStrictEqual((yield* slots.unpark(5)).map((p) => p.run.id), ["trun_p3"])
+      assert.deepStrictEqual(yield* slots.parkedState, { count: 0, nextReleaseMs: undefined })
     }).pipe(Effect.provide(Env)))
 })

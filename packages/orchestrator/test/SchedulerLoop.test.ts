@@ -5,7 +5,7 @@ import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { InlineClaims } from "../src/flow/InlineClaims.js"
 import { RunSlots } from "../src/flow/RunSlots.js"
-import { SchedulingPass } from "../src/flow/SchedulingPass.js"
+import { PARKED_MAX_MS, SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
@@ -27,17 +27,29 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const notifications = yield* Queue.unbounded<string>()
     const claims = yield* Ref.make(0)
-    const claimed = (id: string) => ({ id, taskId: "t", attempt: 1, availableAt: new Date(0) }) as unknown as ClaimedRun
+    const requeued = yield* Ref.make<Array<{ id: string; at: number }>>([])
+    const claimed = (id: string) =>
+      ({ id, taskId: "t", attempt: 1, availableAt: new Date(0), heartbeatIntervalMs: 60_000, workerUrl: null }) as unknown as ClaimedRun
+    const claim = (limit: number) =>
+      Effect.gen(function*() {
+        yield* Ref.update(claims, (n) => n + 1)
+        const now = yield* Clock.currentTimeMillis
+        const ready = (yield* Ref.get(due)).filter((r) => r.at <= now).slice(0, limit)
+        yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
+        return ready.map((r) => claimed(r.id))
+      })
     const fakeTaskRuns = Layer.succeed(TaskRuns, {
-      claim: (limit: number) =>
+      claim,
+      requeue: (id: string) =>
         Effect.gen(function*() {
-          yield* Ref.update(claims, (n) => n + 1)
-          const now = yield* Clock.currentTimeMillis
-          const ready = (yield* Ref.get(due)).filter((r) => r.at <= now).slice(0, limit)
-          yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
-          return ready.map((r) => claimed(r.id))
+          const at = yield* Clock.currentTimeMillis
+          yield* Ref.update(requeued, (all) => [...all, { id, at }])
+          yield* Ref.update(due, (all) => [...all, { id, at }])
+          return true
         })
     } as unknown as TaskRuns)
+    /** While set, a dispatch never ends: only a callback (the test freeing the run's slot) frees it. */
+    let dispatchesHang = false
     /** No database: a "transaction" is the effect itself, and its commit fails when the test says so. */
     let commitFails = false
     const fakeTransactions = Layer.succeed(Transactions, {
@@ -48,6 +60,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
         Effect.gen(function*() {
           const at = yield* Clock.currentTimeMillis
           yield* Ref.update(dispatched, (all) => [...all, { id: run.id, at }])
+          if (dispatchesHang) return yield* Effect.never
           return "delivered" as const
         })
     } as unknown as Dispatcher)
@@ -73,7 +86,13 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     return {
       due,
       claims,
+      claim,
       dispatched,
+      requeued,
+      slots: Context.get(context, RunSlots),
+      hangDispatches: () => {
+        dispatchesHang = true
+      },
       notifications,
       scheduling: Context.get(context, SchedulingPass),
       inline: Context.get(context, InlineClaims),
@@ -260,5 +279,75 @@ describe("SchedulerLoop", () => {
       assert.strictEqual(yield* Ref.get(claims), before, "and claims nothing")
       yield* settle
       assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id).slice(0, 3), ["trun_made", "trun_waiting", "trun_made2"])
+    }))
+
+  it.scoped("a completion's claim ahead parks the runs beyond its slots; freed slots dispatch them before any new claim", () =>
+    Effect.gen(function*() {
+      const { claim, claims, dispatched, due, hangDispatches, inline, requeued, slots } = yield* harness({ maxConcurrency: 2 })
+      hangDispatches()
+      yield* settle
+      yield* Ref.set(due, ["a", "b", "c", "d", "e"].map((id) => ({ id: `trun_${id}`, at: 0 })))
+      const held = Option.getOrThrow(yield* inline.claimWithin(2, claim, { claimsDue: true, ahead: 2 }))
+      assert.deepStrictEqual([held.claimed, held.full], [2, true])
+      yield* held.committed
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b"], "two slots, two dispatches")
+      assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), ["trun_e"], "c and d are claimed, parked")
+      const before = yield* Ref.get(claims)
+      yield* slots.free(["trun_a"])
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b", "trun_c"])
+      assert.strictEqual(yield* Ref.get(claims), before, "the freed slot went to the parked run, with no claim")
+      const next = Option.getOrThrow(yield* inline.claimWithin(2, claim, { claimsDue: true, ahead: 2 }))
+      assert.strictEqual(next.claimed, 0, "no slot is free")
+      yield* next.committed
+      assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), [], "one more claimed ahead: d waits, so room for one")
+      assert.deepStrictEqual(yield* Ref.get(requeued), [])
+      assert.strictEqual((yield* slots.parkedState).count, 2)
+    }))
+
+  it.scoped("a parked run goes back to pending when no slot frees within its hold, and is claimed again later", () =>
+    Effect.gen(function*() {
+      const { claim, dispatched, due, hangDispatches, inline, requeued, slots } = yield* harness({ maxConcurrency: 1 })
+      hangDispatches()
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
+      yield* (Option.getOrThrow(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 1 }))).committed
+      yield* settle
+      yield* TestClock.adjust(PARKED_MAX_MS - 1)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(requeued), [])
+      yield* TestClock.adjust(1)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(requeued), [{ id: "trun_b", at: PARKED_MAX_MS }])
+      assert.strictEqual((yield* slots.parkedState).count, 0)
+      yield* slots.free(["trun_a"])
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b"], "b is claimed again into a's slot")
+      assert.deepStrictEqual(yield* Ref.get(due), [])
+    }))
+
+  it.effect("at shutdown, parked runs go back to pending", () =>
+    Effect.gen(function*() {
+      const requeued = yield* Effect.scoped(Effect.gen(function*() {
+        const { claim, due, hangDispatches, inline, requeued } = yield* harness({ maxConcurrency: 1 })
+        hangDispatches()
+        yield* settle
+        yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }, { id: "trun_c", at: 0 }])
+        yield* (Option.getOrThrow(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 2 }))).committed
+        yield* settle
+        return requeued
+      }))
+      assert.deepStrictEqual((yield* Ref.get(requeued)).map((r) => r.id), ["trun_b", "trun_c"])
+    }))
+
+  it.scoped("only a completion's claim parks runs: a pass claims no more than its slots", () =>
+    Effect.gen(function*() {
+      const { claim, due, hangDispatches, inline, scheduling, slots } = yield* harness({ mode: "serverless", maxConcurrency: 1 })
+      hangDispatches()
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
+      assert.strictEqual((yield* scheduling.pass).claimed, 1)
+      assert.deepStrictEqual([(yield* slots.parkedState).count, (yield* Ref.get(due)).length], [0, 1])
+      assert.isTrue(Option.isNone(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 1 })), "nothing is lent in serverless mode")
     }))
 })

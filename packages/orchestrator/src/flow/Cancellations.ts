@@ -8,6 +8,7 @@ import { PipelineRuns } from "../store/PipelineRuns.js"
 import { TaskRunReads } from "../store/TaskRunReads.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { Transactions } from "../store/Transactions.js"
+import { RunSlots } from "./RunSlots.js"
 import { Wakeups } from "./Wakeups.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
@@ -20,7 +21,7 @@ const PIPELINE_RUN_REASON = "cancelled by an operator (pipeline run cancelled)"
  * callback is refused, so the run is neither retried nor dead-lettered. A task of a pipeline run
  * counts as failed for the pipeline's routing. A pipeline run cancels every task not yet ended and
  * ends `cancelled`. Cancelling a cancelled run answers its state again; a run that ended otherwise
- * is a `Conflict`.
+ * is a `Conflict`. A run this process claimed ahead and has not dispatched yet is dropped, not sent.
  */
 export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/orchestrator/Cancellations", {
   effect: Effect.gen(function*() {
@@ -31,6 +32,7 @@ export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/o
     const taskRunReads = yield* TaskRunReads
     const pipelineRunReads = yield* PipelineRunReads
     const wakeups = yield* Wakeups
+    const slots = yield* RunSlots
 
     /** Cancels the run under its pipeline run's lock (taken first, as `RunResults` does); tells whether it did. */
     const cancelLocked = (runId: string) =>
@@ -56,6 +58,7 @@ export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/o
       const run = yield* taskRunReads.get(runId)
       if (Option.isNone(run)) return yield* NotFound.of("task run", runId)
       if (cancelled) {
+        yield* slots.dropParked([runId])
         yield* Effect.logInfo("task run cancelled").pipe(
           Effect.annotateLogs({ taskRunId: runId, taskId: run.value.taskId, pipelineRunId: run.value.pipelineRunId })
         )
@@ -88,6 +91,7 @@ export class Cancellations extends Effect.Service<Cancellations>()("@pipeweave/o
         return Option.some(cancelled)
       }))
       if (Option.isSome(outcome)) {
+        yield* slots.dropParked(outcome.value.map((r) => r.id))
         yield* Effect.logInfo("pipeline run cancelled").pipe(
           Effect.annotateLogs({ pipelineRunId, taskRunIds: outcome.value.map((r) => r.id).join(",") })
         )

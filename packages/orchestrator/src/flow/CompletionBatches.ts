@@ -1,4 +1,4 @@
-import { Deferred, Effect, Either, Exit, Option, Queue } from "effect"
+import { Clock, Deferred, Effect, Either, Exit, Option, Queue } from "effect"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorConfig } from "../Config.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
@@ -7,6 +7,11 @@ import { InlineClaims } from "./InlineClaims.js"
 import { Wakeups } from "./Wakeups.js"
 
 const MAX_BATCH = 200
+/**
+ * A batch that starts within this long of the previous one's end claims runs ahead: results are
+ * coming back in a steady stream, so the next batch will free slots for them within a cycle.
+ */
+export const AHEAD_WINDOW_MS = 50
 
 interface Completion {
   readonly runId: string
@@ -34,6 +39,11 @@ interface Pending {
  * own transaction, and this claim would take the slots before it. Only for runs whose
  * completion touches nothing else (standalone, no idempotency key); a batch the database refuses is
  * retried one by one, claiming nothing.
+ *
+ * While results stream in (a batch within `AHEAD_WINDOW_MS` of the last), the statement also claims
+ * ahead as many runs as the batch completes (up to `MAX_CONCURRENCY`), parked until slots come
+ * free: the next batch dispatches them before it writes, so a cycle's dispatches do not wait for
+ * its statement's round trip (see `SchedulingPass`).
  */
 export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pipeweave/orchestrator/CompletionBatches", {
   scoped: Effect.gen(function*() {
@@ -42,6 +52,7 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
     const wakeups = yield* Wakeups
     const { maxConcurrency } = yield* OrchestratorConfig
     const queue = yield* Queue.unbounded<Pending>()
+    let lastBatchEndedMs = Number.NEGATIVE_INFINITY
 
     /**
      * Completes `items` and, unless a task type may have a concurrency limit, claims due runs into
@@ -51,6 +62,8 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
       Effect.gen(function*() {
         let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
         const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
+        const startedMs = yield* Clock.currentTimeMillis
+        const ahead = wanted > 0 && startedMs - lastBatchEndedMs <= AHEAD_WINDOW_MS ? Math.min(items.length, maxConcurrency) : 0
         const held = yield* inline.claimWithin(wanted, (limit, orchestratorId) =>
           limit === 0
             ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {
@@ -59,11 +72,12 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
             : Effect.map(taskRuns.completeManyClaiming(items, limit, orchestratorId), (written) => {
               completed = written.completed
               return written.claimed
-            }), true)
+            }), { claimsDue: true, ahead })
         if (Option.isSome(held)) {
           yield* held.value.committed
           if (held.value.full && held.value.claimed > 0) yield* wakeups.wake
         }
+        lastBatchEndedMs = yield* Clock.currentTimeMillis
         return completed
       })
 

@@ -21,11 +21,21 @@ export interface HeldClaim {
 export type ClaimingWrite<E> = (limit: number, orchestratorId: string) => Effect.Effect<ReadonlyArray<ClaimedRun>, E>
 
 /**
- * Claims up to `wanted` runs in the caller's transaction, slots reserved first: due runs, or, given
- * `write`, the runs that write claims — the runs it writes, or, with `claimsDue`, due runs like a
- * pass (its claim then tells whether more may be due, as a pass's does).
+ * How a claiming write claims: `claimsDue`, due runs like a pass (its claim then tells whether more
+ * may be due, as a pass's does), and then, outside any transaction, runs claimed ahead earlier are
+ * dispatched into the free slots before it writes, and it may claim up to `ahead` more runs than
+ * it has slots for, kept for the next slots to come free (`RunSlots.park`).
  */
-export type ClaimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>, claimsDue?: boolean) => Effect.Effect<HeldClaim, E>
+export interface ClaimingWriteOptions {
+  readonly claimsDue?: boolean
+  readonly ahead?: number
+}
+
+/**
+ * Claims up to `wanted` runs in the caller's transaction, slots reserved first: due runs, or, given
+ * `write`, the runs that write claims — the runs it writes, or due runs (see `ClaimingWriteOptions`).
+ */
+export type ClaimWithin = <E = never>(wanted: number, write?: ClaimingWrite<E>, options?: ClaimingWriteOptions) => Effect.Effect<HeldClaim, E>
 
 /** What `transact` did: the transaction's value, and whether a scheduling pass is still needed. */
 export interface Transacted<A> {
@@ -51,12 +61,12 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
     const claimWithin = <E = never>(
       wanted: number,
       write?: ClaimingWrite<E>,
-      claimsDue = false
+      options?: ClaimingWriteOptions
     ): Effect.Effect<Option.Option<HeldClaim>, E> =>
       Effect.suspend(() =>
         Option.match(lent, {
           onNone: () => write === undefined ? Effect.succeedNone : Effect.as(write(0, ""), Option.none<HeldClaim>()),
-          onSome: (claim) => Effect.asSome(claim(wanted, write, claimsDue))
+          onSome: (claim) => Effect.asSome(claim(wanted, write, options))
         })
       )
 

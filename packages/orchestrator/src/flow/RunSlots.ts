@@ -1,6 +1,15 @@
 import { Effect, STM, TSemaphore } from "effect"
 import { OrchestratorConfig } from "../Config.js"
+import type { ClaimedRun } from "../store/ClaimedRun.js"
+import type { ClaimTiming } from "./Dispatcher.js"
 import { Wakeups } from "./Wakeups.js"
+
+/** A run claimed ahead of a free slot, waiting for one until `releaseAtMs` (then it goes back to pending). */
+export interface ParkedRun {
+  readonly run: ClaimedRun
+  readonly claim: ClaimTiming
+  readonly releaseAtMs: number
+}
 
 /**
  * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
@@ -9,7 +18,9 @@ import { Wakeups } from "./Wakeups.js"
  * result's write) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
  * slots of a group of callbacks come free together, with one wake-up of the scheduling loop — and
  * only when the latest claim of due runs filled every slot it had (or had none): otherwise it left
- * a slot unused because nothing more was due, and a freed slot has no run to take it.
+ * a slot unused because nothing more was due, and a freed slot has no run to take it. It also
+ * keeps the runs claimed ahead of a free slot (`park`), first in first out; while any wait, a
+ * freed slot always wakes the loop.
  */
 export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrator/RunSlots", {
   effect: Effect.gen(function*() {
@@ -17,6 +28,7 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
     const wakeups = yield* Wakeups
     const semaphore = yield* TSemaphore.make(config.maxConcurrency)
     const held = new Set<string>()
+    let parked: Array<ParkedRun> = []
     let claimsWereShort = true
 
     /** Takes up to `wanted` free slots; how many it took. */
@@ -58,7 +70,7 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
      * slots, wakes the scheduling loop.
      */
     const free = (runIds: ReadonlyArray<string>) =>
-      Effect.flatMap(releaseHeld(runIds), (n) => n > 0 && claimsWereShort ? wakeups.wake : Effect.void)
+      Effect.flatMap(releaseHeld(runIds), (n) => n > 0 && (claimsWereShort || parked.length > 0) ? wakeups.wake : Effect.void)
 
     /**
      * Frees the slots `runIds` still hold for `write`, the write of their results, which may claim
@@ -70,6 +82,40 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
       Effect.flatMap(releaseHeld(runIds), (n) =>
         n === 0 ? write : Effect.ensuring(write, Effect.suspend(() => claimsWereShort ? wakeups.wake : Effect.void)))
 
-    return { reserve, release, hold, claimed, free, freeFor } as const
+    /** Keeps runs claimed ahead of a free slot, after those already waiting. */
+    const park = (runs: ReadonlyArray<ParkedRun>) =>
+      Effect.sync(() => {
+        parked.push(...runs)
+      })
+
+    /** Takes the `n` runs that have waited longest (fewer if fewer wait). */
+    const unpark = (n: number) =>
+      Effect.sync((): ReadonlyArray<ParkedRun> => n <= 0 || parked.length === 0 ? [] : parked.splice(0, n))
+
+    /** Takes the waiting runs whose time is up at `nowMs`. */
+    const unparkExpired = (nowMs: number) =>
+      Effect.sync((): ReadonlyArray<ParkedRun> => {
+        const expired = parked.filter((p) => p.releaseAtMs <= nowMs)
+        if (expired.length > 0) parked = parked.filter((p) => p.releaseAtMs > nowMs)
+        return expired
+      })
+
+    /** Drops the waiting runs among `runIds` (cancelled: they are not to be dispatched); how many. */
+    const dropParked = (runIds: ReadonlyArray<string>) =>
+      Effect.sync(() => {
+        if (parked.length === 0) return 0
+        const ids = new Set(runIds)
+        const before = parked.length
+        parked = parked.filter((p) => !ids.has(p.run.id))
+        return before - parked.length
+      })
+
+    /** How many runs wait, and the earliest time one is due to go back (undefined when none waits). */
+    const parkedState = Effect.sync(() => ({
+      count: parked.length,
+      nextReleaseMs: parked.length === 0 ? undefined : Math.min(...parked.map((p) => p.releaseAtMs))
+    }))
+
+    return { reserve, release, hold, claimed, free, freeFor, park, unpark, unparkExpired, dropParked, parkedState } as const
   })
 }) {}

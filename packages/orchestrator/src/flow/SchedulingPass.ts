@@ -5,12 +5,19 @@ import { TaskRuns } from "../store/TaskRuns.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher.js"
 import { groupByInstance } from "./DispatchGroups.js"
-import type { ClaimingWrite, ClaimWithin, HeldClaim } from "./InlineClaims.js"
-import { RunSlots } from "./RunSlots.js"
+import type { ClaimingWrite, ClaimingWriteOptions, ClaimWithin, HeldClaim } from "./InlineClaims.js"
+import { type ParkedRun, RunSlots } from "./RunSlots.js"
+import { Wakeups } from "./Wakeups.js"
 import { pendingIo } from "@pipeweave/domain/PendingIo"
 import * as Spans from "@pipeweave/domain/Spans"
 
 const CLAIM_BATCH = 50
+/**
+ * The longest a run claimed ahead waits for a slot before it goes back to pending (for another
+ * orchestrator, or a later claim); never more than half its heartbeat interval, whose deadline
+ * started at the claim.
+ */
+export const PARKED_MAX_MS = 500
 
 /** What one scheduling pass did. */
 export interface PassResult {
@@ -18,52 +25,41 @@ export interface PassResult {
   readonly dispatched: ReadonlyArray<string>
 }
 
+/** Runs of one claim, in order, each group sharing its claim's timing. */
+const byClaim = (parked: ReadonlyArray<ParkedRun>) => {
+  const groups: Array<{ claim: ClaimTiming; runs: Array<ClaimedRun> }> = []
+  for (const { claim, run } of parked) {
+    const last = groups.at(-1)
+    if (last !== undefined && last.claim === claim) last.runs.push(run)
+    else groups.push({ claim, runs: [run] })
+  }
+  return groups
+}
+
 /**
  * Claim-and-dispatch: claims due runs and dispatches them, a fiber per request (the runs of one
  * pass for one instance that takes grouped dispatches go in one request), never holding more
  * than `MAX_CONCURRENCY` runs in this process (`RunSlots`, whose free slots size each claim). A
  * run's slot comes free when its callback is accepted or, if that did not happen first, when its
- * dispatch ends; then the loop is woken.
+ * dispatch ends; then the loop is woken. A completion's statement may claim runs ahead of free
+ * slots (see `ClaimingWriteOptions`): they wait in `RunSlots` and take the next free slots before
+ * any new claim, or go back to pending after `PARKED_MAX_MS` and at shutdown.
  */
 export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave/orchestrator/SchedulingPass", {
   scoped: Effect.gen(function*() {
     const taskRuns = yield* TaskRuns
     const dispatcher = yield* Dispatcher
     const metrics = yield* OrchestratorMetrics
+    const wakeups = yield* Wakeups
     const { id: orchestratorId } = yield* OrchestratorIdentity
     const slots = yield* RunSlots
     const dispatches = yield* FiberSet.make()
+    const watchers = yield* FiberSet.make()
     const { release, reserve } = slots
 
-    /**
-     * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
-     * writes (it runs even when no slot is free, claiming nothing then; with `claimsDue` it claims
-     * due runs, and its claim is recorded as a pass's is); the slots of runs not found are freed.
-     */
-    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>, claimsDue = false) =>
+    /** Sends claimed runs to their workers, a fiber per request (one per instance that takes groups); see `dispatchClaimed`. */
+    const send = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.gen(function*() {
-        const reserved = yield* reserve(wanted)
-        if (reserved === 0 && write === undefined) {
-          yield* slots.claimed(0, 0)
-          return { reserved, claimed: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
-        }
-        const startedNs = yield* Clock.currentTimeNanos
-        const claimed = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved, orchestratorId))
-          .pipe(Effect.onError(() => release(reserved)))
-        yield* slots.hold(claimed.map((run) => run.id))
-        if (write === undefined || claimsDue) yield* slots.claimed(reserved, claimed.length)
-        const endedNs = yield* Clock.currentTimeNanos
-        return { reserved, claimed, claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming }
-      })
-
-    /**
-     * Dispatches claimed runs, a fiber per request (one request per instance that takes groups);
-     * each frees its slot when done, unless its result did first. The fibers stay interruptible
-     * (at shutdown) even when forked from a region that is not.
-     */
-    const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
-      Effect.gen(function*() {
-        yield* metrics.claimed(Number(claim.endedNs - claim.startedNs) / 1e6, claimed, Number(claim.endedNs / 1_000_000n))
         const settle = (runId: string) => (outcome: Effect.Effect<DispatchOutcome>) =>
           outcome.pipe(
             Effect.tap(metrics.dispatched),
@@ -85,11 +81,107 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         }
       })
 
+    /** Records a claim's runs in the metrics. */
+    const recordClaim = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
+      metrics.claimed(Number(claim.endedNs - claim.startedNs) / 1e6, claimed, Number(claim.endedNs / 1_000_000n))
+
+    /**
+     * Dispatches claimed runs, a fiber per request (one request per instance that takes groups);
+     * each frees its slot when done, unless its result did first. The fibers stay interruptible
+     * (at shutdown) even when forked from a region that is not.
+     */
+    const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
+      Effect.zipRight(recordClaim(claimed, claim), send(claimed, claim))
+
+    /** Puts runs claimed ahead back to pending (those still `dispatching` in their attempt) and wakes the loop. */
+    const unclaim = (parked: ReadonlyArray<ParkedRun>) =>
+      parked.length === 0 ? Effect.void : Effect.forEach(parked, ({ run }) => taskRuns.requeue(run.id, run.attempt, 0), {
+        discard: true
+      }).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("runs claimed ahead not put back; the deadline sweep will", cause)),
+        Effect.zipRight(wakeups.wake)
+      )
+
+    let watching = false
+    /** Puts each parked run back when its time is up, for as long as any waits. */
+    const watchParked: Effect.Effect<void> = Effect.gen(function*() {
+      for (;;) {
+        const { nextReleaseMs } = yield* slots.parkedState
+        if (nextReleaseMs === undefined) return
+        const now = yield* Clock.currentTimeMillis
+        if (nextReleaseMs > now) yield* Effect.sleep(nextReleaseMs - now)
+        else yield* unclaim(yield* slots.unparkExpired(now))
+      }
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      watching = false
+    })))
+
+    /** Keeps runs claimed ahead of a free slot until one comes free (or their time is up). */
+    const park = (runs: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
+      Effect.gen(function*() {
+        if (runs.length === 0) return
+        const now = yield* Clock.currentTimeMillis
+        yield* slots.park(runs.map((run) => ({ run, claim, releaseAtMs: now + Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2) })))
+        if (watching) return
+        watching = true
+        yield* FiberSet.run(watchers, watchParked)
+      })
+    yield* Effect.addFinalizer(() => Effect.flatMap(slots.unpark(Number.MAX_SAFE_INTEGER), unclaim))
+
+    /** Dispatches up to `n` parked runs, each into a slot reserved for it; the runs. */
+    const dispatchParked = (n: number) =>
+      Effect.gen(function*() {
+        const parked = yield* slots.unpark(n)
+        if (parked.length === 0) return parked
+        yield* slots.hold(parked.map(({ run }) => run.id))
+        for (const { claim, runs } of byClaim(parked)) yield* send(runs, claim)
+        return parked
+      })
+
+    /**
+     * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
+     * writes (it runs even when no slot is free, claiming nothing then; with `claimsDue` it claims
+     * due runs, and its claim is recorded as a pass's is); the slots of runs not found are freed.
+     * A pass, or a write with `claimsDue`, first dispatches parked runs into the slots (`early`);
+     * the write may claim `ahead` runs more than it has slots for (`later`, to park once committed).
+     */
+    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>, options: ClaimingWriteOptions = {}) =>
+      Effect.gen(function*() {
+        const claimsDue = options.claimsDue === true
+        const slotsReserved = yield* reserve(wanted)
+        const early = write === undefined || claimsDue ? yield* dispatchParked(slotsReserved) : []
+        const reserved = slotsReserved - early.length
+        const { count: waiting } = yield* slots.parkedState
+        const extra = claimsDue ? Math.max(0, (options.ahead ?? 0) - waiting) : 0
+        if (reserved === 0 && write === undefined) {
+          yield* slots.claimed(slotsReserved, early.length)
+          return { early, reserved, claimed: [] as ReadonlyArray<ClaimedRun>, later: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
+        }
+        const startedNs = yield* Clock.currentTimeNanos
+        const written = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved + extra, orchestratorId))
+          .pipe(Effect.onError(() => release(reserved)))
+        const claimed = written.slice(0, reserved)
+        yield* slots.hold(claimed.map((run) => run.id))
+        if (write === undefined || claimsDue) yield* slots.claimed(slotsReserved, early.length + claimed.length)
+        const endedNs = yield* Clock.currentTimeNanos
+        return {
+          early,
+          reserved,
+          claimed,
+          later: written.slice(reserved),
+          claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming
+        }
+      })
+
     const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
       const dispatched: Array<string> = []
       for (;;) {
-        const { claim, claimed, reserved } = yield* claimDue(CLAIM_BATCH)
-        if (claim === undefined) break
+        const { claim, claimed, early, reserved } = yield* claimDue(CLAIM_BATCH)
+        for (const { run } of early) dispatched.push(run.id)
+        if (claim === undefined) {
+          if (early.length > 0) continue
+          break
+        }
         yield* release(reserved - claimed.length)
         for (const run of claimed) dispatched.push(run.id)
         yield* dispatchClaimed(claimed, claim)
@@ -101,15 +193,21 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     /**
      * `pass`'s claim inside a caller's transaction (see `InlineClaims`): dispatched only once it has
      * committed, and sent before the caller goes on (`pendingIo`: its answer to its own request can
-     * wait; the dispatches are what the runs wait for).
+     * wait; the dispatches are what the runs wait for). Runs claimed ahead are parked then.
      */
-    const claimWithin: ClaimWithin = (wanted, write, claimsDue) =>
-      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write, claimsDue), ({ claim, claimed, reserved }): HeldClaim => ({
+    const claimWithin: ClaimWithin = (wanted, write, options) =>
+      Effect.map(claimDue(Math.min(wanted, CLAIM_BATCH), write, options), ({ claim, claimed, later, reserved }): HeldClaim => ({
         committed: Effect.zipRight(
           release(reserved - claimed.length),
-          claim === undefined || claimed.length === 0
+          claim === undefined || claimed.length + later.length === 0
             ? Effect.void
-            : Effect.zipRight(Effect.withTracerEnabled(dispatchClaimed(claimed, claim), false), pendingIo)
+            : Effect.zipRight(
+              Effect.withTracerEnabled(
+                Effect.all([recordClaim([...claimed, ...later], claim), send(claimed, claim), park(later, claim)], { discard: true }),
+                false
+              ),
+              pendingIo
+            )
         ),
         rolledBack: Effect.zipRight(slots.free(claimed.map((run) => run.id)), release(reserved - claimed.length)),
         claimed: claimed.length,
