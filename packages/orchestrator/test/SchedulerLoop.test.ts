@@ -23,20 +23,20 @@ const OWN_SESSION = "pipeweave-orchestrator/self"
  */
 const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSession = OWN_SESSION) =>
   Effect.gen(function*() {
-    const due = yield* Ref.make<Array<{ id: string; at: number }>>([])
+    const due = yield* Ref.make<Array<{ id: string; at: number; heartbeatIntervalMs?: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const notifications = yield* Queue.unbounded<string>()
     const claims = yield* Ref.make(0)
     const requeued = yield* Ref.make<Array<{ id: string; at: number }>>([])
-    const claimed = (id: string) =>
-      ({ id, taskId: "t", attempt: 1, availableAt: new Date(0), heartbeatIntervalMs: 60_000, workerUrl: null }) as unknown as ClaimedRun
+    const claimed = (id: string, heartbeatIntervalMs = 60_000) =>
+      ({ id, taskId: "t", attempt: 1, availableAt: new Date(0), heartbeatIntervalMs, workerUrl: null }) as unknown as ClaimedRun
     const claim = (limit: number) =>
       Effect.gen(function*() {
         yield* Ref.update(claims, (n) => n + 1)
         const now = yield* Clock.currentTimeMillis
         const ready = (yield* Ref.get(due)).filter((r) => r.at <= now).slice(0, limit)
         yield* Ref.update(due, (all) => all.filter((r) => !ready.includes(r)))
-        return ready.map((r) => claimed(r.id))
+        return ready.map((r) => claimed(r.id, r.heartbeatIntervalMs))
       })
     const fakeTaskRuns = Layer.succeed(TaskRuns, {
       claim,
@@ -303,7 +303,7 @@ describe("SchedulerLoop", () => {
       yield* next.committed
       assert.deepStrictEqual((yield* Ref.get(due)).map((r) => r.id), [], "one more claimed ahead: d waits, so room for one")
       assert.deepStrictEqual(yield* Ref.get(requeued), [])
-      assert.strictEqual((yield* slots.parkedState).count, 2)
+      assert.strictEqual(slots.parkedCount(), 2)
     }))
 
   it.scoped("a parked run goes back to pending when no slot frees within its hold, and is claimed again later", () =>
@@ -320,7 +320,7 @@ describe("SchedulerLoop", () => {
       yield* TestClock.adjust(1)
       yield* settle
       assert.deepStrictEqual(yield* Ref.get(requeued), [{ id: "trun_b", at: PARKED_MAX_MS }])
-      assert.strictEqual((yield* slots.parkedState).count, 0)
+      assert.strictEqual(slots.parkedCount(), 0)
       yield* slots.free(["trun_a"])
       yield* settle
       assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b"], "b is claimed again into a's slot")
@@ -347,7 +347,27 @@ describe("SchedulerLoop", () => {
       hangDispatches()
       yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }])
       assert.strictEqual((yield* scheduling.pass).claimed, 1)
-      assert.deepStrictEqual([(yield* slots.parkedState).count, (yield* Ref.get(due)).length], [0, 1])
+      assert.deepStrictEqual([slots.parkedCount(), (yield* Ref.get(due)).length], [0, 1])
       assert.isTrue(Option.isNone(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 1 })), "nothing is lent in serverless mode")
+    }))
+
+  it.scoped("a parked run is held at most half its heartbeat interval, even when parked after runs held longer", () =>
+    Effect.gen(function*() {
+      const { claim, due, hangDispatches, inline, requeued } = yield* harness({ maxConcurrency: 1 })
+      hangDispatches()
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_slow", at: 0 }])
+      yield* (Option.getOrThrow(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 1 }))).committed
+      yield* settle
+      yield* TestClock.adjust(100)
+      yield* Ref.set(due, [{ id: "trun_quick", at: 0, heartbeatIntervalMs: 100 }])
+      yield* (Option.getOrThrow(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 2 }))).committed
+      yield* settle
+      yield* TestClock.adjust(50)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(requeued), [{ id: "trun_quick", at: 150 }], "its deadline is 200 ms after its claim")
+      yield* TestClock.adjust(PARKED_MAX_MS - 150)
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(requeued)).map((r) => r.id), ["trun_quick", "trun_slow"])
     }))
 })

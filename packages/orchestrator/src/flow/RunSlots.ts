@@ -110,12 +110,12 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
         return before - parked.length
       })
 
-    /** How many runs wait, and the earliest time one is due to go back (undefined when none waits). */
-    const parkedState = Effect.sync(() => ({
-      count: parked.length,
-      nextReleaseMs: parked.length === 0 ? undefined : Math.min(...parked.map((p) => p.releaseAtMs))
-    }))
+    /** How many runs wait. */
+    const parkedCount = () => parked.length
 
-    return { reserve, release, hold, claimed, free, freeFor, park, unpark, unparkExpired, dropParked, parkedState } as const
+    /** The earliest time a waiting run is due to go back (undefined when none waits). */
+    const nextParkedRelease = () => parked.length === 0 ? undefined : Math.min(...parked.map((p) => p.releaseAtMs))
+
+    return { reserve, release, hold, claimed, free, freeFor, park, unpark, unparkExpired, dropParked, parkedCount, nextParkedRelease } as const
   })
 }) {}

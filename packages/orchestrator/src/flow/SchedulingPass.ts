@@ -1,4 +1,4 @@
-import { Clock, Effect, FiberSet } from "effect"
+import { Clock, Effect, Fiber, FiberSet } from "effect"
 import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
@@ -102,30 +102,57 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         Effect.zipRight(wakeups.wake)
       )
 
-    let watching = false
-    /** Puts each parked run back when its time is up, for as long as any waits. */
-    const watchParked: Effect.Effect<void> = Effect.gen(function*() {
-      for (;;) {
-        const { nextReleaseMs } = yield* slots.parkedState
-        if (nextReleaseMs === undefined) return
-        const now = yield* Clock.currentTimeMillis
-        if (nextReleaseMs > now) yield* Effect.sleep(nextReleaseMs - now)
-        else yield* unclaim(yield* slots.unparkExpired(now))
-      }
-    }).pipe(Effect.ensuring(Effect.sync(() => {
-      watching = false
-    })))
+    /** The watcher of parked runs, and when it wakes next (`Infinity`: none runs). */
+    interface Watcher {
+      fiber?: Fiber.RuntimeFiber<void>
+    }
+    let watcher: Watcher | undefined
+    let watchUntilMs = Number.POSITIVE_INFINITY
 
-    /** Keeps runs claimed ahead of a free slot until one comes free (or their time is up). */
+    /**
+     * Puts each parked run back when its time is up, for as long as any waits (it gives up its
+     * place in the same step that finds none waiting, so a run parked after it is watched).
+     */
+    const watchParked = (self: Watcher): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        for (;;) {
+          const nextReleaseMs = slots.nextParkedRelease()
+          if (nextReleaseMs === undefined) {
+            if (watcher === self) {
+              watcher = undefined
+              watchUntilMs = Number.POSITIVE_INFINITY
+            }
+            return
+          }
+          const now = yield* Clock.currentTimeMillis
+          if (nextReleaseMs > now) {
+            if (watcher === self) watchUntilMs = nextReleaseMs
+            yield* Effect.sleep(nextReleaseMs - now)
+          } else {
+            yield* Effect.uninterruptible(Effect.flatMap(slots.unparkExpired(now), unclaim))
+          }
+        }
+      })
+
+    /**
+     * Keeps runs claimed ahead of a free slot until one comes free (or their time is up); a run due
+     * back before the watcher wakes starts a new watcher in its place.
+     */
     const park = (runs: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.gen(function*() {
         if (runs.length === 0) return
         const now = yield* Clock.currentTimeMillis
-        yield* slots.park(runs.map((run) => ({ run, claim, releaseAtMs: now + Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2) })))
-        if (watching) return
-        watching = true
-        yield* FiberSet.run(watchers, watchParked)
+        const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2) }))
+        yield* slots.park(parked)
+        const earliest = Math.min(...parked.map((p) => p.releaseAtMs))
+        if (watcher !== undefined && earliest >= watchUntilMs) return
+        if (watcher?.fiber !== undefined) yield* Fiber.interruptFork(watcher.fiber)
+        const self: Watcher = {}
+        watcher = self
+        watchUntilMs = earliest
+        self.fiber = yield* FiberSet.run(watchers, watchParked(self))
       })
+
     yield* Effect.addFinalizer(() => Effect.flatMap(slots.unpark(Number.MAX_SAFE_INTEGER), unclaim))
 
     /** Dispatches up to `n` parked runs, each into a slot reserved for it; the runs. */
@@ -151,7 +178,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
         const slotsReserved = yield* reserve(wanted)
         const early = write === undefined || claimsDue ? yield* dispatchParked(slotsReserved) : []
         const reserved = slotsReserved - early.length
-        const { count: waiting } = yield* slots.parkedState
+        const waiting = slots.parkedCount()
         const extra = claimsDue ? Math.max(0, (options.ahead ?? 0) - waiting) : 0
         if (reserved === 0 && write === undefined) {
           yield* slots.claimed(slotsReserved, early.length)
