@@ -4,7 +4,9 @@ import { Effect, Either, Fiber } from "effect"
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { Agent as TlsAgent } from "node:https"
 import type { AddressInfo } from "node:net"
-import { MAX_ANSWER_LINE_CHARS } from "../src/flow/GroupedAnswer.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { MAX_ANSWER_LINE_CHARS, readGroupedAnswer } from "../src/flow/GroupedAnswer.js"
 import { makeExchangeCutter, postGroupToWorker } from "../src/flow/PostGroupToWorker.js"
 
 /** A server on 127.0.0.1 answering with `handle`, closed with the scope: its URL, requests seen and connections closed. */
@@ -102,34 +104,65 @@ describe("postGroupToWorker's cutter (a grouped dispatch's exchange ended at its
     }))
 })
 
+/** A worker that answers its decisions and one item's end, then streams a line that never ends; how much it wrote. */
+const endlessLineWorker = () => {
+  let written = 0
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    request.resume()
+    response.writeHead(200, { "content-type": "application/x-ndjson" })
+    response.write(`{"results":[{"runId":"trun_aaaaaa","status":200}]}\n{"done":{"runId":"trun_aaaaaa","attempt":1,"status":"success"}}\n`)
+    const chunk = "x".repeat(65_536)
+    const more = () => {
+      while (!response.destroyed && written < 64 * MAX_ANSWER_LINE_CHARS) {
+        written += chunk.length
+        if (!response.write(chunk)) return void response.once("drain", more)
+      }
+    }
+    more()
+  }
+  return { handle, written: () => written }
+}
+
 describe("postGroupToWorker against a worker whose answer never ends its line", () => {
   it.scopedLive("the answer is cut off past the line limit, as a lost connection, and the worker's stream is closed", () =>
     Effect.gen(function*() {
-      let written = 0
-      const server = yield* serve((request, response) => {
-        request.resume()
-        response.writeHead(200, { "content-type": "application/x-ndjson" })
-        response.write("{\"results\":[]}\n")
-        const chunk = "x".repeat(65_536)
-        const more = () => {
-          while (!response.destroyed && written < 64 * MAX_ANSWER_LINE_CHARS) {
-            written += chunk.length
-            if (!response.write(chunk)) return void response.once("drain", more)
-          }
-        }
-        more()
-      })
+      const worker = endlessLineWorker()
+      const server = yield* serve(worker.handle)
       const lines = yield* Effect.scoped(Effect.gen(function*() {
         const answer = yield* postGroupToWorker(agents(), `${server.url}/dispatches`, "{}", makeExchangeCutter())
         const first = yield* answer.nextLines
         return { first, rest: yield* Effect.either(answer.nextLines) }
       }))
-      assert.deepStrictEqual(lines.first, ["{\"results\":[]}"])
+      assert.strictEqual(lines.first.length, 2, "the decisions line and the item's end")
       assert.isTrue(Either.isLeft(lines.rest))
       const error = (lines.rest as Either.Left<{ readonly _tag: string; readonly message: string }, unknown>).left
       assert.strictEqual(error._tag, "ResponseError")
       assert.include(error.message, "longer than")
       assert.isTrue(yield* eventually(() => server.closed() === 1), "the orchestrator closed the connection")
-      assert.isBelow(written, 8 * MAX_ANSWER_LINE_CHARS, "the orchestrator stopped reading soon after the limit")
+      assert.isBelow(worker.written(), 8 * MAX_ANSWER_LINE_CHARS, "the orchestrator stopped reading soon after the limit")
     }))
+})
+
+describe("readGroupedAnswer (the traced reader, HttpClient's stream) against a worker whose answer never ends its line", () => {
+  it.scopedLive("the lines before it are handled, then the answer fails past the line limit and the worker's stream is closed", () =>
+    Effect.gen(function*() {
+      const worker = endlessLineWorker()
+      const server = yield* serve(worker.handle)
+      const seen: Array<string> = []
+      const url = `${server.url}/dispatches`
+      const read = Effect.scoped(Effect.gen(function*() {
+        const response = yield* HttpClient.post(url)
+        return yield* Effect.either(readGroupedAnswer(response.stream, {
+          onDecision: (index, runId, status) => Effect.sync(() => void seen.push(`decision ${index} ${runId} ${status}`)),
+          onDone: (runId) => Effect.sync(() => void seen.push(`done ${runId}`))
+        }, url))
+      }))
+      const answer = yield* read.pipe(Effect.provide(NodeHttpClient.layer))
+      assert.deepStrictEqual(seen, ["decision 0 trun_aaaaaa 200", "done trun_aaaaaa"])
+      assert.isTrue(Either.isLeft(answer))
+      const error = (answer as Either.Left<{ readonly _tag: string; readonly message: string }, unknown>).left
+      assert.deepStrictEqual([error._tag, error.message.includes("longer than")], ["ResponseError", true])
+      assert.isTrue(yield* eventually(() => server.closed() === 1), "the orchestrator closed the connection")
+      assert.isBelow(worker.written(), 8 * MAX_ANSWER_LINE_CHARS, "the orchestrator stopped reading soon after the limit")
+    }), { timeout: 60_000 })
 })
