@@ -133,7 +133,7 @@ describe("postGroupToWorker against a worker whose answer never ends its line", 
         const first = yield* answer.nextLines
         return { first, rest: yield* Effect.either(answer.nextLines) }
       }))
-      assert.strictEqual(lines.first.length, 2, "the decisions line and the item's end")
+      assert.strictEqual(lines.first?.length, 2, "the decisions line and the item's end")
       assert.isTrue(Either.isLeft(lines.rest))
       const error = (lines.rest as Either.Left<{ readonly _tag: string; readonly message: string }, unknown>).left
       assert.strictEqual(error._tag, "ResponseError")

@@ -5,7 +5,7 @@ import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { InlineClaims } from "../src/flow/InlineClaims.js"
 import { RunSlots } from "../src/flow/RunSlots.js"
-import { PARKED_MAX_MS, SchedulingPass } from "../src/flow/SchedulingPass.js"
+import { holdMs, PARKED_MAX_MS, SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
@@ -29,7 +29,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     const claims = yield* Ref.make(0)
     const requeued = yield* Ref.make<Array<{ id: string; at: number }>>([])
     const claimed = (id: string, heartbeatIntervalMs = 60_000) =>
-      ({ id, taskId: "t", attempt: 1, availableAt: new Date(0), heartbeatIntervalMs, workerUrl: null }) as unknown as ClaimedRun
+      ({ id, taskId: "t", attempt: 1, availableAt: new Date(0), heartbeatIntervalMs, timeoutSeconds: 300, workerUrl: null }) as unknown as ClaimedRun
     const claim = (limit: number) =>
       Effect.gen(function*() {
         yield* Ref.update(claims, (n) => n + 1)
@@ -350,6 +350,12 @@ describe("SchedulerLoop", () => {
       assert.deepStrictEqual([slots.parkedCount(), (yield* Ref.get(due)).length], [0, 1])
       assert.isTrue(Option.isNone(yield* inline.claimWithin(1, claim, { claimsDue: true, ahead: 1 })), "nothing is lent in serverless mode")
     }))
+
+  it("a parked run waits at most 500 ms, half its heartbeat interval and a tenth of its timeout", () => {
+    assert.strictEqual(holdMs({ heartbeatIntervalMs: 60_000, timeoutSeconds: 300 }), PARKED_MAX_MS)
+    assert.strictEqual(holdMs({ heartbeatIntervalMs: 100, timeoutSeconds: 300 }), 50)
+    assert.strictEqual(holdMs({ heartbeatIntervalMs: 60_000, timeoutSeconds: 1 }), 100)
+  })
 
   it.scoped("a parked run is held at most half its heartbeat interval, even when parked after runs held longer", () =>
     Effect.gen(function*() {

@@ -14,10 +14,14 @@ import * as Spans from "@pipeweave/domain/Spans"
 const CLAIM_BATCH = 50
 /**
  * The longest a run claimed ahead waits for a slot before it goes back to pending (for another
- * orchestrator, or a later claim); never more than half its heartbeat interval, whose deadline
- * started at the claim.
+ * orchestrator, or a later claim). Its heartbeat deadline and its timeout started at the claim, so
+ * it waits no more than half its heartbeat interval nor a tenth of its timeout (`holdMs`).
  */
 export const PARKED_MAX_MS = 500
+
+/** How long `run` may wait parked (see `PARKED_MAX_MS`). */
+export const holdMs = (run: Pick<ClaimedRun, "heartbeatIntervalMs" | "timeoutSeconds">): number =>
+  Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2, run.timeoutSeconds * 100)
 
 /** What one scheduling pass did. */
 export interface PassResult {
@@ -142,7 +146,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       Effect.gen(function*() {
         if (runs.length === 0) return
         const now = yield* Clock.currentTimeMillis
-        const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2) }))
+        const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + holdMs(run) }))
         yield* slots.park(parked)
         const earliest = Math.min(...parked.map((p) => p.releaseAtMs))
         if (watcher !== undefined && earliest >= watchUntilMs) return
