@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Context, Effect, Layer, Option, Queue, Ref, Stream, TestClock } from "effect"
+import { Clock, Context, Effect, FiberRef, Layer, Option, Queue, Ref, Stream, TestClock } from "effect"
 import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { InlineClaims } from "../src/flow/InlineClaims.js"
@@ -13,6 +13,9 @@ import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
 import type { ClaimedRun } from "../src/store/ClaimedRun.js"
 import { TaskRuns } from "../src/store/TaskRuns.js"
 import { Transactions } from "../src/store/Transactions.js"
+
+/** Set inside the fake transaction, inherited by fibers forked in it (as a real one's connection is). */
+const inTransaction = FiberRef.unsafeMake(false)
 
 /** The session name of the harness's own database connections; notifications carry their session's. */
 const OWN_SESSION = "pipeweave-orchestrator/self"
@@ -50,14 +53,18 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     } as unknown as TaskRuns)
     /** While set, a dispatch never ends: only a callback (the test freeing the run's slot) frees it. */
     let dispatchesHang = false
+    /** Dispatches made by fibers that inherited a transaction's context (its connection, for real). */
+    const dispatchedInTransaction = yield* Ref.make<Array<string>>([])
     /** No database: a "transaction" is the effect itself, and its commit fails when the test says so. */
     let commitFails = false
     const fakeTransactions = Layer.succeed(Transactions, {
-      run: (effect) => Effect.tap(effect, () => commitFails ? Effect.dieMessage("commit failed") : Effect.void)
+      run: (effect) =>
+        Effect.locally(Effect.tap(effect, () => commitFails ? Effect.dieMessage("commit failed") : Effect.void), inTransaction, true)
     } as Transactions)
     const fakeDispatcher = Layer.succeed(Dispatcher, {
       dispatch: (run: ClaimedRun) =>
         Effect.gen(function*() {
+          if (yield* FiberRef.get(inTransaction)) yield* Ref.update(dispatchedInTransaction, (all) => [...all, run.id])
           const at = yield* Clock.currentTimeMillis
           yield* Ref.update(dispatched, (all) => [...all, { id: run.id, at }])
           if (dispatchesHang) return yield* Effect.never
@@ -87,6 +94,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
       due,
       claims,
       claim,
+      dispatchedInTransaction,
       dispatched,
       requeued,
       slots: Context.get(context, RunSlots),
@@ -375,5 +383,20 @@ describe("SchedulerLoop", () => {
       yield* TestClock.adjust(PARKED_MAX_MS - 150)
       yield* settle
       assert.deepStrictEqual((yield* Ref.get(requeued)).map((r) => r.id), ["trun_quick", "trun_slow"])
+    }))
+
+  it.scoped("a transaction's claim leaves parked runs to a pass: their dispatch fibers would inherit its connection", () =>
+    Effect.gen(function*() {
+      const { claim, dispatched, dispatchedInTransaction, due, hangDispatches, inline, slots } = yield* harness({ maxConcurrency: 2 })
+      hangDispatches()
+      yield* settle
+      yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }, { id: "trun_parked", at: 0 }])
+      yield* (Option.getOrThrow(yield* inline.claimWithin(2, claim, { claimsDue: true, ahead: 1 }))).committed
+      yield* slots.free(["trun_a"])
+      yield* inline.transact(Effect.zipRight(Ref.set(due, [{ id: "trun_new", at: 0 }]), Effect.void), () => 1)
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatchedInTransaction), [])
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b", "trun_new"])
+      assert.strictEqual(slots.parkedCount(), 1, "the parked run waits for the next free slot")
     }))
 })

@@ -173,14 +173,21 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
      * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
      * writes (it runs even when no slot is free, claiming nothing then; with `claimsDue` it claims
      * due runs, and its claim is recorded as a pass's is); the slots of runs not found are freed.
-     * A pass, or a write with `claimsDue`, first dispatches parked runs into the slots (`early`);
-     * the write may claim `ahead` runs more than it has slots for (`later`, to park once committed).
+     * With `parkedFirst` (a pass, or a write with `claimsDue`: neither inside a transaction, whose
+     * connection the dispatch fibers would inherit), parked runs are dispatched into the slots
+     * first (`early`); the write may claim `ahead` runs more than it has slots for (`later`, to
+     * park once committed).
      */
-    const claimDue = <E = never>(wanted: number, write?: ClaimingWrite<E>, options: ClaimingWriteOptions = {}) =>
+    const claimDue = <E = never>(
+      wanted: number,
+      write?: ClaimingWrite<E>,
+      options: ClaimingWriteOptions = {},
+      parkedFirst = options.claimsDue === true
+    ) =>
       Effect.gen(function*() {
         const claimsDue = options.claimsDue === true
         const slotsReserved = yield* reserve(wanted)
-        const early = write === undefined || claimsDue ? yield* dispatchParked(slotsReserved) : []
+        const early = parkedFirst ? yield* dispatchParked(slotsReserved) : []
         const reserved = slotsReserved - early.length
         const waiting = slots.parkedCount()
         const extra = claimsDue ? Math.max(0, (options.ahead ?? 0) - waiting) : 0
@@ -207,7 +214,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
       const dispatched: Array<string> = []
       for (;;) {
-        const { claim, claimed, early, reserved } = yield* claimDue(CLAIM_BATCH)
+        const { claim, claimed, early, reserved } = yield* claimDue(CLAIM_BATCH, undefined, {}, true)
         for (const { run } of early) dispatched.push(run.id)
         if (claim === undefined) {
           if (early.length > 0) continue
