@@ -45,6 +45,7 @@ import { PipelineTrigger } from "./flow/PipelineTrigger.js"
 import { Registrations } from "./flow/Registrations.js"
 import { ServiceLiveness } from "./flow/ServiceLiveness.js"
 import { RunResults } from "./flow/RunResults.js"
+import { ParkedRuns } from "./flow/ParkedRuns.js"
 import { SchedulingPass } from "./flow/SchedulingPass.js"
 import { RoutingStates } from "./flow/RoutingStates.js"
 import { StructureCache } from "./flow/StructureCache.js"
@@ -124,7 +125,7 @@ export const services = (
     Registrations.Default,
     DeadlineSweep.Default,
     SchedulingPass.Default
-  ).pipe(Layer.provideMerge(Dispatcher.Default), Layer.provideMerge(ServiceLiveness.Default))
+  ).pipe(Layer.provideMerge(ParkedRuns.Default), Layer.provideMerge(Dispatcher.Default), Layer.provideMerge(ServiceLiveness.Default))
   const loops = settings.mode === "standalone" ? Layer.mergeAll(SchedulerLoop, MonitorLoop, EmbeddedStatistics) : Layer.empty
   return loops.pipe(
     Layer.provideMerge(CallbackGroups.Default),

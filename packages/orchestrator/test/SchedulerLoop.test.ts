@@ -5,7 +5,8 @@ import * as Config from "../src/Config.js"
 import { Dispatcher } from "../src/flow/Dispatcher.js"
 import { InlineClaims } from "../src/flow/InlineClaims.js"
 import { RunSlots } from "../src/flow/RunSlots.js"
-import { holdMs, PARKED_MAX_MS, SchedulingPass } from "../src/flow/SchedulingPass.js"
+import { holdMs, PARKED_MAX_MS, ParkedRuns } from "../src/flow/ParkedRuns.js"
+import { SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
@@ -84,6 +85,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
     const context = yield* Layer.build(
       loop.pipe(
         Layer.provideMerge(SchedulingPass.Default),
+        Layer.provideMerge(ParkedRuns.Default),
         Layer.provideMerge(RunSlots.Default),
         Layer.provideMerge(Wakeups.Default),
         Layer.provideMerge(InlineClaims.Default),

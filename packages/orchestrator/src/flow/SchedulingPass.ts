@@ -1,4 +1,4 @@
-import { Clock, Effect, Fiber, FiberSet } from "effect"
+import { Clock, Effect, FiberSet } from "effect"
 import { OrchestratorMetrics } from "../metrics/OrchestratorMetrics.js"
 import { OrchestratorIdentity } from "../OrchestratorIdentity.js"
 import { TaskRuns } from "../store/TaskRuns.js"
@@ -7,22 +7,11 @@ import { type ClaimTiming, type DispatchOutcome, Dispatcher } from "./Dispatcher
 import { groupByInstance } from "./DispatchGroups.js"
 import type { ClaimingWrite, ClaimingWriteOptions, ClaimWithin, HeldClaim } from "./InlineClaims.js"
 import { type ParkedRun, RunSlots } from "./RunSlots.js"
-import { Wakeups } from "./Wakeups.js"
+import { ParkedRuns } from "./ParkedRuns.js"
 import { pendingIo } from "@pipeweave/domain/PendingIo"
 import * as Spans from "@pipeweave/domain/Spans"
 
 const CLAIM_BATCH = 50
-/**
- * The longest a run claimed ahead waits for a slot before it goes back to pending (for another
- * orchestrator, or a later claim). Its heartbeat deadline and its timeout started at the claim, so
- * it waits no more than half its heartbeat interval nor a tenth of its timeout (`holdMs`).
- */
-export const PARKED_MAX_MS = 500
-
-/** How long `run` may wait parked (see `PARKED_MAX_MS`). */
-export const holdMs = (run: Pick<ClaimedRun, "heartbeatIntervalMs" | "timeoutSeconds">): number =>
-  Math.min(PARKED_MAX_MS, run.heartbeatIntervalMs / 2, run.timeoutSeconds * 100)
-
 /** What one scheduling pass did. */
 export interface PassResult {
   readonly claimed: number
@@ -47,18 +36,17 @@ const byClaim = (parked: ReadonlyArray<ParkedRun>) => {
  * run's slot comes free when its callback is accepted or, if that did not happen first, when its
  * dispatch ends; then the loop is woken. A completion's statement may claim runs ahead of free
  * slots (see `ClaimingWriteOptions`): they wait in `RunSlots` and take the next free slots before
- * any new claim, or go back to pending after `PARKED_MAX_MS` and at shutdown.
+ * any new claim, or go back to pending (`ParkedRuns`).
  */
 export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave/orchestrator/SchedulingPass", {
   scoped: Effect.gen(function*() {
     const taskRuns = yield* TaskRuns
     const dispatcher = yield* Dispatcher
     const metrics = yield* OrchestratorMetrics
-    const wakeups = yield* Wakeups
     const { id: orchestratorId } = yield* OrchestratorIdentity
     const slots = yield* RunSlots
+    const { park } = yield* ParkedRuns
     const dispatches = yield* FiberSet.make()
-    const watchers = yield* FiberSet.make()
     const { release, reserve } = slots
 
     /** Sends claimed runs to their workers, a fiber per request (one per instance that takes groups); see `dispatchClaimed`. */
@@ -96,68 +84,6 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
      */
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.zipRight(recordClaim(claimed, claim), send(claimed, claim))
-
-    /** Puts runs claimed ahead back to pending (those still `dispatching` in their attempt) and wakes the loop. */
-    const unclaim = (parked: ReadonlyArray<ParkedRun>) =>
-      parked.length === 0 ? Effect.void : Effect.forEach(parked, ({ run }) => taskRuns.requeue(run.id, run.attempt, 0), {
-        discard: true
-      }).pipe(
-        Effect.catchAllCause((cause) => Effect.logWarning("runs claimed ahead not put back; the deadline sweep will", cause)),
-        Effect.zipRight(wakeups.wake)
-      )
-
-    /** The watcher of parked runs, and when it wakes next (`Infinity`: none runs). */
-    interface Watcher {
-      fiber?: Fiber.RuntimeFiber<void>
-    }
-    let watcher: Watcher | undefined
-    let watchUntilMs = Number.POSITIVE_INFINITY
-
-    /**
-     * Puts each parked run back when its time is up, for as long as any waits (it gives up its
-     * place in the same step that finds none waiting, so a run parked after it is watched).
-     */
-    const watchParked = (self: Watcher): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        for (;;) {
-          const nextReleaseMs = slots.nextParkedRelease()
-          if (nextReleaseMs === undefined) {
-            if (watcher === self) {
-              watcher = undefined
-              watchUntilMs = Number.POSITIVE_INFINITY
-            }
-            return
-          }
-          const now = yield* Clock.currentTimeMillis
-          if (nextReleaseMs > now) {
-            if (watcher === self) watchUntilMs = nextReleaseMs
-            yield* Effect.sleep(nextReleaseMs - now)
-          } else {
-            yield* Effect.uninterruptible(Effect.flatMap(slots.unparkExpired(now), unclaim))
-          }
-        }
-      })
-
-    /**
-     * Keeps runs claimed ahead of a free slot until one comes free (or their time is up); a run due
-     * back before the watcher wakes starts a new watcher in its place.
-     */
-    const park = (runs: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
-      Effect.gen(function*() {
-        if (runs.length === 0) return
-        const now = yield* Clock.currentTimeMillis
-        const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + holdMs(run) }))
-        yield* slots.park(parked)
-        const earliest = Math.min(...parked.map((p) => p.releaseAtMs))
-        if (watcher !== undefined && earliest >= watchUntilMs) return
-        if (watcher?.fiber !== undefined) yield* Fiber.interruptFork(watcher.fiber)
-        const self: Watcher = {}
-        watcher = self
-        watchUntilMs = earliest
-        self.fiber = yield* FiberSet.run(watchers, watchParked(self))
-      })
-
-    yield* Effect.addFinalizer(() => Effect.flatMap(slots.unpark(Number.MAX_SAFE_INTEGER), unclaim))
 
     /** Dispatches up to `n` parked runs, each into a slot reserved for it; the runs. */
     const dispatchParked = (n: number) =>
