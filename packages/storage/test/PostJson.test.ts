@@ -35,6 +35,33 @@ describe("postJson", () => {
     expect(reply).toEqual({ _tag: "Answered", status: 201, text: JSON.stringify({ got: { a: 1 }, type: "application/json" }) })
   })
 
+  it("keeps the URL's path, query and credentials, on every request to the same URL", async () => {
+    const seen: Array<{ url: string | undefined; authorization: string | undefined; host: string | undefined }> = []
+    const url = await serve((request, response) => {
+      seen.push({ url: request.url, authorization: request.headers.authorization, host: request.headers.host })
+      request.resume()
+      request.on("end", () => response.writeHead(200).end("ok"))
+    })
+    const target = url.replace("http://", "http://user:p%40ss@") + "/a/b?c=1&d=%20"
+    for (let i = 0; i < 2; i++) {
+      const reply = await Effect.runPromise(postJson(agents, target, "{}", { keptBytes: 1024, timeoutMs: 10_000 }))
+      expect(reply).toEqual({ _tag: "Answered", status: 200, text: "ok" })
+    }
+    const expected = {
+      url: "/a/b?c=1&d=%20",
+      authorization: `Basic ${Buffer.from("user:p@ss").toString("base64")}`,
+      host: url.slice("http://".length)
+    }
+    expect(seen).toEqual([expected, expected])
+  })
+
+  it("fails on a URL that does not parse, and on one that is not HTTP", async () => {
+    await expect(Effect.runPromise(postJson(agents, "not a url", "{}", { keptBytes: 1024, timeoutMs: 1_000 })))
+      .rejects.toThrow(/Invalid URL/)
+    await expect(Effect.runPromise(postJson(agents, "ftp://127.0.0.1/x", "{}", { keptBytes: 1024, timeoutMs: 1_000 })))
+      .rejects.toThrow(/not supported/)
+  })
+
   it("gives up at its deadline on a server that never answers, and closes the connection", async () => {
     let closed!: () => void
     const connectionClosed = new Promise<void>((resolve) => (closed = resolve))
