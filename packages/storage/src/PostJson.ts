@@ -1,7 +1,7 @@
 import { type Agent, request } from "node:http"
 import { type Agent as TlsAgent, request as requestTls } from "node:https"
-import { urlToHttpOptions } from "node:url"
 import { Effect } from "effect"
+import { requestTarget } from "./RequestTarget.js"
 
 /** The kept-alive agents a POST goes through (what `@effect/platform-node`'s `HttpAgent` holds). */
 export interface PostAgents {
@@ -23,24 +23,6 @@ export type PostReply =
 
 /** Node's longest timer; a deadline further off is not set at all (as Effect's clock does not). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** How many URLs' request options `optionsOf` keeps (a process posts to a few: its workers, its orchestrator). */
-const PARSED_URLS_KEPT = 256
-const parsedUrls = new Map<string, ReturnType<typeof urlToHttpOptions>>()
-
-/**
- * `url` as Node's client takes it apart (`urlToHttpOptions`), parsed once per URL: given as a
- * string, `http.request` parses it again on every call, ~30–60 µs of a single dispatch's CPU here.
- * Throws, as `http.request` would, on a URL that does not parse.
- */
-const optionsOf = (url: string): ReturnType<typeof urlToHttpOptions> => {
-  const known = parsedUrls.get(url)
-  if (known !== undefined) return known
-  const parsed = urlToHttpOptions(new URL(url))
-  if (parsedUrls.size >= PARSED_URLS_KEPT) parsedUrls.clear()
-  parsedUrls.set(url, parsed)
-  return parsed
-}
 
 /**
  * POSTs a JSON `body` with Node's own client through `agents`, for calls on a hot path whose
@@ -67,7 +49,7 @@ export const postJson = (
       clearTimeout(deadline)
       resume(Effect.succeed(reply))
     }
-    const target = optionsOf(url)
+    const target = requestTarget(url)
     const tls = target.protocol === "https:"
     const init = {
       ...target,

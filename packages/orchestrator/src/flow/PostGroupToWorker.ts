@@ -1,4 +1,5 @@
 import type { HttpAgent } from "@effect/platform-node/NodeHttpClient"
+import { requestTarget } from "@pipeweave/storage/RequestTarget"
 import { Effect, type Scope, Stream } from "effect"
 import { type IncomingMessage, request } from "node:http"
 import { request as requestTls } from "node:https"
@@ -125,8 +126,10 @@ export const postGroupToWorker = (
     Effect.acquireRelease(
       Effect.async<IncomingMessage, GroupExchangeError>((resume) => {
         let answered = false
-        const tls = url.startsWith("https:")
-        const outgoing = (tls ? requestTls : request)(url, {
+        const target = requestTarget(url)
+        const tls = target.protocol === "https:"
+        const outgoing = (tls ? requestTls : request)({
+          ...target,
           method: "POST",
           agent: tls ? agents.https : agents.http,
           headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
