@@ -32,6 +32,19 @@ const twoHeld = Effect.gen(function*() {
 })
 
 describe("RunSlots", () => {
+  it.effect("a claim gets at most the slots that are free, and slots given back or freed are taken again", () =>
+    Effect.gen(function*() {
+      const slots = yield* RunSlots
+      assert.strictEqual(yield* slots.reserve(3), 2, "MAX_CONCURRENCY is 2")
+      assert.strictEqual(yield* slots.reserve(1), 0, "none left")
+      yield* slots.release(1)
+      yield* slots.hold(["trun_a"])
+      assert.strictEqual(yield* slots.reserve(5), 1, "the one given back")
+      yield* slots.free(["trun_a", "trun_a", "trun_unknown"])
+      assert.strictEqual(yield* slots.reserve(5), 1, "a run's slot is freed once, an unknown run frees none")
+      assert.strictEqual(yield* slots.reserve(5), 0)
+    }).pipe(Effect.provide(Env)))
+
   it.effect("a freed slot wakes the loop at once when the last claim filled every slot", () =>
     Effect.gen(function*() {
       const slots = yield* twoHeld
