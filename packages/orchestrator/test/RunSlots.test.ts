@@ -107,4 +107,28 @@ describe("RunSlots", () => {
       assert.deepStrictEqual((yield* slots.unpark(5)).map((p) => p.run.id), ["trun_p3"])
       assert.deepStrictEqual([slots.parkedCount(), slots.nextParkedRelease()], [0, undefined])
     }).pipe(Effect.provide(Env)))
+  it.scoped("a freed slot goes straight to the run that has waited longest, sent at once: no slot comes free and nothing is woken", () =>
+    Effect.gen(function*() {
+      const slots = yield* twoHeld
+      const sent: Array<string> = []
+      yield* slots.sendParkedWith((runs) => {
+        for (const { run } of runs) sent.push(run.id)
+      })
+      const waiting = (id: string) => ({ run: { id } as ClaimedRun, claim, releaseAtMs: 500 })
+      yield* slots.park([waiting("trun_p1"), waiting("trun_p2"), waiting("trun_p3")])
+
+      yield* slots.free(["trun_a"])
+      assert.deepStrictEqual(sent, ["trun_p1"])
+      assert.isFalse(yield* woken, "the slot was taken at once: nothing for a pass to do")
+      assert.strictEqual(yield* slots.reserve(1), 0, "the slot is trun_p1's")
+
+      const inside = yield* slots.freeFor(["trun_b", "trun_p1"])(Effect.sync(() => [...sent]))
+      assert.deepStrictEqual(inside, ["trun_p1", "trun_p2", "trun_p3"], "sent before the write, in the order they waited")
+      assert.strictEqual(slots.parkedCount(), 0)
+      assert.isFalse(yield* woken)
+      assert.strictEqual(yield* slots.reserve(1), 0)
+
+      yield* slots.free(["trun_p2", "trun_p2"])
+      assert.strictEqual(yield* slots.reserve(2), 1, "with no run waiting, a freed slot is free again, once")
+    }).pipe(Effect.provide(Env)))
 })

@@ -387,18 +387,26 @@ describe("SchedulerLoop", () => {
       assert.deepStrictEqual((yield* Ref.get(requeued)).map((r) => r.id), ["trun_quick", "trun_slow"])
     }))
 
-  it.scoped("a transaction's claim leaves parked runs to a pass: their dispatch fibers would inherit its connection", () =>
+  it.scoped("a slot freed while a run waits parked goes to it at once, outside any transaction (its dispatch would inherit the connection)", () =>
     Effect.gen(function*() {
       const { claim, dispatched, dispatchedInTransaction, due, hangDispatches, inline, slots } = yield* harness({ maxConcurrency: 2 })
       hangDispatches()
       yield* settle
       yield* Ref.set(due, [{ id: "trun_a", at: 0 }, { id: "trun_b", at: 0 }, { id: "trun_parked", at: 0 }])
       yield* (Option.getOrThrow(yield* inline.claimWithin(2, claim, { claimsDue: true, ahead: 1 }))).committed
+      yield* settle
+      assert.strictEqual(slots.parkedCount(), 1)
       yield* slots.free(["trun_a"])
+      yield* settle
+      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b", "trun_parked"])
+      assert.strictEqual(slots.parkedCount(), 0)
       yield* inline.transact(Effect.zipRight(Ref.set(due, [{ id: "trun_new", at: 0 }]), Effect.void), () => 1)
       yield* settle
       assert.deepStrictEqual(yield* Ref.get(dispatchedInTransaction), [])
-      assert.deepStrictEqual((yield* Ref.get(dispatched)).map((d) => d.id), ["trun_a", "trun_b", "trun_new"])
-      assert.strictEqual(slots.parkedCount(), 1, "the parked run waits for the next free slot")
+      assert.deepStrictEqual(
+        (yield* Ref.get(dispatched)).map((d) => d.id),
+        ["trun_a", "trun_b", "trun_parked"],
+        "no slot was free for the transaction's claim: trun_new waits for a pass"
+      )
     }))
 })

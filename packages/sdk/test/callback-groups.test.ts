@@ -133,28 +133,32 @@ describe("grouped callback requests in flight", () => {
   /** Lets the event loop run what is ready, a few turns (the senders start after one). */
   const settle = Effect.repeatN(pendingIo, 3)
 
-  it.live("a second group leaves while the first is unanswered; what finishes while two are out waits and goes together", () =>
+  it.live("groups leave while earlier ones are unanswered, up to the limit; what finishes while that many are out waits and goes together", () =>
     Effect.gen(function*() {
-      assert.strictEqual(MAX_GROUP_REQUESTS, 2)
+      assert.strictEqual(MAX_GROUP_REQUESTS, 4)
       const { mostOpen, requests, routes } = yield* heldRoutes
-      const first = yield* finish(routes, ["run-a1", "run-a2"])
-      yield* settle
-      const second = yield* finish(routes, ["run-b1", "run-b2"])
-      yield* settle
-      assert.deepStrictEqual(requests.map((r) => r.runIds), [["run-a1", "run-a2"], ["run-b1", "run-b2"]])
+      const out = []
+      for (let g = 0; g < MAX_GROUP_REQUESTS; g++) {
+        out.push(yield* finish(routes, [`run-${g}a`, `run-${g}b`]))
+        yield* settle
+      }
+      assert.deepStrictEqual(
+        requests.map((r) => r.runIds),
+        Array.from({ length: MAX_GROUP_REQUESTS }, (_, g) => [`run-${g}a`, `run-${g}b`])
+      )
 
-      const third = yield* finish(routes, ["run-c1", "run-c2"])
-      const fourth = yield* finish(routes, ["run-d1"])
+      const waitingA = yield* finish(routes, ["run-xa", "run-xb"])
+      const waitingB = yield* finish(routes, ["run-y"])
       yield* settle
-      assert.strictEqual(requests.length, 2, "two requests are unanswered: the next callbacks wait")
+      assert.strictEqual(requests.length, MAX_GROUP_REQUESTS, "every sender is out: the next callbacks wait")
 
       yield* Deferred.succeed(requests[0]!.answer, undefined)
-      yield* Fiber.join(first)
+      yield* Fiber.join(out[0]!)
       yield* settle
-      assert.deepStrictEqual(requests.map((r) => r.runIds).slice(2), [["run-c1", "run-c2", "run-d1"]])
+      assert.deepStrictEqual(requests.map((r) => r.runIds).slice(MAX_GROUP_REQUESTS), [["run-xa", "run-xb", "run-y"]])
 
       for (const request of requests) yield* Deferred.succeed(request.answer, undefined)
-      yield* Effect.all([Fiber.join(second), Fiber.join(third), Fiber.join(fourth)])
+      yield* Effect.all([...out.slice(1).map(Fiber.join), Fiber.join(waitingA), Fiber.join(waitingB)])
       assert.strictEqual(mostOpen(), MAX_GROUP_REQUESTS)
     }))
 })

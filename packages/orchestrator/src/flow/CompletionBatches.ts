@@ -41,9 +41,11 @@ interface Pending {
  * retried one by one, claiming nothing.
  *
  * While results stream in (a batch within `AHEAD_WINDOW_MS` of the last), the statement also claims
- * ahead as many runs as the batch completes (up to `MAX_CONCURRENCY`), parked until slots come
- * free: the next batch dispatches them before it writes, so a cycle's dispatches do not wait for
- * its statement's round trip (see `SchedulingPass`).
+ * ahead up to twice as many runs as the batch completes (at most `2 × MAX_CONCURRENCY` waiting),
+ * parked until slots come free: a freed slot goes straight to a waiting run (`RunSlots`), so a
+ * cycle's dispatches leave when its callbacks arrive, not after a statement's round trip. Twice,
+ * because the next callbacks usually arrive while this statement is still out: runs claimed ahead
+ * by the one before must still be waiting then (see `SchedulingPass`).
  */
 export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pipeweave/orchestrator/CompletionBatches", {
   scoped: Effect.gen(function*() {
@@ -63,7 +65,7 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
         let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
         const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
         const startedMs = yield* Clock.currentTimeMillis
-        const ahead = wanted > 0 && startedMs - lastBatchEndedMs <= AHEAD_WINDOW_MS ? Math.min(items.length, maxConcurrency) : 0
+        const ahead = wanted > 0 && startedMs - lastBatchEndedMs <= AHEAD_WINDOW_MS ? 2 * Math.min(items.length, maxConcurrency) : 0
         const held = yield* inline.claimWithin(wanted, (limit, orchestratorId) =>
           limit === 0
             ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {

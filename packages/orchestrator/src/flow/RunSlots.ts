@@ -11,6 +11,9 @@ export interface ParkedRun {
   readonly releaseAtMs: number
 }
 
+/** Sends runs claimed ahead that now hold a slot (see `RunSlots.sendParkedWith`). */
+export type SendParked = (runs: ReadonlyArray<ParkedRun>) => void
+
 /**
  * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
  * claim, and the runs holding one. A claimed run holds its slot until its callback is accepted
@@ -19,8 +22,9 @@ export interface ParkedRun {
  * slots of a group of callbacks come free together, with one wake-up of the scheduling loop — and
  * only when the latest claim of due runs filled every slot it had (or had none): otherwise it left
  * a slot unused because nothing more was due, and a freed slot has no run to take it. It also
- * keeps the runs claimed ahead of a free slot (`park`), first in first out; while any wait, a
- * freed slot always wakes the loop.
+ * keeps the runs claimed ahead of a free slot (`park`), first in first out: a freed slot goes
+ * straight to the run that has waited longest, which is sent at once (`sendParkedWith`) rather than
+ * when the next statement or pass gets to it; a slot freed while none waits wakes the loop as above.
  */
 export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrator/RunSlots", {
   effect: Effect.gen(function*() {
@@ -30,6 +34,7 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
     const held = new Set<string>()
     let parked: Array<ParkedRun> = []
     let claimsWereShort = true
+    let sendParked: SendParked | undefined
 
     /** Takes up to `wanted` free slots; how many it took. */
     const reserve = (wanted: number) =>
@@ -57,17 +62,27 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
         claimsWereShort = claimed >= reserved
       })
 
-    /** Frees the slots `runIds` still hold; how many. */
+    /** Gives up to `n` slots, just freed, to the runs that have waited longest, and sends them; how many are left. */
+    const handOff = (n: number): number => {
+      if (n === 0 || parked.length === 0 || sendParked === undefined) return n
+      const taking = parked.splice(0, n)
+      for (const { run } of taking) held.add(run.id)
+      sendParked(taking)
+      return n - taking.length
+    }
+
+    /** Frees the slots `runIds` still hold, handing them to waiting runs first; how many came free. */
     const releaseHeld = (runIds: ReadonlyArray<string>) =>
       Effect.suspend(() => {
         let n = 0
         for (const id of runIds) if (held.delete(id)) n++
-        return Effect.as(release(n), n)
+        const left = handOff(n)
+        return Effect.as(release(left), left)
       })
 
     /**
-     * Frees the slots `runIds` still hold and, if there were any and the latest claim was short of
-     * slots, wakes the scheduling loop.
+     * Frees the slots `runIds` still hold and, if any came free (no waiting run took them) and the
+     * latest claim was short of slots, wakes the scheduling loop.
      */
     const free = (runIds: ReadonlyArray<string>) =>
       Effect.flatMap(releaseHeld(runIds), (n) => n > 0 && (claimsWereShort || parked.length > 0) ? wakeups.wake : Effect.void)
@@ -81,6 +96,18 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
     const freeFor = (runIds: ReadonlyArray<string>) => <A, E, R>(write: Effect.Effect<A, E, R>) =>
       Effect.flatMap(releaseHeld(runIds), (n) =>
         n === 0 ? write : Effect.ensuring(write, Effect.suspend(() => claimsWereShort ? wakeups.wake : Effect.void)))
+
+    /** How waiting runs are sent once a freed slot is theirs, for the lifetime of the caller's scope. */
+    const sendParkedWith = (send: SendParked) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          sendParked = send
+        }),
+        () =>
+          Effect.sync(() => {
+            if (sendParked === send) sendParked = undefined
+          })
+      )
 
     /** Keeps runs claimed ahead of a free slot, after those already waiting. */
     const park = (runs: ReadonlyArray<ParkedRun>) =>
@@ -116,6 +143,20 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
     /** The earliest time a waiting run is due to go back (undefined when none waits). */
     const nextParkedRelease = () => parked.length === 0 ? undefined : Math.min(...parked.map((p) => p.releaseAtMs))
 
-    return { reserve, release, hold, claimed, free, freeFor, park, unpark, unparkExpired, dropParked, parkedCount, nextParkedRelease } as const
+    return {
+      reserve,
+      release,
+      hold,
+      claimed,
+      free,
+      freeFor,
+      sendParkedWith,
+      park,
+      unpark,
+      unparkExpired,
+      dropParked,
+      parkedCount,
+      nextParkedRelease
+    } as const
   })
 }) {}

@@ -85,6 +85,12 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const dispatchClaimed = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
       Effect.zipRight(recordClaim(claimed, claim), send(claimed, claim))
 
+    /** Runs claimed ahead whose slot came free (`RunSlots.handOff`) leave at once, in fibers of this service's own context. */
+    const runDispatch = yield* FiberSet.runtime(dispatches)<never>()
+    yield* slots.sendParkedWith((parked) => {
+      runDispatch(Effect.withTracerEnabled(Effect.forEach(byClaim(parked), ({ claim, runs }) => send(runs, claim), { discard: true }), false))
+    })
+
     /** Dispatches up to `n` parked runs, each into a slot reserved for it; the runs. */
     const dispatchParked = (n: number) =>
       Effect.gen(function*() {

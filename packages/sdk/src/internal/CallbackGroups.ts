@@ -37,12 +37,13 @@ const describe = (result: CallbackItemResult): string => {
 }
 
 /**
- * At most this many group requests are in flight. With one, the callbacks of runs that finished
- * while it was out waited for its answer, which waits for the orchestrator's write of the results
- * before: every cycle of claim, dispatch and callbacks carried that write's round trip. A second
- * request leaves meanwhile; what finishes while both are out still waits and goes together.
+ * At most this many group requests are in flight. A group is answered once the orchestrator has
+ * written its results, which may first wait for the write before it: with one request, every cycle
+ * of dispatch and callbacks carried that round trip; with two, once the orchestrator sends the next
+ * runs as soon as slots come free, the third group still waited for the first one's answer. What
+ * finishes while all are out waits and goes together.
  */
-export const MAX_GROUP_REQUESTS = 2
+export const MAX_GROUP_REQUESTS = 4
 
 /**
  * Sends callbacks in groups once the orchestrator serves `POST /api/callbacks`: up to
