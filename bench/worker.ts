@@ -1,10 +1,12 @@
 /**
  * The benchmark's PipeWeave worker process: a no-op task, and a 5-stage linear pipeline whose
  * handlers sleep `input.ms`. Over the IPC channel it reports the start (`sharedNow`) of no-op runs
- * whose input says `probe`, and when each stage handler of a pipeline run began and ended.
+ * whose input says `probe`, when each stage handler of a pipeline run began and ended, and, when
+ * asked, when its no-op handlers (probes aside) have returned a number of times, as the
+ * graphile-worker process reports its completed jobs.
  */
 import { createWorker } from "@pipeweave/sdk"
-import { send } from "./childEvents.js"
+import { type ParentMessage, send } from "./childEvents.js"
 import { sharedNow } from "./clock.js"
 
 const worker = createWorker({
@@ -15,8 +17,28 @@ const worker = createWorker({
   silent: true
 })
 
+let returned = 0
+let notifyAt = Number.POSITIVE_INFINITY
+
+const noteReturned = () => {
+  returned++
+  if (returned < notifyAt) return
+  notifyAt = Number.POSITIVE_INFINITY
+  send(["reached", returned])
+}
+
+process.on("message", (message: ParentMessage) => {
+  if (message[0] !== "notify-at") return
+  notifyAt = message[1]
+  if (returned >= notifyAt) {
+    notifyAt = Number.POSITIVE_INFINITY
+    send(["reached", returned])
+  }
+})
+
 worker.register("noop", (ctx) => {
   if ((ctx.input as { probe?: boolean }).probe === true) send(["start", ctx.runId, sharedNow()])
+  else noteReturned()
   return { ok: true }
 })
 
