@@ -109,7 +109,12 @@ for (const [name, database] of databases) {
           Effect.retry(Schedule.spaced("25 millis").pipe(Schedule.upTo("60 seconds"))),
           Effect.orDie
         )
+        // The dispatch span ends when the worker's answer has been read, which comes after its
+        // callback was answered: under load it can end after the callback's server span.
         yield* awaitSpans("http.server POST /api/callback/:runId", ["url.path", `/api/callback/${runId}`])
+        yield* awaitSpans("Dispatcher.dispatch", ["pipeweave.run.id", runId])
+        yield* awaitSpans("Worker.executeDispatch", ["pipeweave.run.id", runId])
+        yield* awaitSpans("http.server POST /tasks/tr-echo", ["url.path", "/tasks/tr-echo"])
 
         const submit = one("http.server POST /api/queue/task")
         const trace = traceOf(submit)
