@@ -20,6 +20,29 @@ export interface StageSpan {
 
 export const send = (message: ChildMessage) => process.send?.(message)
 
+/**
+ * A child's side of `notify-at`: the returned function counts one completion; once the count
+ * reaches the one the parent asked for, the child reports `reached` (once per request).
+ */
+export const completionCounter = (): (() => void) => {
+  let completed = 0
+  let notifyAt = Number.POSITIVE_INFINITY
+  const check = () => {
+    if (completed < notifyAt) return
+    notifyAt = Number.POSITIVE_INFINITY
+    send(["reached", completed])
+  }
+  process.on("message", (message: ParentMessage) => {
+    if (message[0] !== "notify-at") return
+    notifyAt = message[1]
+    check()
+  })
+  return () => {
+    completed++
+    check()
+  }
+}
+
 type Waiter = () => void
 
 /** The parent's side: collects a child's reports and lets the bench wait for them (with deadlines). */

@@ -5,15 +5,14 @@
  * says `probe`, and, when asked, when a number of completed jobs has been reached.
  */
 import { Logger, run } from "graphile-worker"
-import { type ParentMessage, send } from "./childEvents.js"
+import { completionCounter, send } from "./childEvents.js"
 import { sharedNow } from "./clock.js"
 
 const logger = new Logger(() => (level, message) => {
   if (level === "error") process.stderr.write(`${message}\n`)
 })
 
-let completed = 0
-let notifyAt = Number.POSITIVE_INFINITY
+const countCompleted = completionCounter()
 
 const runner = await run({
   connectionString: process.env["DATABASE_URL"]!,
@@ -29,22 +28,8 @@ const runner = await run({
 
 runner.events.on("job:complete", ({ job, error }) => {
   if (error !== undefined && error !== null) return
-  completed++
   if ((job.payload as { probe?: boolean }).probe === true) send(["done", job.id])
-  if (completed >= notifyAt) {
-    notifyAt = Number.POSITIVE_INFINITY
-    send(["reached", completed])
-  }
-})
-
-process.on("message", (message: ParentMessage) => {
-  if (message[0] === "notify-at") {
-    notifyAt = message[1]
-    if (completed >= notifyAt) {
-      notifyAt = Number.POSITIVE_INFINITY
-      send(["reached", completed])
-    }
-  }
+  countCompleted()
 })
 
 const shutdown = () => {

@@ -6,7 +6,7 @@
  * graphile-worker process reports its completed jobs.
  */
 import { createWorker } from "@pipeweave/sdk"
-import { type ParentMessage, send } from "./childEvents.js"
+import { completionCounter, send } from "./childEvents.js"
 import { sharedNow } from "./clock.js"
 
 const worker = createWorker({
@@ -17,24 +17,7 @@ const worker = createWorker({
   silent: true
 })
 
-let returned = 0
-let notifyAt = Number.POSITIVE_INFINITY
-
-const noteReturned = () => {
-  returned++
-  if (returned < notifyAt) return
-  notifyAt = Number.POSITIVE_INFINITY
-  send(["reached", returned])
-}
-
-process.on("message", (message: ParentMessage) => {
-  if (message[0] !== "notify-at") return
-  notifyAt = message[1]
-  if (returned >= notifyAt) {
-    notifyAt = Number.POSITIVE_INFINITY
-    send(["reached", returned])
-  }
-})
+const noteReturned = completionCounter()
 
 worker.register("noop", (ctx) => {
   if ((ctx.input as { probe?: boolean }).probe === true) send(["start", ctx.runId, sharedNow()])
