@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Json, TaskId, TaskRunId } from "./Ids.js"
 import { storableInJsonb, Text } from "./Text.js"
+import { taggedUnion } from "./TaggedUnion.js"
 import { AssetRef, TaskRunStatus } from "./TaskRun.js"
 
 /**
@@ -35,7 +36,7 @@ export const CallbackFailure = Schema.Struct({
 })
 
 /** `POST /api/callback/:runId` body (spec "Callback Payload"). */
-export const CallbackPayload = Schema.Union(CallbackSuccess, CallbackFailure)
+export const CallbackPayload = taggedUnion("status", CallbackSuccess, CallbackFailure)
 export type CallbackPayload = typeof CallbackPayload.Type
 
 /** The state the callback left the run in. */

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { CallbackFailure, CallbackSuccess } from "./Callback.js"
 import { TaskRunId } from "./Ids.js"
+import { taggedUnion } from "./TaggedUnion.js"
 
 /** How many callbacks one `POST /api/callbacks` may carry. */
 export const MAX_GROUPED_CALLBACKS = 100
@@ -17,7 +18,8 @@ const itemFields = {
 }
 
 /** One callback of a group: the single route's body plus its run, credential and trace. */
-export const CallbackItem = Schema.Union(
+export const CallbackItem = taggedUnion(
+  "status",
   Schema.Struct({ ...itemFields, ...CallbackSuccess.fields }),
   Schema.Struct({ ...itemFields, ...CallbackFailure.fields })
 ).annotations({ identifier: "CallbackItem" })

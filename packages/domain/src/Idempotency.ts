@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { TaskRunId } from "./Ids.js"
+import { taggedUnion } from "./TaggedUnion.js"
 import { Text } from "./Text.js"
 
 /** `POST /api/idempotency`: the worker computed `idempotencyKey(input, codeVersion)` for this attempt. */
@@ -18,7 +19,8 @@ export const IdempotencyRequest = Schema.Struct({
  * triggered as usual; no callback is sent), or ask again after `retryAfterMs` because another run
  * holding the key is still executing.
  */
-export const IdempotencyDecision = Schema.Union(
+export const IdempotencyDecision = taggedUnion(
+  "_tag",
   Schema.TaggedStruct("Execute", {}),
   Schema.TaggedStruct("Cached", { fromRunId: TaskRunId }),
   Schema.TaggedStruct("Wait", { retryAfterMs: Schema.Int.pipe(Schema.positive()) })

@@ -1,4 +1,5 @@
 import { Either, Option, type ParseResult, Schema, SchemaAST as AST } from "effect"
+import { taggedUnionOf } from "./TaggedUnion.js"
 
 /** What decoding a value against a schema does, as far as `verdict` can tell without decoding it. */
 const enum Verdict {
@@ -131,6 +132,9 @@ const unionChecker = (ast: AST.Union): Checker => {
 type DeclarationDecoder = (value: unknown, options: AST.ParseOptions, ast: AST.AST) => unknown
 
 const declarationChecker = (ast: AST.Declaration): Checker => {
+  // It refuses what its union refuses, and more only where the union's own decoding throws.
+  const union = taggedUnionOf(ast)
+  if (union !== undefined) return checkerOf(union)
   if (ast.typeParameters.length > 0) return () => Verdict.Unknown
   let decode: DeclarationDecoder | undefined
   return (value) => {

@@ -5,6 +5,7 @@ import { CallbackPayload } from "../src/Callback.js"
 import { CallbackGroupResult, CallbackItem } from "../src/CallbackGroup.js"
 import { DispatchAck, DispatchGroup, DispatchPayload, GroupedDone, GroupedResults } from "../src/Dispatch.js"
 import { decodesUnchanged, plainDecoder, plainEncodeSync, plainEncoder } from "../src/PlainDecode.js"
+import { taggedUnionOf } from "../src/TaggedUnion.js"
 
 interface Tree {
   readonly value: number
@@ -44,9 +45,14 @@ const schemas: ReadonlyArray<readonly [string, Schema.Schema<any, any, never>]> 
   ["a class's instance", Schema.Struct({ p: Schema.instanceOf(Point, { arbitrary: () => (fc) => fc.integer().map((x) => new Point({ x })) }) })]
 ]
 
-/** A valid encoded value, or one with a field deleted, added or replaced, or anything at all. */
+/**
+ * A valid encoded value, or one with a field deleted, added or replaced, or anything at all. (The
+ * encoded side of a tagged union is a declaration with no arbitrary of its own: its union's is used.)
+ */
 const inputs = (schema: Schema.Schema<any, any, never>): fc.Arbitrary<unknown> => {
-  const valid = Arbitrary.make(Schema.encodedSchema(schema)) as fc.Arbitrary<unknown>
+  const union = taggedUnionOf(schema.ast)
+  const encoded = Schema.encodedSchema(union === undefined ? schema : Schema.make(union))
+  const valid = Arbitrary.make(encoded) as fc.Arbitrary<unknown>
   const edited = fc.tuple(valid, fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), fc.nat(3)).map(([value, key, json, how]) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return value
     const keys = Object.keys(value)
@@ -84,6 +90,10 @@ const dispatch = {
   callbackToken: "signed"
 }
 
+/** Tags that Effect's union parser cannot turn into text (`String(value)` throws): JSON.parse makes these own fields. */
+const unprintableTags = ['{"toString":false}', '{"toString":1,"valueOf":2}', '[{"toString":null}]'].map((text) => JSON.parse(text))
+const hostile = unprintableTags.map((status) => [{ status, attempt: 0, outputPath: "", outputSize: 0 }] as [unknown])
+
 describe("plainDecoder", () => {
   it("answers every input as the schema's own decoding does", () => {
     for (const [name, schema] of schemas) {
@@ -101,8 +111,19 @@ describe("plainDecoder", () => {
           expect(Either.isRight(got), name).toBe(Either.isRight(expected))
           if (Either.isRight(got)) expect(got.right, name).toStrictEqual(Either.getOrThrow(expected))
         }),
-        { numRuns: 300 }
+        { numRuns: 300, examples: hostile }
       )
+    }
+  })
+
+  it("refuses a callback whose status is an object or an array, naming status, where Effect's own union would throw", () => {
+    for (const schema of [CallbackPayload, CallbackItem] as ReadonlyArray<Schema.Schema<unknown, unknown, never>>) {
+      for (const [input] of hostile) {
+        const answer = plainDecoder(schema)(input)
+        expect(Either.isLeft(answer) && answer.left.message).toMatch(/\["status"\]\n.*Expected "success" \| "failure", actual/)
+        expect(Schema.decodeUnknownEither(schema)(input)).toStrictEqual(answer)
+      }
+      expect(() => Schema.decodeUnknownEither(Schema.make(taggedUnionOf(schema.ast)!))(hostile[0]![0])).toThrow(TypeError)
     }
   })
 

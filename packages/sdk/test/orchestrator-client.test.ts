@@ -64,6 +64,35 @@ describe("orchestrator client", () => {
     }))
 })
 
+/** A stand-in that answers every call 200 with `body` as it is. */
+const answeringServer = (body: string) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly server: Server; readonly url: string }>((resume) => {
+      const server = createServer((request, response) => {
+        request.resume()
+        request.on("end", () => {
+          response.writeHead(200, { "content-type": "application/json" })
+          response.end(body)
+        })
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })))
+    }),
+    ({ server }) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+  )
+
+describe("orchestrator client: answers it cannot read", () => {
+  it.scopedLive("an idempotency decision whose _tag is an object is an unexpected answer naming _tag, not a crash", () =>
+    Effect.gen(function*() {
+      for (const tag of ['{"toString":false}', '[{"toString":null}]', '"Bogus"']) {
+        const server = yield* answeringServer(`{"_tag":${tag}}`)
+        const client = yield* Effect.provide(OrchestratorClient, layerOrchestratorClient(server.url))
+        const unexpected = yield* Effect.flip(client.idempotency({ runId: "trun_abcdef01", attempt: 1, key: "k" }, "token"))
+        assert.deepInclude(unexpected, { operation: "idempotency", status: 200, retryable: false })
+        assert.match(unexpected.message, /^unexpected idempotency answer: [\s\S]*\["_tag"\][\s\S]*Expected "Execute" \| "Cached" \| "Wait"/)
+      }
+    }))
+})
+
 /** A stand-in that answers every call with `status` and then drops the connection halfway through the body it announced. */
 const cuttingServer = (status: number) =>
   Effect.acquireRelease(

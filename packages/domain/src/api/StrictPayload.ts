@@ -1,5 +1,6 @@
 import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
 import { decodesUnchanged } from "../PlainDecode.js"
+import { taggedUnionOf } from "../TaggedUnion.js"
 
 /**
  * A request body that refuses unknown fields: the decode fails with a 400 naming the field, as the
@@ -61,8 +62,10 @@ export const declaresEveryKey = (ast: AST.AST, value: unknown): boolean => {
       return declaresEveryKey(ast.from, value)
     case "Suspend":
       return declaresEveryKey(ast.f(), value)
-    case "Declaration":
-      return false
+    case "Declaration": {
+      const union = taggedUnionOf(ast)
+      return union !== undefined && declaresEveryKey(union, value)
+    }
     case "Union": {
       let candidates = 0
       for (const member of ast.types) {

@@ -146,5 +146,22 @@ for (const [name, database] of databases) {
         const ok = yield* orchestrator.send("/api/register", { headers: asService, body: register({}) })
         assert.strictEqual(ok.status, 200, ok.text)
       }), 60_000)
+
+    it.scoped("an object with its own toString or valueOf where a tag is expected is a 400 naming the field, and changes nothing", () =>
+      Effect.gen(function*() {
+        const orchestrator = yield* target(database())
+        const crypto = yield* orchestrator.use(Crypto)
+        const run = yield* crypto.signCredential({ _tag: "Run", runId: "trun_abcdefabcdef", attempt: 1 }, Date.now(), 600)
+        const asRun = { authorization: `Bearer ${run}`, "content-type": "application/json" }
+        const success = { attempt: 1, outputPath: "runs/trun_abcdefabcdef/outputs/o.json", outputSize: 2 }
+        // JSON text: JSON.parse makes these own properties, which String() of the value then calls or trips on.
+        for (const status of ['{"toString":false}', '{"toString":1,"valueOf":2}', '[{"toString":null}]', '{"valueOf":{}, "toString":{}}']) {
+          const body = `{"status":${status},"attempt":1,"outputPath":"${success.outputPath}","outputSize":2}`
+          yield* orchestrator.refused("/api/callback/trun_abcdefabcdef", { headers: asRun, body }, 400, /status/)
+          const group = `{"callbacks":[{"runId":"trun_abcdefabcdef","callbackToken":"${run}",${body.slice(1)}]}`
+          const answer = yield* orchestrator.refused("/api/callbacks", { headers: { "content-type": "application/json" }, body: group }, 200, /status/)
+          assert.strictEqual(answer.body.results[0].status, 400, answer.text)
+        }
+      }), 60_000)
   })
 }
