@@ -1,6 +1,7 @@
 import { hkdfSync } from "node:crypto"
 import { Context, Data, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect"
 import { plainDecoder } from "@pipeweave/domain/PlainDecode"
+import { taggedUnion } from "@pipeweave/domain/TaggedUnion"
 import { openJwe, sealJwe, signJws, verifyJws } from "./internal/CompactTokens.js"
 import { StorageBackendConfig } from "./StorageBackendConfig.js"
 
@@ -90,7 +91,8 @@ const decodeGrant = plainDecoder(Schema.Struct({
   ...registeredClaims
 }))
 const decodeClaims = plainDecoder(
-  Schema.Union(
+  taggedUnion(
+    "kind",
     Schema.Struct({ kind: Schema.Literal("service"), sub: Schema.String, ...registeredClaims }),
     Schema.Struct({
       kind: Schema.Literal("run"),

@@ -1,3 +1,4 @@
+import { taggedUnion } from "@pipeweave/domain/TaggedUnion"
 import { Schema } from "effect"
 
 const common = {
@@ -51,5 +52,5 @@ export const MinioBackend = Schema.Struct({
 })
 
 /** One entry of `STORAGE_BACKENDS` (spec "Multi-Storage Backend Support"). */
-export const StorageBackendConfig = Schema.Union(LocalBackend, AwsS3Backend, GcsBackend, MinioBackend)
+export const StorageBackendConfig = taggedUnion("provider", LocalBackend, AwsS3Backend, GcsBackend, MinioBackend)
 export type StorageBackendConfig = typeof StorageBackendConfig.Type

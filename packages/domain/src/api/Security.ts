@@ -2,9 +2,11 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import { Context, Schema } from "effect"
 import { Unauthorized } from "../Errors.js"
+import { taggedUnion } from "../TaggedUnion.js"
 
 /** What a verified worker credential vouches for. */
-export const WorkerClaims = Schema.Union(
+export const WorkerClaims = taggedUnion(
+  "_tag",
   Schema.TaggedStruct("Service", { serviceId: Schema.String }),
   Schema.TaggedStruct("Run", { runId: Schema.String, attempt: Schema.Int, scope: Schema.optional(Schema.String) })
 )
