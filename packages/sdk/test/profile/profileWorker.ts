@@ -5,7 +5,8 @@
  * `INLINE=1` sends inline inputs and allows inline outputs, `GROUP=10` sends grouped dispatches of
  * that many runs (`POST /dispatches`; the fake then takes grouped callbacks), `BUILT=1` runs the
  * worker from the compiled output (`npx tsc -b` first: the profile then names lines of the
- * compiled files), `NODE_ARGS="--cpu-prof …"` profiles.
+ * compiled files), `NODE_ARGS="--cpu-prof …"` profiles, `NODE_ARGS="--import <this folder>/gcSurvivors.mjs"`
+ * reports what each young collection kept and promoted.
  *
  *   npx tsx --conditions=@pipeweave/source packages/sdk/test/profile/profileWorker.ts [N] [C]
  */
