@@ -1,6 +1,6 @@
 import { Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 
-/** On a `taggedUnion`'s declaration: the union it decodes as, once its tag is known to be no object. */
+/** Marks a `taggedUnion`'s declaration; its only type parameter is the union it decodes as. */
 export const TaggedUnionId: unique symbol = Symbol.for("@pipeweave/domain/TaggedUnion")
 
 /** The union a `taggedUnion` declaration decodes as (its encoded or type side alike), if `ast` is one. */
@@ -44,7 +44,7 @@ export const taggedUnion = <Members extends ReadonlyArray<Schema.Schema.AnyNoCon
     },
     encode: (schema) => (input, options) => ParseResult.encodeUnknown(schema)(input, options)
   }, {
-    [TaggedUnionId]: union.ast,
+    [TaggedUnionId]: true,
     [AST.SurrogateAnnotationId]: union.ast,
     arbitrary: (member) => member,
     pretty: (member) => member,
