@@ -9,6 +9,7 @@ import { holdMs, PARKED_MAX_MS, ParkedRuns } from "../src/flow/ParkedRuns.js"
 import { SchedulingPass } from "../src/flow/SchedulingPass.js"
 import { OrchestratorMetrics } from "../src/metrics/OrchestratorMetrics.js"
 import { Wakeups } from "../src/flow/Wakeups.js"
+import { Listening } from "../src/Listening.js"
 import { OrchestratorIdentity } from "../src/OrchestratorIdentity.js"
 import { SchedulerLoop } from "../src/scheduler/SchedulerLoop.js"
 import type { ClaimedRun } from "../src/store/ClaimedRun.js"
@@ -23,9 +24,10 @@ const OWN_SESSION = "pipeweave-orchestrator/self"
 
 /**
  * The scheduler's loop against in-memory fakes of its ports (a queue of due times, a recording
- * dispatcher, a LISTEN channel the test feeds), so TestClock alone decides when passes run.
+ * dispatcher, a LISTEN channel the test feeds), so TestClock alone decides when passes run. The
+ * server is listening unless `listening` is false.
  */
-const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSession = OWN_SESSION) =>
+const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSession = OWN_SESSION, listening = true) =>
   Effect.gen(function*() {
     const due = yield* Ref.make<Array<{ id: string; at: number; heartbeatIntervalMs?: number }>>([])
     const dispatched = yield* Ref.make<Array<{ id: string; at: number }>>([])
@@ -89,9 +91,11 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
         Layer.provideMerge(RunSlots.Default),
         Layer.provideMerge(Wakeups.Default),
         Layer.provideMerge(InlineClaims.Default),
+        Layer.provideMerge(Listening.Default),
         Layer.provide([fakeTaskRuns, fakeTransactions, fakeDispatcher, fakeListen, OrchestratorIdentity.Default, OrchestratorMetrics.Default, Config.layer(config)])
       )
     )
+    if (listening) yield* Context.get(context, Listening).open
     return {
       due,
       claims,
@@ -105,6 +109,7 @@ const harness = (settings: Partial<Config.OrchestratorSettings>, confirmedSessio
       },
       notifications,
       scheduling: Context.get(context, SchedulingPass),
+      listening: Context.get(context, Listening),
       inline: Context.get(context, InlineClaims),
       failCommits: () => {
         commitFails = true
@@ -127,6 +132,21 @@ describe("SchedulerLoop", () => {
         yield* settle
       }
       assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_a", at: 3000 }, { id: "trun_b", at: 4000 }])
+    }))
+
+  it.scoped("no pass dispatches before the server listens: a worker's callbacks could not reach it", () =>
+    Effect.gen(function*() {
+      const { claims, dispatched, due, listening, notifications } = yield* harness({}, OWN_SESSION, false)
+      yield* Ref.set(due, [{ id: "trun_early", at: 0 }])
+      yield* Queue.offer(notifications, "pipeweave-orchestrator/other")
+      for (let t = 0; t < 5000; t += 100) {
+        yield* TestClock.adjust(100)
+        yield* settle
+      }
+      assert.strictEqual(yield* Ref.get(claims), 0)
+      yield* listening.open
+      yield* settle
+      assert.deepStrictEqual(yield* Ref.get(dispatched), [{ id: "trun_early", at: 5000 }])
     }))
 
   it.scoped("a notification wakes the loop at once, without waiting for the next poll", () =>

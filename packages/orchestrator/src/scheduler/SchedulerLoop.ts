@@ -4,6 +4,7 @@ import { OrchestratorConfig } from "../Config.js"
 import { InlineClaims } from "../flow/InlineClaims.js"
 import { SchedulingPass } from "../flow/SchedulingPass.js"
 import { Wakeups } from "../flow/Wakeups.js"
+import { Listening } from "../Listening.js"
 
 /** The channel task-run inserts and status changes notify (see packages/orchestrator/migrations/0004_hot_path.sql). */
 export const TASK_RUNS_CHANNEL = "pipeweave_task_runs"
@@ -29,13 +30,15 @@ const effectiveSessionName = (pg: PgClient.PgClient) =>
  * its session: this process's own changes have woken the loop already), and on a tick every
  * `POLL_INTERVAL_MS` (a fiber of its own that sleeps and wakes the loop, rather than a race of
  * two fibers after every pass); it also lends its claim to results that make pipeline tasks pending
- * (`InlineClaims`). Passes are not traced (an idle orchestrator exports nothing); each
+ * (`InlineClaims`). The first pass waits for the server to listen: a dispatched worker calls back,
+ * and before that its callbacks would be refused and retried. Passes are not traced (an idle orchestrator exports nothing); each
  * dispatch is, in its run's trace.
  */
 export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
   const { claimWithin, pass } = yield* SchedulingPass
   const wakeups = yield* Wakeups
+  const listening = yield* Listening
   yield* Effect.flatMap(InlineClaims, (inline) => inline.lend(claimWithin))
   const pg = yield* PgClient.PgClient
   const ownSession = yield* effectiveSessionName(pg)
@@ -54,6 +57,7 @@ export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
     ),
     Effect.zipRight(wakeups.next),
     Effect.forever,
+    (passes) => Effect.zipRight(listening.await, passes),
     Effect.forkScoped
   )
 }))
