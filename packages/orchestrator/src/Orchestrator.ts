@@ -156,9 +156,8 @@ const requestSpans = serverSpans({ routeOf: makeRouteLabels(), untraced: ["/heal
 
 /**
  * The API's handlers, docs, monitoring site and request guards, in the order their middleware
- * applies. `server` builds them before the
- * server binds (layers are shared, so `http` reuses them): built after, they kept the first
- * requests waiting ~75 ms on a listening socket.
+ * applies. `server` builds them before the server binds (layers are shared, so `http` reuses
+ * them): built after, they kept the first requests waiting ~75 ms on a listening socket.
  */
 const routes = jsonErrors.pipe(
   Layer.provide(requestGuards),

@@ -48,13 +48,14 @@ const page = (spec: OpenApi.OpenAPISpec, assets: SwaggerAssets) =>
 /**
  * The OpenAPI document at `/openapi.json` and Swagger UI at `/docs`. The document is built from the
  * API on the first request for either (~70 ms of CPU the platform's own layer spends at start-up)
- * and kept (`OpenApi.fromApi` caches it per API).
+ * and kept, as is its JSON.
  */
 export const DocsHttp = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const { api } = yield* HttpApi.Api
     const spec = Effect.sync(() => OpenApi.fromApi(api))
-    yield* router.get("/openapi.json", Effect.flatMap(spec, (document) => Effect.orDie(HttpServerResponse.json(document))))
+    const json = yield* Effect.cached(Effect.flatMap(spec, (document) => Effect.orDie(HttpServerResponse.json(document))))
+    yield* router.get("/openapi.json", json)
     yield* router.get(
       "/docs",
       Effect.zip(spec, Effect.tryPromise(loadSwaggerAssets)).pipe(

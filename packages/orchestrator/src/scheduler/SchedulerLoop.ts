@@ -31,8 +31,8 @@ const effectiveSessionName = (pg: PgClient.PgClient) =>
  * `POLL_INTERVAL_MS` (a fiber of its own that sleeps and wakes the loop, rather than a race of
  * two fibers after every pass); it also lends its claim to results that make pipeline tasks pending
  * (`InlineClaims`). The first pass waits for the server to listen: a dispatched worker calls back,
- * and before that its callbacks would be refused and retried. Passes are not traced (an idle orchestrator exports nothing); each
- * dispatch is, in its run's trace.
+ * and before that its callbacks would be refused and retried. Passes are not traced (an idle
+ * orchestrator exports nothing); each dispatch is, in its run's trace.
  */
 export const SchedulerLoop = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* OrchestratorConfig
