@@ -11,6 +11,7 @@ import { Effect, type Layer, Logger, Redacted, type Scope } from "effect"
 import * as Database from "../src/Database.js"
 import type { DataDirInUse } from "../src/sql/DataDirLock.js"
 import { fromSqlFiles, migrationsDir } from "../src/sql/Migrations.js"
+import { withSearchPath } from "../src/sql/DatabaseSchema.js"
 import * as PgliteClient from "../src/sql/PgliteClient.js"
 import { freshPostgresUrl, testDatabaseUrl } from "./support/TestDatabase.js"
 import { testOrchestrator } from "./support/TestOrchestrator.js"
@@ -212,3 +213,39 @@ for (const [name, target] of targets) {
       })), { timeout: 120_000 })
   })
 }
+
+describe("libpq options for the orchestrator's PostgreSQL sessions", () => {
+  it("keeps the URL's options, else PGOPTIONS's, before the search path", () => {
+    const optionsOf = (url: string) => new URL(url).searchParams.get("options")
+    assert.strictEqual(optionsOf(withSearchPath("postgres://h/db", "pw", undefined)), "-c search_path=pw")
+    assert.strictEqual(optionsOf(withSearchPath("postgres://h/db", "pw", " -c work_mem=8MB ")), "-c work_mem=8MB -c search_path=pw")
+    assert.strictEqual(
+      optionsOf(withSearchPath("postgres://h/db?options=-c%20statement_timeout%3D5s", "pw", "-c work_mem=8MB")),
+      "-c statement_timeout=5s -c search_path=pw"
+    )
+  })
+
+  if (testDatabaseUrl) {
+    const baseUrl = testDatabaseUrl
+    it.live("PGOPTIONS reaches every session the orchestrator opens, beside its search path", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const { url } = yield* freshPostgresUrl(baseUrl)
+        const before = process.env["PGOPTIONS"]
+        process.env["PGOPTIONS"] = "-c work_mem=1234kB"
+        let layer: ReturnType<typeof Database.layerPostgres>
+        try {
+          layer = Database.layerPostgres(Redacted.make(url), "pipeweave-test")
+        } finally {
+          if (before === undefined) delete process.env["PGOPTIONS"]
+          else process.env["PGOPTIONS"] = before
+        }
+        const settings = yield* using(
+          layer,
+          Effect.flatMap(SqlClient.SqlClient, (sql) =>
+            sql<{ workMem: string; searchPath: string }>`SELECT current_setting('work_mem') AS work_mem,
+              current_setting('search_path') AS search_path`)
+        )
+        assert.deepStrictEqual(settings, [{ workMem: "1234kB", searchPath: "pipeweave" }])
+      })), { timeout: 120_000 })
+  }
+})

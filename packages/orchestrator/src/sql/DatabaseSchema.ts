@@ -29,11 +29,13 @@ export const quoted = (schema: string): string => `"${schema}"`
 
 /**
  * `url` with `-c search_path=<schema>` added to its libpq `options`, so every pooled connection
- * (and the LISTEN connection) starts in the schema. Options already in the URL are kept.
+ * (and the LISTEN connection) starts in the schema. Options already in the URL are kept; without
+ * any, those of `PGOPTIONS` (`inherited`), which the URL's would override as in libpq: options
+ * in the URL, even only the search path, replace `PGOPTIONS` in pg's client.
  */
-export const withSearchPath = (url: string, schema: string): string => {
+export const withSearchPath = (url: string, schema: string, inherited = process.env["PGOPTIONS"]): string => {
   const parsed = new URL(url)
-  const options = parsed.searchParams.get("options")
+  const options = parsed.searchParams.get("options") ?? inherited?.trim()
   parsed.searchParams.set("options", `${options ? `${options} ` : ""}-c search_path=${schema}`)
   return parsed.toString()
 }
