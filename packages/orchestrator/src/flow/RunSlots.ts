@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, STM, TSemaphore } from "effect"
 import { OrchestratorConfig } from "../Config.js"
 import type { ClaimedRun } from "../store/ClaimedRun.js"
 import type { ClaimTiming } from "./Dispatcher.js"
@@ -15,10 +15,8 @@ export interface ParkedRun {
 export type SendParked = (runs: ReadonlyArray<ParkedRun>) => void
 
 /**
- * This process's `MAX_CONCURRENCY` slots: a count of the free ones, which sizes each claim, and the
- * runs holding one. (A plain count: nothing ever waits for a slot, and each change is one
- * synchronous step, so no two fibers can interleave inside one; a transactional semaphore cost two
- * STM commits per claim and callback on the hot path.) A claimed run holds its slot until its callback is accepted
+ * This process's `MAX_CONCURRENCY` slots: a transactional semaphore whose free permits size each
+ * claim, and the runs holding one. A claimed run holds its slot until its callback is accepted
  * (authenticated and in scope: the worker is done with it, so the next claim need not wait for the
  * result's write) or its dispatch ends, whichever comes first; freeing is idempotent per run, so the
  * slots of a group of callbacks come free together, with one wake-up of the scheduling loop — and
@@ -32,7 +30,7 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
   effect: Effect.gen(function*() {
     const config = yield* OrchestratorConfig
     const wakeups = yield* Wakeups
-    let available = config.maxConcurrency
+    const semaphore = yield* TSemaphore.make(config.maxConcurrency)
     const held = new Set<string>()
     let parked: Array<ParkedRun> = []
     let claimsWereShort = true
@@ -40,19 +38,14 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
 
     /** Takes up to `wanted` free slots; how many it took. */
     const reserve = (wanted: number) =>
-      Effect.sync(() => {
-        const taken = Math.max(0, Math.min(wanted, available))
-        available -= taken
-        return taken
-      })
+      STM.commit(STM.gen(function*() {
+        const free = Math.min(wanted, yield* TSemaphore.available(semaphore))
+        if (free > 0) yield* TSemaphore.acquireN(semaphore, free)
+        return free
+      }))
 
     /** Gives back `n` reserved slots no run holds. */
-    const release = (n: number) =>
-      n > 0
-        ? Effect.sync(() => {
-          available += n
-        })
-        : Effect.void
+    const release = (n: number) => n > 0 ? STM.commit(TSemaphore.releaseN(semaphore, n)) : Effect.void
 
     /** The claimed runs that now hold one reserved slot each. */
     const hold = (runIds: ReadonlyArray<string>) =>
