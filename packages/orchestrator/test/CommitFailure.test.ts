@@ -91,6 +91,7 @@ for (const [name, database] of databases) {
           }).then(async (response) => ({ status: response.status, body: await response.json() as { _tag?: string } }))
         )
         assert.strictEqual(answer.status, 500)
+        assert.strictEqual(answer.body._tag, "InternalServerError")
         assert.strictEqual(yield* refusals, 1)
         assert.deepStrictEqual(yield* sql`SELECT id FROM task_runs WHERE task_id = 'cf-one'`, [])
 
