@@ -3,6 +3,15 @@ import { join } from "node:path"
 
 export const root = join(import.meta.dirname, "..")
 
+/** Which checkout a child runs from (its built output), and node flags for it alone. */
+export interface Build {
+  readonly root: string
+  readonly nodeFlags: ReadonlyArray<string>
+}
+
+/** This checkout, with no flags of its own. */
+export const thisBuild: Build = { root, nodeFlags: [] }
+
 /** A child process of the bench, with the tail of its output kept for error messages. */
 export interface Child {
   readonly name: string
@@ -25,10 +34,10 @@ const profileArgs = (): ReadonlyArray<string> => {
   return [...extra, ...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [])]
 }
 
-/** `node <args>` from the repository root; every child is tracked until it exits. */
-export const spawnNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>): Child => {
-  const proc = spawn(process.execPath, [...profileArgs(), ...args], {
-    cwd: root,
+/** `node <args>` from `build`'s root (this checkout by default); every child is tracked until it exits. */
+export const spawnNode = (name: string, args: ReadonlyArray<string>, env: Record<string, string>, build: Build = thisBuild): Child => {
+  const proc = spawn(process.execPath, [...profileArgs(), ...build.nodeFlags, ...args], {
+    cwd: build.root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"]
   })

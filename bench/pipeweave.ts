@@ -56,12 +56,12 @@ interface Status {
 }
 
 const BATCH = 500
-const STAGES = 5
+export const STAGES = 5
 /** How long after a pipeline's last handler ended its status is first read (see `pipeline`). */
 const SETTLE_MS = 25
 
 /** One queue→start probe: a no-op task queued, the ms until its handler started; resolves once it completed. */
-const probe = async (url: string, worker: Worker, i: number): Promise<number> => {
+export const probe = async (url: string, worker: Worker, i: number): Promise<number> => {
   const sentAt = sharedNow()
   const { runId } = await post<{ runId: string }>(`${url}/api/queue/task`, { taskId: "noop", input: { probe: true, i } })
   const start = await worker.events.until(`start of ${runId}`, () => worker.events.starts.get(runId), 60_000)
@@ -99,51 +99,67 @@ const latency = async (url: string, worker: Worker, samples: number, untimed: nu
   }
 }
 
+/** One run of the 5-task pipeline, in ms: its overhead and where it was spent (see `pipeline`). */
+export interface PipelineSample {
+  readonly overhead: number
+  /** Trigger (`createdAt`) → first handler start. */
+  readonly start: number
+  /** Each handler's end → the next one's start (four). */
+  readonly edges: ReadonlyArray<number>
+  /** Last handler end → run completed. */
+  readonly end: number
+}
+
 /**
- * `samples` runs of the 5-task linear pipeline, one at a time, whose handlers sleep 20 ms. The
- * overhead of a run is its time from the orchestrator's `createdAt` to its `completedAt` minus its
- * handlers' own time. It is also split where it is spent, from the worker's spans of the stage
- * handlers: trigger (`createdAt`) → first handler start, each handler end → next handler start (the
- * four edges, pooled), last handler end → run completed. The orchestrator's stamps are wall-clock
- * times, moved to the shared clock with the offset read just before the trigger and just after
- * the end (`wallAhead`). The run's status is first read `SETTLE_MS` after its last handler ended:
- * read at once, the bench's own request reached the orchestrator just before the last callback
- * and was served first (on the embedded database, five queries in the orchestrator's own thread,
- * ~5 ms), which the run's end then measured.
+ * One run of the 5-task linear pipeline whose handlers sleep 20 ms, triggered once the last has
+ * ended. Its overhead is its time from the orchestrator's `createdAt` to its `completedAt` minus its
+ * handlers' own time, split where it is spent from the worker's spans of the stage handlers. The
+ * orchestrator's stamps are wall-clock times, moved to the shared clock with the offset read just
+ * before the trigger and just after the end (`wallAhead`). The run's status is first read
+ * `SETTLE_MS` after its last handler ended: read at once, the bench's own request reached the
+ * orchestrator just before the last callback and was served first (on the embedded database, five
+ * queries in the orchestrator's own thread, ~5 ms), which the run's end then measured.
  */
-const pipeline = async (url: string, worker: Worker, samples: number, untimed: number) => {
-  const overhead: Array<number> = []
-  const segments = { start: [] as Array<number>, edge: [] as Array<number>, end: [] as Array<number> }
-  for (let i = 0; i < untimed + samples; i++) {
-    const aheadAtTrigger = wallAhead()
-    const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
-      input: { ms: 20 }
-    })
-    const spans = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
-      const spans = worker.events.stages.get(pipelineRunId)
-      return spans !== undefined && spans.length === STAGES ? [...spans].sort((a, b) => a.index - b.index) : undefined
-    }, 120_000)
-    await sleep(SETTLE_MS)
-    const run = await pollUntil(`${pipelineRunId} to end`, async () => {
-      const run = await get<{ status: string; createdAt: string; completedAt: string | null }>(`${url}/api/runs/${pipelineRunId}`)
-      return run.status === "running" ? undefined : run
-    }, { deadlineMs: 60_000, intervalMs: 5 })
-    if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
-    if (i < untimed) continue
-    const createdAt = Date.parse(run.createdAt) - aheadAtTrigger
-    const completedAt = Date.parse(run.completedAt!) - wallAhead()
-    const handlerMs = spans.reduce((sum, span) => sum + span.endMs - span.startMs, 0)
-    overhead.push(completedAt - createdAt - handlerMs)
-    segments.start.push(spans[0]!.startMs - createdAt)
-    spans.slice(1).forEach((span, k) => segments.edge.push(span.startMs - spans[k]!.endMs))
-    segments.end.push(completedAt - spans[STAGES - 1]!.endMs)
+export const pipelineRun = async (url: string, worker: Worker): Promise<PipelineSample> => {
+  const aheadAtTrigger = wallAhead()
+  const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
+    input: { ms: 20 }
+  })
+  const spans = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
+    const spans = worker.events.stages.get(pipelineRunId)
+    return spans !== undefined && spans.length === STAGES ? [...spans].sort((a, b) => a.index - b.index) : undefined
+  }, 120_000)
+  await sleep(SETTLE_MS)
+  const run = await pollUntil(`${pipelineRunId} to end`, async () => {
+    const run = await get<{ status: string; createdAt: string; completedAt: string | null }>(`${url}/api/runs/${pipelineRunId}`)
+    return run.status === "running" ? undefined : run
+  }, { deadlineMs: 60_000, intervalMs: 5 })
+  if (run.status !== "completed") throw new Error(`pipeline run ${pipelineRunId} ended ${run.status}`)
+  const createdAt = Date.parse(run.createdAt) - aheadAtTrigger
+  const completedAt = Date.parse(run.completedAt!) - wallAhead()
+  const handlerMs = spans.reduce((sum, span) => sum + span.endMs - span.startMs, 0)
+  return {
+    overhead: completedAt - createdAt - handlerMs,
+    start: spans[0]!.startMs - createdAt,
+    edges: spans.slice(1).map((span, k) => span.startMs - spans[k]!.endMs),
+    end: completedAt - spans[STAGES - 1]!.endMs
   }
+}
+
+/** `samples` pipeline runs (`pipelineRun`) after `untimed` ones: the p50 overhead, and the p50 of each segment. */
+const pipeline = async (url: string, worker: Worker, samples: number, untimed: number) => {
+  const runs: Array<PipelineSample> = []
+  for (let i = 0; i < untimed + samples; i++) {
+    const run = await pipelineRun(url, worker)
+    if (i >= untimed) runs.push(run)
+  }
+  const overhead = runs.map((r) => r.overhead)
   return {
     overhead: { p50: percentile(overhead, 50), p99: percentile(overhead, 99) },
     segmentsMs: {
-      start: percentile(segments.start, 50),
-      edge: percentile(segments.edge, 50),
-      end: percentile(segments.end, 50)
+      start: percentile(runs.map((r) => r.start), 50),
+      edge: percentile(runs.flatMap((r) => r.edges), 50),
+      end: percentile(runs.map((r) => r.end), 50)
     }
   }
 }
@@ -180,7 +196,7 @@ const SLOW_POLL_MS = 250
  * phase's CPU that graphile-worker's phase was not charged. Returns the seconds from the first
  * request.
  */
-const drain = async (url: string, worker: Worker, tasks: number): Promise<number> => {
+export const drain = async (url: string, worker: Worker, tasks: number): Promise<number> => {
   const before = await quiet(url)
   const target = (noopsQueued.get(worker) ?? 0) + tasks
   noopsQueued.set(worker, target)

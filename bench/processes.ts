@@ -5,7 +5,7 @@ import { promisify } from "node:util"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChildEvents } from "./childEvents.js"
-import { assertAlive, type Child, spawnNode } from "./children.js"
+import { assertAlive, type Build, type Child, spawnNode, thisBuild } from "./children.js"
 import { pollUntil } from "./clock.js"
 import { answers, freePort, get } from "./http.js"
 
@@ -43,7 +43,7 @@ export interface Orchestrator {
  * The bundled orchestrator (`packages/orchestrator/dist/orchestrator.mjs`, `npm run build`) on a free port, with
  * `dataDir` as `PIPEWEAVE_DATA_DIR`; resolves once `/health` answers (polled every 10 ms).
  */
-export const startOrchestrator = async (env: Record<string, string>, dataDir: string): Promise<Orchestrator> => {
+export const startOrchestrator = async (env: Record<string, string>, dataDir: string, build: Build = thisBuild): Promise<Orchestrator> => {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const started = performance.now()
@@ -54,7 +54,7 @@ export const startOrchestrator = async (env: Record<string, string>, dataDir: st
     PIPEWEAVE_SECRET_KEY: SECRET,
     PIPEWEAVE_DATA_DIR: dataDir,
     ...env
-  })
+  }, build)
   try {
     await pollUntil("the orchestrator's /health", async () => {
       assertAlive(child)
@@ -73,13 +73,13 @@ export interface Worker {
 }
 
 /** The benchmark's SDK worker (`bench/dist/worker.js`), once its service is registered. */
-export const startWorker = async (orchestratorUrl: string): Promise<Worker> => {
+export const startWorker = async (orchestratorUrl: string, build: Build = thisBuild): Promise<Worker> => {
   const port = await freePort()
   const child = spawnNode("sdk worker", ["bench/dist/worker.js"], {
     ORCHESTRATOR_URL: orchestratorUrl,
     PIPEWEAVE_SECRET_KEY: SECRET,
     WORKER_PORT: String(port)
-  })
+  }, build)
   const events = new ChildEvents(child.process)
   try {
     await events.until("the SDK worker to listen", () => events.ready || undefined, 120_000)

@@ -42,7 +42,7 @@ export interface Settings {
 
 export const SECTIONS = ["graphile", "postgres", "pglite", "scale", "cli"] as const
 
-const count = (name: string, fallback: number, min: number): number => {
+export const count = (name: string, fallback: number, min: number): number => {
   const raw = process.env[name]?.trim()
   if (raw === undefined || raw === "") return fallback
   const value = Number(raw)

@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:compare` (`-- --json` for JSON on stdout): two builds of PipeWeave, or one build
+ * with two sets of node flags, measured turn by turn. Each arm is its own orchestrator and SDK
+ * worker on its own scratch database; after a warm-up, queue→start probes and pipeline runs
+ * alternate between the arms one at a time (A B, then B A), so both meet the same machine state
+ * and a change of a tenth of a millisecond shows through this host's drift, which moves a whole
+ * `npm run bench` by a millisecond or more. Progress goes to stderr.
+ *
+ * - `COMPARE_B_ROOT`: the checkout of arm B, built (`npm ci && npm run build`); this one by default.
+ * - `COMPARE_A_FLAGS`, `COMPARE_B_FLAGS`: node flags for that arm's orchestrator and worker.
+ * - `COMPARE_DATABASE`: `postgres` (default, on the bench's server) or `pglite`.
+ * - `COMPARE_WARMUP` no-op tasks per arm first (2000), `COMPARE_PROBES` (200) and
+ *   `COMPARE_PIPELINES` (100) timed per arm.
+ */
+import { resolve } from "node:path"
+import { type Build, killAllChildren, root } from "./children.js"
+import { pairedDifference } from "./pairedDifference.js"
+import { drain, type PipelineSample, pipelineRun, probe, STAGES } from "./pipeweave.js"
+import { createScratchDatabase, dropAllScratchDatabases } from "./postgres.js"
+import { cpuMs } from "./procStats.js"
+import { makeDataDir, type Orchestrator, removeDataDirs, startOrchestrator, startWorker, type Worker } from "./processes.js"
+import { progress } from "./progress.js"
+import { count } from "./settings.js"
+import { median } from "./stats.js"
+import { table } from "./table.js"
+
+interface Arm {
+  readonly name: "A" | "B"
+  readonly build: Build
+  orchestrator?: Orchestrator
+  worker?: Worker
+}
+
+const flags = (name: string) => (process.env[name] ?? "").split(" ").filter((f) => f !== "")
+
+const arms: ReadonlyArray<Arm> = [
+  { name: "A", build: { root, nodeFlags: flags("COMPARE_A_FLAGS") } },
+  { name: "B", build: { root: resolve(process.env["COMPARE_B_ROOT"]?.trim() || root), nodeFlags: flags("COMPARE_B_FLAGS") } }
+]
+const database = process.env["COMPARE_DATABASE"]?.trim() || "postgres"
+if (database !== "postgres" && database !== "pglite") throw new Error(`COMPARE_DATABASE must be postgres or pglite (got "${database}")`)
+const warmup = count("COMPARE_WARMUP", 2000, 0)
+const probes = count("COMPARE_PROBES", 200, 1)
+const pipelines = count("COMPARE_PIPELINES", 100, 1)
+const json = process.argv.includes("--json")
+
+const start = async (arm: Arm) => {
+  const env = database === "postgres" ? { DATABASE_URL: await createScratchDatabase(`compare_${arm.name.toLowerCase()}`) } : {}
+  arm.orchestrator = await startOrchestrator(env, makeDataDir(), arm.build)
+  arm.worker = await startWorker(arm.orchestrator.url, arm.build)
+  progress(`arm ${arm.name}: ${arm.build.root} ${arm.build.nodeFlags.join(" ")} up`)
+}
+
+/** Runs `measure` on each arm in turn, `times` times, swapping which goes first on every turn. */
+const alternate = async <A>(times: number, measure: (arm: Arm, i: number) => Promise<A>) => {
+  const samples: Record<Arm["name"], Array<A>> = { A: [], B: [] }
+  for (let i = 0; i < times; i++) {
+    for (const arm of i % 2 === 0 ? arms : [...arms].reverse()) samples[arm.name].push(await measure(arm, i))
+  }
+  return samples
+}
+
+const cpuOf = (arm: Arm) => cpuMs(arm.orchestrator!.child.pid) + cpuMs(arm.worker!.child.pid)
+
+const main = async () => {
+  for (const arm of arms) await start(arm)
+  for (const arm of arms) {
+    if (warmup > 0) await drain(arm.orchestrator!.url, arm.worker!, warmup)
+    for (let i = 0; i < 50; i++) await probe(arm.orchestrator!.url, arm.worker!, i)
+    for (let i = 0; i < 10; i++) await pipelineRun(arm.orchestrator!.url, arm.worker!)
+  }
+  progress("warm; probing")
+  const queueToStart = await alternate(probes, (arm, i) => probe(arm.orchestrator!.url, arm.worker!, i))
+  progress("pipelines")
+  const cpuBefore = arms.map(cpuOf)
+  const runs = await alternate(pipelines, (arm) => pipelineRun(arm.orchestrator!.url, arm.worker!))
+  const cpuPerRun = arms.map((arm, i) => (cpuOf(arm) - cpuBefore[i]!) / pipelines)
+  const per = (f: (run: PipelineSample) => number) => ({ A: runs.A.map(f), B: runs.B.map(f) })
+  const measures = {
+    "queue→start": queueToStart,
+    "overhead per edge": per((r) => r.overhead / (STAGES - 1)),
+    "handler→handler (mean of a run's)": per((r) => r.edges.reduce((s, e) => s + e, 0) / r.edges.length),
+    "trigger→first handler": per((r) => r.start),
+    "last handler→completed": per((r) => r.end)
+  }
+  const results = Object.entries(measures).map(([measure, { A, B }]) => ({
+    measure,
+    a: median(A),
+    b: median(B),
+    difference: pairedDifference(A, B)
+  }))
+  if (json) {
+    const arm = (a: Arm, i: number) => ({ root: a.build.root, nodeFlags: a.build.nodeFlags, cpuMsPerPipelineRun: cpuPerRun[i] })
+    process.stdout.write(`${JSON.stringify({ database, probes, pipelines, arms: arms.map(arm), results }, null, 2)}\n`)
+    return
+  }
+  const ms = (x: number) => x.toFixed(2)
+  for (const arm of arms) process.stdout.write(`${arm.name}: ${arm.build.root} ${arm.build.nodeFlags.join(" ")}\n`)
+  process.stdout.write(`\n${database}, ${probes} probes and ${pipelines} pipeline runs per arm, alternating\n\n`)
+  process.stdout.write(`${
+    table(
+      ["p50 (ms)", "A", "B", "B − A (median of pairs)", "95% interval", "B lower"],
+      [
+        ...results.map(({ a, b, difference: d, measure }) => [
+          measure,
+          ms(a),
+          ms(b),
+          ms(d.median),
+          `${ms(d.low)} … ${ms(d.high)}`,
+          `${d.bLower}/${d.pairs}`
+        ]),
+        ["CPU per pipeline run, orchestrator + worker", ms(cpuPerRun[0]!), ms(cpuPerRun[1]!), "", "", ""]
+      ]
+    )
+  }\n`)
+}
+
+let code = 1
+try {
+  await main()
+  code = 0
+} catch (error) {
+  progress(`compare failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+} finally {
+  await killAllChildren()
+  await dropAllScratchDatabases(progress)
+  await removeDataDirs()
+}
+process.exit(code)
