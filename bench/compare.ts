@@ -8,6 +8,8 @@
  *
  * - `COMPARE_B_ROOT`: the checkout of arm B, built (`npm ci && npm run build`); this one by default.
  * - `COMPARE_A_FLAGS`, `COMPARE_B_FLAGS`: node flags for that arm's orchestrator and worker.
+ * - `COMPARE_A_SQL`, `COMPARE_B_SQL`: SQL run on that arm's PostgreSQL database once its
+ *   orchestrator has migrated it, before the warm-up (to measure what a schema change would save).
  * - `COMPARE_DATABASE`: `postgres` (default, on the bench's server) or `pglite`.
  * - `COMPARE_WARMUP` no-op tasks per arm first (2000), `COMPARE_PROBES` (200) and
  *   `COMPARE_PIPELINES` (100) timed per arm.
@@ -16,7 +18,7 @@ import { resolve } from "node:path"
 import { type Build, killAllChildren, root } from "./children.js"
 import { pairedDifference } from "./pairedDifference.js"
 import { drain, type PipelineSample, pipelineRun, probe, STAGES } from "./pipeweave.js"
-import { createScratchDatabase, dropAllScratchDatabases } from "./postgres.js"
+import { createScratchDatabase, dropAllScratchDatabases, psql } from "./postgres.js"
 import { cpuMs } from "./procStats.js"
 import { makeDataDir, type Orchestrator, removeDataDirs, startOrchestrator, startWorker, type Worker } from "./processes.js"
 import { progress } from "./progress.js"
@@ -47,6 +49,12 @@ const json = process.argv.includes("--json")
 const start = async (arm: Arm) => {
   const env = database === "postgres" ? { DATABASE_URL: await createScratchDatabase(`compare_${arm.name.toLowerCase()}`) } : {}
   arm.orchestrator = await startOrchestrator(env, makeDataDir(), arm.build)
+  const sql = process.env[`COMPARE_${arm.name}_SQL`]?.trim()
+  if (sql) {
+    if (env.DATABASE_URL === undefined) throw new Error(`COMPARE_${arm.name}_SQL needs COMPARE_DATABASE=postgres`)
+    await psql(env.DATABASE_URL, sql)
+    progress(`arm ${arm.name}: ran ${sql}`)
+  }
   arm.worker = await startWorker(arm.orchestrator.url, arm.build)
   progress(`arm ${arm.name}: ${arm.build.root} ${arm.build.nodeFlags.join(" ")} up`)
 }
