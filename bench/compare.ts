@@ -45,13 +45,16 @@ const warmup = count("COMPARE_WARMUP", 2000, 0)
 const probes = count("COMPARE_PROBES", 200, 1)
 const pipelines = count("COMPARE_PIPELINES", 100, 1)
 const json = process.argv.includes("--json")
+const sqlFor = (arm: Arm) => process.env[`COMPARE_${arm.name}_SQL`]?.trim() || undefined
+for (const arm of arms) {
+  if (sqlFor(arm) !== undefined && database !== "postgres") throw new Error(`COMPARE_${arm.name}_SQL needs COMPARE_DATABASE=postgres`)
+}
 
 const start = async (arm: Arm) => {
   const env = database === "postgres" ? { DATABASE_URL: await createScratchDatabase(`compare_${arm.name.toLowerCase()}`) } : {}
   arm.orchestrator = await startOrchestrator(env, makeDataDir(), arm.build)
-  const sql = process.env[`COMPARE_${arm.name}_SQL`]?.trim()
-  if (sql) {
-    if (env.DATABASE_URL === undefined) throw new Error(`COMPARE_${arm.name}_SQL needs COMPARE_DATABASE=postgres`)
+  const sql = sqlFor(arm)
+  if (sql !== undefined && env.DATABASE_URL !== undefined) {
     await psql(env.DATABASE_URL, sql)
     progress(`arm ${arm.name}: ran ${sql}`)
   }
