@@ -12,7 +12,8 @@
  *   orchestrator has migrated it, before the warm-up (to measure what a schema change would save).
  * - `COMPARE_DATABASE`: `postgres` (default, on the bench's server) or `pglite`.
  * - `COMPARE_WARMUP` no-op tasks per arm first (2000), `COMPARE_PROBES` (200) and
- *   `COMPARE_PIPELINES` (100) timed per arm.
+ *   `COMPARE_PIPELINES` (100) timed per arm, then `COMPARE_PHASES` (6; 0 skips them) throughput
+ *   phases of `COMPARE_TASKS` (1000) no-op tasks per arm, alternating as well.
  */
 import { resolve } from "node:path"
 import { type Build, killAllChildren, root } from "./children.js"
@@ -44,6 +45,8 @@ if (database !== "postgres" && database !== "pglite") throw new Error(`COMPARE_D
 const warmup = count("COMPARE_WARMUP", 2000, 0)
 const probes = count("COMPARE_PROBES", 200, 1)
 const pipelines = count("COMPARE_PIPELINES", 100, 1)
+const phases = count("COMPARE_PHASES", 6, 0)
+const tasks = count("COMPARE_TASKS", 1000, 1)
 const json = process.argv.includes("--json")
 const sqlFor = (arm: Arm) => process.env[`COMPARE_${arm.name}_SQL`]?.trim() || undefined
 for (const arm of arms) {
@@ -73,6 +76,24 @@ const alternate = async <A>(times: number, measure: (arm: Arm, i: number) => Pro
 
 const cpuOf = (arm: Arm) => cpuMs(arm.orchestrator!.child.pid) + cpuMs(arm.worker!.child.pid)
 
+/** One throughput phase of `tasks` no-op tasks (the bench's `drain`): tasks/s, and CPU per task of the orchestrator and worker. */
+const phase = async (arm: Arm) => {
+  const cpu = cpuOf(arm)
+  const seconds = await drain(arm.orchestrator!.url, arm.worker!, tasks)
+  return { tasksPerSecond: tasks / seconds, cpuMsPerTask: (cpuOf(arm) - cpu) / tasks }
+}
+
+const compared = <A>(samples: Record<Arm["name"], ReadonlyArray<A>>, f: (a: A) => number) => {
+  const a = samples.A.map(f)
+  const b = samples.B.map(f)
+  return { a: median(a), b: median(b), difference: pairedDifference(a, b) }
+}
+
+const row = (measure: string, { a, b, difference: d }: ReturnType<typeof compared>, digits = 2) => {
+  const n = (x: number) => x.toFixed(digits)
+  return [measure, n(a), n(b), n(d.median), `${n(d.low)} … ${n(d.high)}`, `${d.bLower}/${d.pairs}`]
+}
+
 const main = async () => {
   for (const arm of arms) await start(arm)
   for (const arm of arms) {
@@ -86,44 +107,33 @@ const main = async () => {
   const cpuBefore = arms.map(cpuOf)
   const runs = await alternate(pipelines, (arm) => pipelineRun(arm.orchestrator!.url, arm.worker!))
   const cpuPerRun = arms.map((arm, i) => (cpuOf(arm) - cpuBefore[i]!) / pipelines)
-  const per = (f: (run: PipelineSample) => number) => ({ A: runs.A.map(f), B: runs.B.map(f) })
-  const measures = {
-    "queue→start": queueToStart,
-    "overhead per edge": per((r) => r.overhead / (STAGES - 1)),
-    "handler→handler (mean of a run's)": per((r) => r.edges.reduce((s, e) => s + e, 0) / r.edges.length),
-    "trigger→first handler": per((r) => r.start),
-    "last handler→completed": per((r) => r.end)
-  }
-  const results = Object.entries(measures).map(([measure, { A, B }]) => ({
-    measure,
-    a: median(A),
-    b: median(B),
-    difference: pairedDifference(A, B)
-  }))
+  progress(phases > 0 ? "throughput" : "done")
+  const rates = await alternate(phases, phase)
+  const measures: ReadonlyArray<[string, ReturnType<typeof compared>]> = [
+    ["queue→start", compared(queueToStart, (x) => x)],
+    ["overhead per edge", compared(runs, (r: PipelineSample) => r.overhead / (STAGES - 1))],
+    ["handler→handler (mean of a run's)", compared(runs, (r: PipelineSample) => r.edges.reduce((s, e) => s + e, 0) / r.edges.length)],
+    ["trigger→first handler", compared(runs, (r: PipelineSample) => r.start)],
+    ["last handler→completed", compared(runs, (r: PipelineSample) => r.end)]
+  ]
+  const throughput: ReadonlyArray<[string, ReturnType<typeof compared>]> = phases === 0 ? [] : [
+    ["tasks/s", compared(rates, (p) => p.tasksPerSecond)],
+    ["CPU per task, orchestrator + worker (ms)", compared(rates, (p) => p.cpuMsPerTask)]
+  ]
   if (json) {
     const arm = (a: Arm, i: number) => ({ root: a.build.root, nodeFlags: a.build.nodeFlags, cpuMsPerPipelineRun: cpuPerRun[i] })
-    process.stdout.write(`${JSON.stringify({ database, probes, pipelines, arms: arms.map(arm), results }, null, 2)}\n`)
+    const results = [...measures, ...throughput].map(([measure, r]) => ({ measure, ...r }))
+    process.stdout.write(`${JSON.stringify({ database, probes, pipelines, phases, tasks, arms: arms.map(arm), results }, null, 2)}\n`)
     return
   }
-  const ms = (x: number) => x.toFixed(2)
+  const headers = ["A", "B", "B − A (median of pairs)", "95% interval", "B lower"]
   for (const arm of arms) process.stdout.write(`${arm.name}: ${arm.build.root} ${arm.build.nodeFlags.join(" ")}\n`)
   process.stdout.write(`\n${database}, ${probes} probes and ${pipelines} pipeline runs per arm, alternating\n\n`)
-  process.stdout.write(`${
-    table(
-      ["p50 (ms)", "A", "B", "B − A (median of pairs)", "95% interval", "B lower"],
-      [
-        ...results.map(({ a, b, difference: d, measure }) => [
-          measure,
-          ms(a),
-          ms(b),
-          ms(d.median),
-          `${ms(d.low)} … ${ms(d.high)}`,
-          `${d.bLower}/${d.pairs}`
-        ]),
-        ["CPU per pipeline run, orchestrator + worker", ms(cpuPerRun[0]!), ms(cpuPerRun[1]!), "", "", ""]
-      ]
-    )
-  }\n`)
+  const cpu = ["CPU per pipeline run, orchestrator + worker", cpuPerRun[0]!.toFixed(2), cpuPerRun[1]!.toFixed(2), "", "", ""]
+  process.stdout.write(`${table(["p50 (ms)", ...headers], [...measures.map(([m, r]) => row(m, r)), cpu])}\n`)
+  if (phases === 0) return
+  process.stdout.write(`\n${phases} throughput phases of ${tasks} no-op tasks per arm, alternating\n\n`)
+  process.stdout.write(`${table(["median", ...headers], throughput.map(([m, r]) => row(m, r, m === "tasks/s" ? 0 : 3)))}\n`)
 }
 
 let code = 1
