@@ -74,6 +74,9 @@ const alternate = async <A>(times: number, measure: (arm: Arm, i: number) => Pro
   return samples
 }
 
+/** The warm-up's no-op tasks go to the arms in turn, this many at a time. */
+const WARMUP_BATCH = 500
+
 const cpuOf = (arm: Arm) => cpuMs(arm.orchestrator!.child.pid) + cpuMs(arm.worker!.child.pid)
 
 /** One throughput phase of `tasks` no-op tasks (the bench's `drain`): tasks/s, and CPU per task of the orchestrator and worker. */
@@ -96,11 +99,9 @@ const row = (measure: string, { a, b, difference: d }: ReturnType<typeof compare
 
 const main = async () => {
   for (const arm of arms) await start(arm)
-  for (const arm of arms) {
-    if (warmup > 0) await drain(arm.orchestrator!.url, arm.worker!, warmup)
-    for (let i = 0; i < 50; i++) await probe(arm.orchestrator!.url, arm.worker!, i)
-    for (let i = 0; i < 10; i++) await pipelineRun(arm.orchestrator!.url, arm.worker!)
-  }
+  await alternate(Math.ceil(warmup / WARMUP_BATCH), (arm) => drain(arm.orchestrator!.url, arm.worker!, WARMUP_BATCH))
+  await alternate(50, (arm, i) => probe(arm.orchestrator!.url, arm.worker!, i))
+  await alternate(10, (arm) => pipelineRun(arm.orchestrator!.url, arm.worker!))
   progress("warm; probing")
   const queueToStart = await alternate(probes, (arm, i) => probe(arm.orchestrator!.url, arm.worker!, i))
   progress("pipelines")
