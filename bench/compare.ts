@@ -3,8 +3,9 @@
  * with two sets of node flags, measured turn by turn. Each arm is its own orchestrator and SDK
  * worker on its own scratch database; after a warm-up, queue→start probes and pipeline runs
  * alternate between the arms one at a time (A B, then B A), so both meet the same machine state
- * and a change of a tenth of a millisecond shows through this host's drift, which moves a whole
- * `npm run bench` by a millisecond or more. Progress goes to stderr.
+ * and a change of a few tenths of a millisecond shows through this host's drift, which moves a
+ * whole `npm run bench` by a millisecond or more (two arms of one build differ by up to ±0.2 ms and
+ * ±10% in throughput, whatever the intervals say). Progress goes to stderr.
  *
  * - `COMPARE_B_ROOT`: the checkout of arm B, built (`npm ci && npm run build`); this one by default.
  * - `COMPARE_A_FLAGS`, `COMPARE_B_FLAGS`: node flags for that arm's orchestrator and worker.
@@ -99,7 +100,8 @@ const row = (measure: string, { a, b, difference: d }: ReturnType<typeof compare
 
 const main = async () => {
   for (const arm of arms) await start(arm)
-  await alternate(Math.ceil(warmup / WARMUP_BATCH), (arm) => drain(arm.orchestrator!.url, arm.worker!, WARMUP_BATCH))
+  await alternate(Math.ceil(warmup / WARMUP_BATCH), (arm, i) =>
+    drain(arm.orchestrator!.url, arm.worker!, Math.min(WARMUP_BATCH, warmup - i * WARMUP_BATCH)))
   await alternate(50, (arm, i) => probe(arm.orchestrator!.url, arm.worker!, i))
   await alternate(10, (arm) => pipelineRun(arm.orchestrator!.url, arm.worker!))
   progress("warm; probing")
