@@ -117,6 +117,7 @@ const main = async () => {
     ["overhead per edge", compared(runs, (r: PipelineSample) => r.overhead / (STAGES - 1))],
     ["handler→handler (mean of a run's)", compared(runs, (r: PipelineSample) => r.edges.reduce((s, e) => s + e, 0) / r.edges.length)],
     ["trigger→first handler", compared(runs, (r: PipelineSample) => r.start)],
+    ["trigger request answered", compared(runs, (r: PipelineSample) => r.answered)],
     ["last handler→completed", compared(runs, (r: PipelineSample) => r.end)]
   ]
   const throughput: ReadonlyArray<[string, ReturnType<typeof compared>]> = phases === 0 ? [] : [

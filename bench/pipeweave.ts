@@ -102,6 +102,8 @@ const latency = async (url: string, worker: Worker, samples: number, untimed: nu
 /** One run of the 5-task pipeline, in ms: its overhead and where it was spent (see `pipeline`). */
 export interface PipelineSample {
   readonly overhead: number
+  /** The trigger request sent → its answer received (it is not part of `overhead`, which starts at `createdAt`). */
+  readonly answered: number
   /** Trigger (`createdAt`) → first handler start. */
   readonly start: number
   /** Each handler's end → the next one's start (four). */
@@ -122,9 +124,11 @@ export interface PipelineSample {
  */
 export const pipelineRun = async (url: string, worker: Worker): Promise<PipelineSample> => {
   const aheadAtTrigger = wallAhead()
+  const sentAt = performance.now()
   const { pipelineRunId } = await post<{ pipelineRunId: string }>(`${url}/api/pipelines/stage-1/trigger`, {
     input: { ms: 20 }
   })
+  const answered = performance.now() - sentAt
   const spans = await worker.events.until(`${STAGES} handlers of ${pipelineRunId}`, () => {
     const spans = worker.events.stages.get(pipelineRunId)
     return spans !== undefined && spans.length === STAGES ? [...spans].sort((a, b) => a.index - b.index) : undefined
@@ -140,6 +144,7 @@ export const pipelineRun = async (url: string, worker: Worker): Promise<Pipeline
   const handlerMs = spans.reduce((sum, span) => sum + span.endMs - span.startMs, 0)
   return {
     overhead: completedAt - createdAt - handlerMs,
+    answered,
     start: spans[0]!.startMs - createdAt,
     edges: spans.slice(1).map((span, k) => span.startMs - spans[k]!.endMs),
     end: completedAt - spans[STAGES - 1]!.endMs

@@ -6,9 +6,9 @@ import {
   type StructureProblem,
   structureVersion
 } from "@pipeweave/domain/pipeline/PipelineStructure"
-import { Effect, Either, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
 import { PipelineRunReads } from "../store/PipelineRunReads.js"
-import { Registry } from "../store/Registry.js"
+import { Registry, TASKS_SNAPSHOT_MS } from "../store/Registry.js"
 import * as Spans from "@pipeweave/domain/Spans"
 
 /** A pipeline as registered now, with its structure resolved from the registered tasks. */
@@ -23,7 +23,11 @@ export interface ResolvedPipeline {
 
 /**
  * The pipelines of the registry: the ones workers declare (`worker.pipeline(id, { entry })`) and,
- * for every active task that no active task routes to, a pipeline named after that task.
+ * for every active task that no active task routes to, a pipeline named after that task. `find`
+ * (a trigger's, a dry run's) answers from a read at most `TASKS_SNAPSHOT_MS` old that no
+ * registration of this process has changed since, as task types are read (`Registry.tasksById`);
+ * a pipeline it lacks, or holds as unable to run, is read again, so a pipeline registered or mended
+ * through another orchestrator is found at once.
  */
 export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipeweave/orchestrator/PipelineCatalog", {
   effect: Effect.gen(function*() {
@@ -58,10 +62,29 @@ export class PipelineCatalog extends Effect.Service<PipelineCatalog>()("@pipewea
       return [...explicit, ...implicit].sort((a, b) => a.id.localeCompare(b.id))
     }).pipe(Spans.withSpan("PipelineCatalog.all"))
 
-    const find = (id: string) => Effect.map(all, (pipelines) => Option.fromNullable(pipelines.find((p) => p.id === id)))
+    let snapshot: { readonly readAt: number; readonly changes: number; readonly pipelines: ReadonlyArray<ResolvedPipeline> } | undefined
+    const read = Effect.gen(function*() {
+      const readAt = yield* Clock.currentTimeMillis
+      const changes = yield* registry.changesSeen
+      const pipelines = yield* all
+      snapshot = { readAt, changes, pipelines }
+      return pipelines
+    })
+
+    const find = (id: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const changes = yield* registry.changesSeen
+        const fresh = snapshot !== undefined && snapshot.changes === changes && now >= snapshot.readAt &&
+            now - snapshot.readAt < TASKS_SNAPSHOT_MS
+          ? snapshot.pipelines.find((p) => p.id === id)
+          : undefined
+        if (fresh !== undefined && Either.isRight(fresh.structure)) return Option.some(fresh)
+        return Option.fromNullable((yield* read).find((p) => p.id === id))
+      })
 
     const list = Effect.gen(function*() {
-      const pipelines = yield* all
+      const pipelines = yield* read
       const lastRuns = yield* runReads.lastRuns
       return pipelines.map((p): PipelineInfo => {
         const last = lastRuns.find((r) => r.pipelineId === p.id)

@@ -68,8 +68,11 @@ export const toTaskInfo = (row: TaskRow): TaskInfo => ({
 /** The advisory lock key that serialises registrations (any fixed 64-bit number unique to PipeWeave). */
 const REGISTRATIONS_LOCK = 7_262_611_493_001
 
-/** How long one read of the task table answers `tasksById`: another orchestrator's registration shows within this. */
-const TASKS_SNAPSHOT_MS = 1000
+/**
+ * How long one read of the task table answers `tasksById`, and one read of the pipeline catalog a
+ * trigger (`PipelineCatalog.find`): another orchestrator's registration shows within this.
+ */
+export const TASKS_SNAPSHOT_MS = 1000
 
 /** The registry tables: services, their instances, task types with code versions and history, declared pipelines. */
 export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrator/Registry", {
@@ -384,9 +387,12 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
         return found
       }).pipe(Effect.orDie)
 
-    /** Drops the task-table snapshot (after a registration changed task types). */
+    /** How many times this process's registrations changed task types: a snapshot taken before a change is stale. */
+    let changes = 0
+    /** Drops the task-table snapshot (after a registration changed task types or declared pipelines). */
     const tasksChanged = Effect.sync(() => {
       snapshot = undefined
+      changes++
     })
 
     const instances = (serviceId: string) =>
@@ -424,6 +430,8 @@ export class Registry extends Effect.Service<Registry>()("@pipeweave/orchestrato
       history,
       tasksById,
       tasksChanged,
+      /** The count of `tasksChanged` so far. */
+      changesSeen: Effect.sync(() => changes),
       instances,
       declaredPipelines,
       activeTasks,
