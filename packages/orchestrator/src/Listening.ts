@@ -1,4 +1,4 @@
-import { Deferred, Effect } from "effect"
+import { Deferred, type Duration, Effect, Layer } from "effect"
 
 /**
  * Opens once the HTTP server accepts connections. Work that depends on workers being able to reach
@@ -11,3 +11,7 @@ export class Listening extends Effect.Service<Listening>()("@pipeweave/orchestra
     await: Deferred.await(opened)
   }))
 }) {}
+
+/** Runs `effect` once the server has been listening for `delay`, in the layer's scope (it ends with the server). */
+export const afterListening = (delay: Duration.DurationInput, effect: Effect.Effect<void>) =>
+  Layer.scopedDiscard(Effect.flatMap(Listening, (listening) => Effect.forkScoped(Effect.zipRight(listening.await, Effect.delay(effect, delay)))))

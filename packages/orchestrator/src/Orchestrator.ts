@@ -7,7 +7,7 @@ import { tracingLayer } from "@pipeweave/domain/OtlpTracing"
 import { serverSpans } from "@pipeweave/domain/TraceContext"
 import { OrchestratorApi } from "@pipeweave/domain/OrchestratorApi"
 import { Crypto } from "@pipeweave/storage/Crypto"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import * as Config from "./Config.js"
 import * as Database from "./Database.js"
 import { ManagementAuthLive, WorkerAuthLive } from "./http/Auth.js"
@@ -53,7 +53,7 @@ import { Submissions } from "./flow/Submissions.js"
 import { Wakeups } from "./flow/Wakeups.js"
 import { DlqHttp } from "./http/DlqHttp.js"
 import { PipelinesHttp } from "./http/PipelinesHttp.js"
-import { Listening } from "./Listening.js"
+import { afterListening, Listening } from "./Listening.js"
 import { OrchestratorMetrics } from "./metrics/OrchestratorMetrics.js"
 import { makeRouteLabels } from "./metrics/RouteLabels.js"
 import { OrchestratorIdentity } from "./OrchestratorIdentity.js"
@@ -177,10 +177,14 @@ export const http = HttpApiBuilder.serve((app) =>
   Layer.provide(routes)
 )
 
-/** The whole orchestrator listening on `PORT` (and `HOST`), saying at start how exposed it is. */
-export const server = (settings: Config.OrchestratorSettings) =>
+/**
+ * The whole orchestrator listening on `PORT` (and `HOST`), saying at start how exposed it is;
+ * `serving` runs once it has been listening for a second.
+ */
+export const server = (settings: Config.OrchestratorSettings, serving: Effect.Effect<void> = Effect.void) =>
   http.pipe(
     Layer.merge(logAddresses),
+    Layer.merge(afterListening(Duration.seconds(1), serving)),
     Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host })),
     Layer.provide(routes),
     Layer.merge(Layer.effectDiscard(Effect.forEach(settings.startupWarnings, (line) => Effect.logWarning(line)))),
@@ -188,12 +192,12 @@ export const server = (settings: Config.OrchestratorSettings) =>
   )
 
 /**
- * Runs `server` until interrupted, writing its logs in `LOG_FORMAT` at `LOG_LEVEL` and exporting
+ * Runs `server` until interrupted (and `serving` once it has been listening a second), writing its logs in `LOG_FORMAT` at `LOG_LEVEL` and exporting
  * its spans when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, with a line when it stops (start-up
  * failures are left to the caller).
  */
-export const launch = (settings: Config.OrchestratorSettings) =>
-  Layer.launch(server(settings).pipe(Layer.provide(tracingLayer(settings.tracing, "pipeweave-orchestrator")))).pipe(
+export const launch = (settings: Config.OrchestratorSettings, serving: Effect.Effect<void> = Effect.void) =>
+  Layer.launch(server(settings, serving).pipe(Layer.provide(tracingLayer(settings.tracing, "pipeweave-orchestrator")))).pipe(
     Effect.onInterrupt(() => Effect.logInfo("orchestrator stopped")),
     Effect.provide(loggerLayer(settings.log))
   )

@@ -5,6 +5,7 @@ import { defaultTeardown } from "@effect/platform/Runtime"
 import { Effect, Either, Option } from "effect"
 import { parseConfig } from "./Config.js"
 import { launch } from "./Orchestrator.js"
+import { type V8FlagTime, v8FlagsToSet } from "./V8Defaults.js"
 
 const settings = parseConfig(process.env, process.stdout.isTTY === true)
 if (Either.isLeft(settings)) {
@@ -19,13 +20,11 @@ if (Either.isLeft(settings)) {
 // and still optimises what keeps running (CPU per task unchanged over 500-1,000 tasks).
 if (Option.isNone(settings.right.databaseUrl)) setFlagsFromString("--wasm-tiering-budget=18000000")
 
-// Between full collections V8 lets the old generation grow up to 4× what survived the last one;
-// a burst of queuing (100k runs through POST /api/queue/batch) then leaves its garbage resident
-// until the next collection, 170-180 MB on PostgreSQL. Growing by half at most keeps it under
-// 135 MB, with CPU per task unchanged in the bench. An operator's own setting (NODE_OPTIONS or a
-// node flag) wins.
-const ownHeapGrowth = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((arg) => arg.includes("--heap-growing-percent"))
-if (!ownHeapGrowth) setFlagsFromString("--heap-growing-percent=50")
+// Heap growth now, tier-up once serving, unless the operator set their own (`V8Defaults.ts` says why).
+const setV8Flags = (when: V8FlagTime) => {
+  for (const flag of v8FlagsToSet(process.execArgv, process.env["NODE_OPTIONS"], when)) setFlagsFromString(flag)
+}
+setV8Flags("start")
 
 // Start-up failures an operator fixes (a bad secret file, a data directory held by another
 // process) are one line on stderr and exit code 1, with no stack trace.
@@ -35,7 +34,7 @@ const refuse = (error: { readonly message: string }) =>
     process.exitCode = 1
   })
 
-launch(settings.right).pipe(
+launch(settings.right, Effect.sync(() => setV8Flags("serving"))).pipe(
   Effect.catchTags({ InvalidSecretKey: refuse, DataDirInUse: refuse }),
   NodeRuntime.runMain({
     disableErrorReporting: false,
