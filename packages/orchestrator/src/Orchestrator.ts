@@ -192,9 +192,9 @@ export const server = (settings: Config.OrchestratorSettings, serving: Effect.Ef
   )
 
 /**
- * Runs `server` until interrupted (and `serving` once it has been listening a second), writing its logs in `LOG_FORMAT` at `LOG_LEVEL` and exporting
- * its spans when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, with a line when it stops (start-up
- * failures are left to the caller).
+ * Runs `server` until interrupted (and `serving` once it has been listening a second), writing its
+ * logs in `LOG_FORMAT` at `LOG_LEVEL` and exporting its spans when `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * set, with a line when it stops (start-up failures are left to the caller).
  */
 export const launch = (settings: Config.OrchestratorSettings, serving: Effect.Effect<void> = Effect.void) =>
   Layer.launch(server(settings, serving).pipe(Layer.provide(tracingLayer(settings.tracing, "pipeweave-orchestrator")))).pipe(
