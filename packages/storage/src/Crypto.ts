@@ -189,12 +189,14 @@ export const makeCrypto = (secretHex: Redacted.Redacted<string>): Effect.Effect<
 
     const signCredential = (claims: CredentialClaims, nowMs: number, ttlSeconds: number): string => {
       const stamped = registered(WORKER_AUDIENCE, nowMs, ttlSeconds)
-      const token = signJws({
-        ...(claims._tag === "Service"
-          ? { kind: "service", sub: claims.serviceId }
-          : { kind: "run", att: claims.attempt, sub: claims.runId, ...(claims.scope === undefined ? {} : { scp: claims.scope }) }),
-        ...stamped
-      }, signingKey)
+      const token = signJws(
+        claims._tag === "Service"
+          ? { kind: "service", sub: claims.serviceId, ...stamped }
+          : claims.scope === undefined
+          ? { kind: "run", att: claims.attempt, sub: claims.runId, ...stamped }
+          : { kind: "run", att: claims.attempt, sub: claims.runId, scp: claims.scope, ...stamped },
+        signingKey
+      )
       remember(token, claimsOf(claims), stamped.exp)
       return token
     }

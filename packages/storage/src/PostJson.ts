@@ -51,12 +51,10 @@ export const postJson = (
     }
     const target = requestTarget(url)
     const tls = target.protocol === "https:"
-    const init = {
-      ...target,
-      method: "POST",
-      agent: tls ? agents.https : agents.http,
-      headers: { ...options.headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) }
-    }
+    const headers: Record<string, string | number> = { ...options.headers }
+    headers["content-type"] = "application/json"
+    headers["content-length"] = Buffer.byteLength(body)
+    const init = { method: "POST", agent: tls ? agents.https : agents.http, headers, ...target }
     const outgoing = (tls ? requestTls : request)(init, (response) => {
       const chunks: Array<Buffer> = []
       let kept = 0

@@ -38,7 +38,11 @@ export const requestTarget = (url: string): RequestTarget => {
   if (slash > 0 && url[slash - 1] !== "/" && !url.includes("?") && !url.includes("#") && PLAIN_SEGMENT.test(segment)) {
     const prefix = parse(url.slice(0, slash + 1)) as RequestTarget & { readonly pathname: string; readonly href: string }
     if (prefix.path?.endsWith("/") === true) {
-      return { ...prefix, pathname: prefix.pathname + segment, path: prefix.path + segment, href: prefix.href + segment } as RequestTarget
+      const target = { ...prefix }
+      target.pathname = prefix.pathname + segment
+      target.path = prefix.path + segment
+      target.href = prefix.href + segment
+      return target
     }
   }
   return parse(url)

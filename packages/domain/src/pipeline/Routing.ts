@@ -113,7 +113,8 @@ export const completeTask = (
   selected: ReadonlyArray<string> | null,
   mode: FailureMode
 ): Transition => {
-  const tasks = { ...state.tasks, [taskId]: "completed" as const }
+  const tasks: Record<string, RoutedTaskState> = { ...state.tasks }
+  tasks[taskId] = "completed"
   const edges = { ...state.edges }
   const chosen = new Set(selected ?? structure.tasks[taskId]?.allowedNext ?? [])
   for (const next of structure.tasks[taskId]?.allowedNext ?? []) {
@@ -129,7 +130,8 @@ export const failTask = (
   taskId: string,
   mode: FailureMode
 ): Transition => {
-  const tasks = { ...state.tasks, [taskId]: "failed" as const }
+  const tasks: Record<string, RoutedTaskState> = { ...state.tasks }
+  tasks[taskId] = "failed"
   const edges = { ...state.edges }
   for (const next of structure.tasks[taskId]?.allowedNext ?? []) edges[edgeKey(taskId, next)] = "failed"
   if (mode !== "fail-fast") return settle(structure, tasks, edges, mode)
@@ -175,7 +177,8 @@ export interface Resumption {
  */
 export const retryTask = (structure: PipelineStructure, state: RoutingState, taskId: string): Resumption => {
   const predecessors = predecessorsOf(structure)
-  const tasks: Record<string, RoutedTaskState> = { ...state.tasks, [taskId]: "started" }
+  const tasks: Record<string, RoutedTaskState> = { ...state.tasks }
+  tasks[taskId] = "started"
   const edges = { ...state.edges }
   const start = [taskId]
   const reopen: Array<string> = []

@@ -107,8 +107,8 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
       })
     }
 
-    const apply = (items: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<CallbackItemResult>> =>
-      Effect.gen(function*() {
+    const apply: (items: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<CallbackItemResult>> = Effect.fnUntraced(
+      function*(items: ReadonlyArray<unknown>) {
         const traced = yield* tracingEnabled
         const nowMs = yield* Clock.currentTimeMillis
         const seen = new Set<string>()
@@ -161,7 +161,8 @@ export class CallbackGroups extends Effect.Service<CallbackGroups>()("@pipeweave
           }
         }
         return answers.map((answer, index): CallbackItemResult => ({ runId: runIds[index]!, ...answer }))
-      })
+      }
+    )
 
     return { apply } as const
   })

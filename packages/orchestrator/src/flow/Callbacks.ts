@@ -132,7 +132,7 @@ export class Callbacks extends Effect.Service<Callbacks>()("@pipeweave/orchestra
           yield* taskRuns.recordLateCallback(runId, attempt, "success")
         }
       }
-      const rest = items.flatMap((item, index) => outcomes[index] === undefined ? [{ ...item, index }] : [])
+      const rest = items.flatMap((item, index) => outcomes[index] === undefined ? [{ runId: item.runId, payload: item.payload, index }] : [])
       yield* Effect.forEach(rest, ({ index, payload, runId }) =>
         Effect.map(Effect.exit(apply(runId, payload)), (exit) => {
           outcomes[index] = exit

@@ -1,4 +1,5 @@
-import { Clock, Deferred, Effect, Either, Exit, Option, Queue } from "effect"
+import { Clock, Effect, Either, Exit, Option, Queue } from "effect"
+import { OneShot } from "@pipeweave/domain/OneShot"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorConfig } from "../Config.js"
 import type { AttemptSuccess } from "../store/NewRun.js"
@@ -24,7 +25,7 @@ type Outcome = Exit.Exit<TransitionedRun, NotFound | Conflict>
 /** Completions queued together (one callback, or a group of them), settled together. */
 interface Pending {
   readonly items: ReadonlyArray<Completion>
-  readonly done: Deferred.Deferred<ReadonlyArray<Outcome>>
+  readonly done: OneShot<ReadonlyArray<Outcome>>
 }
 
 /**
@@ -60,28 +61,27 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
      * Completes `items` and, unless a task type may have a concurrency limit, claims due runs into
      * the free slots, dispatched once written; the runs completed.
      */
-    const completeClaiming = (items: ReadonlyArray<Completion>) =>
-      Effect.gen(function*() {
-        let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
-        const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
-        const startedMs = yield* Clock.currentTimeMillis
-        const ahead = wanted > 0 && startedMs - lastBatchEndedMs <= AHEAD_WINDOW_MS ? 2 * Math.min(items.length, maxConcurrency) : 0
-        const held = yield* inline.claimWithin(wanted, (limit, orchestratorId) =>
-          limit === 0
-            ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {
-              completed = runs
-            }), [])
-            : Effect.map(taskRuns.completeManyClaiming(items, limit, orchestratorId), (written) => {
-              completed = written.completed
-              return written.claimed
-            }), { claimsDue: true, ahead })
-        if (Option.isSome(held)) {
-          yield* held.value.committed
-          if (held.value.full && held.value.claimed > 0) yield* wakeups.wake
-        }
-        lastBatchEndedMs = yield* Clock.currentTimeMillis
-        return completed
-      })
+    const completeClaiming = Effect.fnUntraced(function*(items: ReadonlyArray<Completion>) {
+      let completed: ReadonlyArray<TransitionedRun & { readonly attempt: number }> = []
+      const wanted = taskRuns.mayHaveLimitedTypes() ? 0 : maxConcurrency
+      const startedMs = yield* Clock.currentTimeMillis
+      const ahead = wanted > 0 && startedMs - lastBatchEndedMs <= AHEAD_WINDOW_MS ? 2 * Math.min(items.length, maxConcurrency) : 0
+      const held = yield* inline.claimWithin(wanted, (limit, orchestratorId) =>
+        limit === 0
+          ? Effect.as(Effect.tap(taskRuns.completeMany(items), (runs) => {
+            completed = runs
+          }), [])
+          : Effect.map(taskRuns.completeManyClaiming(items, limit, orchestratorId), (written) => {
+            completed = written.completed
+            return written.claimed
+          }), { claimsDue: true, ahead })
+      if (Option.isSome(held)) {
+        yield* held.value.committed
+        if (held.value.full && held.value.claimed > 0) yield* wakeups.wake
+      }
+      lastBatchEndedMs = yield* Clock.currentTimeMillis
+      return completed
+    })
 
     /** Each completion's outcome: its run as written, or why it was not (looked up). */
     const outcomesOf = (items: ReadonlyArray<Completion>, byId: ReadonlyMap<string, TransitionedRun>) =>
@@ -113,11 +113,11 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
       for (const group of groups) {
         if (Either.isLeft(written)) {
           const one = (item: Completion) => Effect.exit(taskRuns.complete(item.runId, item.attempt, item.result))
-          yield* Deferred.succeed(group.done, yield* Effect.forEach(group.items, one))
+          group.done.done(Exit.succeed(yield* Effect.forEach(group.items, one)))
           continue
         }
         const byId = new Map(written.right.map((run) => [`${run.id}#${run.attempt}`, run]))
-        yield* Deferred.succeed(group.done, yield* outcomesOf(group.items, byId))
+        group.done.done(Exit.succeed(yield* outcomesOf(group.items, byId)))
       }
     })
 
@@ -125,8 +125,10 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
 
     /** Several completions queued at once (they go out in one statement); each one's outcome, in order. */
     const completeAll = (items: ReadonlyArray<Completion>) =>
-      Effect.flatMap(Deferred.make<ReadonlyArray<Outcome>>(), (done) =>
-        Effect.zipRight(Queue.offer(queue, { items, done }), Deferred.await(done)))
+      Effect.suspend(() => {
+        const done = new OneShot<ReadonlyArray<Outcome>>()
+        return Effect.zipRight(Queue.offer(queue, { items, done }), done.await())
+      })
 
     const complete = (runId: string, attempt: number, result: AttemptSuccess) =>
       Effect.flatMap(completeAll([{ runId, attempt, result }]), (outcomes) => outcomes[0]!)

@@ -349,128 +349,127 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
      * payload cannot be built is left out of the request. Runs are handled in turn by this one
      * fiber (and a watchdog for the deadlines), each settled exactly once.
      */
-    const dispatchGroup = (
-      runs: ReadonlyArray<ClaimedRun>,
-      workerUrl: string,
-      claim: ClaimTiming,
-      around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>,
-      delivered: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void>
-    ) =>
-      Effect.gen(function*() {
-        const traced = yield* tracingEnabled
-        /**
-         * Settles `item` with `outcome` (the first time only): its span ends, its `around` runs.
-         * Uninterruptible, so neither the exchange's timeout nor its end cuts a settlement short.
-         */
-        const settle = (item: GroupItem, outcome: Effect.Effect<DispatchOutcome>) =>
-          Effect.uninterruptible(Effect.suspend(() => {
-            if (item.settled) return Effect.void
-            item.settled = true
-            return (item.span === undefined ? outcome : endingSpan(item.span, outcome)).pipe(
-              around(item.run),
-              Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
-            )
-          }))
-        const answer = (item: GroupItem, reply: WorkerReply) => settle(item, interpret(item.run, workerUrl, reply))
+    const dispatchGroup = Effect.fnUntraced(function*(
+    runs: ReadonlyArray<ClaimedRun>,
+    workerUrl: string,
+    claim: ClaimTiming,
+    around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>,
+    delivered: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void>
+  ) {
+      const traced = yield* tracingEnabled
+      /**
+       * Settles `item` with `outcome` (the first time only): its span ends, its `around` runs.
+       * Uninterruptible, so neither the exchange's timeout nor its end cuts a settlement short.
+       */
+      const settle = (item: GroupItem, outcome: Effect.Effect<DispatchOutcome>) =>
+        Effect.uninterruptible(Effect.suspend(() => {
+          if (item.settled) return Effect.void
+          item.settled = true
+          return (item.span === undefined ? outcome : endingSpan(item.span, outcome)).pipe(
+            around(item.run),
+            Effect.catchAllCause((cause) => Effect.logError(`dispatch of ${item.run.id} failed`, cause))
+          )
+        }))
+      const answer = (item: GroupItem, reply: WorkerReply) => settle(item, interpret(item.run, workerUrl, reply))
 
-        const sent: Array<GroupItem> = []
-        const bodies: Array<string> = []
-        const nowMs = yield* Clock.currentTimeMillis
-        for (const run of runs) {
-          const span = traced ? yield* openDispatchSpan(run, claim) : undefined
-          const item: GroupItem = { run, span, deadlineMs: Duration.toMillis(answerTimeout(run)), settled: false }
-          const ready = span === undefined ? prepareNow(run, nowMs) : undefined
-          if (ready !== undefined) {
-            bodies.push(JSON.stringify(ready))
-            sent.push(item)
-            continue
-          }
-          const payload = yield* Effect.exit(span === undefined ? prepare(run) : inSpan(span, prepare(run)))
-          if (Exit.isFailure(payload)) {
-            yield* settle(item, Effect.failCause(payload.cause))
-            continue
-          }
-          const traceparent = span === undefined ? null : formatTraceparent(span)
-          bodies.push(JSON.stringify(traceparent === null ? payload.value : { ...payload.value, traceparent }))
+      const sent: Array<GroupItem> = []
+      const bodies: Array<string> = []
+      const nowMs = yield* Clock.currentTimeMillis
+      for (const run of runs) {
+        const span = traced ? yield* openDispatchSpan(run, claim) : undefined
+        const item: GroupItem = { run, span, deadlineMs: Duration.toMillis(answerTimeout(run)), settled: false }
+        const ready = span === undefined ? prepareNow(run, nowMs) : undefined
+        if (ready !== undefined) {
+          bodies.push(JSON.stringify(ready))
           sent.push(item)
+          continue
         }
-        if (sent.length === 0) return
-
-        /** Untraced runs reported done, settled as one batch once the lines read so far are handled. */
-        let done: Array<ClaimedRun> = []
-        const settleDone = Effect.suspend(() => {
-          if (done.length === 0) return Effect.void
-          const runs = done
-          done = []
-          return Effect.uninterruptible(delivered(runs))
-        })
-
-        /**
-         * Answers each run still waiting `Timeout` at its own deadline, then ends the exchange (the
-         * untraced one through `cutter`; the traced one is timed out): one fiber for the group, not
-         * a timer per run.
-         */
-        const cutter = makeExchangeCutter()
-        const deadlines = Effect.gen(function*() {
-          const started = yield* Clock.currentTimeMillis
-          for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
-            const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
-            if (left > 0) yield* Effect.sleep(Duration.millis(left))
-            yield* answer(item, { _tag: "Timeout" })
-          }
-          cutter.cut()
-        })
-        const watchdog = yield* Effect.fork(deadlines)
-
-        const byRunId = new Map(sent.map((item) => [item.run.id, item]))
-        const text = `{"dispatches":[${bodies.join(",")}]}`
-        const longest = Math.max(...sent.map((item) => item.deadlineMs))
-        const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
-        const handlers: GroupedAnswerHandlers = {
-          onDecision: (index, runId, status, error) => {
-            const item = sent[index]
-            return (status >= 200 && status < 300) || item?.run.id !== runId
-              ? Effect.void
-              : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
-          },
-          onDone: (runId) => {
-            const item = byRunId.get(runId)
-            if (item === undefined || item.settled) return Effect.void
-            if (item.span === undefined && !down.has(workerUrl)) {
-              item.settled = true
-              pressing.delete(workerUrl)
-              done.push(item.run)
-              return Effect.void
-            }
-            return answer(item, { _tag: "Status", status: 200, text: "" })
-          },
-          afterLines: () => settleDone
+        const payload = yield* Effect.exit(span === undefined ? prepare(run) : inSpan(span, prepare(run)))
+        if (Exit.isFailure(payload)) {
+          yield* settle(item, Effect.failCause(payload.cause))
+          continue
         }
-        const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
-          Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
-            Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
-        type ExchangeError = HttpClientError.HttpClientError | GroupExchangeError | Cause.TimeoutException
-        const exchange: Effect.Effect<void, ExchangeError, Scope.Scope> =
-          traced
-            ? Effect.flatMap(
-              client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
-              (response) =>
-                response.status === 200
-                  ? readGroupedAnswer(response.stream, handlers, url)
-                  : refused(response.status, response.stream)
-            ).pipe(Effect.timeout(Duration.millis(longest)))
-            : Effect.flatMap(postGroupToWorker(agents, url, text, cutter), (reply) =>
-              reply.status === 200
-                ? readGroupedLines(reply.nextLines, handlers)
-                : refused(reply.status, reply.body))
-        const outcome = yield* exchange.pipe(
-          Effect.scoped,
-          Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
-        )
-        yield* Fiber.interrupt(watchdog)
-        yield* settleDone
-        yield* Effect.forEach(sent.filter((item) => !item.settled), (item) => answer(item, outcome), { discard: true })
+        const traceparent = span === undefined ? null : formatTraceparent(span)
+        bodies.push(JSON.stringify(traceparent === null ? payload.value : { ...payload.value, traceparent }))
+        sent.push(item)
+      }
+      if (sent.length === 0) return
+
+      /** Untraced runs reported done, settled as one batch once the lines read so far are handled. */
+      let done: Array<ClaimedRun> = []
+      const settleDone = Effect.suspend(() => {
+        if (done.length === 0) return Effect.void
+        const runs = done
+        done = []
+        return Effect.uninterruptible(delivered(runs))
       })
+
+      /**
+       * Answers each run still waiting `Timeout` at its own deadline, then ends the exchange (the
+       * untraced one through `cutter`; the traced one is timed out): one fiber for the group, not
+       * a timer per run.
+       */
+      const cutter = makeExchangeCutter()
+      const deadlines = Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
+          const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
+          if (left > 0) yield* Effect.sleep(Duration.millis(left))
+          yield* answer(item, { _tag: "Timeout" })
+        }
+        cutter.cut()
+      })
+      const watchdog = yield* Effect.fork(deadlines)
+
+      const byRunId = new Map(sent.map((item) => [item.run.id, item]))
+      const text = `{"dispatches":[${bodies.join(",")}]}`
+      const longest = Math.max(...sent.map((item) => item.deadlineMs))
+      const url = `${workerUrl.replace(/\/$/, "")}/dispatches`
+      const handlers: GroupedAnswerHandlers = {
+        onDecision: (index, runId, status, error) => {
+          const item = sent[index]
+          return (status >= 200 && status < 300) || item?.run.id !== runId
+            ? Effect.void
+            : answer(item, { _tag: "Status", status, text: JSON.stringify({ message: error ?? "" }) })
+        },
+        onDone: (runId) => {
+          const item = byRunId.get(runId)
+          if (item === undefined || item.settled) return Effect.void
+          if (item.span === undefined && !down.has(workerUrl)) {
+            item.settled = true
+            pressing.delete(workerUrl)
+            done.push(item.run)
+            return Effect.void
+          }
+          return answer(item, { _tag: "Status", status: 200, text: "" })
+        },
+        afterLines: () => settleDone
+      }
+      const refused = <E>(answered: number, body: Stream.Stream<Uint8Array, E>) =>
+        Effect.flatMap(keptText(body, ANSWER_KEPT_BYTES).pipe(Effect.orElseSucceed(() => "")), (text) =>
+          Effect.forEach(sent, (item) => answer(item, { _tag: "Status", status: answered, text }), { discard: true }))
+      type ExchangeError = HttpClientError.HttpClientError | GroupExchangeError | Cause.TimeoutException
+      const exchange: Effect.Effect<void, ExchangeError, Scope.Scope> =
+        traced
+          ? Effect.flatMap(
+            client.execute(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(text, "application/json"))),
+            (response) =>
+              response.status === 200
+                ? readGroupedAnswer(response.stream, handlers, url)
+                : refused(response.status, response.stream)
+          ).pipe(Effect.timeout(Duration.millis(longest)))
+          : Effect.flatMap(postGroupToWorker(agents, url, text, cutter), (reply) =>
+            reply.status === 200
+              ? readGroupedLines(reply.nextLines, handlers)
+              : refused(reply.status, reply.body))
+      const outcome = yield* exchange.pipe(
+        Effect.scoped,
+        Effect.match({ onFailure: transportReply, onSuccess: (): WorkerReply => ({ _tag: "Lost" }) })
+      )
+      yield* Fiber.interrupt(watchdog)
+      yield* settleDone
+      yield* Effect.forEach(sent.filter((item) => !item.settled), (item) => answer(item, outcome), { discard: true })
+    })
 
     return { dispatch, dispatchGroup } as const
   })

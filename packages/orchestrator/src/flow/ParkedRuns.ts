@@ -74,20 +74,19 @@ export class ParkedRuns extends Effect.Service<ParkedRuns>()("@pipeweave/orchest
      * Keeps runs claimed ahead of a free slot until one comes free (or their time is up); a run due
      * back before the watcher wakes starts a new watcher in its place.
      */
-    const park = (runs: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
-      Effect.gen(function*() {
-        if (runs.length === 0) return
-        const now = yield* Clock.currentTimeMillis
-        const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + holdMs(run) }))
-        yield* slots.park(parked)
-        const earliest = Math.min(...parked.map((p) => p.releaseAtMs))
-        if (watcher !== undefined && earliest >= watchUntilMs) return
-        if (watcher?.fiber !== undefined) yield* Fiber.interruptFork(watcher.fiber)
-        const self: Watcher = {}
-        watcher = self
-        watchUntilMs = earliest
-        self.fiber = yield* FiberSet.run(watchers, watchParked(self))
-      })
+    const park = Effect.fnUntraced(function*(runs: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) {
+      if (runs.length === 0) return
+      const now = yield* Clock.currentTimeMillis
+      const parked = runs.map((run) => ({ run, claim, releaseAtMs: now + holdMs(run) }))
+      yield* slots.park(parked)
+      const earliest = Math.min(...parked.map((p) => p.releaseAtMs))
+      if (watcher !== undefined && earliest >= watchUntilMs) return
+      if (watcher?.fiber !== undefined) yield* Fiber.interruptFork(watcher.fiber)
+      const self: Watcher = {}
+      watcher = self
+      watchUntilMs = earliest
+      self.fiber = yield* FiberSet.run(watchers, watchParked(self))
+    })
 
     yield* Effect.addFinalizer(() => Effect.flatMap(slots.unpark(Number.MAX_SAFE_INTEGER), unclaim))
 

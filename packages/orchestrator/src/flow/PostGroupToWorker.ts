@@ -129,10 +129,10 @@ export const postGroupToWorker = (
         const target = requestTarget(url)
         const tls = target.protocol === "https:"
         const outgoing = (tls ? requestTls : request)({
-          ...target,
           method: "POST",
           agent: tls ? agents.https : agents.http,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          ...target
         }, (response) => {
           answered = true
           // Until the body is read, an error on it (the connection reset) is left for the reader,

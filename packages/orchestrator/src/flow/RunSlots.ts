@@ -38,10 +38,9 @@ export class RunSlots extends Effect.Service<RunSlots>()("@pipeweave/orchestrato
 
     /** Takes up to `wanted` free slots; how many it took. */
     const reserve = (wanted: number) =>
-      STM.commit(STM.gen(function*() {
-        const free = Math.min(wanted, yield* TSemaphore.available(semaphore))
-        if (free > 0) yield* TSemaphore.acquireN(semaphore, free)
-        return free
+      STM.commit(STM.flatMap(TSemaphore.available(semaphore), (available) => {
+        const free = Math.min(wanted, available)
+        return free > 0 ? STM.as(TSemaphore.acquireN(semaphore, free), free) : STM.succeed(free)
       }))
 
     /** Gives back `n` reserved slots no run holds. */

@@ -50,28 +50,27 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     const { release, reserve } = slots
 
     /** Sends claimed runs to their workers, a fiber per request (one per instance that takes groups); see `dispatchClaimed`. */
-    const send = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
-      Effect.gen(function*() {
-        const settle = (runId: string) => (outcome: Effect.Effect<DispatchOutcome>) =>
-          outcome.pipe(
-            Effect.tap(metrics.dispatched),
-            Effect.ensuring(slots.free([runId]))
-          )
-        const delivered = (runs: ReadonlyArray<ClaimedRun>) =>
-          Effect.zipRight(metrics.dispatched("delivered", runs.length), slots.free(runs.map((run) => run.id)))
-        const { groups, singles } = groupByInstance(claimed)
-        for (const run of singles) {
-          if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
-          yield* FiberSet.run(dispatches, Effect.interruptible(settle(run.id)(dispatcher.dispatch(run, claim))))
-        }
-        for (const { runs, workerUrl } of groups) {
-          yield* metrics.dispatchRequest("group")
-          yield* FiberSet.run(
-            dispatches,
-            Effect.interruptible(dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id), delivered))
-          )
-        }
-      })
+    const send = Effect.fnUntraced(function*(claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) {
+      const settle = (runId: string) => (outcome: Effect.Effect<DispatchOutcome>) =>
+        outcome.pipe(
+          Effect.tap(metrics.dispatched),
+          Effect.ensuring(slots.free([runId]))
+        )
+      const delivered = (runs: ReadonlyArray<ClaimedRun>) =>
+        Effect.zipRight(metrics.dispatched("delivered", runs.length), slots.free(runs.map((run) => run.id)))
+      const { groups, singles } = groupByInstance(claimed)
+      for (const run of singles) {
+        if (run.workerUrl !== null) yield* metrics.dispatchRequest("single")
+        yield* FiberSet.run(dispatches, Effect.interruptible(settle(run.id)(dispatcher.dispatch(run, claim))))
+      }
+      for (const { runs, workerUrl } of groups) {
+        yield* metrics.dispatchRequest("group")
+        yield* FiberSet.run(
+          dispatches,
+          Effect.interruptible(dispatcher.dispatchGroup(runs, workerUrl, claim, (run) => settle(run.id), delivered))
+        )
+      }
+    })
 
     /** Records a claim's runs in the metrics. */
     const recordClaim = (claimed: ReadonlyArray<ClaimedRun>, claim: ClaimTiming) =>
@@ -92,14 +91,13 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
     })
 
     /** Dispatches up to `n` parked runs, each into a slot reserved for it; the runs. */
-    const dispatchParked = (n: number) =>
-      Effect.gen(function*() {
-        const parked = yield* slots.unpark(n)
-        if (parked.length === 0) return parked
-        yield* slots.hold(parked.map(({ run }) => run.id))
-        for (const { claim, runs } of byClaim(parked)) yield* send(runs, claim)
-        return parked
-      })
+    const dispatchParked = Effect.fnUntraced(function*(n: number) {
+      const parked = yield* slots.unpark(n)
+      if (parked.length === 0) return parked
+      yield* slots.hold(parked.map(({ run }) => run.id))
+      for (const { claim, runs } of byClaim(parked)) yield* send(runs, claim)
+      return parked
+    })
 
     /**
      * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it

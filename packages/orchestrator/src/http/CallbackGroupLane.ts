@@ -16,13 +16,12 @@ const encodeResult = plainEncodeSync(CallbackGroupResult)
  * endpoint applies it (`CallbackGroups.apply`, every item checked on its own); anything else goes
  * on to the API with its body already read. The answers are the API's.
  */
-export const callbackGroupLane = lane<CallbackGroups>(/^\/api\/callbacks$/, ({ json, onward, request }) =>
-  Effect.gen(function*() {
-    const group = decodeGroup(json)
-    if (request.headers["authorization"] !== undefined || Either.isLeft(group)) return yield* onward
-    const groups = yield* CallbackGroups
-    return yield* answered(
+export const callbackGroupLane = lane<CallbackGroups>(/^\/api\/callbacks$/, ({ json, onward, request }) => {
+  const group = decodeGroup(json)
+  if (request.headers["authorization"] !== undefined || Either.isLeft(group)) return onward
+  return Effect.flatMap(CallbackGroups, (groups) =>
+    answered(
       request,
       Effect.map(groups.apply(group.right.callbacks), (results) => HttpServerResponse.unsafeJson(encodeResult({ results })))
-    )
-  }))
+    ))
+})

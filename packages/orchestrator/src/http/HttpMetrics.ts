@@ -11,10 +11,10 @@ let labels: ReturnType<typeof makeRouteLabels> | undefined
 const routeOf = (method: string, url: string): string => (labels ??= makeRouteLabels())(method, url)
 
 /** Counts every answered request by method, route pattern and status, and observes its duration. */
-export const httpMetrics = <R>(
+export const httpMetrics: <R>(
   app: HttpApp.Default<never, R>
-): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest | OrchestratorMetrics> =>
-  Effect.gen(function*() {
+) => HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest | OrchestratorMetrics> = Effect.fnUntraced(
+  function*<R>(app: HttpApp.Default<never, R>) {
     const request = yield* HttpServerRequest.HttpServerRequest
     const metrics = yield* OrchestratorMetrics
     const startedNs = yield* Clock.currentTimeNanos

@@ -14,7 +14,7 @@ export const QueueHttp = HttpApiBuilder.group(OrchestratorApi, "queue", (handler
     return handlers
       .handle("queueTask", ({ payload }) =>
         submissions.submit([payload], () => "taskId").pipe(
-          Effect.map(([run]) => ({ ...run!, status: "queued" as const }))
+          Effect.map(([run]) => ({ runId: run!.runId, status: "queued" as const, taskId: run!.taskId, inputPath: run!.inputPath }))
         ))
       .handle("queueBatch", ({ payload }) =>
         submissions.submit(payload.tasks, (i) => `tasks[${i}].taskId`).pipe(

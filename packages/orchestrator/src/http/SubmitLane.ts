@@ -24,7 +24,7 @@ export const submitLane = lane<Submissions>(/^\/api\/queue\/task$/, ({ bearer, c
     return yield* answered(
       request,
       submissions.submit([submission.value], () => "taskId").pipe(
-        Effect.map(([run]) => HttpServerResponse.unsafeJson(encodeResponse({ ...run!, status: "queued" }), { status: 201 })),
+        Effect.map(([run]) => HttpServerResponse.unsafeJson(encodeResponse({ runId: run!.runId, status: "queued", taskId: run!.taskId, inputPath: run!.inputPath }), { status: 201 })),
         Effect.catchTag("NotFound", refusal),
         Effect.orDie
       )

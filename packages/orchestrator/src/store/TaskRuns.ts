@@ -147,7 +147,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         traceparent: run.traceparent ?? traceparent
       }))
       if ((claim !== undefined && claim.limit > 0) || pipelineRun !== undefined) {
-        const input = rows.map((row, ord): InsertedRunRow => ({ ...row, ord, metadata: runs[ord]!.metadata ?? null }))
+        const input = rows.map((row, ord): InsertedRunRow => ({ ord, metadata: runs[ord]!.metadata ?? null, ...row }))
         return yield* insertClaimingRuns({
           rows: JSON.stringify(input),
           limit: claim?.limit ?? 0,
@@ -158,10 +158,10 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
       }
       yield* sql`INSERT INTO task_runs ${
         sql.insert(rows.map((row, i) => ({
-          ...row,
           metadata: runs[i]!.metadata === undefined ? null : JSON.stringify(runs[i]!.metadata),
           created_at: at,
-          available_at: at
+          available_at: at,
+          ...row
         })))
       }`
       return [] as ReadonlyArray<ClaimedRun>
@@ -282,7 +282,7 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         })
       }
       const request = completeRequest(runId, attempt, at, result)
-      const run = yield* (routed === undefined ? completeRunStatement(request) : completeRoutedRunStatement({ ...request, routed })).pipe(
+      const run = yield* (routed === undefined ? completeRunStatement(request) : completeRoutedRunStatement({ routed, ...request })).pipe(
         Effect.catchTag("ParseError", Effect.die)
       )
       if (Option.isNone(run)) return yield* explainMiss(runId, attempt)
@@ -308,10 +308,10 @@ export class TaskRuns extends Effect.Service<TaskRuns>()("@pipeweave/orchestrato
         "pipeweave.routing.started": routed.transition.start.join(",")
       })
       const rows = yield* completePlannedStatement({
-        ...completeRequest(runId, attempt, yield* now, result),
         routed,
         limit: claim.limit,
-        orchestratorId: claim.orchestratorId
+        orchestratorId: claim.orchestratorId,
+        ...completeRequest(runId, attempt, yield* now, result)
       })
       const [first] = rows
       if (first === undefined) return Option.none()

@@ -1,7 +1,8 @@
 import type { CallbackPayload } from "@pipeweave/domain/Callback"
 import { type CallbackItem, type CallbackItemResult, MAX_GROUPED_CALLBACKS } from "@pipeweave/domain/CallbackGroup"
 import { exportsSpans, traceparentOf } from "@pipeweave/domain/TraceContext"
-import { Context, Deferred, Effect, Exit, type Fiber, Option, Tracer } from "effect"
+import { Context, Effect, Exit, type Fiber, Option, Tracer } from "effect"
+import { OneShot } from "@pipeweave/domain/OneShot"
 import { pendingIo } from "@pipeweave/domain/PendingIo"
 
 /** A group stays well under the orchestrator's smallest default body limit (4 MiB). */
@@ -11,7 +12,7 @@ interface Pending<E> {
   readonly item: CallbackItem
   readonly bytes: number
   readonly parent: Option.Option<Tracer.AnySpan>
-  readonly done: Deferred.Deferred<void, E>
+  readonly done: OneShot<void, E>
 }
 
 /** `tracingEnabled`, read from a fiber: whether spans go anywhere. */
@@ -79,7 +80,7 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
   /** A 4xx for the request itself (no such route, body too large): its items were not looked at. */
   const refusedAsWhole = (error: E) => !error.retryable && error.status !== undefined && error.status >= 400 && error.status < 500
 
-  const settleAlone = (pending: Pending<E>) => Effect.flatMap(Effect.exit(alone(pending)), (exit) => Deferred.done(pending.done, exit))
+  const settleAlone = (pending: Pending<E>) => Effect.flatMap(Effect.exit(alone(pending)), (exit) => Effect.sync(() => pending.done.done(exit)))
 
   const takeGroup = (): Array<Pending<E>> => {
     const group: Array<Pending<E>> = []
@@ -95,7 +96,7 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
 
   /** Ends each callback of `group` as `exitOf` says, at once (no step per callback). */
   const settleAll = (group: ReadonlyArray<Pending<E>>, exitOf: (p: Pending<E>, i: number) => Exit.Exit<void, E>) =>
-    Effect.sync(() => group.forEach((p, i) => Deferred.unsafeDone(p.done, exitOf(p, i))))
+    Effect.sync(() => group.forEach((p, i) => p.done.done(exitOf(p, i))))
 
   const sendGroup = (group: ReadonlyArray<Pending<E>>): Effect.Effect<void> =>
     group.length === 1
@@ -145,7 +146,7 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
 
   /**
    * Queues a callback, made in one step where the fiber is read directly: its `traceparent` (as
-   * `currentTraceparent`), its span and the `Deferred` its caller waits on.
+   * `currentTraceparent`), its span and the outcome its caller waits on.
    */
   const enqueue = (fiber: Fiber.RuntimeFiber<unknown, unknown>, runId: string, body: CallbackPayload, token: string) => {
     const parent = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
@@ -156,15 +157,15 @@ export const makeCallbackGroups = <E extends Failure>(routes: CallbackRoutes<E>)
       ...(traceparent === null ? {} : { traceparent }),
       ...body
     }
-    const done = Deferred.unsafeMake<void, E>(fiber.id())
+    const done = new OneShot<void, E>()
     const pending: Pending<E> = { item, bytes: JSON.stringify(body).length + token.length + 200, parent, done }
     // While the limit of senders runs, queued at once (nothing else to do); else queued and a
     // sender started in one uninterruptible step: never a queue left without a sender.
     if (senders >= MAX_GROUP_REQUESTS) {
       queue.push(pending)
-      return Deferred.await(done)
+      return done.await()
     }
-    return Effect.zipRight(Effect.uninterruptible(Effect.suspend(() => push(pending))), Deferred.await(done))
+    return Effect.zipRight(Effect.uninterruptible(Effect.suspend(() => push(pending))), done.await())
   }
 
   return {

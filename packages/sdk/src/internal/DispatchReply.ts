@@ -35,10 +35,9 @@ export const writeReply = (reply: DispatchReply, response: ServerResponse): void
     return
   }
   const text = JSON.stringify(reply.body)
-  response.writeHead(reply.status, {
-    ...reply.headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text)
-  })
+  const headers: Record<string, string | number> = { ...reply.headers }
+  headers["content-type"] = "application/json"
+  headers["content-length"] = Buffer.byteLength(text)
+  response.writeHead(reply.status, headers)
   response.end(text)
 }

@@ -131,9 +131,9 @@ export const makeOrchestratorClient = (
           )
           : Effect.flatMap(
             postJson(agents, url, text, {
-              ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
               keptBytes: ANSWER_KEPT_BYTES,
-              timeoutMs: Duration.toMillis(requestTimeout)
+              timeoutMs: Duration.toMillis(requestTimeout),
+              ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } })
             }),
             (reply) => {
               switch (reply._tag) {
