@@ -151,7 +151,9 @@ export const cancelTask = (
   mode: FailureMode
 ): Transition => {
   const failed = failTask(structure, state, taskId, mode)
-  return { ...failed, state: { ...failed.state, tasks: { ...failed.state.tasks, [taskId]: "cancelled" } } }
+  const tasks: Record<string, RoutedTaskState> = { ...failed.state.tasks }
+  tasks[taskId] = "cancelled"
+  return { state: { tasks, edges: failed.state.edges }, start: failed.start, skip: failed.skip, cancel: failed.cancel, outcome: failed.outcome }
 }
 
 /** An operator cancelled the whole run: every task not yet ended is cancelled (`cancel` lists them). */

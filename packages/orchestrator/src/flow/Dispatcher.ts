@@ -297,9 +297,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         }
         const tracer = yield* Effect.tracer
         const claimSpan = tracer.span("TaskRuns.claim", queuedIn, Context.empty(), [], claim.startedNs, "internal")
-        for (const [key, value] of Object.entries({ ...attributes, "pipeweave.claimed_by": claim.orchestratorId })) {
-          claimSpan.attribute(key, value)
-        }
+        for (const [key, value] of Object.entries(attributes)) claimSpan.attribute(key, value)
+        claimSpan.attribute("pipeweave.claimed_by", claim.orchestratorId)
         claimSpan.end(claim.endedNs, Exit.void)
         const parent = Option.getOrElse(queuedIn, (): Tracer.AnySpan => claimSpan)
         return yield* Effect.makeSpan("Dispatcher.dispatch", { parent, attributes })
@@ -390,7 +389,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
           continue
         }
         const traceparent = span === undefined ? null : formatTraceparent(span)
-        bodies.push(JSON.stringify(traceparent === null ? payload.value : { ...payload.value, traceparent }))
+        bodies.push(JSON.stringify(traceparent === null ? payload.value : Object.assign({}, payload.value, { traceparent })))
         sent.push(item)
       }
       if (sent.length === 0) return

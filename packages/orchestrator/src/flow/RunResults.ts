@@ -108,11 +108,10 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
       pipeline: PipelineLock,
       onlyIn?: ReadonlyArray<TaskRunStatus>
     ) {
-      failure = {
-        ...failure,
+      failure = Object.assign({}, failure, {
         error: boundedErrorText(failure.error),
         errorCode: failure.errorCode === null ? null : boundedErrorCode(failure.errorCode)
-      }
+      })
       const failed = yield* taskRuns.fail(runId, attempt, failure, config.maxRetryDelayMs, onlyIn)
       yield* keys.releaseFor(runId)
       const annotations = {
@@ -176,7 +175,7 @@ export class RunResults extends Effect.Service<RunResults>()("@pipeweave/orchest
             retryAfterMs: null,
             logsPath: result.logsPath
           }, pipeline)
-          return { ...failed, madePending: 0 } satisfies LockedCompletion
+          return Object.assign({}, failed, { madePending: 0 }) satisfies LockedCompletion
         }
       }
       const transition = Option.isSome(pipeline)

@@ -150,10 +150,16 @@ function* reportedSteps(x: Execution): Effect.fn.Return<DispatchAck, never, Disp
   }
   const report = Option.map(error, failureOf)
   if (Option.isSome(report)) {
-    yield* taskLog.write("error", `attempt ${attempt} failed: ${report.value.error}`, {
-      ...(report.value.errorCode === undefined ? {} : { errorCode: report.value.errorCode }),
-      ...(report.value.details === undefined ? {} : { details: report.value.details })
-    })
+    const { details, errorCode } = report.value
+    yield* taskLog.write(
+      "error",
+      `attempt ${attempt} failed: ${report.value.error}`,
+      errorCode === undefined
+        ? details === undefined ? {} : { details }
+        : details === undefined
+        ? { errorCode }
+        : { errorCode, details }
+    )
   }
   const logsPath = Either.isRight(storage)
     ? yield* writeLogs(storage.right, payload.logsPath, taskLog, attempt, say)
