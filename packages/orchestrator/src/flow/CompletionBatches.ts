@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, Exit, Option, Queue } from "effect"
+import { Clock, Effect, Either, Exit, Option } from "effect"
 import { OneShot } from "@pipeweave/domain/OneShot"
 import type { Conflict, NotFound } from "@pipeweave/domain/Errors"
 import { OrchestratorConfig } from "../Config.js"
@@ -54,7 +54,9 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
     const inline = yield* InlineClaims
     const wakeups = yield* Wakeups
     const { maxConcurrency } = yield* OrchestratorConfig
-    const queue = yield* Queue.unbounded<Pending>()
+    /** Completions queued for the next statement, and the writer's wake-up while it waits for one. */
+    const queue: Array<Pending> = []
+    let queued: OneShot<void> | undefined
     let lastBatchEndedMs = Number.NEGATIVE_INFINITY
 
     /**
@@ -92,16 +94,19 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
 
     /** The queued completions, up to about `MAX_BATCH` of them (whole groups only). */
     const takeBatch = Effect.gen(function*() {
-      const groups = [yield* Queue.take(queue)]
+      if (queue.length === 0) {
+        queued = new OneShot()
+        yield* queued.await()
+      }
       // The callbacks applied in fibers of their own reach this queue one after another: a yield
       // lets the rest of them join the first one's statement.
       yield* Effect.yieldNow()
-      let size = groups[0]!.items.length
-      while (size < MAX_BATCH) {
-        const next = yield* Queue.poll(queue)
-        if (Option.isNone(next)) break
-        groups.push(next.value)
-        size += next.value.items.length
+      const groups = [queue.shift()!]
+      let size = groups[0].items.length
+      while (size < MAX_BATCH && queue.length > 0) {
+        const next = queue.shift()!
+        groups.push(next)
+        size += next.items.length
       }
       return groups
     })
@@ -127,7 +132,11 @@ export class CompletionBatches extends Effect.Service<CompletionBatches>()("@pip
     const completeAll = (items: ReadonlyArray<Completion>) =>
       Effect.suspend(() => {
         const done = new OneShot<ReadonlyArray<Outcome>>()
-        return Effect.zipRight(Queue.offer(queue, { items, done }), done.await())
+        queue.push({ items, done })
+        const waiting = queued
+        queued = undefined
+        waiting?.done(Exit.void)
+        return done.await()
       })
 
     const complete = (runId: string, attempt: number, result: AttemptSuccess) =>

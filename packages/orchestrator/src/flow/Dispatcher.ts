@@ -15,7 +15,7 @@ import { Registry } from "../store/Registry.js"
 import { TaskRuns } from "../store/TaskRuns.js"
 import { DispatchedRuns } from "./DispatchedRuns.js"
 import { parseInline } from "./InlinePayload.js"
-import { type GroupExchangeError, keptText, makeExchangeCutter, postGroupToWorker } from "./PostGroupToWorker.js"
+import { type ExchangeCutter, type GroupExchangeError, keptText, makeExchangeCutter, postGroupToWorker } from "./PostGroupToWorker.js"
 import { ANSWER_KEPT_BYTES, postToWorker } from "./PostToWorker.js"
 import { RunResults } from "./RunResults.js"
 import { RunTokens } from "./RunTokens.js"
@@ -217,7 +217,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     const answerTimeout = (run: ClaimedRun) => Duration.sum(Duration.seconds(run.timeoutSeconds), DISPATCH_MARGIN)
 
     /** What a dispatch's answer means for its run (the same for a single dispatch and an item of a group). */
-    const interpret = (run: ClaimedRun, workerUrl: string, answer: WorkerReply) => Effect.gen(function*() {
+    const interpret = Effect.fnUntraced(function*(run: ClaimedRun, workerUrl: string, answer: WorkerReply) {
       switch (answer._tag) {
         case "Timeout":
           return yield* failBeforeStart(run, `cannot reach worker at ${redactUrl(workerUrl)}: no answer before the task's timeout`)
@@ -272,7 +272,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         )
         : postToWorker(agents, url, body, Duration.toMillis(answerTimeout(run)))
 
-    const send = (run: ClaimedRun, traced: boolean) => Effect.gen(function*() {
+    const send = Effect.fnUntraced(function*(run: ClaimedRun, traced: boolean) {
       const workerUrl = run.workerUrl
       if (workerUrl === null) return yield* failBeforeStart(run, "no instance of the task's service is registered")
       const ready = traced ? undefined : prepareNow(run, yield* Clock.currentTimeMillis)
@@ -338,6 +338,25 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
     }
 
     /**
+     * Answers each item of a group still waiting `Timeout` at its own deadline, then ends the
+     * exchange (the untraced one through `cutter`; the traced one is timed out): one fiber for the
+     * group, not a timer per run.
+     */
+    const watchDeadlines = Effect.fnUntraced(function*(
+      sent: ReadonlyArray<GroupItem>,
+      answer: (item: GroupItem, reply: WorkerReply) => Effect.Effect<void>,
+      cutter: ExchangeCutter
+    ) {
+      const started = yield* Clock.currentTimeMillis
+      for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
+        const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
+        if (left > 0) yield* Effect.sleep(Duration.millis(left))
+        yield* answer(item, { _tag: "Timeout" })
+      }
+      cutter.cut()
+    })
+
+    /**
      * Dispatches `runs`, all chosen for the instance at `workerUrl`, in one `POST {workerUrl}/dispatches`.
      * Each run keeps its own trace and `around` (its bookkeeping) and gets the outcome a single
      * dispatch with the same answer would get (untraced runs the worker reports done, from a worker
@@ -349,12 +368,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
      * fiber (and a watchdog for the deadlines), each settled exactly once.
      */
     const dispatchGroup = Effect.fnUntraced(function*(
-    runs: ReadonlyArray<ClaimedRun>,
-    workerUrl: string,
-    claim: ClaimTiming,
-    around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>,
-    delivered: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void>
-  ) {
+      runs: ReadonlyArray<ClaimedRun>,
+      workerUrl: string,
+      claim: ClaimTiming,
+      around: (run: ClaimedRun) => (outcome: Effect.Effect<DispatchOutcome>) => Effect.Effect<unknown>,
+      delivered: (runs: ReadonlyArray<ClaimedRun>) => Effect.Effect<void>
+    ) {
       const traced = yield* tracingEnabled
       /**
        * Settles `item` with `outcome` (the first time only): its span ends, its `around` runs.
@@ -403,22 +422,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@pipeweave/orchest
         return Effect.uninterruptible(delivered(runs))
       })
 
-      /**
-       * Answers each run still waiting `Timeout` at its own deadline, then ends the exchange (the
-       * untraced one through `cutter`; the traced one is timed out): one fiber for the group, not
-       * a timer per run.
-       */
       const cutter = makeExchangeCutter()
-      const deadlines = Effect.gen(function*() {
-        const started = yield* Clock.currentTimeMillis
-        for (const item of [...sent].sort((a, b) => a.deadlineMs - b.deadlineMs)) {
-          const left = item.deadlineMs - ((yield* Clock.currentTimeMillis) - started)
-          if (left > 0) yield* Effect.sleep(Duration.millis(left))
-          yield* answer(item, { _tag: "Timeout" })
-        }
-        cutter.cut()
-      })
-      const watchdog = yield* Effect.fork(deadlines)
+      const watchdog = yield* Effect.fork(watchDeadlines(sent, answer, cutter))
 
       const byRunId = new Map(sent.map((item) => [item.run.id, item]))
       const text = `{"dispatches":[${bodies.join(",")}]}`

@@ -121,11 +121,8 @@ export class InlineClaims extends Effect.Service<InlineClaims>()("@pipeweave/orc
        * needed for the ones it left.
        */
       claimingWrite: <E>(wanted: number, write: ClaimingWrite<E>): Effect.Effect<{ readonly passNeeded: boolean }, E> =>
-        Effect.uninterruptible(Effect.gen(function*() {
-          const held = yield* claimWithin(wanted, write)
-          if (Option.isSome(held)) yield* held.value.committed
-          return { passNeeded: passNeeded(held, wanted, true) }
-        }))
+        Effect.uninterruptible(Effect.flatMap(claimWithin(wanted, write), (held) =>
+          Effect.as(Option.isSome(held) ? held.value.committed : Effect.void, { passNeeded: passNeeded(held, wanted, true) })))
     } as const
   })
 }) {}

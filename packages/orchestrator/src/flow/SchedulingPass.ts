@@ -99,6 +99,38 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       return parked
     })
 
+    /** `claimDue`'s steps: one generator, made with the service (one made per call costs V8 a new hidden class). */
+    function* claimDueSteps<E>(
+      wanted: number,
+      write: ClaimingWrite<E> | undefined,
+      options: ClaimingWriteOptions,
+      parkedFirst: boolean
+    ) {
+      const claimsDue = options.claimsDue === true
+      const slotsReserved = yield* reserve(wanted)
+      const early = parkedFirst ? yield* dispatchParked(slotsReserved) : []
+      const reserved = slotsReserved - early.length
+      const waiting = slots.parkedCount()
+      const extra = claimsDue ? Math.max(0, (options.ahead ?? 0) - waiting) : 0
+      if (reserved === 0 && write === undefined) {
+        yield* slots.claimed(slotsReserved, early.length)
+        return { early, reserved, claimed: [] as ReadonlyArray<ClaimedRun>, later: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
+      }
+      const startedNs = yield* Clock.currentTimeNanos
+      const written = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved + extra, orchestratorId))
+        .pipe(Effect.onError(() => release(reserved)))
+      const claimed = written.slice(0, reserved)
+      yield* slots.hold(claimed.map((run) => run.id))
+      if (write === undefined || claimsDue) yield* slots.claimed(slotsReserved, early.length + claimed.length)
+      const endedNs = yield* Clock.currentTimeNanos
+      return {
+        early,
+        reserved,
+        claimed,
+        later: written.slice(reserved),
+        claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming
+      }
+    }
     /**
      * Claims up to `wanted` runs, with slots reserved first: due runs, or those `write` claims as it
      * writes (it runs even when no slot is free, claiming nothing then; with `claimsDue` it claims
@@ -113,33 +145,7 @@ export class SchedulingPass extends Effect.Service<SchedulingPass>()("@pipeweave
       write?: ClaimingWrite<E>,
       options: ClaimingWriteOptions = {},
       parkedFirst = options.claimsDue === true
-    ) =>
-      Effect.gen(function*() {
-        const claimsDue = options.claimsDue === true
-        const slotsReserved = yield* reserve(wanted)
-        const early = parkedFirst ? yield* dispatchParked(slotsReserved) : []
-        const reserved = slotsReserved - early.length
-        const waiting = slots.parkedCount()
-        const extra = claimsDue ? Math.max(0, (options.ahead ?? 0) - waiting) : 0
-        if (reserved === 0 && write === undefined) {
-          yield* slots.claimed(slotsReserved, early.length)
-          return { early, reserved, claimed: [] as ReadonlyArray<ClaimedRun>, later: [] as ReadonlyArray<ClaimedRun>, claim: undefined }
-        }
-        const startedNs = yield* Clock.currentTimeNanos
-        const written = yield* (write === undefined ? taskRuns.claim(reserved, orchestratorId) : write(reserved + extra, orchestratorId))
-          .pipe(Effect.onError(() => release(reserved)))
-        const claimed = written.slice(0, reserved)
-        yield* slots.hold(claimed.map((run) => run.id))
-        if (write === undefined || claimsDue) yield* slots.claimed(slotsReserved, early.length + claimed.length)
-        const endedNs = yield* Clock.currentTimeNanos
-        return {
-          early,
-          reserved,
-          claimed,
-          later: written.slice(reserved),
-          claim: { startedNs, endedNs, orchestratorId } satisfies ClaimTiming
-        }
-      })
+    ) => Effect.gen(() => claimDueSteps(wanted, write, options, parkedFirst))
 
     const pass: Effect.Effect<PassResult> = Effect.gen(function*() {
       const dispatched: Array<string> = []
