@@ -73,7 +73,7 @@ export const readSettings = (): Settings => {
     queued: count("BENCH_QUEUED", 100_000, 0),
     queuedBudgetSeconds: count("BENCH_QUEUED_BUDGET_S", 120, 1),
     scaleSizes: [...scaleSizes].sort((a, b) => a - b),
-    scaleSamples: count("BENCH_SCALE_SAMPLES", 7, 1),
+    scaleSamples: count("BENCH_SCALE_SAMPLES", 25, 1),
     claimLimit: count("BENCH_CLAIM_LIMIT", 10, 1),
     cliSamples: count("BENCH_CLI_SAMPLES", 9, 1),
     sections
