@@ -241,8 +241,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
       return { _tag: "Answer", reply: jsonReply(admitted.left.status, admitted.left.body), refused: refused(payload, admitted.left) }
     }
 
-    const dispatch = (taskId: string, request: IncomingMessage): Effect.Effect<DispatchReply, never, DispatchServices> =>
-      Effect.gen(function*() {
+    const dispatch: (taskId: string, request: IncomingMessage) => Effect.Effect<DispatchReply, never, DispatchServices> =
+      Effect.fnUntraced(function*(taskId: string, request: IncomingMessage) {
         const task = singleTask(taskId)
         if (Either.isLeft(task)) return task.left
         const body = yield* readDispatchBody(request)
@@ -256,8 +256,8 @@ export const makeDispatchRouter = (definition: WorkerDefinition, executions: Sco
         return jsonReply(200, yield* Fiber.join(execution))
       })
 
-    const dispatchGroup = (request: IncomingMessage): Effect.Effect<DispatchReply, never, DispatchServices> =>
-      Effect.gen(function*() {
+    const dispatchGroup: (request: IncomingMessage) => Effect.Effect<DispatchReply, never, DispatchServices> =
+      Effect.fnUntraced(function*(request: IncomingMessage) {
         if (gate.isClosed()) return shuttingDown()
         const decoded = yield* readDecoded(request, decodeGroup)
         if (Either.isLeft(decoded)) return decoded.left
